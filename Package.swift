@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "tdptrace",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "tdptrace", targets: ["tdptrace"]),
+    .library(name: "TraceParse", targets: ["TraceParse"]),
+    .library(name: "StackFold", targets: ["StackFold"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+  ],
+  targets: [
+    // Bytes -> one sample model (Profile). No dependencies beyond Foundation.
+    .target(name: "TraceParse"),
+    // Folding, call trees, filters, inline expansion and path classification on the model.
+    .target(name: "StackFold", dependencies: ["TraceParse"]),
+    // DWARF symbolization through elfutils' libdw.
+    .systemLibrary(name: "CLibdw", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
+    .target(name: "Symbolize", dependencies: ["TraceParse", "StackFold", "CLibdw"]),
+    // Renderers: text, JSON, SVG, HTML, pprof, speedscope.
+    .target(
+      name: "Render",
+      dependencies: ["TraceParse", "StackFold", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+    // Live capture around libbpf; the BPF C program lives beside it.
+    .systemLibrary(name: "CLibbpf", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev"])]),
+    .target(
+      name: "LiveCapture", dependencies: ["TraceParse", "CLibbpf"],
+      exclude: ["bpf"], resources: []),
+    .executableTarget(
+      name: "tdptrace",
+      dependencies: [
+        "TraceParse", "StackFold", "Symbolize", "Render", "LiveCapture",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(name: "TraceParseTests", dependencies: ["TraceParse"]),
+    .testTarget(name: "StackFoldTests", dependencies: ["TraceParse", "StackFold"]),
+    .testTarget(name: "SymbolizeTests", dependencies: ["TraceParse", "StackFold", "Symbolize"]),
+    .testTarget(name: "RenderTests", dependencies: ["TraceParse", "StackFold", "Render"]),
+    .testTarget(name: "LiveCaptureTests", dependencies: ["TraceParse", "LiveCapture"]),
+    .testTarget(name: "CLITests", dependencies: ["TraceParse"]),
+  ]
+)

@@ -1,0 +1,4 @@
+import CLibbpf
+import TraceParse
+
+// Placeholder: the libbpf recorder is being written (issue 4).

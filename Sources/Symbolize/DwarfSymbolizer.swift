@@ -1,0 +1,5 @@
+import CLibdw
+import StackFold
+import TraceParse
+
+// Placeholder: the libdw symbolizer is being written (issue 6).

@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Streams lines from a file descriptor in large chunks. A line is handed out as a byte buffer
+/// that stays valid until the next call, so parsers work on bytes and allocate only for what
+/// they keep (interned frames). Lines of any length are read (the buffer grows), up to
+/// `maxLineLength`, past which the reader reports an error rather than exhausting memory.
+public struct LineReader: ~Copyable {
+  private let fd: Int32
+  private let ownsDescriptor: Bool
+  public let name: String
+  public let maxLineLength: Int
+  private var buffer: UnsafeMutablePointer<UInt8>
+  private var capacity: Int
+  /// Valid bytes are `buffer[start..<end]`.
+  private var start = 0
+  private var end = 0
+  private var eof = false
+  /// 1-based number of the line last returned.
+  public private(set) var lineNumber = 0
+  /// Bytes handed out so far, newlines included (for progress).
+  public private(set) var bytesConsumed = 0
+  /// Whether the last line returned ended at end of input without a newline: a hint that a
+  /// file was truncated mid-record.
+  public private(set) var lastLineUnterminated = false
+
+  /// Reads from `fd`. The reader closes it if `ownsDescriptor`.
+  public init(fileDescriptor fd: Int32, name: String, ownsDescriptor: Bool = false, chunkSize: Int = 1 << 20,
+    maxLineLength: Int = 256 << 20)
+  {
+    self.fd = fd
+    self.ownsDescriptor = ownsDescriptor
+    self.name = name
+    self.maxLineLength = maxLineLength
+    self.capacity = chunkSize
+    self.buffer = .allocate(capacity: chunkSize)
+  }
+
+  /// Reads from memory (tests, and already-buffered input).
+  public init(bytes: [UInt8], name: String, maxLineLength: Int = 256 << 20) {
+    self.fd = -1
+    self.ownsDescriptor = false
+    self.name = name
+    self.maxLineLength = maxLineLength
+    self.capacity = max(bytes.count, 1)
+    self.buffer = .allocate(capacity: capacity)
+    bytes.withUnsafeBufferPointer { src in
+      if let base = src.baseAddress { buffer.update(from: base, count: bytes.count) }
+    }
+    self.end = bytes.count
+    self.eof = true
+  }
+
+  /// Convenience for tests: reads a string.
+  public init(string: String, name: String = "<string>") {
+    self.init(bytes: Array(string.utf8), name: name)
+  }
+
+  /// Opens `path` for reading; `-` is standard input.
+  public static func open(path: String, maxLineLength: Int = 256 << 20) throws(InputError) -> LineReader {
+    if path == "-" {
+      return LineReader(fileDescriptor: 0, name: "<stdin>", maxLineLength: maxLineLength)
+    }
+    let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { throw InputError(path: path, errno: errno) }
+    return LineReader(fileDescriptor: fd, name: path, ownsDescriptor: true, maxLineLength: maxLineLength)
+  }
+
+  deinit {
+    buffer.deallocate()
+    if ownsDescriptor { _ = close(fd) }
+  }
+
+  /// The position of the line last returned, for errors.
+  public func position(column: Int? = nil) -> SourcePosition {
+    SourcePosition(file: name, line: lineNumber, column: column)
+  }
+
+  /// Up to `count` bytes from the current position without consuming them (format detection).
+  public mutating func peek(_ count: Int) throws(InputError) -> [UInt8] {
+    while end - start < count && !eof { try fill() }
+    let n = min(count, end - start)
+    return Array(UnsafeBufferPointer(start: buffer + start, count: n))
+  }
+
+  /// The next line without its `\n` (and without a `\r` before it), valid until the next call;
+  /// nil at end of input.
+  public mutating func nextLine() throws(InputError) -> UnsafeBufferPointer<UInt8>? {
+    var scanFrom = start
+    while true {
+      let available = end - scanFrom
+      if available > 0,
+        let nl = memchr(buffer + scanFrom, 0x0A, available)
+      {
+        let newline = nl.assumingMemoryBound(to: UInt8.self) - buffer
+        return takeLine(upTo: newline, consumed: newline + 1, terminated: true)
+      }
+      scanFrom = end
+      if eof {
+        if start == end { return nil }
+        return takeLine(upTo: end, consumed: end, terminated: false)
+      }
+      if end - start > maxLineLength {
+        throw InputError(path: name, message: "line \(lineNumber + 1) is longer than \(maxLineLength) bytes")
+      }
+      let scanned = scanFrom - start
+      try fill()
+      scanFrom = start + scanned
+    }
+  }
+
+  private mutating func takeLine(upTo lineEnd: Int, consumed: Int, terminated: Bool) -> UnsafeBufferPointer<UInt8> {
+    var stop = lineEnd
+    if stop > start && buffer[stop - 1] == 0x0D { stop -= 1 }
+    let line = UnsafeBufferPointer(start: buffer + start, count: stop - start)
+    bytesConsumed += consumed - start
+    start = consumed
+    lineNumber += 1
+    lastLineUnterminated = !terminated
+    return line
+  }
+
+  /// Moves unconsumed bytes to the front, grows if full, and reads more.
+  private mutating func fill() throws(InputError) {
+    if eof { return }
+    if start > 0 {
+      let live = end - start
+      if live > 0 { (buffer).update(from: buffer + start, count: live) }
+      start = 0
+      end = live
+    }
+    if end == capacity {
+      let newCapacity = capacity * 2
+      let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+      grown.update(from: buffer, count: end)
+      buffer.deallocate()
+      buffer = grown
+      capacity = newCapacity
+    }
+    while true {
+      let n = read(fd, buffer + end, capacity - end)
+      if n > 0 {
+        end += n
+        return
+      }
+      if n == 0 {
+        eof = true
+        return
+      }
+      if errno == EINTR { continue }
+      throw InputError(path: name, errno: errno)
+    }
+  }
+}
+
+/// An input that could not be opened or read (as opposed to one with bad content).
+public struct InputError: Error, Hashable, Sendable, CustomStringConvertible {
+  public var path: String
+  public var message: String
+
+  public init(path: String, message: String) {
+    self.path = path
+    self.message = message
+  }
+
+  public init(path: String, errno code: Int32) {
+    self.path = path
+    self.message = String(cString: strerror(code))
+  }
+
+  public var description: String { "\(path): \(message)" }
+}
+
+extension UnsafeBufferPointer where Element == UInt8 {
+  /// The bytes as a String, invalid UTF-8 repaired (for names and error excerpts).
+  public var string: String { String(decoding: self, as: UTF8.self) }
+}

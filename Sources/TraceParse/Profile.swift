@@ -1,0 +1,99 @@
+/// What a sample weight measures.
+public enum WeightUnit: String, Sendable, Hashable, Codable {
+  /// Events counted: bpftrace `count()`, perf samples.
+  case count
+  /// Summed values: bpftrace `sum()`.
+  case sum
+  /// perf sample periods (`--weight period`).
+  case period
+  /// Inputs of different units were combined; totals are still exact per source.
+  case mixed
+}
+
+/// The one model every parser produces and every later layer consumes, shaped like pprof's:
+/// interned frames and label sets, and unique samples that refer to them by index. Memory
+/// follows the number of unique stacks, not the size of the input.
+public struct Profile: Sendable {
+  /// Interned frames; a `FrameID` indexes this array.
+  public internal(set) var frames: [Frame] = []
+  /// Interned label sets; a `LabelSetID` indexes this array.
+  public internal(set) var labelSets: [Labels] = []
+  /// Unique (stack, labels) pairs with summed weights, in order of first appearance.
+  public internal(set) var samples: [Sample] = []
+  public var unit: WeightUnit = .count
+  /// Map entries that are not stack samples (hist, lhist, stats, avg, and maps without a stack):
+  /// reported as what they are, never folded.
+  public var values: [MapValue] = []
+  /// Records skipped under `--lenient`, and what they weighed.
+  public var skipped = SkipTally()
+  /// Warnings that are not errors (unsupported shapes that were read around, etc.).
+  public var notes: [String] = []
+
+  public init() {}
+
+  /// Sum of all sample weights. Never overflows silently: totals beyond UInt64 are refused when
+  /// samples are added.
+  public var totalWeight: UInt64 { samples.reduce(0) { $0 &+ $1.weight } }
+
+  public func frame(_ id: FrameID) -> Frame { frames[Int(id)] }
+  public func labels(of sample: Sample) -> Labels { labelSets[Int(sample.labels)] }
+  /// The sample's frames, root first.
+  public func frames(of sample: Sample) -> [Frame] { sample.stack.map { frames[Int($0)] } }
+}
+
+/// A bpftrace map entry whose value is not a stack sample weight.
+public struct MapValue: Hashable, Sendable {
+  public enum Kind: String, Sendable, Hashable, Codable {
+    /// `count()`/`sum()`/`min()`/`max()`/`avg()` or a plain integer on a map without a stack key.
+    case scalar
+    case hist, lhist, stats
+  }
+  /// One histogram bucket, as bpftrace labels it (`[2, 4)`, `(..., 0)`, `[10, ...)`).
+  public struct Bucket: Hashable, Sendable {
+    public var label: String
+    public var count: UInt64
+    public init(label: String, count: UInt64) {
+      self.label = label
+      self.count = count
+    }
+  }
+  public var map: String
+  /// Key fields as printed (empty for a scalar map). A stack key is kept as its frames' text
+  /// joined with `;` root first, so a `hist()` keyed by a stack still says which stack.
+  public var key: [String]
+  public var kind: Kind
+  /// For scalar maps the value; for stats, `count`, `average`, `total` in that order.
+  public var numbers: [Int64]
+  public var buckets: [Bucket]
+
+  public init(map: String, key: [String], kind: Kind, numbers: [Int64] = [], buckets: [Bucket] = []) {
+    self.map = map
+    self.key = key
+    self.kind = kind
+    self.numbers = numbers
+    self.buckets = buckets
+  }
+}
+
+/// Records skipped with `--lenient`: how many, their weight where known, and the first few
+/// errors so the user sees why.
+public struct SkipTally: Sendable, Hashable {
+  public var records: Int = 0
+  public var weight: UInt64 = 0
+  public var examples: [ParseError] = []
+  public static let maxExamples = 5
+
+  public init() {}
+
+  public mutating func record(_ error: ParseError, weight: UInt64 = 0) {
+    records += 1
+    self.weight &+= weight
+    if examples.count < Self.maxExamples { examples.append(error) }
+  }
+
+  public mutating func merge(_ other: SkipTally) {
+    records += other.records
+    weight &+= other.weight
+    for e in other.examples where examples.count < Self.maxExamples { examples.append(e) }
+  }
+}

@@ -1,0 +1,74 @@
+/// Reads input files into one `Profile`: opens each (`-` is stdin), detects or takes the format,
+/// runs the parser, and merges.
+public struct ProfileLoader: Sendable {
+  public var format: InputFormat?
+  public var lenient: Bool
+
+  public init(format: InputFormat? = nil, lenient: Bool = false) {
+    self.format = format
+    self.lenient = lenient
+  }
+
+  public static func parser(for format: InputFormat) -> any TraceParser {
+    switch format {
+    case .bpftrace: return BpftraceTextParser()
+    case .bpftraceJSON: return BpftraceJSONParser()
+    case .perfScript: return PerfScriptParser()
+    case .folded: return FoldedParser()
+    }
+  }
+
+  /// Parses one input into a fresh profile.
+  public func load(path: String) throws(LoadError) -> Profile {
+    var builder = ProfileBuilder()
+    try load(path: path, into: &builder)
+    return builder.build()
+  }
+
+  /// Parses every input and merges them into one profile.
+  public func load(paths: [String]) throws(LoadError) -> Profile {
+    var builder = ProfileBuilder()
+    for path in paths { try load(path: path, into: &builder) }
+    return builder.build()
+  }
+
+  public func load(path: String, into builder: inout ProfileBuilder) throws(LoadError) {
+    var reader: LineReader
+    do { reader = try LineReader.open(path: path) } catch { throw .input(error) }
+    let chosen: InputFormat
+    if let format {
+      chosen = format
+    } else {
+      let prefix: [UInt8]
+      do { prefix = try reader.peek(64 << 10) } catch { throw .input(error) }
+      guard let detected = FormatDetector.detect(prefix) else {
+        throw .parse(
+          ParseError(
+            SourcePosition(file: reader.name, line: 1), expected: "bpftrace, bpftrace JSON, perf script or folded input (use --input-format)"
+          ))
+      }
+      chosen = detected
+    }
+    var part = ProfileBuilder()
+    do {
+      try Self.parser(for: chosen).parse(
+        &reader, into: &part, options: ParseOptions(sourceName: reader.name, lenient: lenient))
+    } catch { throw .parse(error) }
+    do { try builder.merge(part.build()) } catch { throw .aggregation(error) }
+  }
+}
+
+/// Why inputs could not be loaded.
+public enum LoadError: Error, CustomStringConvertible {
+  case input(InputError)
+  case parse(ParseError)
+  case aggregation(AggregationError)
+
+  public var description: String {
+    switch self {
+    case .input(let e): return e.description
+    case .parse(let e): return e.description
+    case .aggregation(let e): return e.description
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/// Input formats tdptrace reads.
+public enum InputFormat: String, Sendable, CaseIterable, Codable {
+  case bpftrace
+  case bpftraceJSON = "bpftrace-json"
+  case perfScript = "perf-script"
+  case folded
+}
+
+/// Options every parser honours.
+public struct ParseOptions: Sendable {
+  /// Name used in errors (`<stdin>` for `-`).
+  public var sourceName: String
+  /// Skip a bad record, count it in `Profile.skipped`, and go on, instead of failing.
+  public var lenient: Bool
+
+  public init(sourceName: String, lenient: Bool = false) {
+    self.sourceName = sourceName
+    self.lenient = lenient
+  }
+}
+
+/// Turns the bytes of one input into samples in a `ProfileBuilder`. Parsers stream: they read
+/// through a `LineReader` and never hold the whole input.
+public protocol TraceParser: Sendable {
+  static var format: InputFormat { get }
+  /// Reads every record of `input` into `builder`.
+  /// - Throws: `ParseError` for the first bad record unless `options.lenient` is set, in which
+  ///   case bad records are recorded with `builder.recordSkip` and parsing goes on.
+  func parse(_ input: inout LineReader, into builder: inout ProfileBuilder, options: ParseOptions) throws(ParseError)
+}
