@@ -3,10 +3,12 @@
 public struct ProfileLoader: Sendable {
   public var format: InputFormat?
   public var lenient: Bool
+  public var weight: SampleWeight
 
-  public init(format: InputFormat? = nil, lenient: Bool = false) {
+  public init(format: InputFormat? = nil, lenient: Bool = false, weight: SampleWeight = .samples) {
     self.format = format
     self.lenient = lenient
+    self.weight = weight
   }
 
   public static func parser(for format: InputFormat) -> any TraceParser {
@@ -52,7 +54,7 @@ public struct ProfileLoader: Sendable {
     var part = ProfileBuilder()
     do {
       try Self.parser(for: chosen).parse(
-        &reader, into: &part, options: ParseOptions(sourceName: reader.name, lenient: lenient))
+        &reader, into: &part, options: ParseOptions(sourceName: reader.name, lenient: lenient, weight: weight))
     } catch { throw .parse(error) }
     do { try builder.merge(part.build()) } catch { throw .aggregation(error) }
   }

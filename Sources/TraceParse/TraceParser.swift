@@ -6,16 +6,26 @@ public enum InputFormat: String, Sendable, CaseIterable, Codable {
   case folded
 }
 
+/// How perf samples are weighed.
+public enum SampleWeight: String, Sendable, CaseIterable {
+  case samples
+  case period
+}
+
 /// Options every parser honours.
 public struct ParseOptions: Sendable {
   /// Name used in errors (`<stdin>` for `-`).
   public var sourceName: String
   /// Skip a bad record, count it in `Profile.skipped`, and go on, instead of failing.
   public var lenient: Bool
+  /// What a perf sample weighs: 1 per sample (default) or its period. Other formats carry their
+  /// own weights and ignore this.
+  public var weight: SampleWeight
 
-  public init(sourceName: String, lenient: Bool = false) {
+  public init(sourceName: String, lenient: Bool = false, weight: SampleWeight = .samples) {
     self.sourceName = sourceName
     self.lenient = lenient
+    self.weight = weight
   }
 }
 
