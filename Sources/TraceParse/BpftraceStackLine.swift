@@ -52,7 +52,7 @@ enum BpftraceStackLine {
       if digits >= 16, line[lo] == 0x66, line[lo + 1] == 0x66 {  // "ff"
         address = hexValue(line, lo, lo + 16)
         symLo = lo + 16
-      } else if digits >= 4, digits < hi - lo {
+      } else if digits >= 4, digits < hi - lo, looksLikeAddress(line, lo, lo + min(digits, 12)) {
         let take = min(digits, 12)
         address = hexValue(line, lo, lo + take)
         symLo = lo + take

@@ -35,6 +35,7 @@ public struct BpftraceTextParser: TraceParser {
       try session.consume(line, lineNumber: input.lineNumber, builder: &builder)
     }
     try session.finish(lineNumber: input.lineNumber, builder: &builder)
+    if !session.sawEntry { builder.note("\(options.sourceName): no bpftrace map entries found") }
   }
 }
 
@@ -61,6 +62,9 @@ struct BpftraceTextSession {
   var valueHasStack = false
   var pendingSkip: ParseError?
   var notedStackValueMaps: Set<String> = []
+  var notedTextValueMaps: Set<String> = []
+  /// Whether any map entry was read (to note inputs that have none).
+  var sawEntry = false
   private var labelCache: [Labels: LabelSetID] = [:]
 
   init(options: ParseOptions) { self.options = options }
@@ -110,6 +114,7 @@ struct BpftraceTextSession {
     while nameEnd < line.count, Self.isIdentifier(line[nameEnd]) { nameEnd += 1 }
     guard nameEnd < line.count, line[nameEnd] == 0x5B || line[nameEnd] == 0x3A else { return }  // printf text
     key.reset(map: BpftraceStackLine.string(line, at, nameEnd))
+    sawEntry = true
     entryLine = lineNumber
     let text = BpftraceStackLine.string(line, nameEnd + 1, line.count)
     if line[nameEnd] == 0x3A {
@@ -222,6 +227,14 @@ struct BpftraceTextSession {
   ) throws(ParseError) {
     let value: BpftraceValue
     do { value = try BpftraceValue.parse(text) } catch {
+      if !key.hasStack {
+        // `@name[pid] = comm` and other text values: legitimate, just not numbers to report.
+        state = .outside
+        if notedTextValueMaps.insert(key.map).inserted {
+          builder.note("map \(key.map) holds non-numeric values (line \(lineNumber)); not reported")
+        }
+        return
+      }
       return try fail(
         ParseError(position(lineNumber, column + error.offset), expected: error.expected, found: error.found),
         builder: &builder)
