@@ -43,6 +43,12 @@ public final class DebugObject {
       throw DebuginfoError(path: path, reason: .unreadable(why))
     }
     dwfl_report_end(dwfl, nil, nil)
+    do {
+      try Self.checkSections(module, path: path)
+    } catch {
+      dwfl_end(dwfl)
+      throw error
+    }
     self.dwfl = dwfl
     self.module = module
     var bias: Dwarf_Addr = 0
@@ -90,8 +96,9 @@ public final class DebugObject {
       throw DebuginfoError(path: path, reason: .unreadable(String(cString: strerror(code))))
     }
     defer { close(fd) }
-    var magic: [UInt8] = [0, 0, 0, 0]
-    let got = magic.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4) }
+    var header = [UInt8](repeating: 0, count: 64)
+    let got = header.withUnsafeMutableBytes { read(fd, $0.baseAddress, 64) }
+    let magic = Array(header.prefix(4))
     if got < 0 {
       throw DebuginfoError(path: path, reason: .unreadable(String(cString: strerror(errno))))
     }
@@ -100,8 +107,60 @@ public final class DebugObject {
       [0x7f, 0x45, 0x4c, 0x46], [0xfd, 0x37, 0x7a, 0x58], [0x28, 0xb5, 0x2f, 0xfd],
     ]
     let short: [[UInt8]] = [[0x1f, 0x8b], [0x42, 0x5a]]
-    guard got == 4, accepted.contains(magic) || short.contains(Array(magic.prefix(2))) else {
+    guard got >= 4, accepted.contains(magic) || short.contains(Array(magic.prefix(2))) else {
       throw DebuginfoError(path: path, reason: .notELF)
+    }
+    guard magic == [0x7f, 0x45, 0x4c, 0x46] else { return }
+    // A truncated ELF loses its section headers first (they sit at the end of the file), and
+    // libelf then reports "no sections" rather than the truncation.
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { return }
+    let size = UInt64(info.st_size)
+    let is64 = header[4] == 2
+    let minimum = is64 ? 64 : 52
+    guard got >= minimum else {
+      throw DebuginfoError(path: path, reason: .unreadable("truncated ELF header (\(size) bytes)"))
+    }
+    func field(_ offset: Int, _ width: Int) -> UInt64 {
+      var value: UInt64 = 0
+      let bigEndian = header[5] == 2
+      for i in 0..<width {
+        let byte = UInt64(header[offset + (bigEndian ? i : width - 1 - i)])
+        value = value << 8 | byte
+      }
+      return value
+    }
+    let sectionHeaders = is64 ? field(0x28, 8) : field(0x20, 4)
+    let entrySize = is64 ? field(0x3a, 2) : field(0x2e, 2)
+    let entries = is64 ? field(0x3c, 2) : field(0x30, 2)
+    let end = sectionHeaders &+ entrySize &* entries
+    if sectionHeaders != 0 && end > size {
+      throw DebuginfoError(
+        path: path,
+        reason: .unreadable("truncated: section headers end at byte \(end) but the file has \(size)"))
+    }
+  }
+
+  /// Sections whose contents reach past the end of the file (a file cut short, or whose
+  /// headers lie), checked once libelf has read the headers.
+  private static func checkSections(_ module: OpaquePointer, path: String) throws(DebuginfoError) {
+    var bias: GElf_Addr = 0
+    guard let elf = dwfl_module_getelf(module, &bias) else { return }
+    var size = 0
+    guard let image = elf_rawfile(elf, &size), size > 0 else { return }
+    _ = image
+    var section = elf_nextscn(elf, nil)
+    while let current = section {
+      var header = GElf_Shdr()
+      if gelf_getshdr(current, &header) != nil, header.sh_type != UInt32(SHT_NOBITS),
+        header.sh_offset &+ header.sh_size > UInt64(size)
+      {
+        throw DebuginfoError(
+          path: path,
+          reason: .unreadable(
+            "truncated: a section ends at byte \(header.sh_offset + header.sh_size) but the file has \(size)"))
+      }
+      section = elf_nextscn(elf, current)
     }
   }
 
