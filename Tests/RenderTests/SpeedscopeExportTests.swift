@@ -65,3 +65,37 @@ import TraceParse
     #expect((file["profiles"] as? [[String: Any]])?.count == 1)
   }
 }
+
+@Suite struct HostileFixtureExportTests {
+  static let input = "fixtures/hostile/hostile.folded"
+
+  @Test func speedscopeKeepsEveryHostileNameAsText() throws {
+    let profile = try TDPFixture.loadFolded(Self.input)
+    #expect(profile.totalWeight == 18)
+    let bytes = try SpeedscopeExport().render(profile)
+    let text = String(decoding: bytes, as: UTF8.self)
+    #expect(!text.contains("<") && !text.contains(">") && !text.contains("&"))
+    let file = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    let frames = (file["shared"] as! [String: Any])["frames"] as! [[String: Any]]
+    #expect(Set(frames.map { $0["name"] as! String }) == Set(profile.frames.map(\.symbol)))
+    #expect(try TDPFixture.golden("fixtures/expected/exports/hostile.speedscope.json", bytes))
+  }
+
+  @Test func pprofKeepsEveryHostileNameExactly() throws {
+    let profile = try TDPFixture.loadFolded(Self.input)
+    let (_, samples) = try PprofExportTests.decode(try PprofExport().render(profile))
+    #expect(samples.map(\.stack) == PprofExportTests.expected(profile).map(\.stack))
+    #expect(samples.reduce(0) { $0 + $1.value } == 18)
+  }
+
+  @Test func tdpJSONKeepsHostileNamesInert() throws {
+    let profile = try TDPFixture.loadFolded(Self.input)
+    let json = try TDPSummaryText(format: .json).render(profile)
+    let text = String(decoding: json, as: UTF8.self)
+    #expect(!text.contains("<") && !text.contains(">") && !text.contains("&"))
+    #expect(try TDPFixture.golden("fixtures/expected/exports/hostile-tdp.json", json))
+    #expect(
+      try TDPFixture.golden("fixtures/expected/exports/hostile-tdp.txt", try TDPSummaryText().render(profile))
+    )
+  }
+}

@@ -22,6 +22,20 @@ enum TDPFixture {
     var description: String
   }
 
+  /// Folded stacks (`a;b;c 12`, root first), as the graphs fixtures are written.
+  static func loadFolded(_ relative: String) throws -> Profile {
+    let text = try String(contentsOf: url(relative), encoding: .utf8)
+    var builder = ProfileBuilder()
+    for line in text.split(separator: "\n") where !line.isEmpty {
+      guard let space = line.lastIndex(of: " "), let count = UInt64(line[line.index(after: space)...]) else {
+        throw BadFixture(description: "\(relative): bad folded line \(line)")
+      }
+      let frames = line[..<space].split(separator: ";").map { Frame(symbol: String($0)) }
+      try builder.add(frames: frames, labels: Labels(), weight: count)
+    }
+    return builder.build()
+  }
+
   static func load(_ relative: String) throws -> Profile {
     let text = try String(contentsOf: url(relative), encoding: .utf8)
     var builder = ProfileBuilder()
