@@ -35,7 +35,8 @@ public struct CallTree: Sendable {
     let withSource = naming.usesSourceRoot(profile)
     for sample in profile.samples {
       var names: [(String, FrameKind)] = []
-      if withSource { names.append((profile.labels(of: sample).source ?? "[unknown source]", .unknown)) }
+      names.reserveCapacity(sample.stack.count + 1)
+      if withSource { names.append((naming.sourceName(sample, in: profile), .unknown)) }
       for id in sample.stack {
         let frame = profile.frame(id)
         names.append((naming.name(frame), frame.kind))

@@ -8,19 +8,38 @@ public struct FrameNaming: Sendable, Hashable {
   /// means: only when the profile has more than one source.
   public var sourceRoot: Bool?
 
+  /// Name of the root frame for samples whose labels name no source.
+  public static let unknownSource = "[unknown source]"
+  /// Name given to a frame whose symbol is empty, so a folded line never has an empty frame.
+  public static let emptySymbol = "[unknown]"
+
   public init(keepOffsets: Bool = false, sourceRoot: Bool? = nil) {
     self.keepOffsets = keepOffsets
     self.sourceRoot = sourceRoot
   }
 
-  /// The name of `frame`. `;` would split a folded line, so it becomes `:` as in
-  /// stackcollapse-perf.pl; newlines cannot appear in a folded frame either.
+  /// The name of `frame`.
   public func name(_ frame: Frame) -> String {
-    var name = frame.name(keepOffset: keepOffsets)
-    if name.contains(where: { $0 == ";" || $0 == "\n" || $0 == "\r" }) {
-      name = String(name.map { $0 == ";" ? ":" : ($0 == "\n" || $0 == "\r" ? " " : $0) })
-    }
-    return name
+    Self.sanitize(frame.name(keepOffset: keepOffsets))
+  }
+
+  /// The function-level name of `frame`: its symbol without offset, whatever `keepOffsets` says.
+  /// Function tables and callers/callees work on functions, not return sites.
+  public func functionName(_ frame: Frame) -> String {
+    Self.sanitize(frame.symbol)
+  }
+
+  /// A name that is safe as one folded frame. `;` would split a folded line, so it becomes `:`
+  /// as in stackcollapse-perf.pl; newlines become spaces; an empty name becomes `[unknown]`.
+  public static func sanitize(_ raw: String) -> String {
+    if raw.isEmpty { return emptySymbol }
+    guard raw.utf8.contains(where: { $0 == UInt8(ascii: ";") || $0 == 0x0A || $0 == 0x0D }) else { return raw }
+    return String(raw.map { $0 == ";" ? ":" : ($0 == "\n" || $0 == "\r" || $0 == "\r\n" ? " " : $0) })
+  }
+
+  /// The root frame naming the sample's source (probe, event or map).
+  public func sourceName(_ sample: Sample, in profile: Profile) -> String {
+    Self.sanitize(profile.labels(of: sample).source ?? Self.unknownSource)
   }
 
   /// Whether a root frame naming the source is added for this profile.
@@ -39,7 +58,7 @@ public struct FrameNaming: Sendable, Hashable {
   public func names(_ sample: Sample, in profile: Profile, withSource: Bool) -> [String] {
     var out: [String] = []
     out.reserveCapacity(sample.stack.count + 1)
-    if withSource { out.append(profile.labels(of: sample).source ?? "[unknown source]") }
+    if withSource { out.append(sourceName(sample, in: profile)) }
     for id in sample.stack { out.append(name(profile.frame(id))) }
     return out
   }

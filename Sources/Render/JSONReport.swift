@@ -1,0 +1,197 @@
+import StackFold
+import TraceParse
+
+/// The report as JSON: the same content as `TextReport`, keys in a fixed order, every string
+/// escaped (quotes, backslashes, control characters, and `<`, `>`, `&` as `\u003c`... so the
+/// output can sit inside HTML without a hostile frame name opening a `<script>`).
+public struct JSONReport: Renderer {
+  public var options: ReportOptions
+
+  public init(options: ReportOptions = ReportOptions()) { self.options = options }
+
+  public func render(_ profile: Profile) throws -> [UInt8] {
+    Self.render(try ReportModel(profile: profile, options: options))
+  }
+
+  /// The JSON of a computed report, pretty-printed with two-space indents and a final newline.
+  public static func render(_ model: ReportModel) -> [UInt8] {
+    var out: [UInt8] = []
+    value(model).write(to: &out, indent: 0)
+    out.append(0x0A)
+    return out
+  }
+
+  static func value(_ model: ReportModel) -> Value {
+    let total = model.totalWeight
+    func pct(_ w: UInt64, _ of: UInt64) -> Value { .raw(ReportModel.percent(w, of: of)) }
+    var fields: [(String, Value)] = [
+      ("inputs", .array(model.inputs.map(Value.string))),
+      ("unit", .string(model.unit.rawValue)),
+      ("totalWeight", .int(total)),
+      ("uniqueStacks", .int(UInt64(model.uniqueStacks))),
+      (
+        "skipped",
+        .object([
+          ("records", .int(UInt64(model.skipped.records))), ("weight", .int(model.skipped.weight)),
+          ("examples", .array(model.skipped.examples.map { .string($0.description) })),
+        ])
+      ),
+      (
+        "filtered",
+        .array(
+          model.filtered.map {
+            .object([
+              ("filter", .string($0.filter)), ("stacks", .int(UInt64($0.samples))), ("weight", .int($0.weight)),
+              ("values", .int(UInt64($0.values))),
+            ])
+          })
+      ),
+      (
+        "sources",
+        .array(
+          model.sources.map {
+            .object([
+              ("source", .string($0.source)), ("weight", .int($0.weight)), ("percent", pct($0.weight, total)),
+              ("stacks", .int(UInt64($0.stacks))),
+            ])
+          })
+      ),
+    ]
+    if model.peeks.isEmpty {
+      func rows(_ stats: [FunctionStat]) -> Value {
+        .array(
+          stats.map {
+            .object([
+              ("function", .string($0.name)), ("kind", .string($0.kind.rawValue)), ("self", .int($0.selfWeight)),
+              ("selfPercent", pct($0.selfWeight, total)), ("total", .int($0.totalWeight)),
+              ("totalPercent", pct($0.totalWeight, total)),
+            ])
+          })
+      }
+      fields.append(("functions", .int(UInt64(model.functionCount))))
+      fields.append(("topBySelf", rows(model.topBySelf)))
+      fields.append(("topByTotal", rows(model.topByTotal)))
+    }
+    if let tree = model.tree {
+      func node(_ n: ReportModel.TreeNode) -> Value {
+        var f: [(String, Value)] = [
+          ("name", .string(n.name)), ("kind", .string(n.kind.rawValue)), ("total", .int(n.totalWeight)),
+          ("percent", pct(n.totalWeight, total)), ("self", .int(n.selfWeight)),
+        ]
+        if !n.children.isEmpty { f.append(("children", .array(n.children.map(node)))) }
+        if n.elidedNodes > 0 {
+          f.append(("elided", .object([("nodes", .int(UInt64(n.elidedNodes))), ("weight", .int(n.elidedWeight))])))
+        }
+        return .object(f)
+      }
+      fields.append(("treeMinPercent", .raw(ReportModel.percent(UInt64((model.treeMinPercent * 100).rounded()), of: 10000))))
+      fields.append(("callTree", node(tree)))
+    }
+    for direction in [ReportModel.Peek.Direction.callers, .callees] {
+      let peeks = model.peeks.filter { $0.direction == direction }
+      if peeks.isEmpty { continue }
+      fields.append(
+        (
+          direction.rawValue,
+          .array(
+            peeks.map { peek in
+              .object([
+                ("pattern", .string(peek.pattern)),
+                (
+                  "functions",
+                  .array(
+                    peek.views.map { view in
+                      func edges(_ list: [CallEdge]) -> Value {
+                        .array(
+                          list.map {
+                            .object([
+                              ("name", .string($0.name)), ("kind", .string($0.kind.rawValue)), ("weight", .int($0.weight)),
+                              ("share", pct($0.weight, view.totalWeight)),
+                            ])
+                          })
+                      }
+                      return .object([
+                        ("function", .string(view.function)), ("total", .int(view.totalWeight)),
+                        ("percent", pct(view.totalWeight, total)), ("self", .int(view.selfWeight)),
+                        ("selfShare", pct(view.selfWeight, view.totalWeight)),
+                        (direction.rawValue, edges(direction == .callers ? view.callers : view.callees)),
+                      ])
+                    })
+                ),
+              ])
+            })
+        ))
+    }
+    fields.append(
+      (
+        "values",
+        .array(
+          model.values.map { v in
+            var f: [(String, Value)] = [
+              ("map", .string(v.map)), ("key", .array(v.key.map(Value.string))), ("kind", .string(v.kind.rawValue)),
+            ]
+            switch v.kind {
+            case .scalar: f.append(("values", .array(v.numbers.map { .raw(String($0)) })))
+            case .stats:
+              for (name, number) in zip(["count", "average", "total"], v.numbers) { f.append((name, .raw(String(number)))) }
+            case .hist, .lhist:
+              f.append(
+                ("buckets", .array(v.buckets.map { .object([("label", .string($0.label)), ("count", .int($0.count))]) })))
+            }
+            return .object(f)
+          })
+      ))
+    fields.append(("notes", .array(model.notes.map(Value.string))))
+    return .object(fields)
+  }
+
+  /// A JSON value with object keys kept in insertion order.
+  indirect enum Value {
+    case object([(String, Value)])
+    case array([Value])
+    case string(String)
+    case int(UInt64)
+    /// A number already formatted (percentages, signed values).
+    case raw(String)
+
+    func write(to out: inout [UInt8], indent: Int) {
+      switch self {
+      case .string(let s): Self.writeString(s, to: &out)
+      case .int(let n): out.append(contentsOf: String(n).utf8)
+      case .raw(let text): out.append(contentsOf: text.utf8)
+      case .array(let items):
+        if items.isEmpty { return out.append(contentsOf: "[]".utf8) }
+        out.append(UInt8(ascii: "["))
+        for (i, item) in items.enumerated() {
+          if i > 0 { out.append(UInt8(ascii: ",")) }
+          Self.newline(&out, indent + 1)
+          item.write(to: &out, indent: indent + 1)
+        }
+        Self.newline(&out, indent)
+        out.append(UInt8(ascii: "]"))
+      case .object(let fields):
+        if fields.isEmpty { return out.append(contentsOf: "{}".utf8) }
+        out.append(UInt8(ascii: "{"))
+        for (i, (key, item)) in fields.enumerated() {
+          if i > 0 { out.append(UInt8(ascii: ",")) }
+          Self.newline(&out, indent + 1)
+          Self.writeString(key, to: &out)
+          out.append(contentsOf: ": ".utf8)
+          item.write(to: &out, indent: indent + 1)
+        }
+        Self.newline(&out, indent)
+        out.append(UInt8(ascii: "}"))
+      }
+    }
+
+    static func newline(_ out: inout [UInt8], _ indent: Int) {
+      out.append(0x0A)
+      out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
+    }
+
+    /// Escaped with `Escaping.json`: also safe inside HTML `<script>` and JavaScript.
+    static func writeString(_ s: String, to out: inout [UInt8]) {
+      out.append(contentsOf: Escaping.json(s).utf8)
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import StackFold
+import TraceParse
+
+/// What a report shows, beyond the profile itself.
+public struct ReportOptions: Sendable {
+  /// Input names, as given (`-` shows as `<stdin>`).
+  public var inputs: [String]
+  public var naming: FrameNaming
+  /// Rows in each top-functions table.
+  public var top: Int
+  /// Call tree children lighter than this percentage of the total are summarised in one line
+  /// per parent (`[3 more under 0.50%: weight 12]`), so the tree stays readable and the
+  /// weights still add up.
+  public var treeMinPercent: Double
+  /// Deepest call-tree level printed (1 = the root's children); nil for all. Deeper levels are
+  /// summarised the same way.
+  public var treeMaxDepth: Int?
+  /// `--callers` / `--callees` patterns. When any is given the report shows those views instead
+  /// of the top tables and the call tree.
+  public var callers: [NamePattern]
+  public var callees: [NamePattern]
+  /// What the filters removed.
+  public var filtered: [FilterRemoval]
+
+  public init(
+    inputs: [String] = [], naming: FrameNaming = FrameNaming(), top: Int = 20, treeMinPercent: Double = 0.5,
+    treeMaxDepth: Int? = nil, callers: [NamePattern] = [], callees: [NamePattern] = [],
+    filtered: [FilterRemoval] = []
+  ) {
+    self.inputs = inputs
+    self.naming = naming
+    self.top = top
+    self.treeMinPercent = treeMinPercent
+    self.treeMaxDepth = treeMaxDepth
+    self.callers = callers
+    self.callees = callees
+    self.filtered = filtered
+  }
+}
+
+/// The content of a report, computed once so the text and JSON forms say the same thing.
+public struct ReportModel: Sendable {
+  /// Weight and unique stacks of one map, probe or event.
+  public struct SourceTotal: Sendable, Hashable {
+    public var source: String
+    public var stacks: Int
+    public var weight: UInt64
+  }
+
+  /// A call-tree node as printed: children lighter than the threshold are folded into
+  /// `elidedNodes`/`elidedWeight`.
+  public struct TreeNode: Sendable, Hashable {
+    public var name: String
+    public var kind: FrameKind
+    public var totalWeight: UInt64
+    public var selfWeight: UInt64
+    public var children: [TreeNode]
+    public var elidedNodes: Int
+    public var elidedWeight: UInt64
+  }
+
+  /// One `--callers` or `--callees` request and the functions it matched.
+  public struct Peek: Sendable, Hashable {
+    public enum Direction: String, Sendable { case callers, callees }
+    public var direction: Direction
+    public var pattern: String
+    public var views: [CallersCallees]
+  }
+
+  public var inputs: [String]
+  public var unit: WeightUnit
+  public var totalWeight: UInt64
+  public var uniqueStacks: Int
+  public var sources: [SourceTotal]
+  public var skipped: SkipTally
+  public var filtered: [FilterRemoval]
+  /// Number of distinct functions; the top tables show at most `top` of them.
+  public var functionCount: Int
+  public var topBySelf: [FunctionStat]
+  public var topByTotal: [FunctionStat]
+  /// nil when the report shows callers/callees views instead.
+  public var tree: TreeNode?
+  public var treeMinPercent: Double
+  public var peeks: [Peek]
+  public var values: [MapValue]
+  public var notes: [String]
+
+  /// - Throws: `AggregationError` if the profile's total weight does not fit in UInt64.
+  public init(profile: Profile, options: ReportOptions) throws(AggregationError) {
+    inputs = options.inputs
+    unit = profile.unit
+    totalWeight = try profile.checkedTotalWeight()
+    uniqueStacks = profile.samples.count
+    skipped = profile.skipped
+    filtered = options.filtered
+    values = profile.values
+    notes = profile.notes
+    treeMinPercent = options.treeMinPercent
+
+    var bySource: [String: SourceTotal] = [:]
+    for sample in profile.samples {
+      let name = profile.labels(of: sample).source ?? FrameNaming.unknownSource
+      bySource[name, default: SourceTotal(source: name, stacks: 0, weight: 0)].stacks += 1
+      bySource[name]!.weight &+= sample.weight
+    }
+    sources = bySource.values.sorted {
+      $0.weight != $1.weight ? $0.weight > $1.weight : $0.source.utf8.lexicographicallyPrecedes($1.source.utf8)
+    }
+
+    peeks = []
+    for pattern in options.callers {
+      peeks.append(Peek(direction: .callers, pattern: pattern.pattern, views: try CallersCallees.views(of: pattern, in: profile, naming: options.naming)))
+    }
+    for pattern in options.callees {
+      peeks.append(Peek(direction: .callees, pattern: pattern.pattern, views: try CallersCallees.views(of: pattern, in: profile, naming: options.naming)))
+    }
+
+    if peeks.isEmpty {
+      let table = try FunctionTable(profile: profile, naming: options.naming)
+      functionCount = table.functions.count
+      topBySelf = table.topBySelf(options.top)
+      topByTotal = table.topByTotal(options.top)
+      let callTree = CallTree(profile: profile, naming: options.naming)
+      let threshold = Double(totalWeight) * options.treeMinPercent / 100
+      tree = Self.prune(callTree, 0, threshold: threshold, maxDepth: options.treeMaxDepth)
+    } else {
+      functionCount = 0
+      topBySelf = []
+      topByTotal = []
+      tree = nil
+    }
+  }
+
+  private static func prune(_ tree: CallTree, _ index: Int, threshold: Double, maxDepth: Int?) -> TreeNode {
+    let node = tree.nodes[index]
+    var out = TreeNode(
+      name: node.name, kind: node.kind, totalWeight: node.totalWeight, selfWeight: node.selfWeight, children: [],
+      elidedNodes: 0, elidedWeight: 0)
+    for child in tree.sortedChildren(of: index) {
+      let c = tree.nodes[child]
+      if Double(c.totalWeight) < threshold || (maxDepth.map { c.depth > $0 } ?? false) {
+        out.elidedNodes += 1
+        out.elidedWeight &+= c.totalWeight
+      } else {
+        out.children.append(prune(tree, child, threshold: threshold, maxDepth: maxDepth))
+      }
+    }
+    return out
+  }
+
+  /// `57.72`: `part` as a percentage of `whole` with two decimals (`0.00` when whole is 0).
+  public static func percent(_ part: UInt64, of whole: UInt64) -> String {
+    guard whole > 0 else { return "0.00" }
+    let hundredths = (Double(part) / Double(whole) * 10000).rounded()
+    let value = UInt64(hundredths)
+    let cents = value % 100
+    return "\(value / 100)." + (cents < 10 ? "0" : "") + "\(cents)"
+  }
+}

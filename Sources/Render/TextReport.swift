@@ -1,0 +1,138 @@
+import StackFold
+import TraceParse
+
+/// The plain-text report: inputs and totals, totals per map/probe/event, skipped and filtered
+/// records, top functions by self and total weight (pprof `-top` flat/cum), the call tree with
+/// percentages (pprof `-tree`, `perf report -g`), callers/callees views, non-stack map values
+/// and notes.
+public struct TextReport: Renderer {
+  public var options: ReportOptions
+
+  public init(options: ReportOptions = ReportOptions()) { self.options = options }
+
+  public func render(_ profile: Profile) throws -> [UInt8] {
+    Array(Self.render(try ReportModel(profile: profile, options: options)).utf8)
+  }
+
+  /// The text of a computed report.
+  public static func render(_ model: ReportModel) -> String {
+    var out = ""
+    let width = max(6, String(model.totalWeight).count)
+    func num(_ value: UInt64) -> String { pad(String(value), width) }
+    func pct(_ value: UInt64) -> String { pad(ReportModel.percent(value, of: model.totalWeight), 6) + "%" }
+
+    out += "tdptrace report\n"
+    out += "inputs: " + (model.inputs.isEmpty ? "(none)" : model.inputs.map(safe).joined(separator: " ")) + "\n"
+    out += "total: \(model.totalWeight) (\(model.unit.rawValue)) in \(model.uniqueStacks) unique stacks\n"
+    if model.skipped.records > 0 {
+      out += "skipped (--lenient): \(model.skipped.records) records, weight \(model.skipped.weight)\n"
+      for example in model.skipped.examples { out += "  \(safe(example.description))\n" }
+    }
+    for removal in model.filtered {
+      out += "filtered out by \(removal.filter): \(removal.samples) stacks, weight \(removal.weight)"
+      if removal.values > 0 { out += ", \(removal.values) map values" }
+      out += "\n"
+    }
+
+    out += "\nsources:\n"
+    out += "  \(pad("weight", width))  \(pad("%", 7))  \(pad("stacks", 6))  source\n"
+    for source in model.sources {
+      out += "  \(num(source.weight))  \(pct(source.weight))  \(pad(String(source.stacks), 6))  \(safe(source.source))\n"
+    }
+    if model.sources.isEmpty { out += "  (no stack samples)\n" }
+
+    if model.peeks.isEmpty {
+      for (title, rows) in [
+        ("top functions by self weight (flat)", model.topBySelf), ("top functions by total weight (cum)", model.topByTotal),
+      ] {
+        out += "\n\(title), \(rows.count) of \(model.functionCount):\n"
+        out += "  \(pad("self", width))  \(pad("self%", 7))  \(pad("total", width))  \(pad("total%", 7))  function\n"
+        for row in rows {
+          out += "  \(num(row.selfWeight))  \(pct(row.selfWeight))  \(num(row.totalWeight))  \(pct(row.totalWeight))  \(safe(row.name))\n"
+        }
+      }
+    }
+
+    if let tree = model.tree {
+      out += "\ncall tree (root first; children under \(ReportModel.percent(UInt64((model.treeMinPercent * 100).rounded()), of: 10000))% summarised):\n"
+      out += "  \(pad("total%", 7))  \(pad("total", width))  \(pad("self", width))  function\n"
+      func walk(_ node: TreeNode, depth: Int) {
+        let indent = String(repeating: "  ", count: depth)
+        out += "  \(pct(node.totalWeight))  \(num(node.totalWeight))  \(num(node.selfWeight))  \(indent)\(safe(node.name))\n"
+        for child in node.children { walk(child, depth: depth + 1) }
+        if node.elidedNodes > 0 {
+          out += "  \(pct(node.elidedWeight))  \(num(node.elidedWeight))  \(pad("", width))  \(indent)  "
+          out += "[\(node.elidedNodes) more]\n"
+        }
+      }
+      walk(tree, depth: 0)
+    }
+
+    for peek in model.peeks {
+      out += "\n\(peek.direction.rawValue) of \(safe(peek.pattern)):\n"
+      if peek.views.isEmpty { out += "  no stack contains a function matching \(safe(peek.pattern))\n" }
+      for view in peek.views {
+        out += "  \(safe(view.function)): total \(view.totalWeight) (\(pct(view.totalWeight)) of all), self \(view.selfWeight)\n"
+        out += "    \(pad("weight", width))  \(pad("share", 7))  \(peek.direction == .callers ? "caller" : "callee")\n"
+        let edges = peek.direction == .callers ? view.callers : view.callees
+        func share(_ w: UInt64) -> String { pad(ReportModel.percent(w, of: view.totalWeight), 6) + "%" }
+        if peek.direction == .callees && view.selfWeight > 0 {
+          out += "    \(num(view.selfWeight))  \(share(view.selfWeight))  [self]\n"
+        }
+        for edge in edges { out += "    \(num(edge.weight))  \(share(edge.weight))  \(safe(edge.name))\n" }
+      }
+    }
+
+    if !model.values.isEmpty {
+      out += "\nmap values (not stacks):\n"
+      for value in model.values { out += describe(value) }
+    }
+    if !model.notes.isEmpty {
+      out += "\nnotes:\n"
+      for note in model.notes { out += "  \(safe(note))\n" }
+    }
+    return out
+  }
+
+  typealias TreeNode = ReportModel.TreeNode
+
+  /// A map value as bpftrace would show it: `@name[key]: value`, histogram buckets, stats.
+  static func describe(_ value: MapValue) -> String {
+    let key = value.key.isEmpty ? "" : "[" + value.key.map(safe).joined(separator: ", ") + "]"
+    var out = "  \(safe(value.map))\(key): "
+    switch value.kind {
+    case .scalar:
+      out += value.numbers.map(String.init).joined(separator: " ") + "\n"
+    case .stats:
+      let names = ["count", "average", "total"]
+      out += zip(names, value.numbers).map { "\($0) \($1)" }.joined(separator: ", ") + "\n"
+    case .hist, .lhist:
+      out += "\(value.kind.rawValue)\n"
+      let labelWidth = value.buckets.map(\.label.count).max() ?? 0
+      for bucket in value.buckets {
+        out += "    \(safe(bucket.label))\(String(repeating: " ", count: max(0, labelWidth - bucket.label.count)))  \(bucket.count)\n"
+      }
+    }
+    return out
+  }
+
+  /// `text` with control characters shown as `\xNN`: names come from untrusted traces and must
+  /// not move the terminal's cursor or break a line.
+  static func safe(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return text }
+    var out = ""
+    for scalar in text.unicodeScalars {
+      if scalar.value < 0x20 || scalar.value == 0x7f {
+        let hex = String(scalar.value, radix: 16)
+        out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
+  }
+
+  static func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+  }
+}

@@ -1,0 +1,90 @@
+import TraceParse
+
+/// Options for folded output.
+public struct FoldOptions: Sendable, Hashable {
+  public var naming: FrameNaming
+  /// Suffix frames with their kind as stackcollapse-perf.pl `--all` does: `_[k]` kernel and
+  /// module, `_[i]` inlined, `_[j]` JIT. flamegraph.pl and inferno colour by these.
+  public var annotate: Bool
+
+  public init(naming: FrameNaming = FrameNaming(), annotate: Bool = false) {
+    self.naming = naming
+    self.annotate = annotate
+  }
+}
+
+/// One line of folded output: frames joined by `;`, root first, and the summed weight.
+public struct FoldedLine: Hashable, Sendable {
+  public var stack: String
+  public var weight: UInt64
+
+  public init(stack: String, weight: UInt64) {
+    self.stack = stack
+    self.weight = weight
+  }
+
+  /// `root;...;leaf weight`, without the newline.
+  public var text: String { "\(stack) \(weight)" }
+}
+
+/// Folds a profile into the one-line-per-stack format of flamegraph.pl, inferno and speedscope.
+public enum Folder {
+  /// The frame written for a sample without frames when no source root names it, so the
+  /// sample still shows up (it is never dropped).
+  public static let noStack = "[no stack]"
+
+  /// Folds `profile`: names every frame (stripping offsets unless asked to keep them), adds the
+  /// source root when the profile mixes maps or probes, sums the stacks that became identical,
+  /// and sorts the lines by bytes, as stackcollapse does, so output is deterministic.
+  /// - Throws: `AggregationError` if the total weight does not fit in UInt64.
+  public static func fold(_ profile: Profile, options: FoldOptions = FoldOptions()) throws(AggregationError)
+    -> [FoldedLine]
+  {
+    _ = try profile.checkedTotalWeight()  // every merged line is at most this: no wrap below
+    let withSource = options.naming.usesSourceRoot(profile)
+    let frameNames = profile.frames.map { frame -> String in
+      let name = options.naming.name(frame)
+      guard options.annotate, let suffix = annotation(frame.kind) else { return name }
+      return name + suffix
+    }
+    var sums: [String: UInt64] = [:]
+    sums.reserveCapacity(profile.samples.count)
+    var line = ""
+    for sample in profile.samples {
+      line.removeAll(keepingCapacity: true)
+      if withSource { line += options.naming.sourceName(sample, in: profile) }
+      for id in sample.stack {
+        if !line.isEmpty { line += ";" }
+        line += frameNames[Int(id)]
+      }
+      if line.isEmpty { line = noStack }
+      sums[line, default: 0] &+= sample.weight
+    }
+    var lines = sums.map { FoldedLine(stack: $0.key, weight: $0.value) }
+    lines.sort { $0.stack.utf8.lexicographicallyPrecedes($1.stack.utf8) }
+    return lines
+  }
+
+  /// The folded text: one `stack weight` line per entry, each ending in `\n`.
+  public static func render(_ lines: [FoldedLine]) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(lines.reduce(0) { $0 + $1.stack.utf8.count + 22 })
+    for line in lines {
+      out.append(contentsOf: line.stack.utf8)
+      out.append(UInt8(ascii: " "))
+      out.append(contentsOf: String(line.weight).utf8)
+      out.append(0x0A)
+    }
+    return out
+  }
+
+  /// The `_[x]` suffix for a frame kind, or nil for kinds flame graphs do not colour.
+  public static func annotation(_ kind: FrameKind) -> String? {
+    switch kind {
+    case .kernel, .module: return "_[k]"
+    case .inlined: return "_[i]"
+    case .jit: return "_[j]"
+    case .user, .unknown: return nil
+    }
+  }
+}

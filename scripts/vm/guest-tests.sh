@@ -1,0 +1,130 @@
+#!/bin/sh
+# Runs inside the test-bed guest (as /host/guest.sh): loads kvm_amd, then captures real TDP MMU
+# stacks with tdptrace (kprobe and fentry) and with bpftrace 0.17 kprobes on the same workload.
+# Writes everything under /host/out; the host checks it (scripts/vm/check-captures.sh).
+# Capture only: analysis runs on the host, where the CPU is not emulated.
+# A tdptrace feature that this build lacks is recorded as "not available in this build".
+set -u
+H=/host
+OUT=$H/out
+mkdir -p "$OUT"
+export LD_LIBRARY_PATH=$H/lib
+TDP=$H/bin/tdptrace
+ITER=${ITER:-3}
+PAGES=${PAGES:-16}
+t() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
+stage() { t "stage: $*"; }
+fail=0
+
+stage "setup"
+{
+  echo "kernel: $(uname -r)"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+  echo "svm flags: $(grep -m1 -o -w -E 'svm|npt' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+} >"$OUT/setup.txt"
+if ! modprobe kvm_amd; then
+  echo "modprobe kvm_amd failed" >>"$OUT/setup.txt"
+  t "FAILED: modprobe kvm_amd"
+  exit 1
+fi
+for p in kvm/parameters/tdp_mmu kvm_amd/parameters/npt kvm_amd/parameters/nested; do
+  echo "$p=$(cat /sys/module/$p)" >>"$OUT/setup.txt"
+done
+grep -E ' (t|T) ' /proc/kallsyms | grep -E '\[kvm(_amd)?\]' | awk '{print $3, $4}' | sort >"$OUT/kallsyms-kvm.txt"
+cat "$OUT/setup.txt"
+grep -q 'tdp_mmu=Y' "$OUT/setup.txt" || { t "FAILED: kvm.tdp_mmu is not Y"; exit 1; }
+grep -q 'npt=Y' "$OUT/setup.txt" || { t "FAILED: kvm_amd.npt is not Y"; exit 1; }
+
+# The workload: the zap driver (every zap path), plus the VM loop from the live tests if built.
+cat >"$H/workload.sh" <<WL
+#!/bin/sh
+$H/bin/zap-driver --quiet $ITER $PAGES >>$OUT/workload.log 2>&1 || echo "zap-driver failed" >>$OUT/workload.log
+for p in $H/bin/guest-*; do [ -x "\$p" ] && "\$p" $ITER >>$OUT/workload.log 2>&1; done
+sleep 1
+WL
+stage "workload alone"
+: >"$OUT/workload.log"
+sh "$H/workload.sh"
+cat "$OUT/workload.log"
+
+# Which tdptrace features this build has: decided on the host (scripts/vm/run-tests.sh), where
+# running the binary is cheap, and written to /host/features as "probes", "record" lines.
+has() { grep -qx "$1" "$H/features" 2>/dev/null; }
+unavailable() { echo "not available in this build: $*" >"$OUT/$1.unavailable"; t "$*: not available in this build"; }
+
+stage "tdptrace probes"
+if has probes; then
+  "$TDP" probes --preset tdp-mmu >"$OUT/probes.txt" 2>"$OUT/probes.err"
+  echo $? >"$OUT/probes.rc"
+  cat "$OUT/probes.txt" "$OUT/probes.err"
+else
+  unavailable probes "tdptrace probes --preset"
+fi
+
+# Starts `tdptrace record` in the background and waits until it says it attached.
+# $1: attach kind, $2: output name.
+RPID=
+start_record() {
+  rm -f "$OUT/$2.txt" "$OUT/$2.err"
+  "$TDP" record --preset tdp-mmu --attach "$1" --output "$OUT/$2.txt" 2>"$OUT/$2.err" &
+  RPID=$!
+  n=0
+  while [ $n -lt 240 ]; do
+    if grep -qs -i 'attach' "$OUT/$2.err" "$OUT/$2.txt"; then sleep 1; return 0; fi
+    kill -0 $RPID 2>/dev/null || return 1
+    sleep 0.5
+    n=$((n + 1))
+  done
+  t "tdptrace record --attach $1 did not report attaching within 120 s; continuing"
+}
+stop_record() {
+  kill -INT $RPID 2>/dev/null
+  n=0
+  while kill -0 $RPID 2>/dev/null && [ $n -lt 120 ]; do sleep 0.5; n=$((n + 1)); done
+  if kill -0 $RPID 2>/dev/null; then
+    echo "tdptrace record did not exit within 60 s of SIGINT" >>"$OUT/$1.err"
+    kill -KILL $RPID
+    echo 124 >"$OUT/$1.rc"
+  else
+    wait $RPID
+    echo $? >"$OUT/$1.rc"
+  fi
+}
+
+KPROBES="kvm_tdp_mmu_map tdp_mmu_init_sp __handle_changed_spte __tdp_mmu_zap_root
+  kvm_tdp_mmu_zap_all kvm_tdp_mmu_zap_invalidated_roots kvm_tdp_mmu_invalidate_all_roots
+  kvm_tdp_mmu_unmap_gfn_range tdp_mmu_zap_leafs kvm_tdp_mmu_zap_leafs kvm_tdp_mmu_put_root
+  kvm_tdp_mmu_get_vcpu_root_hpa tdp_mmu_link_sp"
+bt_probes=$(for f in $KPROBES; do printf 'kprobe:%s,' "$f"; done | sed 's/,$//')
+
+stage "kprobe capture: tdptrace record --attach kprobe and bpftrace kprobes on the same run"
+recording=0
+if has record; then
+  if start_record kprobe tdptrace-kprobe; then recording=1; else
+    t "tdptrace record --attach kprobe exited early"; wait $RPID; echo $? >"$OUT/tdptrace-kprobe.rc"
+  fi
+else
+  unavailable tdptrace-kprobe "tdptrace record --attach kprobe"
+fi
+# -c: bpftrace attaches, runs the workload, and prints its maps when the workload ends.
+timeout 300 bpftrace -c "/bin/sh $H/workload.sh" -e "$bt_probes { @[probe, kstack] = count(); }" \
+  >"$OUT/bpftrace-kprobe.txt" 2>"$OUT/bpftrace-kprobe.err"
+echo $? >"$OUT/bpftrace-kprobe.rc"
+[ $recording = 1 ] && stop_record tdptrace-kprobe
+t "bpftrace rc=$(cat "$OUT/bpftrace-kprobe.rc"), $(grep -c '^@' "$OUT/bpftrace-kprobe.txt") stacks"
+
+stage "fentry capture: tdptrace record --attach fentry"
+if has record; then
+  if start_record fentry tdptrace-fentry; then
+    sh "$H/workload.sh"
+    stop_record tdptrace-fentry
+  else
+    t "tdptrace record --attach fentry exited early"; wait $RPID; echo $? >"$OUT/tdptrace-fentry.rc"
+  fi
+  cat "$OUT/tdptrace-fentry.err"
+else
+  unavailable tdptrace-fentry "tdptrace record --attach fentry"
+fi
+
+stage "done"
+exit $fail
