@@ -24,7 +24,9 @@ struct ByteKeyTable: ~Copyable {
   private var arena: UnsafeMutablePointer<UInt8>
   private var arenaCapacity: Int
   private var arenaUsed = 0
-  private(set) var count = 0
+  /// Arena offset of each key, in insertion order; key `i` ends where key `i + 1` starts.
+  private var keyStarts: [Int] = []
+  var count: Int { keyStarts.count }
 
   init(capacity: Int = 1024) {
     var size = 16
@@ -58,7 +60,7 @@ struct ByteKeyTable: ~Copyable {
 
   /// Stores `value` for a key that `find` did not find.
   mutating func insert(_ key: UnsafePointer<UInt8>, _ length: Int, hash rawHash: UInt64, value: UInt32) {
-    if (count + 1) * 2 > mask + 1 { grow() }
+    if (keyStarts.count + 1) * 2 > mask + 1 { grow() }
     if arenaUsed + length > arenaCapacity {
       var newCapacity = arenaCapacity * 2
       while arenaUsed + length > newCapacity { newCapacity *= 2 }
@@ -71,8 +73,17 @@ struct ByteKeyTable: ~Copyable {
     (arena + arenaUsed).update(from: key, count: length)
     let hash = rawHash == 0 ? 1 : rawHash
     place(Slot(hash: hash, offset: arenaUsed, length: length, value: value))
+    keyStarts.append(arenaUsed)
     arenaUsed += length
-    count += 1
+  }
+
+  /// Whether the `index`-th key inserted equals the `length` bytes at `key`: a check without
+  /// hashing, for callers that can guess which key comes next.
+  @inline(__always)
+  func keyEquals(_ index: Int, _ key: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+    let start = keyStarts[index]
+    let end = index + 1 < keyStarts.count ? keyStarts[index + 1] : arenaUsed
+    return end - start == length && memcmp(arena + start, key, length) == 0
   }
 
   /// The bytes of every key with its value, in no particular order.
