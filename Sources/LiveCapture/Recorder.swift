@@ -48,8 +48,9 @@ public struct Recorder {
     sigemptyset(&set)
     sigaddset(&set, SIGINT)
     sigaddset(&set, SIGTERM)
+    // They stay blocked afterwards: a second Ctrl-C while the capture is written must not kill
+    // the process before the output is out.
     pthread_sigmask(SIG_BLOCK, &set, nil)
-    defer { pthread_sigmask(SIG_UNBLOCK, &set, nil) }
 
     let (symbols0, _) = try KernelSymbols.load()
     if symbols0.addressesHidden {
