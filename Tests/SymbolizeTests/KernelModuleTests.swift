@@ -145,4 +145,30 @@ import TraceParse
     }
     #expect(total == expected)
   }
+
+  /// What `report --callers handle_removed_pt` shows: the inlined function has its own view,
+  /// called from `__handle_changed_spte` and calling `handle_changed_spte`, with the weight of
+  /// exactly the samples whose frames inline it.
+  @Test func callersOfAnInlinedFunction() throws {
+    var symbolizer = DwarfSymbolizer(objects: [("kvm", ko)])
+    let (expanded, _) = InlineExpander().expand(capture, with: &symbolizer)
+    #expect(try CallersCallees.views(of: NamePattern("handle_removed_pt"), in: capture).isEmpty)
+    let views = try CallersCallees.views(of: NamePattern("handle_removed_pt"), in: expanded)
+    let view = try #require(views.first)
+    #expect(views.count == 1)
+    #expect(view.kind == .inlined)
+    var expected: UInt64 = 0
+    for sample in capture.samples {
+      let frames = capture.frames(of: sample)
+      if frames.dropLast().contains(where: { $0.symbol == "__handle_changed_spte" && $0.offset?.value == 1549 }) {
+        expected += sample.weight
+      }
+    }
+    #expect(view.totalWeight == expected)
+    #expect(view.selfWeight == 0)
+    #expect(view.callers.map(\.name) == ["__handle_changed_spte"])
+    #expect(view.callers.first?.weight == expected)
+    #expect(view.callees.map(\.name) == ["handle_changed_spte"])
+    #expect(view.callees.first?.kind == .inlined)
+  }
 }
