@@ -158,7 +158,8 @@ public final class DebugObject {
         throw DebuginfoError(
           path: path,
           reason: .unreadable(
-            "truncated: a section ends at byte \(header.sh_offset + header.sh_size) but the file has \(size)"))
+            "truncated: a section ends at byte \(header.sh_offset + header.sh_size) but the file has \(size)")
+        )
       }
       section = elf_nextscn(elf, current)
     }

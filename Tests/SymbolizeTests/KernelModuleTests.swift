@@ -51,7 +51,8 @@ import TraceParse
       for (index, frame) in capture.frames(of: sample).enumerated() {
         positions.insert(
           Position(
-            symbol: frame.symbol, offset: frame.offset!.value, isReturnAddress: index != sample.stack.count - 1))
+            symbol: frame.symbol, offset: frame.offset!.value,
+            isReturnAddress: index != sample.stack.count - 1))
       }
     }
     var kvmChecked = 0
@@ -129,7 +130,9 @@ import TraceParse
     var expected: UInt64 = 0
     for sample in capture.samples {
       let frames = capture.frames(of: sample)
-      if frames.dropLast().contains(where: { $0.symbol == "__handle_changed_spte" && $0.offset?.value == 1549 }) {
+      if frames.dropLast().contains(where: {
+        $0.symbol == "__handle_changed_spte" && $0.offset?.value == 1549
+      }) {
         expected += sample.weight
       }
     }
@@ -160,7 +163,9 @@ import TraceParse
     var expected: UInt64 = 0
     for sample in capture.samples {
       let frames = capture.frames(of: sample)
-      if frames.dropLast().contains(where: { $0.symbol == "__handle_changed_spte" && $0.offset?.value == 1549 }) {
+      if frames.dropLast().contains(where: {
+        $0.symbol == "__handle_changed_spte" && $0.offset?.value == 1549
+      }) {
         expected += sample.weight
       }
     }
