@@ -40,6 +40,8 @@ let package = Package(
         "TraceParse", "StackFold", "Symbolize", "Render", "LiveCapture",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // Generates large inputs and times the read-and-fold path (scripts/bench.sh).
+    .executableTarget(name: "tdptrace-bench", dependencies: ["TraceParse", "StackFold"]),
     .testTarget(name: "TraceParseTests", dependencies: ["TraceParse"]),
     .testTarget(name: "StackFoldTests", dependencies: ["TraceParse", "StackFold"]),
     .testTarget(name: "SymbolizeTests", dependencies: ["TraceParse", "StackFold", "Symbolize"]),
