@@ -21,6 +21,7 @@ struct ReportCommand: ParsableCommand {
   @OptionGroup var input: InputOptions
   @OptionGroup var naming: NamingOptions
   @OptionGroup var filters: FilterOptions
+  @OptionGroup var exports: ExportOptions
 
   @Option(help: ArgumentHelp("Show who calls functions matching this glob, with counts and shares (repeatable).", valueName: "func"))
   var callers: [String] = []
@@ -53,6 +54,11 @@ struct ReportCommand: ParsableCommand {
     let filtered = try CommandSupport.filter(profile, with: filters.filter(naming: naming.naming), announce: false)
     // Other outputs (flame graphs, pprof, TDP summary) go here: an @OptionGroup above and a line
     // that renders `filtered.profile` when its options ask for it.
+    if let summary = try exports.run(
+      on: filtered.profile, naming: naming.naming, inputs: input.displayNames, json: json)
+    {
+      return try CommandSupport.writeOutput(summary)
+    }
     let options = ReportOptions(
       inputs: input.displayNames, naming: naming.naming, top: top, treeMinPercent: treeMinPercent,
       treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init), callees: callees.map(NamePattern.init),
