@@ -41,7 +41,8 @@ public struct HTMLReport: Renderer {
   public var title: String?
   /// How many functions (heaviest by total) get a caller/callee section.
   public var functionSections: Int
-  /// The TDP MMU summary (`report --tdp`), when computed. Nil shows where it would be.
+  /// The TDP MMU summary tables; nil computes them with `TDPSummary` (branch exports' path
+  /// classification), an empty array leaves the section with a note.
   public var tdpTables: [Table]?
 
   public init(
@@ -129,7 +130,8 @@ public struct HTMLReport: Renderer {
 
     // TDP MMU summary: filled by `report --tdp` (branch exports) through `tdpTables`.
     out += "<section id=\"tdp\"><h2>TDP MMU paths</h2>\n"
-    if let tables = tdpTables, !tables.isEmpty {
+    let tables = tdpTables ?? Self.tdpTables(TDPSummary(profile: profile))
+    if !tables.isEmpty {
       for table in tables { out += render(table, anchors: anchors) }
     } else {
       out +=
@@ -191,6 +193,42 @@ public struct HTMLReport: Renderer {
     }
     out += "<script>\n\(Self.script)\n</script>\n</body>\n</html>\n"
     return out
+  }
+
+  /// One table per TDP MMU group (map, init-sp, spte-change, zap, wrprot): for each probe, the
+  /// weight by the path that reached it; then the probes in no group, so the weights add up.
+  public static func tdpTables(_ summary: TDPSummary) -> [Table] {
+    var tables: [Table] = []
+    for group in summary.groups {
+      var rows: [[Table.Cell]] = []
+      for probe in group.probes {
+        rows.append([
+          .init(probe.probe), .init("all paths"),
+          .init(FlameGraphNumbers.grouped(probe.weight), numeric: true),
+          .init("100.00%", numeric: true),
+        ])
+        for origin in probe.origins {
+          rows.append([
+            .init(""), .init(origin.label), .init(FlameGraphNumbers.grouped(origin.weight), numeric: true),
+            .init(FlameGraphNumbers.percent(origin.weight, of: probe.weight) + "%", numeric: true),
+          ])
+        }
+      }
+      tables.append(
+        Table(
+          title: "\(group.group): \(FlameGraphNumbers.grouped(group.weight))", note: group.summary,
+          columns: ["probe", "path", "weight", "share of probe"], rows: rows))
+    }
+    if !summary.elsewhere.isEmpty {
+      tables.append(
+        Table(
+          title: "elsewhere (not a TDP MMU probe): \(FlameGraphNumbers.grouped(summary.elsewhereWeight))",
+          columns: ["probe", "weight"],
+          rows: summary.elsewhere.map {
+            [.init($0.probe), .init(FlameGraphNumbers.grouped($0.weight), numeric: true)]
+          }))
+    }
+    return tables
   }
 
   private func countName(_ unit: WeightUnit) -> String {
