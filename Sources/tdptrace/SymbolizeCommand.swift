@@ -1,9 +1,168 @@
 import ArgumentParser
+import Foundation
+import StackFold
+import Symbolize
+import TraceParse
 
+/// `tdptrace symbolize SPEC...`: prints the inline chain of single frames, so a user can check
+/// what `fold --debuginfo` will do with one of them.
 struct SymbolizeCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "symbolize", abstract: "(being written)")
+  static let configuration = CommandConfiguration(
+    commandName: "symbolize",
+    abstract: "Print the inline chain (outermost first) of frames such as direct_page_fault+862.",
+    discussion: """
+      Each SPEC is FUNC+OFFSET (decimal, or hex with 0x, as bpftrace and perf print them), optionally prefixed by the object as OBJECT:FUNC+OFFSET (kvm:kvm_mmu_load+1566), or a raw address 0xADDR in the first object given (executables and shared libraries only). Without SPECs, they are read from standard input, whitespace separated.
+
+      A frame below the top of a stack is a return address, so by default ADDRESS-1 is looked up, as perf and pprof do; --exact looks up the address itself (the top frame of a probe stack, or addresses from objdump).
+
+      Exit status 1 when any SPEC could not be resolved.
+
+      Examples:
+        tdptrace symbolize --module kvm=kvm.ko __handle_changed_spte+1549
+        tdptrace symbolize --debuginfo /usr/lib/debug --srcline direct_page_fault+862
+        tdptrace symbolize -e ./a.out --exact --format addr2line 0x1149 0x1150
+      """)
+
+  @OptionGroup var symbols: SymbolOptions
+
+  @Option(
+    name: [.customShort("e"), .customLong("exe")],
+    help: ArgumentHelp("A user executable or library with DWARF (named by its file name).", valueName: "path")
+  )
+  var executables: [String] = []
+
+  @Flag(name: .customLong("exact"), help: "Look up each address itself, not ADDRESS-1.")
+  var exact = false
+
+  enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    /// Like `addr2line -f -i`: innermost first, a name line then a `file:line` line per level.
+    case addr2line
+  }
+
+  @Option(help: "Output format: text (outermost first) or addr2line (innermost first, as addr2line -f -i).")
+  var format: OutputFormat = .text
+
+  @Argument(help: "Frames: FUNC+OFFSET, OBJECT:FUNC+OFFSET or 0xADDRESS.")
+  var specs: [String] = []
 
   func run() throws {
-    throw ValidationError("'symbolize' is not implemented yet")
+    var sources = symbols.sources
+    for path in executables {
+      sources.modules.append(
+        DebuginfoSources.Module(name: DwarfSymbolizer.normalizedModuleName(path), path: path))
+    }
+    if sources.isEmpty {
+      throw ValidationError("give debuginfo: --vmlinux, --module NAME=PATH, --debuginfo DIR or -e PATH")
+    }
+    let symbolizer = DwarfSymbolizer(sources: sources, srcline: true)
+    for warning in symbolizer.warnings {
+      FileHandle.standardError.write(Data("warning: debuginfo: \(warning)\n".utf8))
+    }
+
+    var output = OutputBuffer()
+    var failures = 0
+    func handle(_ spec: Substring) {
+      switch Self.lookUp(spec, in: symbolizer, isReturnAddress: !exact) {
+      case .success(let scopes): write(spec: spec, scopes: scopes, to: &output)
+      case .failure(let why):
+        failures += 1
+        switch format {
+        case .text: output.append("\(spec): not resolved (\(why.object): \(why.reason))\n")
+        case .addr2line: output.append("??\n??:0\n")
+        }
+      }
+    }
+    if specs.isEmpty {
+      while let line = readLine(strippingNewline: true) {
+        for spec in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) { handle(spec) }
+      }
+    } else {
+      for spec in specs { handle(Substring(spec)) }
+    }
+    output.flush()
+    if failures > 0 { throw ExitCode(1) }
+  }
+
+  private func write(spec: Substring, scopes: [InlineScope], to output: inout OutputBuffer) {
+    switch format {
+    case .text:
+      output.append(spec)
+      output.append("\n")
+      for scope in symbols.noInline ? Array(scopes.prefix(1)) : scopes {
+        output.append("  ")
+        output.append(scope.function)
+        if scope.isInlined { output.append(" (inlined)") }
+        if symbols.srcline, let srcline = scope.srcline {
+          output.append(" at ")
+          output.append(srcline)
+        }
+        output.append("\n")
+      }
+    case .addr2line:
+      for scope in (symbols.noInline ? Array(scopes.prefix(1)) : scopes).reversed() {
+        output.append(scope.function)
+        output.append("\n")
+        output.append(scope.file ?? "??")
+        output.append(":")
+        output.append(scope.line.map(String.init) ?? "?")
+        output.append("\n")
+      }
+    }
+  }
+
+  /// Parses one SPEC and resolves it.
+  static func lookUp(_ spec: Substring, in symbolizer: DwarfSymbolizer, isReturnAddress: Bool)
+    -> Result<[InlineScope], DwarfSymbolizer.Unresolved>
+  {
+    if spec.hasPrefix("0x") || spec.hasPrefix("0X") {
+      guard let address = UInt64(spec.dropFirst(2), radix: 16) else {
+        return .failure(.init(object: "[input]", reason: "not a hex address"))
+      }
+      return symbolizer.scopes(fileAddress: address, isReturnAddress: isReturnAddress)
+    }
+    var rest = spec
+    var module: String?
+    if let colon = rest.firstIndex(of: ":") {
+      module = String(rest[..<colon])
+      rest = rest[rest.index(after: colon)...]
+    }
+    guard let plus = rest.lastIndex(of: "+"), plus != rest.startIndex else {
+      return .failure(.init(object: "[input]", reason: "expected FUNC+OFFSET or 0xADDRESS"))
+    }
+    let offsetText = rest[rest.index(after: plus)...]
+    let offset: UInt64?
+    if offsetText.hasPrefix("0x") {
+      offset = UInt64(offsetText.dropFirst(2), radix: 16)
+    } else {
+      offset = UInt64(offsetText)
+    }
+    guard let offset else { return .failure(.init(object: "[input]", reason: "offset is not a number")) }
+    return symbolizer.scopes(
+      symbol: String(rest[..<plus]), offset: offset, module: module, isReturnAddress: isReturnAddress
+    ).map(\.scopes)
+  }
+}
+
+/// Buffered standard output: a symbolize run over stdin prints hundreds of thousands of lines.
+struct OutputBuffer {
+  private var bytes: [UInt8] = []
+
+  mutating func append<S: StringProtocol>(_ text: S) {
+    bytes.append(contentsOf: text.utf8)
+    if bytes.count >= 1 << 16 { flush() }
+  }
+
+  mutating func flush() {
+    guard !bytes.isEmpty else { return }
+    bytes.withUnsafeBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        let written = Glibc.write(1, raw.baseAddress! + offset, raw.count - offset)
+        if written <= 0 { break }
+        offset += written
+      }
+    }
+    bytes.removeAll(keepingCapacity: true)
   }
 }

@@ -5,7 +5,8 @@
 # CAPTURE_DIR holds setup.txt, bpftrace-kprobe.txt, and when this tdptrace build has them
 # tdptrace-kprobe.txt, tdptrace-fentry.txt, probes.txt. DEBUGINFO_DIR holds kvm.ko with DWARF.
 # Prints one line per named check: PASS, FAIL (with the reason) or N/A (feature not in this
-# build). Exits 1 when any check fails.
+# build). Exits 1 when any check fails. With CHAINS_OUT set, the addr2line chains computed for
+# the captured kvm frames are also written there.
 set -uo pipefail
 DIR="${1:?usage: check-captures.sh CAPTURE_DIR [DEBUGINFO_DIR] [TDPTRACE]}"
 DBG="${2:-}"
@@ -42,16 +43,16 @@ done
 pass guest.inlined-not-in-kallsyms "tdp_mmu_zap_root, handle_removed_pt, tdp_mmu_map_handle_target_level absent"
 
 # --- stack shapes ---------------------------------------------------------------------------
-# Each: probe function | regex over leaf-first names | what it is.
-SHAPES='kvm_tdp_mmu_map|^kvm_tdp_mmu_map;direct_page_fault;kvm_mmu_page_fault;(.*;)?kvm_arch_vcpu_ioctl_run;kvm_vcpu_ioctl(;|$)|map under direct_page_fault <- kvm_mmu_page_fault <- KVM_RUN
-tdp_mmu_init_sp|^tdp_mmu_init_sp;kvm_tdp_mmu_map;direct_page_fault;|init_sp under kvm_tdp_mmu_map (fault)
-tdp_mmu_init_sp|^tdp_mmu_init_sp;kvm_tdp_mmu_get_vcpu_root_hpa;kvm_mmu_load;|init_sp under kvm_tdp_mmu_get_vcpu_root_hpa <- kvm_mmu_load
-__handle_changed_spte|^__handle_changed_spte;(__handle_changed_spte;)*(__tdp_mmu_set_spte;)?kvm_tdp_mmu_map;direct_page_fault;|spte change on the fault path
-__handle_changed_spte|^__handle_changed_spte;(.*;)?__tdp_mmu_zap_root;|spte change under __tdp_mmu_zap_root
-__handle_changed_spte|^__handle_changed_spte;(.*;)?kvm_tdp_mmu_unmap_gfn_range;(.*;)?kvm_mmu_notifier_invalidate_range_start;|spte change under the notifier unmap path
-__tdp_mmu_zap_root|^__tdp_mmu_zap_root;kvm_tdp_mmu_zap_all;(.*;)?kvm_mmu_notifier_release;|zap from kvm_mmu_notifier_release
-__tdp_mmu_zap_root|^__tdp_mmu_zap_root;kvm_tdp_mmu_zap_invalidated_roots;(.*;)?kvm_set_memslot;|zap from memslot deletion
-kvm_tdp_mmu_unmap_gfn_range|^kvm_tdp_mmu_unmap_gfn_range;(.*;)?kvm_mmu_notifier_invalidate_range_start;(.*;)?do_madvise|notifier unmap from madvise(DONTNEED)'
+# Each: probe function # regex over leaf-first names (ERE) # what it is.
+SHAPES='kvm_tdp_mmu_map # ^kvm_tdp_mmu_map;direct_page_fault;kvm_mmu_page_fault;(.*;)?kvm_arch_vcpu_ioctl_run;kvm_vcpu_ioctl(;|$) # map under direct_page_fault <- kvm_mmu_page_fault <- KVM_RUN
+tdp_mmu_init_sp # ^tdp_mmu_init_sp;kvm_tdp_mmu_map;direct_page_fault; # init_sp under kvm_tdp_mmu_map (fault)
+tdp_mmu_init_sp # ^tdp_mmu_init_sp;kvm_tdp_mmu_get_vcpu_root_hpa;kvm_mmu_load; # init_sp under kvm_tdp_mmu_get_vcpu_root_hpa <- kvm_mmu_load
+__handle_changed_spte # ^__handle_changed_spte;(__handle_changed_spte;)*(__tdp_mmu_set_spte;)?kvm_tdp_mmu_map;direct_page_fault; # spte change on the fault path
+__handle_changed_spte # ^__handle_changed_spte;(.*;)?__tdp_mmu_zap_root; # spte change under __tdp_mmu_zap_root
+__handle_changed_spte # ^__handle_changed_spte;(.*;)?kvm_tdp_mmu_unmap_gfn_range;(.*;)?kvm_mmu_notifier_invalidate_range_start; # spte change under the notifier unmap path
+__tdp_mmu_zap_root # ^__tdp_mmu_zap_root;kvm_tdp_mmu_zap_all;(.*;)?kvm_mmu_notifier_release; # zap from kvm_mmu_notifier_release
+__tdp_mmu_zap_root # ^__tdp_mmu_zap_root;kvm_tdp_mmu_zap_invalidated_roots;(.*;)?kvm_set_memslot; # zap from memslot deletion
+kvm_tdp_mmu_unmap_gfn_range # ^kvm_tdp_mmu_unmap_gfn_range;(.*;)?kvm_mmu_notifier_invalidate_range_start;(.*;)?do_madvise # notifier unmap from madvise(DONTNEED)'
 # fentry is refused for these on 6.1 (see probes): their shapes are checked under kprobe.
 FENTRY_REFUSED='__handle_changed_spte tdp_mmu_init_sp'
 
@@ -60,7 +61,8 @@ check_shapes() { # name file kind
   fold_leaf_first "$file" >"$tmp/$1.folded"
   names_only "$tmp/$1.folded" >"$folded"
   if [ ! -s "$folded" ]; then fail "$name.stacks" "no stacks in $(basename "$file")"; return; fi
-  while IFS='|' read -r f re what; do
+  while IFS='#' read -r f re what; do
+    f=${f% } re=${re# } re=${re% } what=${what# }
     if [ "$kind" = fentry ] && [[ " $FENTRY_REFUSED " == *" $f "* ]]; then continue; fi
     if ! awk -F'\t' -v f="$f" '{ p = $1; sub(/^[a-z]+:([a-z_]+:)?/, "", p) } p == f { print $2 }' "$folded" |
       grep -Eq "$re"; then
@@ -162,7 +164,7 @@ if [ -n "$DBG" ] && [ -s "$DBG/kvm.ko" ]; then
   if [ -s "$DIR/addr2line.txt" ] && ! cmp -s "$DIR/addr2line.txt" "$tmp/chains.txt"; then
     echo "  note: addr2line chains differ from $DIR/addr2line.txt (fixture from another capture)"
   fi
-  cp "$tmp/chains.txt" "$DIR/addr2line.txt.new" 2>/dev/null || true
+  [ -z "${CHAINS_OUT:-}" ] || cp "$tmp/chains.txt" "$CHAINS_OUT"
   if has_feature fold --module; then
     if "$TDP" fold --module "kvm=$DBG/kvm.ko" --module "kvm_amd=$DBG/kvm-amd.ko" "$cap" >"$tmp/fold.txt" 2>"$tmp/fold.err"; then
       # Names only, root first, decorations (+off, _[i], (inlined), [module]) dropped.
