@@ -88,8 +88,10 @@ public struct Recorder {
         break
       }
     }
-    // kallsyms again now, while the programs are loaded: their bpf_prog_* symbols name the
-    // frames to strip, and modules loaded meanwhile resolve.
+    // Unlink first so the counts read are final (nothing counted after the read is lost), then
+    // read kallsyms while the programs are still loaded: their bpf_prog_* symbols name the frames
+    // to strip, and modules loaded meanwhile resolve.
+    session.stop()
     let capture = session.read()
     let (symbols, text) = try KernelSymbols.load()
     session.detach()

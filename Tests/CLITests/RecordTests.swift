@@ -76,11 +76,12 @@ struct RecordTests {
       #expect(!links.contains("prog \(id)\n") && !links.contains("prog \(id) "), "link to prog \(id)")
     }
 
-    // report reads it (the bpftrace text parser lives on another branch until merged).
-    withKnownIssue("bpftrace text parser not merged yet", isIntermittent: true) {
-      let profile = try ProfileLoader().load(path: out)
-      #expect(profile.totalWeight == byProbe.values.reduce(0, +))
-    }
+    // report reads it, every count included.
+    let profile = try ProfileLoader().load(path: out)
+    #expect(profile.totalWeight == byProbe.values.reduce(0, +))
+    let report = try S.tdptrace(["report", out], timeout: 120)
+    #expect(report.status == 0, "\(report.stderr)")
+    #expect(report.stdout.contains("tracepoint:kvmmmu:kvm_mmu_get_page"))
   }
 
   @Test func tdpPresetFallsBackToTracepointsAndStopsOnSIGTERM() throws {
@@ -180,6 +181,16 @@ struct RecordTests {
     record.signal(SIGINT)
     #expect(record.waitExit(timeout: 60) == 0)
     #expect(try String(contentsOfFile: out, encoding: .utf8) == "Attaching 1 probe...\n\n\n")
+
+    // --report prints the report of the capture (here an empty one) on stdout.
+    let reported = try S.tdptrace(
+      [
+        "record", "--probe", "tracepoint:kvmmmu:kvm_mmu_get_page", "--comm", "no-such-comm", "--duration",
+        "1", "--report",
+      ],
+      timeout: 120)
+    #expect(reported.status == 0, "\(reported.stderr)")
+    #expect(reported.stdout.hasPrefix("tdptrace report"), "\(reported.stdout)")
 
     let bad = try S.tdptrace(["record", "--probe", "uprobe:foo", "--duration", "1"], timeout: 60)
     #expect(bad.status == 1)
