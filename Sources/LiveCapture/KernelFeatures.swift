@@ -23,20 +23,26 @@ public final class KernelFeatures {
     kprobes =
       fm.fileExists(atPath: "/sys/bus/event_source/devices/kprobe/type")
       || tracefsCandidates.contains { fm.fileExists(atPath: $0 + "/kprobe_events") }
-    if let tracefs, let text = try? String(contentsOfFile: tracefs + "/available_filter_functions", encoding: .utf8) {
-      ftraceable = Set(text.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
+    if let tracefs,
+      let text = try? String(contentsOfFile: tracefs + "/available_filter_functions", encoding: .utf8)
+    {
+      ftraceable = Set(
+        text.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
     } else {
       ftraceable = nil
     }
     if let text = try? String(contentsOfFile: "/sys/kernel/debug/kprobes/blacklist", encoding: .utf8) {
-      kprobeBlacklist = Set(text.split(separator: "\n").compactMap { $0.split(separator: "\t").last.map(String.init) })
+      kprobeBlacklist = Set(
+        text.split(separator: "\n").compactMap { $0.split(separator: "\t").last.map(String.init) })
     } else {
       kprobeBlacklist = []
     }
     vmlinuxBTF = btf__load_vmlinux_btf()
     if let vmlinuxBTF, let names = try? fm.contentsOfDirectory(atPath: "/sys/kernel/btf") {
       for name in names.sorted() where name != "vmlinux" {
-        if let btf = btf__parse_split("/sys/kernel/btf/" + name, vmlinuxBTF) { moduleBTFs.append((name, btf)) }
+        if let btf = btf__parse_split("/sys/kernel/btf/" + name, vmlinuxBTF) {
+          moduleBTFs.append((name, btf))
+        }
       }
     }
   }

@@ -240,6 +240,7 @@ struct BpftraceTextSession {
         builder: &builder)
     }
     state = .outside
+    let column = column + text.utf8.prefix { $0 == 0x20 || $0 == 0x09 }.count
     switch value {
     case .multiline:
       state = .value

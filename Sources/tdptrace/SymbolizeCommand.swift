@@ -11,19 +11,16 @@ struct SymbolizeCommand: ParsableCommand {
     commandName: "symbolize",
     abstract: "Print the inline chain (outermost first) of frames such as direct_page_fault+862.",
     discussion: """
-      Each SPEC is FUNC+OFFSET (decimal, or hex with 0x, as bpftrace and perf print them),
-      optionally prefixed by the object as OBJECT:FUNC+OFFSET (kvm:kvm_mmu_load+1566), or a raw
-      address 0xADDR in the first object given (executables and shared libraries only). Without
-      SPECs, they are read from standard input, whitespace separated.
+      Each SPEC is FUNC+OFFSET (decimal, or hex with 0x, as bpftrace and perf print them), optionally prefixed by the object as OBJECT:FUNC+OFFSET (kvm:kvm_mmu_load+1566), or a raw address 0xADDR in the first object given (executables and shared libraries only). Without SPECs, they are read from standard input, whitespace separated.
 
-      A frame below the top of a stack is a return address, so by default ADDRESS-1 is looked up,
-      as perf and pprof do; --exact looks up the address itself (the top frame of a probe stack,
-      or addresses from addr2line or objdump).
+      A frame below the top of a stack is a return address, so by default ADDRESS-1 is looked up, as perf and pprof do; --exact looks up the address itself (the top frame of a probe stack, or addresses from objdump).
+
+      Exit status 1 when any SPEC could not be resolved.
 
       Examples:
-        tdptrace symbolize --module kvm=kvm.ko __handle_changed_spte+1549 kvm_mmu_load+1566
+        tdptrace symbolize --module kvm=kvm.ko __handle_changed_spte+1549
         tdptrace symbolize --debuginfo /usr/lib/debug --srcline direct_page_fault+862
-        tdptrace symbolize -e ./a.out --exact --format addr2line 0x1149 < /dev/null
+        tdptrace symbolize -e ./a.out --exact --format addr2line 0x1149 0x1150
       """)
 
   @OptionGroup var symbols: SymbolOptions
@@ -92,7 +89,7 @@ struct SymbolizeCommand: ParsableCommand {
     case .text:
       output.append(spec)
       output.append("\n")
-      for scope in scopes {
+      for scope in symbols.noInline ? Array(scopes.prefix(1)) : scopes {
         output.append("  ")
         output.append(scope.function)
         if scope.isInlined { output.append(" (inlined)") }
@@ -103,7 +100,7 @@ struct SymbolizeCommand: ParsableCommand {
         output.append("\n")
       }
     case .addr2line:
-      for scope in scopes.reversed() {
+      for scope in (symbols.noInline ? Array(scopes.prefix(1)) : scopes).reversed() {
         output.append(scope.function)
         output.append("\n")
         output.append(scope.file ?? "??")
