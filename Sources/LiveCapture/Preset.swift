@@ -29,7 +29,10 @@ public struct Preset: Sendable, Hashable {
     groups: [
       Group(
         name: "map",
-        functions: ["kvm_tdp_mmu_map", "tdp_mmu_link_page", "tdp_mmu_link_sp", "tdp_mmu_map_handle_target_level"],
+        // tdp_mmu_map_handle_target_level: inlined on Debian's 6.1 (the QEMU guest checks it).
+        functions: [
+          "kvm_tdp_mmu_map", "tdp_mmu_link_page", "tdp_mmu_link_sp", "tdp_mmu_map_handle_target_level",
+        ],
         tracepoints: [.tracepoint("kvmmmu", "kvm_mmu_spte_requested"), .tracepoint("kvmmmu", "kvm_mmu_set_spte")]),
       Group(
         name: "init-sp",

@@ -170,6 +170,25 @@ if [ -n "$DBG" ] && [ -s "$DBG/kvm.ko" ]; then
     echo "  note: addr2line chains differ from $DIR/addr2line.txt (fixture from another capture)"
   fi
   [ -z "${CHAINS_OUT:-}" ] || cp "$tmp/chains.txt" "$CHAINS_OUT"
+  # tdptrace symbolize (libdw) on the same frames must give addr2line's chains exactly.
+  if has_feature symbolize --module; then
+    cut -f1 "$tmp/chains.txt" >"$tmp/frames.txt"
+    if xargs "$TDP" symbolize --module "kvm=$DBG/kvm.ko" <"$tmp/frames.txt" >"$tmp/sym.txt" 2>"$tmp/sym.err"; then
+      awk '/^[^ ]/ { if (f != "") print f "\t" c; f = $1; c = ""; next }
+           { n = $1; c = c (c == "" ? "" : ";") n }
+           END { if (f != "") print f "\t" c }' "$tmp/sym.txt" | sort >"$tmp/sym.chains"
+      sort "$tmp/chains.txt" >"$tmp/a2l.chains"
+      if cmp -s "$tmp/sym.chains" "$tmp/a2l.chains"; then
+        pass symbolize.inline-vs-addr2line "$(wc -l <"$tmp/a2l.chains") kvm frames, $nchains with inlined frames, chains identical to addr2line -f -i"
+      else
+        fail symbolize.inline-vs-addr2line "$(diff "$tmp/a2l.chains" "$tmp/sym.chains" | grep -c '^[<>]') lines differ; first: $(diff "$tmp/a2l.chains" "$tmp/sym.chains" | grep -m2 '^[<>]' | tr '\t\n' '  ')"
+      fi
+    else
+      fail symbolize.inline-vs-addr2line "tdptrace symbolize exited non-zero: $(head -n 2 "$tmp/sym.err" | tr '\n' ' ')"
+    fi
+  else
+    na symbolize.inline-vs-addr2line "tdptrace symbolize --module"
+  fi
   if has_feature fold --module; then
     mods=(--module "kvm=$DBG/kvm.ko")
     [ -s "$DBG/kvm-amd.ko" ] && mods+=(--module "kvm_amd=$DBG/kvm-amd.ko")
