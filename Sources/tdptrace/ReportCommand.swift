@@ -23,6 +23,7 @@ struct ReportCommand: ParsableCommand {
   @OptionGroup var filters: FilterOptions
   @OptionGroup(title: "Debuginfo") var symbols: SymbolOptions
   @OptionGroup(title: "TDP summary and exports") var exports: ExportOptions
+  @OptionGroup(title: "Flame graph and HTML") var graphs: GraphOutputOptions
 
   @Option(
     help: ArgumentHelp(
@@ -74,6 +75,8 @@ struct ReportCommand: ParsableCommand {
       treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init),
       callees: callees.map(NamePattern.init),
       filtered: filtered.removals)
+    try graphs.write(filtered.profile, report: options)
+    if graphs.usesStdout { return }
     let model: ReportModel
     do { model = try ReportModel(profile: filtered.profile, options: options) } catch {
       throw CommandSupport.failure(error.description)
