@@ -86,7 +86,8 @@ public enum ParallelLoader {
 
   /// The first record start at or after `from`: just after a newline, at a line that starts a
   /// record. perf script: a line that starts with neither blank nor TAB is a sample header
-  /// (frames and srclines are indented). Folded: any line. Looks at most 64 MB ahead.
+  /// (frames and srclines are indented). bpftrace text: a line starting with `@`. Folded: any
+  /// line. Looks at most 64 MB ahead.
   static func boundary(fd: Int32, path: String, from: Int64, size: Int64, format: InputFormat)
     throws(LoadError)
     -> Int64?
@@ -105,9 +106,16 @@ public enum ParallelLoader {
       if n < 2 { return nil }
       for k in 0..<(n - 1) where buffer[k] == 0x0A {
         let next = buffer[k + 1]
-        if format == .folded
-          || (next != 0x20 && next != 0x09 && next != 0x0A && next != 0x0D && next != UInt8(ascii: "#"))
-        {
+        let starts: Bool
+        switch format {
+        case .folded: starts = true
+        // bpftrace: a map entry `@name[` or `@name:`; lines inside entries are indented or
+        // start with `]`, `[` or `(` (histogram rows).
+        case .bpftrace: starts = next == UInt8(ascii: "@")
+        default:
+          starts = next != 0x20 && next != 0x09 && next != 0x0A && next != 0x0D && next != UInt8(ascii: "#")
+        }
+        if starts {
           return offset + Int64(k) + 1
         }
       }
