@@ -86,7 +86,8 @@ public enum ParallelLoader {
 
   /// The first record start at or after `from`: just after a newline, at a line that starts a
   /// record. perf script: a line that starts with neither blank nor TAB is a sample header
-  /// (frames and srclines are indented). Folded: any line. Looks at most 64 MB ahead.
+  /// (frames and srclines are indented). bpftrace text: a line starting with `@`. Folded: any
+  /// line. Looks at most 64 MB ahead.
   static func boundary(fd: Int32, path: String, from: Int64, size: Int64, format: InputFormat)
     throws(LoadError)
     -> Int64?
