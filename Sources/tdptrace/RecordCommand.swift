@@ -97,6 +97,12 @@ struct RecordCommand: ParsableCommand {
       limits.countEntries = countEntries
       limits.pid = pid
       limits.comm = comm
+      // Fail before attaching, not after a long capture, when an output file cannot be written.
+      for path in [output, saveKallsyms].compactMap({ $0 }) {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+          throw LiveCaptureError.io("cannot write \(path)")
+        }
+      }
       let recorder = Recorder(plan: plan, limits: limits, duration: duration, interval: interval, log: log)
       let result = try recorder.run()
       let text = CaptureWriter(keepAddresses: keepAddresses).render(result.capture, symbols: result.symbols)
