@@ -21,10 +21,14 @@ let package = Package(
     // DWARF symbolization through elfutils' libdw.
     .systemLibrary(name: "CLibdw", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
     .target(name: "Symbolize", dependencies: ["TraceParse", "StackFold", "CLibdw"]),
+    // zlib, for the gzip that pprof files are wrapped in.
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     // Renderers: text, JSON, SVG, HTML, pprof, speedscope.
     .target(
       name: "Render",
-      dependencies: ["TraceParse", "StackFold", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+      dependencies: [
+        "TraceParse", "StackFold", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]),
     // Live capture around libbpf; the BPF C program lives beside it.
     .systemLibrary(name: "CLibbpf", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev"])]),
     .target(
@@ -36,10 +40,16 @@ let package = Package(
         "TraceParse", "StackFold", "Symbolize", "Render", "LiveCapture",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // Generates large inputs and times the read-and-fold path (scripts/bench.sh).
+    .executableTarget(name: "tdptrace-bench", dependencies: ["TraceParse", "StackFold"]),
     .testTarget(name: "TraceParseTests", dependencies: ["TraceParse"]),
     .testTarget(name: "StackFoldTests", dependencies: ["TraceParse", "StackFold"]),
     .testTarget(name: "SymbolizeTests", dependencies: ["TraceParse", "StackFold", "Symbolize"]),
-    .testTarget(name: "RenderTests", dependencies: ["TraceParse", "StackFold", "Render"]),
+    .testTarget(
+      name: "RenderTests",
+      dependencies: [
+        "TraceParse", "StackFold", "Render", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]),
     .testTarget(name: "LiveCaptureTests", dependencies: ["TraceParse", "LiveCapture"]),
     .testTarget(name: "CLITests", dependencies: ["TraceParse"]),
   ]

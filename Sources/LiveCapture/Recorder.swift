@@ -1,4 +1,108 @@
-import CLibbpf
-import TraceParse
+import Foundation
 
-// Placeholder: the libbpf recorder is being written (issue 4).
+/// Runs a capture: checks privileges, attaches the plan, waits for the duration or for SIGINT /
+/// SIGTERM (printing partial counts every interval), reads the maps and detaches.
+///
+/// Signals are blocked and taken with `sigtimedwait`, so there is no handler and every wait has a
+/// timeout: the loop wakes at least every 100 ms.
+public struct Recorder {
+  public var plan: ProbePlan
+  public var limits: CaptureLimits
+  /// Seconds to record; nil until SIGINT/SIGTERM.
+  public var duration: Double?
+  /// Seconds between partial counts on stderr; nil for none.
+  public var interval: Double?
+  /// Where progress, attach results and partial counts go.
+  public var log: @Sendable (String) -> Void
+  /// Called once everything is attached, before waiting (tests use it to start a workload).
+  public var onReady: (() -> Void)?
+
+  public init(
+    plan: ProbePlan, limits: CaptureLimits = CaptureLimits(), duration: Double? = nil,
+    interval: Double? = nil,
+    log: @escaping @Sendable (String) -> Void
+  ) {
+    self.plan = plan
+    self.limits = limits
+    self.duration = duration
+    self.interval = interval
+    self.log = log
+  }
+
+  /// What a finished capture holds: the counts, the kallsyms they were symbolized with (read
+  /// while the BPF programs were still loaded, so their frames resolve and can be stripped), and
+  /// what happened to each probe.
+  public struct Result {
+    public var capture: RawCapture
+    public var symbols: KernelSymbols
+    public var kallsymsText: String
+    public var outcomes: [AttachOutcome]
+    /// The signal that ended the capture, if one did.
+    public var signal: Int32?
+  }
+
+  public func run() throws(LiveCaptureError) -> Result {
+    try Privileges.current().require()
+    // Block the signals before anything else so they queue for sigtimedwait instead of killing us.
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    // They stay blocked afterwards: a second Ctrl-C while the capture is written must not kill
+    // the process before the output is out.
+    pthread_sigmask(SIG_BLOCK, &set, nil)
+
+    let (symbols0, _) = try KernelSymbols.load()
+    if symbols0.addressesHidden {
+      throw .io("/proc/kallsyms shows no addresses (kernel.kptr_restrict); run as root")
+    }
+    let features = KernelFeatures()
+    let session = try CaptureSession(limits: limits)
+    defer { session.detach() }
+    let outcomes = plan.attach(to: session, symbols: symbols0, features: features)
+    for outcome in outcomes { log(outcome.summary) }
+    if session.probes.isEmpty {
+      throw .noProbeAttached(outcomes.filter { !$0.attached && $0.skipped == nil }.map { $0.summary })
+    }
+    log(
+      "Attaching \(session.probes.count) probes... recording\(duration.map { " for \($0) s" } ?? ""); Ctrl-C to stop"
+    )
+    onReady?()
+
+    let start = Date()
+    var nextInterval = interval.map { start.addingTimeInterval($0) }
+    var signal: Int32? = nil
+    while true {
+      let now = Date()
+      if let duration, now.timeIntervalSince(start) >= duration { break }
+      if let next = nextInterval, now >= next {
+        printPartial(session.read(), elapsed: now.timeIntervalSince(start))
+        nextInterval = next.addingTimeInterval(interval!)
+      }
+      var wait = 0.1
+      if let duration { wait = min(wait, max(0, duration - now.timeIntervalSince(start))) }
+      var timeout = timespec(tv_sec: 0, tv_nsec: Int(wait * 1e9))
+      let got = sigtimedwait(&set, nil, &timeout)
+      if got == SIGINT || got == SIGTERM {
+        signal = got
+        break
+      }
+    }
+    // Unlink first so the counts read are final (nothing counted after the read is lost), then
+    // read kallsyms while the programs are still loaded: their bpf_prog_* symbols name the frames
+    // to strip, and modules loaded meanwhile resolve.
+    session.stop()
+    let capture = session.read()
+    let (symbols, text) = try KernelSymbols.load()
+    session.detach()
+    return Result(capture: capture, symbols: symbols, kallsymsText: text, outcomes: outcomes, signal: signal)
+  }
+
+  private func printPartial(_ capture: RawCapture, elapsed: Double) {
+    let byProbe = capture.countsByProbe
+    var line = String(format: "%.1fs:", elapsed)
+    for (id, probe) in capture.probes.enumerated() { line += " \(probe.name)=\(byProbe[UInt32(id)] ?? 0)" }
+    if capture.totalDrops > 0 { line += " dropped=\(capture.totalDrops)" }
+    log(line)
+  }
+}

@@ -189,29 +189,9 @@ public struct JSONReport: Renderer {
       out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
     }
 
-    /// RFC 8259 string escaping, plus `<`, `>`, `&`, U+2028 and U+2029 as `\uXXXX` so the JSON
-    /// is also safe inside HTML `<script>` and JavaScript.
+    /// Escaped with `Escaping.json`: also safe inside HTML `<script>` and JavaScript.
     static func writeString(_ s: String, to out: inout [UInt8]) {
-      out.append(UInt8(ascii: "\""))
-      for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out.append(contentsOf: "\\\"".utf8)
-        case "\\": out.append(contentsOf: "\\\\".utf8)
-        case "\n": out.append(contentsOf: "\\n".utf8)
-        case "\r": out.append(contentsOf: "\\r".utf8)
-        case "\t": out.append(contentsOf: "\\t".utf8)
-        case "<", ">", "&", "\u{2028}", "\u{2029}", "\u{7f}":
-          unicodeEscape(scalar.value, &out)
-        default:
-          if scalar.value < 0x20 { unicodeEscape(scalar.value, &out) } else { out.append(contentsOf: String(scalar).utf8) }
-        }
-      }
-      out.append(UInt8(ascii: "\""))
-    }
-
-    static func unicodeEscape(_ value: UInt32, _ out: inout [UInt8]) {
-      let hex = String(value, radix: 16)
-      out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+      out.append(contentsOf: Escaping.json(s).utf8)
     }
   }
 }

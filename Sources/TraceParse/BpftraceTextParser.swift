@@ -1,8 +1,437 @@
-/// Placeholder: being written.
+/// Reads bpftrace's text output (0.17 through 0.24 and later) for maps keyed by stacks.
+///
+/// Every map entry `@name[<key>]: <value>` or `@name: <value>` becomes either samples (a key
+/// holding at least one stack, with an integer value: `count()` or `sum()`, the sample weight)
+/// or a `MapValue` (`hist()`, `lhist()`, `stats()`, and every map without a stack). Lines
+/// outside entries (`Attaching N probes...`, printf output, blank lines, `^C`) are ignored.
+///
+/// The key is tokenized rather than matched by line shape: the text between `@name[` and the
+/// closing `]: ` is a tuple joined with `", "` whose members may be multi-line stacks. Frame
+/// lines are recognized by their indentation (4 or 8 spaces, or a TAB; any amount is accepted)
+/// or, in `raw` mode, by being a bare hex address. See `BpftraceMapKey` for labels, empty
+/// stacks and kernel/user stack order, `BpftraceStackLine` for frame lines, and
+/// `BpftraceValue` for values.
+///
+/// Stacks are stored root first (bpftrace prints the leaf first).
 public struct BpftraceTextParser: TraceParser {
   public static let format = InputFormat.bpftrace
+  /// Longer frame lines are errors rather than frames (a real symbol is a few hundred bytes).
+  public static let maxFrameLineLength = 64 << 10
+
   public init() {}
-  public func parse(_ input: inout LineReader, into builder: inout ProfileBuilder, options: ParseOptions) throws(ParseError) {
-    throw ParseError(SourcePosition(file: options.sourceName, line: 0), expected: "a supported format (\(Self.format.rawValue) parser not written yet)")
+
+  public func parse(_ input: inout LineReader, into builder: inout ProfileBuilder, options: ParseOptions)
+    throws(ParseError)
+  {
+    var session = BpftraceTextSession(options: options)
+    while true {
+      let next: UnsafeBufferPointer<UInt8>?
+      do { next = try input.nextLine() } catch {
+        throw ParseError(
+          SourcePosition(file: options.sourceName, line: input.lineNumber + 1, column: 1),
+          expected: "a line of at most \(input.maxLineLength) bytes", found: error.message)
+      }
+      guard let line = next else { break }
+      try session.consume(line, lineNumber: input.lineNumber, builder: &builder)
+    }
+    try session.finish(lineNumber: input.lineNumber, builder: &builder)
+    if !session.sawEntry { builder.note("\(options.sourceName): no bpftrace map entries found") }
+  }
+}
+
+/// The state of one text parse: which part of an entry the next line belongs to.
+struct BpftraceTextSession {
+  enum State {
+    /// Between entries: a line starting with `@name[` or `@name:` opens one; others are noise.
+    case outside
+    /// Inside a key, reading frame lines of a stack until `, ...` or `]: value`.
+    case stack
+    /// After `]:` with nothing behind it: histogram rows or a stack value follow.
+    case value
+    /// `--lenient`, after an error inside a key: skipping to the entry's end.
+    case skipping
+  }
+
+  let options: ParseOptions
+  var state = State.outside
+  var key = BpftraceMapKey()
+  var cache = BpftraceFrameCache()
+  /// Line where the current entry started.
+  var entryLine = 0
+  var buckets: [MapValue.Bucket] = []
+  var valueHasStack = false
+  var pendingSkip: ParseError?
+  var notedStackValueMaps: Set<String> = []
+  var notedTextValueMaps: Set<String> = []
+  /// Whether any map entry was read (to note inputs that have none).
+  var sawEntry = false
+  private var labelCache: [Labels: LabelSetID] = [:]
+  /// Label set of the last entry keyed by a stack alone, and its map.
+  private var lastMapLabels: (String, LabelSetID)?
+  /// The last map name read, to reuse its String while entries stay in one map.
+  private var lastMapBytes: [UInt8] = []
+  private var lastMap = "@"
+  /// Reused buffer for a sample's root-first stack.
+  private var stack: [FrameID] = []
+
+  init(options: ParseOptions) { self.options = options }
+
+  func position(_ line: Int, _ column: Int? = nil) -> SourcePosition {
+    SourcePosition(file: options.sourceName, line: line, column: column)
+  }
+
+  mutating func consume(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, builder: inout ProfileBuilder)
+    throws(ParseError)
+  {
+    switch state {
+    case .outside: try startEntry(line, lineNumber: lineNumber, builder: &builder)
+    case .stack: try stackLine(line, lineNumber: lineNumber, builder: &builder)
+    case .value: try valueLine(line, lineNumber: lineNumber, builder: &builder)
+    case .skipping: try skipLine(line, lineNumber: lineNumber, builder: &builder)
+    }
+  }
+
+  mutating func finish(lineNumber: Int, builder: inout ProfileBuilder) throws(ParseError) {
+    switch state {
+    case .outside: break
+    case .stack:
+      let error = ParseError(
+        position(max(lineNumber, 1)),
+        expected: "`]: <value>` closing the entry opened at line \(entryLine)", found: "end of input")
+      if !options.lenient { throw error }
+      builder.recordSkip(error)
+    case .value: try finishValue(lineNumber: lineNumber, builder: &builder)
+    case .skipping:
+      if let pendingSkip { builder.recordSkip(pendingSkip) }
+      pendingSkip = nil
+    }
+    state = .outside
+  }
+
+  // MARK: entries
+
+  private mutating func startEntry(
+    _ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, builder: inout ProfileBuilder
+  ) throws(ParseError) {
+    var at = 0
+    // `^C` echoed by the terminal can precede the first map on the same line.
+    if line.count >= 2, line[0] == 0x5E, line[1] == 0x43 { at = 2 }
+    guard at < line.count, line[at] == 0x40 else { return }  // not "@": noise
+    var nameEnd = at + 1
+    while nameEnd < line.count, Self.isIdentifier(line[nameEnd]) { nameEnd += 1 }
+    guard nameEnd < line.count, line[nameEnd] == 0x5B || line[nameEnd] == 0x3A else { return }  // printf text
+    key.reset(map: mapName(line, at, nameEnd))
+    sawEntry = true
+    entryLine = lineNumber
+    if nameEnd + 1 == line.count, line[nameEnd] == 0x5B {  // `@name[` alone: a stack follows
+      key.beginStack()
+      state = .stack
+      return
+    }
+    let text = BpftraceStackLine.string(line, nameEnd + 1, line.count)
+    if line[nameEnd] == 0x3A {
+      try completeEntry(
+        value: Substring(text), column: nameEnd + 2, lineNumber: lineNumber, builder: &builder)
+    } else {
+      try segment(
+        Substring(text), column: nameEnd + 2, afterStack: false, lineNumber: lineNumber, builder: &builder)
+    }
+  }
+
+  /// A non-frame piece of a key: the rest of the `@name[` line, or a line after a stack that
+  /// starts with `,` or `]`.
+  private mutating func segment(
+    _ text: Substring, column: Int, afterStack: Bool, lineNumber: Int, builder: inout ProfileBuilder
+  ) throws(ParseError) {
+    var body = text
+    var addsMembers = true
+    if afterStack {
+      if body.first == "," {
+        body = body.dropFirst()
+        if body.first == " " { body = body.dropFirst() }
+      } else {
+        addsMembers = false  // `]: value` right after the stack
+      }
+    }
+    let bodyColumn = column + (text.utf8.count - body.utf8.count)
+    if let close = Self.lastClose(body) {
+      let members = body[..<close.lowerBound]
+      if addsMembers {
+        key.addMembers(members, separator: ", ")
+      } else if !members.isEmpty {
+        return try fail(
+          ParseError(
+            position(lineNumber, bodyColumn), expected: "`]: <value>` after the stack", found: String(text)),
+          builder: &builder)
+      }
+      let valueColumn = bodyColumn + body.utf8.distance(from: body.startIndex, to: close.upperBound)
+      return try completeEntry(
+        value: body[close.upperBound...], column: valueColumn, lineNumber: lineNumber, builder: &builder)
+    }
+    var trimmed = body
+    while trimmed.last == " " || trimmed.last == "\t" { trimmed = trimmed.dropLast() }
+    if trimmed.isEmpty && addsMembers {
+      key.beginStack()
+    } else if trimmed.last == ",", addsMembers {
+      key.addMembers(trimmed.dropLast(), separator: ", ")
+      key.beginStack()
+    } else {
+      return try failInKey(
+        ParseError(
+          position(lineNumber, column), expected: "`, <key>` or `]: <value>`", found: String(text)),
+        builder: &builder)
+    }
+    state = .stack
+  }
+
+  private mutating func stackLine(
+    _ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, builder: inout ProfileBuilder
+  ) throws(ParseError) {
+    guard let first = line.first else { return }  // blank lines occur before `]:` in perf mode
+    switch first {
+    case 0x20, 0x09:
+      var i = 1
+      while i < line.count, BpftraceStackLine.isSpace(line[i]) { i += 1 }
+      if i == line.count { return }
+      try frameLine(line, column: i + 1, lineNumber: lineNumber, builder: &builder)
+    case 0x5D, 0x2C:  // "]" or ","
+      key.endStack()
+      if first == 0x5D, let weight = Self.plainCount(line) {  // fast path: `]: 123`
+        state = .outside
+        return try addSample(weight: weight, lineNumber: lineNumber, column: 4, builder: &builder)
+      }
+      try segment(
+        Substring(line.string), column: 1, afterStack: true, lineNumber: lineNumber, builder: &builder)
+    case 0x40:  // "@": a new entry while this one is open
+      let error = ParseError(
+        position(lineNumber, 1),
+        expected: "a frame line or `]: <value>` closing the entry opened at line \(entryLine)",
+        found: line.string)
+      if !options.lenient { throw error }
+      builder.recordSkip(error)
+      state = .outside
+      try startEntry(line, lineNumber: lineNumber, builder: &builder)
+    default:
+      if BpftraceStackLine.looksLikeAddress(line, 0, line.count) {  // raw mode: no indentation
+        try frameLine(line, column: 1, lineNumber: lineNumber, builder: &builder)
+      } else {
+        try failInKey(
+          ParseError(
+            position(lineNumber, 1), expected: "an indented frame line, `, <key>` or `]: <value>`",
+            found: line.string), builder: &builder)
+      }
+    }
+  }
+
+  private mutating func frameLine(
+    _ line: UnsafeBufferPointer<UInt8>, column: Int, lineNumber: Int, builder: inout ProfileBuilder
+  ) throws(ParseError) {
+    if line.count > BpftraceTextParser.maxFrameLineLength {
+      return try failInKey(
+        ParseError(
+          position(lineNumber, column),
+          expected: "a frame line of at most \(BpftraceTextParser.maxFrameLineLength) bytes",
+          found: "a line of \(line.count) bytes"), builder: &builder)
+    }
+    key.addFrame(cache.template(for: line))
+  }
+
+  // MARK: values
+
+  private mutating func completeEntry(
+    value text: Substring, column: Int, lineNumber: Int, builder: inout ProfileBuilder
+  ) throws(ParseError) {
+    let value: BpftraceValue
+    do { value = try BpftraceValue.parse(text) } catch {
+      if !key.hasStack {
+        // `@name[pid] = comm` and other text values: legitimate, just not numbers to report.
+        state = .outside
+        if notedTextValueMaps.insert(key.map).inserted {
+          builder.note("map \(key.map) holds non-numeric values (line \(lineNumber)); not reported")
+        }
+        return
+      }
+      return try fail(
+        ParseError(position(lineNumber, column + error.offset), expected: error.expected, found: error.found),
+        builder: &builder)
+    }
+    state = .outside
+    let column = column + text.utf8.prefix { $0 == 0x20 || $0 == 0x09 }.count
+    switch value {
+    case .multiline:
+      state = .value
+      buckets.removeAll(keepingCapacity: true)
+      valueHasStack = false
+    case .integer(let negative, let magnitude):
+      if key.hasStack {
+        if negative {
+          return try fail(
+            ParseError(
+              position(lineNumber, column),
+              expected: "a non-negative count or sum (stack sample weights are unsigned)",
+              found: String(text.drop { $0 == " " })), builder: &builder)
+        }
+        try addSample(weight: magnitude, lineNumber: lineNumber, column: column, builder: &builder)
+      } else {
+        guard let number = value.asInt64 else {
+          return try fail(
+            ParseError(
+              position(lineNumber, column), expected: "an integer that fits in Int64 (map without a stack)",
+              found: String(text.drop { $0 == " " })), builder: &builder)
+        }
+        builder.addValue(MapValue(map: key.map, key: key.keyStrings(cache), kind: .scalar, numbers: [number]))
+      }
+    case .stats(let count, let average, let total):
+      builder.addValue(
+        MapValue(map: key.map, key: key.keyStrings(cache), kind: .stats, numbers: [count, average, total]))
+    }
+  }
+
+  private mutating func addSample(weight: UInt64, lineNumber: Int, column: Int, builder: inout ProfileBuilder)
+    throws(ParseError)
+  {
+    key.rootFirstStack(&cache, into: &stack, builder: &builder)
+    let labelID: LabelSetID
+    if key.members.count == 1, let (map, id) = lastMapLabels, map == key.map {
+      labelID = id  // the common `@name[kstack]` entry: labels are just the map
+    } else {
+      let labels = key.labels()
+      if let cached = labelCache[labels] {
+        labelID = cached
+      } else {
+        labelID = builder.intern(labels)
+        labelCache[labels] = labelID
+      }
+      if key.members.count == 1 { lastMapLabels = (key.map, labelID) }
+    }
+    do { try builder.add(stack: stack, labels: labelID, weight: weight) } catch {
+      let parseError = ParseError(
+        position(lineNumber, column), expected: "a total weight that fits in UInt64", found: error.description
+      )
+      if !options.lenient { throw parseError }
+      builder.recordSkip(parseError, weight: weight)
+    }
+  }
+
+  private mutating func valueLine(
+    _ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, builder: inout ProfileBuilder
+  ) throws(ParseError) {
+    guard let first = line.first else {
+      return try finishValue(lineNumber: lineNumber, builder: &builder)
+    }
+    if (first == 0x5B || first == 0x28) && !valueHasStack {  // "[" or "(": a histogram row
+      do { buckets.append(try BpftraceValue.parseBucket(Substring(line.string))) } catch {
+        state = .outside
+        return try fail(
+          ParseError(position(lineNumber, 1 + error.offset), expected: error.expected, found: error.found),
+          builder: &builder)
+      }
+    } else if (first == 0x20 || first == 0x09) && buckets.isEmpty {  // `@m[k] = kstack`: a stack value
+      var i = 1
+      while i < line.count, BpftraceStackLine.isSpace(line[i]) { i += 1 }
+      if i == line.count { return }
+      if !valueHasStack {
+        valueHasStack = true
+        key.beginStack()
+      }
+      key.addFrame(cache.template(for: line))
+    } else {
+      try finishValue(lineNumber: lineNumber, builder: &builder)
+      try startEntry(line, lineNumber: lineNumber, builder: &builder)
+    }
+  }
+
+  private mutating func finishValue(lineNumber: Int, builder: inout ProfileBuilder) throws(ParseError) {
+    state = .outside
+    if valueHasStack {
+      // A stack stored as a value is the last stack seen for the key, not a count: each entry
+      // is one sample of weight 1.
+      key.endStack()
+      if notedStackValueMaps.insert(key.map).inserted {
+        builder.note("map \(key.map) holds stacks as values; each entry is counted as one sample")
+      }
+      try addSample(weight: 1, lineNumber: lineNumber, column: 1, builder: &builder)
+      valueHasStack = false
+      return
+    }
+    builder.addValue(
+      MapValue(
+        map: key.map, key: key.keyStrings(cache), kind: BpftraceValue.histogramKind(buckets), buckets: buckets
+      ))
+    buckets.removeAll(keepingCapacity: true)
+  }
+
+  // MARK: errors
+
+  /// An error in a finished entry (its value): throw, or with `--lenient` count it and go on.
+  private mutating func fail(_ error: ParseError, builder: inout ProfileBuilder) throws(ParseError) {
+    if !options.lenient { throw error }
+    builder.recordSkip(error)
+    state = .outside
+  }
+
+  /// An error inside a key: throw, or with `--lenient` skip to the entry's `]: value` (to learn
+  /// its weight) or to the next `@` line.
+  private mutating func failInKey(_ error: ParseError, builder: inout ProfileBuilder) throws(ParseError) {
+    if !options.lenient { throw error }
+    pendingSkip = error
+    state = .skipping
+  }
+
+  private mutating func skipLine(
+    _ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, builder: inout ProfileBuilder
+  ) throws(ParseError) {
+    guard let first = line.first else { return }
+    let text = line.string
+    if first == 0x40 {
+      if let pendingSkip { builder.recordSkip(pendingSkip) }
+      pendingSkip = nil
+      state = .outside
+      return try startEntry(line, lineNumber: lineNumber, builder: &builder)
+    }
+    guard first == 0x5D || first == 0x2C, let close = Self.lastClose(Substring(text)) else { return }
+    var weight: UInt64 = 0
+    if case .integer(false, let magnitude)? = try? BpftraceValue.parse(text[close.upperBound...]) {
+      weight = magnitude
+    }
+    if let pendingSkip { builder.recordSkip(pendingSkip, weight: weight) }
+    pendingSkip = nil
+    state = .outside
+  }
+
+  private mutating func mapName(_ line: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> String {
+    let name = UnsafeBufferPointer(rebasing: line[lo..<hi])
+    if !lastMapBytes.elementsEqual(name) {
+      lastMapBytes = Array(name)
+      lastMap = BpftraceStackLine.string(line, lo, hi)
+    }
+    return lastMap
+  }
+
+  /// The count of a `]: 123` line (no key members after the stack), or nil for anything else.
+  static func plainCount(_ line: UnsafeBufferPointer<UInt8>) -> UInt64? {
+    guard line.count >= 4, line[1] == 0x3A, line[2] == 0x20 else { return nil }
+    var end = line.count
+    while end > 3, line[end - 1] == 0x20 { end -= 1 }
+    return BpftraceStackLine.decimalValue(line, 3, end)
+  }
+
+  /// The last `]:` in `text` (a key's closing bracket; earlier ones may sit inside strings).
+  static func lastClose(_ text: Substring) -> Range<Substring.Index>? {
+    let utf8 = text.utf8
+    var i = utf8.endIndex
+    while i > utf8.startIndex {
+      let colon = utf8.index(before: i)
+      if utf8[colon] == 0x3A, colon > utf8.startIndex {
+        let bracket = utf8.index(before: colon)
+        if utf8[bracket] == 0x5D { return bracket..<i }
+      }
+      i = colon
+    }
+    return nil
+  }
+
+  @inline(__always) static func isIdentifier(_ b: UInt8) -> Bool {
+    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
   }
 }

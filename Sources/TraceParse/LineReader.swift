@@ -19,6 +19,12 @@ public struct LineReader: ~Copyable {
   private var start = 0
   private var end = 0
   private var eof = false
+  /// For a reader of one byte range of a file (parallel loading): where the next `pread` reads,
+  /// and how many bytes of the range are left. nil for a plain streaming reader.
+  private var fileOffset: Int64?
+  private var rangeRemaining = 0
+  /// Called after every read with the number of bytes just read (progress reporting).
+  public var onRead: ((Int) -> Void)?
   /// 1-based number of the line last returned.
   public private(set) var lineNumber = 0
   /// Bytes handed out so far, newlines included (for progress).
@@ -28,15 +34,32 @@ public struct LineReader: ~Copyable {
   public private(set) var lastLineUnterminated = false
 
   /// Reads from `fd`. The reader closes it if `ownsDescriptor`.
-  public init(fileDescriptor fd: Int32, name: String, ownsDescriptor: Bool = false, chunkSize: Int = 1 << 20,
-    maxLineLength: Int = 256 << 20)
-  {
+  public init(
+    fileDescriptor fd: Int32, name: String, ownsDescriptor: Bool = false, chunkSize: Int = 1 << 20,
+    maxLineLength: Int = 256 << 20
+  ) {
     self.fd = fd
     self.ownsDescriptor = ownsDescriptor
     self.name = name
     self.maxLineLength = maxLineLength
     self.capacity = chunkSize
     self.buffer = .allocate(capacity: chunkSize)
+  }
+
+  /// Reads bytes `range` of the file open as `fd` with `pread`, so several readers can share
+  /// one descriptor (the caller keeps it open). `firstLine` is the number of lines before the
+  /// range, so positions stay relative to the whole file when the caller knows it; otherwise
+  /// the caller shifts them afterwards.
+  public init(
+    fileDescriptor fd: Int32, name: String, range: Range<Int64>, firstLine: Int = 0,
+    chunkSize: Int = 1 << 20, maxLineLength: Int = 256 << 20
+  ) {
+    self.init(
+      fileDescriptor: fd, name: name, ownsDescriptor: false, chunkSize: chunkSize,
+      maxLineLength: maxLineLength)
+    self.fileOffset = range.lowerBound
+    self.rangeRemaining = Int(range.upperBound - range.lowerBound)
+    self.lineNumber = firstLine
   }
 
   /// Reads from memory (tests, and already-buffered input).
@@ -112,7 +135,9 @@ public struct LineReader: ~Copyable {
     }
   }
 
-  private mutating func takeLine(upTo lineEnd: Int, consumed: Int, terminated: Bool) -> UnsafeBufferPointer<UInt8> {
+  private mutating func takeLine(upTo lineEnd: Int, consumed: Int, terminated: Bool) -> UnsafeBufferPointer<
+    UInt8
+  > {
     var stop = lineEnd
     if stop > start && buffer[stop - 1] == 0x0D { stop -= 1 }
     let line = UnsafeBufferPointer(start: buffer + start, count: stop - start)
@@ -141,9 +166,23 @@ public struct LineReader: ~Copyable {
       capacity = newCapacity
     }
     while true {
-      let n = read(fd, buffer + end, capacity - end)
+      let n: Int
+      if let offset = fileOffset {
+        if rangeRemaining == 0 {
+          eof = true
+          return
+        }
+        n = pread(fd, buffer + end, min(capacity - end, rangeRemaining), off_t(offset))
+        if n > 0 {
+          fileOffset = offset + Int64(n)
+          rangeRemaining -= n
+        }
+      } else {
+        n = read(fd, buffer + end, capacity - end)
+      }
       if n > 0 {
         end += n
+        onRead?(n)
         return
       }
       if n == 0 {

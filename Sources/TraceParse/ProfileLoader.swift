@@ -1,9 +1,21 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Reads input files into one `Profile`: opens each (`-` is stdin), detects or takes the format,
 /// runs the parser, and merges.
 public struct ProfileLoader: Sendable {
   public var format: InputFormat?
   public var lenient: Bool
   public var weight: SampleWeight
+  /// perf `pid`/`tid`/`cpu` labels (see `ParseOptions.threadLabels`).
+  public var threadLabels: Bool = false
+  /// Parse one large file on all cores (`ParallelLoader`); off gives the single-threaded path.
+  public var parallel: Bool = true
+  /// Draw a progress bar on stderr for large inputs when stderr is a terminal.
+  public var showProgress: Bool = true
 
   public init(format: InputFormat? = nil, lenient: Bool = false, weight: SampleWeight = .samples) {
     self.format = format
@@ -46,17 +58,37 @@ public struct ProfileLoader: Sendable {
       guard let detected = FormatDetector.detect(prefix) else {
         throw .parse(
           ParseError(
-            SourcePosition(file: reader.name, line: 1), expected: "bpftrace, bpftrace JSON, perf script or folded input (use --input-format)"
+            SourcePosition(file: reader.name, line: 1),
+            expected: "bpftrace, bpftrace JSON, perf script or folded input (use --input-format)"
           ))
       }
       chosen = detected
     }
+    let options = ParseOptions(
+      sourceName: reader.name, lenient: lenient, weight: weight, threadLabels: threadLabels)
+    let size = path == "-" ? nil : Self.regularFileSize(path)
+    let progress = showProgress ? ProgressReporter.make(total: size, label: path) : nil
+    defer { progress?.finish() }
+    if parallel, let size, size >= ParallelLoader.minimumSize, ParallelLoader.canSplit(chosen),
+      let profile = try ParallelLoader.load(
+        path: path, size: size, format: chosen, options: options, progress: progress)
+    {
+      do { try builder.merge(profile) } catch { throw .aggregation(error) }
+      return
+    }
+    if let progress { reader.onRead = { progress.add($0) } }
     var part = ProfileBuilder()
     do {
-      try Self.parser(for: chosen).parse(
-        &reader, into: &part, options: ParseOptions(sourceName: reader.name, lenient: lenient, weight: weight))
+      try Self.parser(for: chosen).parse(&reader, into: &part, options: options)
     } catch { throw .parse(error) }
     do { try builder.merge(part.build()) } catch { throw .aggregation(error) }
+  }
+
+  /// The size of `path` if it is a regular file (not a pipe or device, which cannot be split).
+  static func regularFileSize(_ path: String) -> Int64? {
+    var st = stat()
+    guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return Int64(st.st_size)
   }
 }
 

@@ -21,11 +21,17 @@ public struct ParseOptions: Sendable {
   /// What a perf sample weighs: 1 per sample (default) or its period. Other formats carry their
   /// own weights and ignore this.
   public var weight: SampleWeight
+  /// Put perf's `pid`, `tid` and `cpu` on each sample as labels (for `--pid`/`--tid`
+  /// filters). Off by default: they multiply unique stacks, and memory follows unique stacks.
+  public var threadLabels: Bool
 
-  public init(sourceName: String, lenient: Bool = false, weight: SampleWeight = .samples) {
+  public init(
+    sourceName: String, lenient: Bool = false, weight: SampleWeight = .samples, threadLabels: Bool = false
+  ) {
     self.sourceName = sourceName
     self.lenient = lenient
     self.weight = weight
+    self.threadLabels = threadLabels
   }
 }
 
@@ -36,5 +42,6 @@ public protocol TraceParser: Sendable {
   /// Reads every record of `input` into `builder`.
   /// - Throws: `ParseError` for the first bad record unless `options.lenient` is set, in which
   ///   case bad records are recorded with `builder.recordSkip` and parsing goes on.
-  func parse(_ input: inout LineReader, into builder: inout ProfileBuilder, options: ParseOptions) throws(ParseError)
+  func parse(_ input: inout LineReader, into builder: inout ProfileBuilder, options: ParseOptions)
+    throws(ParseError)
 }

@@ -1,9 +1,44 @@
 import ArgumentParser
+import StackFold
+import TraceParse
 
 struct FoldCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "fold", abstract: "(being written)")
+  static let configuration = CommandConfiguration(
+    commandName: "fold",
+    abstract: "Write folded stacks (root;...;leaf count), one line per unique stack.",
+    discussion: """
+      The output is what flamegraph.pl, inferno-flamegraph and speedscope read. Lines are sorted and stacks that become identical once offsets are stripped are summed. When the inputs hold several maps, probes or events, each stack starts with its map, probe or event so none mix. A sample without frames is kept, as its source alone or as '[no stack]'.
+
+      Examples:
+        tdptrace fold trace.txt > trace.folded
+        tdptrace fold trace.txt | flamegraph.pl > trace.svg
+        sudo bpftrace -e 'kprobe:kvm_tdp_mmu_map { @[kstack] = count(); }' | tdptrace fold -
+        tdptrace fold --focus 'kvm_tdp_mmu_*' --min-count 10 trace.txt
+        tdptrace fold --annotate --keep-offsets perf.txt
+        tdptrace fold --probe 'tracepoint:kvmmmu:*' trace.json
+      """)
+
+  @OptionGroup var input: InputOptions
+  @OptionGroup var naming: NamingOptions
+  @OptionGroup var filters: FilterOptions
+  @OptionGroup(title: "Debuginfo") var symbols: SymbolOptions
+
+  @Flag(help: "Suffix frames with their kind: _[k] kernel or module, _[i] inlined, _[j] JIT.")
+  var annotate = false
 
   func run() throws {
-    throw ValidationError("'fold' is not implemented yet")
+    let profile = symbols.apply(to: try CommandSupport.load(input))
+    let filtered = try CommandSupport.filter(profile, with: filters.filter(naming: naming.naming), announce: true)
+    let lines: [FoldedLine]
+    do {
+      lines = try Folder.fold(filtered.profile, options: FoldOptions(naming: naming.naming, annotate: annotate))
+    } catch {
+      throw CommandSupport.failure(error.description)
+    }
+    if !filtered.profile.values.isEmpty {
+      CommandSupport.warn(
+        "\(filtered.profile.values.count) map values are not stacks and are not folded (see 'tdptrace report')")
+    }
+    try CommandSupport.writeOutput(Folder.render(lines))
   }
 }

@@ -1,9 +1,90 @@
 import ArgumentParser
+import Foundation
+import LiveCapture
 
 struct ProbesCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "probes", abstract: "(being written)")
+  static let configuration = CommandConfiguration(
+    commandName: "probes",
+    abstract: "Show which probes resolve on this kernel, and by which attach method.",
+    discussion: """
+      For each probe of the presets (default: tdp-mmu) and of --probe, prints one line:
+        ok    PROBE via METHOD        it attached (then was detached at once)
+        ok?   PROBE via METHOD        static checks pass; not loaded (--static, or no privileges)
+        FAIL  PROBE: REASONS          why not, method by method: not in kallsyms, notrace,
+                                      kprobes unavailable, no BTF, fentry refused, tracepoint missing
+        skip  PROBE (why)             not tried (a group's tracepoints when its functions attached)
+      As root (or with CAP_BPF and CAP_PERFMON) each probe is really loaded and attached, so
+      refusals that only the kernel knows (fentry EPERM, verifier rejections, ENOTSUPP at attach)
+      show up. Exit status 0 when at least one probe resolves.
+      """)
+
+  @Option(
+    name: .long, help: "A probe preset: tdp-mmu, shadow-mmu (repeatable). Default: tdp-mmu when no --probe.")
+  var preset: [String] = []
+
+  @Option(
+    name: .long, help: "A probe: kprobe:FUNC, fentry:FUNC, tracepoint:CATEGORY:NAME, or FUNC (repeatable).")
+  var probe: [String] = []
+
+  @Option(name: .long, help: "Attach method: auto, kprobe, fentry, tracepoint.")
+  var attach: String = "auto"
+
+  @Flag(name: .long, help: "Also try a group's tracepoints when its functions attach.")
+  var withTracepoints = false
+
+  @Flag(name: .customLong("static"), help: "Only static checks (kallsyms, BTF, tracefs); load nothing.")
+  var staticOnly = false
+
+  func validate() throws {
+    guard AttachRequest(rawValue: attach) != nil else {
+      throw ValidationError("--attach must be auto, kprobe, fentry or tracepoint, not '\(attach)'")
+    }
+  }
 
   func run() throws {
-    throw ValidationError("'probes' is not implemented yet")
+    let stderr = FileHandle.standardError
+    func log(_ line: String) { stderr.write(Data(("tdptrace: " + line + "\n").utf8)) }
+    do {
+      let plan = try LiveOptions.plan(
+        presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints)
+      let (symbols, _) = try KernelSymbols.load()
+      let features = KernelFeatures()
+      let outcomes: [AttachOutcome]
+      var mode = "attached and detached"
+      if !staticOnly && Privileges.current().missing.isEmpty {
+        let session = try CaptureSession()
+        outcomes = plan.attach(to: session, symbols: symbols, features: features)
+        session.detach()
+      } else {
+        if !staticOnly {
+          log(
+            "not privileged (\(Privileges.current().missing.joined(separator: ", ")) missing): static checks only"
+          )
+        }
+        mode = "static checks only"
+        outcomes = plan.check(symbols: symbols, features: features)
+      }
+      var text =
+        "# kernel \(Self.kernelRelease()); \(mode); kprobes \(features.kprobes ? "available" : "unavailable"); "
+      text += "BTF \(features.hasBTF ? "yes" : "no"); tracefs \(features.tracefs ?? "not mounted")\n"
+      let width = max(8, (outcomes.map { ($0.group ?? "--probe").count }.max() ?? 0) + 2)
+      for outcome in outcomes {
+        let group = outcome.group ?? "--probe"
+        text += group.padding(toLength: width, withPad: " ", startingAt: 0) + outcome.summary + "\n"
+      }
+      let ok = outcomes.filter(\.attached).count
+      text += "# \(ok) of \(outcomes.count) probes resolve\n"
+      FileHandle.standardOutput.write(Data(text.utf8))
+      if ok == 0 { throw ExitCode(1) }
+    } catch let error as LiveCaptureError {
+      log(error.description)
+      throw ExitCode(1)
+    }
+  }
+
+  static func kernelRelease() -> String {
+    var name = utsname()
+    uname(&name)
+    return withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
   }
 }

@@ -1,9 +1,166 @@
 import ArgumentParser
+import Foundation
+import LiveCapture
+import TraceParse
 
 struct RecordCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "record", abstract: "(being written)")
+  static let configuration = CommandConfiguration(
+    commandName: "record",
+    abstract: "Attach to the running kernel with libbpf and count TDP MMU kernel stacks.",
+    discussion: """
+      Counts kernel stacks in the kernel (bpf_get_stackid) per probe and writes them in bpftrace's
+      text format (@[probe, kstack] = count()), so fold and report read the file like a saved
+      bpftrace capture. Events that could not be counted are written as @tdptrace_drops[probe,
+      reason] and reported on stderr. Stops after --duration, or on Ctrl-C / SIGTERM, then
+      detaches and exits 0.
+
+      Attach methods, tried in this order under --attach auto: functions: fentry, kprobe;
+      tracepoints: tp_btf, raw_tp, tracepoint (perf). A preset group whose functions all fail
+      falls back to its tracepoints.
+
+      Examples:
+        sudo tdptrace record --preset tdp-mmu --duration 10 --output capture.txt
+        sudo tdptrace record --preset shadow-mmu --comm qemu-system-x86 --report
+        sudo tdptrace record --probe kprobe:kvm_tdp_mmu_map --probe tracepoint:kvmmmu:kvm_mmu_get_page
+      """)
+
+  @Option(
+    name: .long, help: "A probe preset: tdp-mmu, shadow-mmu (repeatable). Default: tdp-mmu when no --probe.")
+  var preset: [String] = []
+
+  @Option(
+    name: .long,
+    help: "A probe: kprobe:FUNC, fentry:FUNC (kfunc:FUNC), tracepoint:CATEGORY:NAME, or FUNC (repeatable).")
+  var probe: [String] = []
+
+  @Option(
+    name: .long, help: "Attach method for functions and preset groups: auto, kprobe, fentry, tracepoint.")
+  var attach: String = "auto"
+
+  @Flag(name: .long, help: "Attach a preset group's tracepoints even when its functions attached.")
+  var withTracepoints = false
+
+  @Option(name: .long, help: "Seconds to record (default: until Ctrl-C or SIGTERM).")
+  var duration: Double?
+
+  @Option(name: .long, help: "Print partial counts per probe on stderr every SECONDS.")
+  var interval: Double?
+
+  @Option(name: [.short, .long], help: "Write the capture to FILE instead of stdout.")
+  var output: String?
+
+  @Option(name: .long, help: "Count only this process id (thread group), filtered in the kernel.")
+  var pid: UInt32?
+
+  @Option(name: .long, help: "Count only threads with this command name (comm, 15 bytes max), in the kernel.")
+  var comm: String?
+
+  @Option(name: .long, help: "Stack-trace map entries (distinct stacks kept).")
+  var stackEntries: UInt32 = 16384
+
+  @Option(name: .long, help: "Counts hash entries (distinct probe and stack pairs).")
+  var countEntries: UInt32 = 10240
+
+  @Flag(name: .long, help: "Write frames with raw addresses, as bpftrace's kstack(perf): TAB ADDR func+off.")
+  var keepAddresses = false
+
+  @Option(name: .long, help: "Save the /proc/kallsyms used to symbolize the capture to FILE.")
+  var saveKallsyms: String?
+
+  @Flag(name: .long, help: "Print the report of the capture on stdout when done.")
+  var report = false
+
+  func validate() throws {
+    guard AttachRequest(rawValue: attach) != nil else {
+      throw ValidationError("--attach must be auto, kprobe, fentry or tracepoint, not '\(attach)'")
+    }
+    if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
+    if let interval, !(interval > 0) { throw ValidationError("--interval must be positive") }
+    if let comm, comm.isEmpty || comm.utf8.count > 15 {
+      throw ValidationError("--comm must be 1 to 15 bytes (the kernel's comm length)")
+    }
+    if stackEntries == 0 || countEntries == 0 { throw ValidationError("map sizes must be positive") }
+  }
 
   func run() throws {
-    throw ValidationError("'record' is not implemented yet")
+    let stderr = FileHandle.standardError
+    @Sendable func log(_ line: String) { stderr.write(Data(("tdptrace: " + line + "\n").utf8)) }
+    do {
+      let plan = try LiveOptions.plan(
+        presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints)
+      var limits = CaptureLimits()
+      limits.stackEntries = stackEntries
+      limits.countEntries = countEntries
+      limits.pid = pid
+      limits.comm = comm
+      let recorder = Recorder(plan: plan, limits: limits, duration: duration, interval: interval, log: log)
+      let result = try recorder.run()
+      let text = CaptureWriter(keepAddresses: keepAddresses).render(result.capture, symbols: result.symbols)
+      if let saveKallsyms {
+        guard FileManager.default.createFile(atPath: saveKallsyms, contents: Data(result.kallsymsText.utf8))
+        else {
+          throw LiveCaptureError.io("cannot write \(saveKallsyms)")
+        }
+      }
+      if let output {
+        guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+          throw LiveCaptureError.io("cannot write \(output)")
+        }
+      } else if !report {
+        FileHandle.standardOutput.write(Data(text.utf8))
+      }
+      let capture = result.capture
+      var summary =
+        "recorded \(capture.totalCount) events in \(capture.entries.count) stacks from \(capture.probes.count) probes"
+      if let signal = result.signal { summary += " (stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM"))" }
+      log(summary)
+      if capture.totalDrops > 0 {
+        log("DROPPED \(capture.totalDrops) events (written as @tdptrace_drops):")
+        for drop in CaptureWriter().drops(capture) {
+          log("  \(drop.probe) \(drop.reason.name): \(drop.count)")
+        }
+      }
+      if report { try RecordReport.show(captureText: text, output: output) }
+    } catch let error as LiveCaptureError {
+      log(error.description)
+      throw ExitCode(1)
+    }
+  }
+}
+
+/// Flag parsing shared by `record` and `probes`.
+enum LiveOptions {
+  static func plan(presets: [String], probes: [String], attach: String, withTracepoints: Bool)
+    throws(LiveCaptureError)
+    -> ProbePlan
+  {
+    var chosen: [Preset] = []
+    for name in presets { chosen.append(try Preset.named(name)) }
+    var specs: [ProbeSpec] = []
+    for text in probes { specs.append(try ProbeSpec.parse(text)) }
+    if chosen.isEmpty && specs.isEmpty { chosen = [Preset.tdpMMU] }
+    return ProbePlan(
+      presets: chosen, probes: specs, attach: AttachRequest(rawValue: attach) ?? .auto,
+      withTracepoints: withTracepoints)
+  }
+}
+
+/// `record --report`: the report of a fresh capture. Kept to one function so it can call the
+/// same code as `tdptrace report` once that lands.
+enum RecordReport {
+  static func show(captureText: String, output: String?) throws {
+    let path: String
+    var temporary: String? = nil
+    if let output {
+      path = output
+    } else {
+      let tmp = NSTemporaryDirectory() + "tdptrace-record-\(getpid()).txt"
+      FileManager.default.createFile(atPath: tmp, contents: Data(captureText.utf8))
+      path = tmp
+      temporary = tmp
+    }
+    defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
+    var command = try ReportCommand.parseAsRoot([path])
+    try command.run()
   }
 }

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Builds (or reuses) the test-bed image: Debian's own kernel, kmod, bpftrace and the runtime
 # libraries tdptrace needs, from Debian packages only, with debootstrap. The image lives in
-# $VM_CACHE/image-<key>, where the key hashes the resolved package versions and this script,
-# so a new point release or a changed recipe builds a new image and an unchanged one is reused.
+# $VM_CACHE/image-<key>, where the key hashes the resolved package versions, RECIPE and the
+# guest's PID 1, so a new point release or a changed recipe builds a new image and an unchanged
+# one is reused.
 # Prints the image directory on stdout (with --print-dir: only that, building nothing).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -12,30 +13,34 @@ for tool in debootstrap mkfs.ext4 apt-cache; do
 done
 [ "$(id -u)" -eq 0 ] || vm_die "prerequisites" "debootstrap needs root"
 
-# Version of PKG in $VM_SUITE/main as the host's apt lists know it (debootstrap reads the same
-# mirror and suite).
-suite_version() {
-  apt-cache madison "$1" 2>/dev/null |
-    awk -F'|' -v s=" $VM_SUITE/main " 'index($3, s) { gsub(/ /, "", $2); print $2; exit }'
+# Bump when the way the image is made changes (not for comments).
+RECIPE=1
+BASE_PKGS=(kmod initramfs-tools procps bpftrace libbpf1 libelf1 libdw1 zlib1g)
+# "package version" for each package in $VM_SUITE/main as the host's apt lists know them
+# (debootstrap reads the same mirror and suite). One apt-cache call: each costs seconds.
+suite_versions() {
+  apt-cache madison "$@" 2>/dev/null |
+    awk -F'|' -v s=" $VM_SUITE/main " 'index($3, s) { gsub(/ /, "", $1); gsub(/ /, "", $2); if (!($1 in v)) { v[$1] = $2; print $1, $2 } }'
 }
-
-if [ -z "$(suite_version linux-image-amd64)" ]; then
+versions=$(suite_versions linux-image-amd64 "${BASE_PKGS[@]}")
+if ! grep -q '^linux-image-amd64 ' <<<"$versions"; then
   vm_step "apt-update" 300 apt-get update -qq
+  versions=$(suite_versions linux-image-amd64 "${BASE_PKGS[@]}")
 fi
-meta_ver=$(suite_version linux-image-amd64)
+meta_ver=$(awk '$1 == "linux-image-amd64" {print $2}' <<<"$versions")
 [ -n "$meta_ver" ] || vm_die "resolve-kernel" "linux-image-amd64 not found in $VM_SUITE/main"
 KPKG=$(apt-cache show "linux-image-amd64=$meta_ver" | sed -n 's/^Depends: *\(linux-image-[^ ,]*\).*/\1/p' | head -n1)
 KVER=${KPKG#linux-image-}
 [ -n "$KVER" ] || vm_die "resolve-kernel" "cannot read the kernel package linux-image-amd64=$meta_ver depends on"
 
-PKGS=("$KPKG" kmod initramfs-tools procps bpftrace libbpf1 libelf1 libdw1 zlib1g)
-keysrc="suite=$VM_SUITE"$'\n'
-for p in "${PKGS[@]}"; do
-  v=$(suite_version "$p")
+PKGS=("$KPKG" "${BASE_PKGS[@]}")
+keysrc="recipe=$RECIPE suite=$VM_SUITE"$'\n'"$KPKG=$meta_ver"$'\n'
+for p in "${BASE_PKGS[@]}"; do
+  v=$(awk -v p="$p" '$1 == p {print $2}' <<<"$versions")
   [ -n "$v" ] || vm_die "resolve-packages" "$p not found in $VM_SUITE/main"
   keysrc+="$p=$v"$'\n'
 done
-keysrc+=$(cat "$0" "$(dirname "$0")/guest-init.sh")
+keysrc+=$(cat "$(dirname "$0")/guest-init.sh")
 key=$(printf '%s' "$keysrc" | sha256sum | cut -c1-16)
 IMG="$VM_CACHE/image-$key"
 if [ "${1:-}" = "--print-dir" ]; then echo "$IMG"; exit 0; fi

@@ -47,14 +47,19 @@ stage "workload alone"
 sh "$H/workload.sh"
 cat "$OUT/workload.log"
 
-has() { "$TDP" "$1" --help 2>/dev/null | grep -q -- "$2"; }
+# Which tdptrace features this build has: decided on the host (scripts/vm/run-tests.sh), where
+# running the binary is cheap, and written to /host/features as "probes", "record" lines.
+has() { grep -qx "$1" "$H/features" 2>/dev/null; }
 unavailable() { echo "not available in this build: $*" >"$OUT/$1.unavailable"; t "$*: not available in this build"; }
 
 stage "tdptrace probes"
-if has probes --preset; then
+if has probes; then
   "$TDP" probes --preset tdp-mmu >"$OUT/probes.txt" 2>"$OUT/probes.err"
   echo $? >"$OUT/probes.rc"
   cat "$OUT/probes.txt" "$OUT/probes.err"
+  # Per attach kind, so every fentry refusal is shown with its reason, not only auto's choice.
+  "$TDP" probes --preset tdp-mmu --attach fentry >"$OUT/probes-fentry.txt" 2>&1
+  cat "$OUT/probes-fentry.txt"
 else
   unavailable probes "tdptrace probes --preset"
 fi
@@ -97,7 +102,7 @@ bt_probes=$(for f in $KPROBES; do printf 'kprobe:%s,' "$f"; done | sed 's/,$//')
 
 stage "kprobe capture: tdptrace record --attach kprobe and bpftrace kprobes on the same run"
 recording=0
-if has record --attach; then
+if has record; then
   if start_record kprobe tdptrace-kprobe; then recording=1; else
     t "tdptrace record --attach kprobe exited early"; wait $RPID; echo $? >"$OUT/tdptrace-kprobe.rc"
   fi
@@ -112,7 +117,7 @@ echo $? >"$OUT/bpftrace-kprobe.rc"
 t "bpftrace rc=$(cat "$OUT/bpftrace-kprobe.rc"), $(grep -c '^@' "$OUT/bpftrace-kprobe.txt") stacks"
 
 stage "fentry capture: tdptrace record --attach fentry"
-if has record --attach; then
+if has record; then
   if start_record fentry tdptrace-fentry; then
     sh "$H/workload.sh"
     stop_record tdptrace-fentry

@@ -21,7 +21,7 @@ rm -f "$SHARE/guest.rc" "$SHARE/guest.log" "$SHARE/console.log"
 # code (static keys flipped on every VM create/destroy); see docs/vm.md.
 # The image is opened with snapshot=on so a run never modifies the cached image.
 VM_STEP_LOG="$SHARE/console.log" vm_step "qemu" "$LIMIT" \
-  qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 -m "${TDPTRACE_VM_MEM:-3G}" -M pc \
+  qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 -m "${TDPTRACE_VM_MEM:-2G}" -M pc \
   -kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img" \
   -append "console=ttyS0 root=/dev/vda rw init=/tdp-init.sh panic=-1 mitigations=off loglevel=4" \
   -drive "file=$IMG/rootfs.img,format=raw,if=virtio,cache=unsafe,snapshot=on" \

@@ -1,0 +1,80 @@
+/// Writes a capture in bpftrace 0.17's text format, as `@[probe, kstack] = count()` prints it:
+/// `Attaching N probes...`, two blank lines, then `@[PROBE, ` entries with 4-space-indented
+/// `func+off` frames (decimal offsets), innermost first, sorted by ascending count. Drops follow
+/// as the non-stack map `@tdptrace_drops[PROBE, REASON]: N`, so they are never lost.
+///
+/// The BPF frames on top of each stack (`bpf_prog_*`, `bpf_trampoline_*`, `bpf_trace_run*`,
+/// `__bpf_trace_*`) are removed (`__traceiter_*` stays: bpftrace shows it too) and stacks that become equal are merged.
+public struct CaptureWriter: Sendable {
+  /// Frame lines in bpftrace's `kstack(perf)` form (`\tADDR func+off`), for later DWARF work.
+  public var keepAddresses = false
+
+  public init(keepAddresses: Bool = false) { self.keepAddresses = keepAddresses }
+
+  /// Frame name prefixes of the BPF machinery that runs the program, not the traced kernel.
+  static let bpfFramePrefixes = ["bpf_prog_", "bpf_trampoline_", "bpf_trace_run", "__bpf_trace_"]
+
+  static func isBPFFrame(_ name: String) -> Bool { bpfFramePrefixes.contains { name.hasPrefix($0) } }
+
+  /// One stack in the output: the probe's name and the frames after BPF frames were stripped.
+  public struct Stack: Hashable, Sendable {
+    public var probe: String
+    public var addresses: [UInt64]
+  }
+
+  /// Strips the BPF frames, merges equal stacks, and sorts as bpftrace does (ascending count; ties
+  /// by probe, then frames, so output is stable).
+  public func stacks(_ capture: RawCapture, symbols: KernelSymbols) -> [(stack: Stack, count: UInt64)] {
+    var merged: [Stack: UInt64] = [:]
+    for entry in capture.entries {
+      let probe =
+        Int(entry.probe) < capture.probes.count
+        ? capture.probes[Int(entry.probe)].name : "probe\(entry.probe)"
+      var frames = entry.addresses[...]
+      while let first = frames.first, let (symbol, _) = symbols.lookup(first), Self.isBPFFrame(symbol.name) {
+        frames = frames.dropFirst()
+      }
+      merged[Stack(probe: probe, addresses: Array(frames)), default: 0] += entry.count
+    }
+    return merged.map { (stack: $0.key, count: $0.value) }.sorted { a, b in
+      if a.count != b.count { return a.count < b.count }
+      if a.stack.probe != b.stack.probe { return a.stack.probe < b.stack.probe }
+      return a.stack.addresses.lexicographicallyPrecedes(b.stack.addresses)
+    }
+  }
+
+  /// The drop counters by probe name and reason, ascending by count.
+  public func drops(_ capture: RawCapture) -> [(probe: String, reason: DropReason, count: UInt64)] {
+    capture.drops.map { key, count in
+      let probe =
+        Int(key.probe) < capture.probes.count ? capture.probes[Int(key.probe)].name : "probe\(key.probe)"
+      return (probe, key.reason, count)
+    }.sorted { a, b in
+      if a.count != b.count { return a.count < b.count }
+      if a.probe != b.probe { return a.probe < b.probe }
+      return a.reason < b.reason
+    }
+  }
+
+  /// The whole capture as text.
+  public func render(_ capture: RawCapture, symbols: KernelSymbols) -> String {
+    var out = "Attaching \(capture.probes.count) probe\(capture.probes.count == 1 ? "" : "s")...\n\n\n"
+    for (stack, count) in stacks(capture, symbols: symbols) {
+      out += "@[\(stack.probe), \n"
+      for address in stack.addresses {
+        if keepAddresses {
+          out += "\t" + String(address, radix: 16) + " " + symbols.name(of: address) + "\n"
+        } else {
+          out += "    " + symbols.name(of: address) + "\n"
+        }
+      }
+      out += "]: \(count)\n"
+    }
+    let drops = drops(capture)
+    if !drops.isEmpty {
+      out += "\n"
+      for drop in drops { out += "@tdptrace_drops[\(drop.probe), \(drop.reason.name)]: \(drop.count)\n" }
+    }
+    return out
+  }
+}

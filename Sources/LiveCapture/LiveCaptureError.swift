@@ -1,0 +1,25 @@
+/// Why live capture could not start or continue. Each case prints as one line.
+public enum LiveCaptureError: Error, CustomStringConvertible, Equatable {
+  case badProbe(String, String)
+  case unknownPreset(String)
+  case missingPrivileges(missing: [String])
+  case noBPF(String)
+  case noProbeAttached([String])
+  case mapCreate(String, Int32)
+  case io(String)
+
+  public var description: String {
+    switch self {
+    case .badProbe(let text, let why): return "unknown probe '\(text)': \(why)"
+    case .unknownPreset(let name):
+      return "unknown preset '\(name)' (known: \(Preset.all.map(\.name).joined(separator: ", ")))"
+    case .missingPrivileges(let missing):
+      return "needs root, or CAP_BPF and CAP_PERFMON (missing: \(missing.joined(separator: ", ")))"
+    case .noBPF(let why): return "this kernel cannot run BPF programs: \(why)"
+    case .noProbeAttached(let reasons):
+      return "no probe could be attached: " + reasons.joined(separator: "; ")
+    case .mapCreate(let name, let errno): return "cannot create BPF map \(name): \(Errno.describe(errno))"
+    case .io(let message): return message
+    }
+  }
+}

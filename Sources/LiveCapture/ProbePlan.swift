@@ -1,0 +1,90 @@
+/// Which probes to attach: presets' groups plus `--probe` specs, under one `--attach` choice.
+///
+/// For a preset group, every function that exists is attached (fentry, then kprobe, under
+/// `auto`). The group's tracepoints are attached when none of its functions attached, when
+/// `--attach tracepoint` asks for tracepoints only, or always with `withTracepoints`. A tracepoint
+/// shared by several groups is attached once.
+public struct ProbePlan: Sendable {
+  public var presets: [Preset]
+  public var probes: [ProbeSpec]
+  public var attach: AttachRequest
+  public var withTracepoints: Bool
+
+  public init(
+    presets: [Preset] = [], probes: [ProbeSpec] = [], attach: AttachRequest = .auto,
+    withTracepoints: Bool = false
+  ) {
+    self.presets = presets
+    self.probes = probes
+    self.attach = attach
+    self.withTracepoints = withTracepoints
+  }
+
+  /// Attaches every planned probe to `session` and returns one outcome per probe considered.
+  public func attach(to session: CaptureSession, symbols: KernelSymbols, features: KernelFeatures)
+    -> [AttachOutcome]
+  {
+    resolve { spec, methods, group in
+      session.attach(spec, methods: methods, group: group, symbols: symbols, features: features)
+    }
+  }
+
+  /// Checks every planned probe without loading anything (no privileges needed): the first method
+  /// whose static checks pass is reported as tentative.
+  public func check(symbols: KernelSymbols, features: KernelFeatures) -> [AttachOutcome] {
+    resolve { spec, methods, group in
+      CaptureSession.check(spec, methods: methods, group: group, symbols: symbols, features: features)
+    }
+  }
+
+  /// Walks the plan, calling `attach` for each probe once, in plan order.
+  public func resolve(_ attachOne: (ProbeSpec, [AttachMethod], String?) -> AttachOutcome) -> [AttachOutcome] {
+    var outcomes: [AttachOutcome] = []
+    var seen: Set<String> = []
+    func tryAttach(_ spec: ProbeSpec, request: AttachRequest, group: String?) -> AttachOutcome? {
+      let key = "\(spec.target)"
+      guard seen.insert(key).inserted else { return nil }
+      let outcome = attachOne(spec, AttachMethod.order(for: spec.target, request: request), group)
+      outcomes.append(outcome)
+      return outcome
+    }
+    for preset in presets {
+      for group in preset.groups {
+        var anyFunction = false
+        if attach != .tracepoint {
+          for function in group.functions {
+            if tryAttach(.function(function, attach), request: attach, group: group.name)?.attached == true {
+              anyFunction = true
+            }
+          }
+        }
+        for tracepoint in group.tracepoints {
+          if anyFunction && !withTracepoints {
+            if !seen.contains("\(tracepoint.target)") {
+              outcomes.append(
+                AttachOutcome(
+                  group: group.name, spec: tracepoint,
+                  skipped: "its group's functions are probed; --with-tracepoints adds it"))
+            }
+            continue
+          }
+          if attach == .kprobe || attach == .fentry {
+            if !seen.contains("\(tracepoint.target)") {
+              outcomes.append(
+                AttachOutcome(
+                  group: group.name, spec: tracepoint,
+                  skipped: "\(attach.rawValue) only: tracepoints left out"))
+            }
+            continue
+          }
+          _ = tryAttach(tracepoint, request: .auto, group: group.name)
+        }
+      }
+    }
+    for spec in probes {
+      let request = spec.request == .auto ? attach : spec.request
+      _ = tryAttach(spec, request: request, group: nil)
+    }
+    return outcomes
+  }
+}

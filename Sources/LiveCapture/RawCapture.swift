@@ -1,0 +1,34 @@
+/// Counts as read from the kernel: raw stack addresses (innermost first, as the stack map holds
+/// them) per probe id, and drop counters.
+public struct RawCapture: Sendable {
+  public struct Entry: Sendable, Equatable {
+    public var probe: UInt32
+    /// Innermost frame first.
+    public var addresses: [UInt64]
+    public var count: UInt64
+  }
+
+  public struct DropKey: Sendable, Hashable {
+    public var probe: UInt32
+    public var reason: DropReason
+  }
+
+  /// The attached probes, by probe id.
+  public var probes: [AttachOutcome]
+  public var entries: [Entry] = []
+  public var drops: [DropKey: UInt64] = [:]
+
+  public init(probes: [AttachOutcome], entries: [Entry] = [], drops: [DropKey: UInt64] = [:]) {
+    self.probes = probes
+    self.entries = entries
+    self.drops = drops
+  }
+
+  public var totalCount: UInt64 { entries.reduce(0) { $0 + $1.count } }
+  public var totalDrops: UInt64 { drops.values.reduce(0, +) }
+
+  /// Events counted per probe id (drops not included).
+  public var countsByProbe: [UInt32: UInt64] {
+    entries.reduce(into: [:]) { $0[$1.probe, default: 0] += $1.count }
+  }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import StackFold
+import TraceParse
+
+/// `report --tdp`: the TDP MMU summary as a text table or as JSON.
+///
+/// Text: one block per group, one line per probe, then one line per origin with its weight and
+/// its share of the probe, heaviest first. Samples of no TDP MMU probe are listed under
+/// `elsewhere`, so the numbers add up to the input's total.
+public struct TDPSummaryText: Renderer {
+  public enum Format: String, Sendable { case text, json }
+
+  public var format: Format
+  public var classifier: PathClassifier
+
+  public init(format: Format = .text, classifier: PathClassifier = PathClassifier()) {
+    self.format = format
+    self.classifier = classifier
+  }
+
+  public func render(_ profile: Profile) throws -> [UInt8] {
+    try render(TDPSummary(profile: profile, classifier: classifier))
+  }
+
+  /// Renders an already computed summary (the HTML report computes it once for several views).
+  public func render(_ summary: TDPSummary) throws -> [UInt8] {
+    switch format {
+    case .text: return Array(text(summary).utf8)
+    case .json: return try SafeJSON.encode(JSONSummary(summary), pretty: true) + [UInt8(ascii: "\n")]
+    }
+  }
+
+  func text(_ summary: TDPSummary) -> String {
+    var out = "TDP MMU summary: total \(summary.totalWeight) (\(summary.unit.rawValue))"
+    out += ", \(summary.groupedWeight) in TDP MMU groups, \(summary.elsewhereWeight) elsewhere\n"
+    if summary.groups.isEmpty {
+      out += "\nno samples of a TDP MMU probe or tracepoint (see `tdptrace probes` for the groups)\n"
+    }
+    let width =
+      summary.groups.flatMap { $0.probes.flatMap { $0.origins.map { String($0.weight).count } } }.max() ?? 1
+    for group in summary.groups {
+      out += "\n\(group.group): \(group.weight)  (\(group.summary))\n"
+      for probe in group.probes {
+        out += "  \(probe.probe): \(probe.weight)\n"
+        for origin in probe.origins {
+          let count = String(origin.weight)
+          out += "    " + String(repeating: " ", count: max(0, width - count.count)) + count
+          out += "  " + Self.percent(origin.weight, of: probe.weight) + "  " + origin.label + "\n"
+        }
+      }
+    }
+    if !summary.elsewhere.isEmpty {
+      out += "\nelsewhere (not a TDP MMU probe): \(summary.elsewhereWeight)\n"
+      for probe in summary.elsewhere { out += "  \(probe.probe): \(probe.weight)\n" }
+    }
+    if summary.skipped.records > 0 {
+      out +=
+        "\nskipped \(summary.skipped.records) bad records (weight \(summary.skipped.weight)) under --lenient\n"
+    }
+    return out
+  }
+
+  /// `97.60%`, right-aligned to 7 columns, rounded to two decimals.
+  static func percent(_ part: UInt64, of whole: UInt64) -> String {
+    guard whole > 0 else { return "  0.00%" }
+    let hundredths = (Double(part) * 10000 / Double(whole)).rounded()
+    let text = String(format: "%.2f%%", hundredths / 100)
+    return String(repeating: " ", count: max(0, 7 - text.count)) + text
+  }
+}
+
+/// The JSON shape of `TDPSummary`; field names are part of the output format.
+struct JSONSummary: Encodable {
+  struct Origin: Encodable {
+    var origin: String
+    var label: String
+    var topFrames: [String]
+    var weight: UInt64
+  }
+  struct Probe: Encodable {
+    var probe: String
+    var weight: UInt64
+    var origins: [Origin]
+  }
+  struct Group: Encodable {
+    var group: String
+    var summary: String
+    var weight: UInt64
+    var probes: [Probe]
+  }
+  struct Skipped: Encodable {
+    var records: Int
+    var weight: UInt64
+  }
+  var unit: String
+  var total: UInt64
+  var grouped: UInt64
+  var groups: [Group]
+  var elsewhere: [Probe]
+  var skipped: Skipped
+
+  init(_ summary: TDPSummary) {
+    func probe(_ p: TDPSummary.ProbeRow) -> Probe {
+      Probe(
+        probe: p.probe, weight: p.weight,
+        origins: p.origins.map {
+          Origin(
+            origin: $0.origin.rawValue, label: $0.origin.label, topFrames: $0.topFrames, weight: $0.weight)
+        })
+    }
+    unit = summary.unit.rawValue
+    total = summary.totalWeight
+    grouped = summary.groupedWeight
+    groups = summary.groups.map {
+      Group(group: $0.group, summary: $0.summary, weight: $0.weight, probes: $0.probes.map(probe))
+    }
+    elsewhere = summary.elsewhere.map(probe)
+    skipped = Skipped(records: summary.skipped.records, weight: summary.skipped.weight)
+  }
+}

@@ -1,0 +1,143 @@
+import TraceParse
+
+/// `report --tdp`: for every TDP MMU group and probe, the weight by the path that reached it.
+///
+/// A sample's probe is its `probe` label (bpftrace), else its `event` label (perf), else its leaf
+/// frame's function. Its group comes from `TDPGroup.all`; if the probe is not a TDP MMU probe
+/// (a perf `cpu-clock` sample, say) but the leaf function is, the leaf function stands in.
+/// Samples in no group are counted under `elsewhere`, so every weight that goes in comes out:
+/// the group totals plus the `elsewhere` total equal the profile's total.
+public struct TDPSummary: Sendable {
+  /// Weight reaching one probe through one origin.
+  public struct OriginRow: Sendable, Hashable {
+    public var origin: PathOrigin
+    /// For `other`: the top frames that stand for the path (leaf first). Empty otherwise.
+    public var topFrames: [String]
+    public var weight: UInt64
+
+    /// `vCPU page fault`, or `other: a < b < c`.
+    public var label: String {
+      topFrames.isEmpty ? origin.label : origin.label + ": " + topFrames.joined(separator: " < ")
+    }
+  }
+
+  /// One probe: its total and its origins, heaviest first.
+  public struct ProbeRow: Sendable, Hashable {
+    /// As the input named it: `kprobe:__handle_changed_spte`, `kvmmmu:kvm_mmu_get_page`,
+    /// `tdp_mmu_init_sp`.
+    public var probe: String
+    public var weight: UInt64
+    public var origins: [OriginRow]
+  }
+
+  /// One group (`map`, `init-sp`, ...): its total and its probes, heaviest first.
+  public struct GroupRow: Sendable, Hashable {
+    public var group: String
+    public var summary: String
+    public var weight: UInt64
+    public var probes: [ProbeRow]
+  }
+
+  /// One line of the table, for renderers that want it flat.
+  public struct Row: Sendable, Hashable {
+    public var group: String
+    public var probe: String
+    public var origin: PathOrigin
+    public var topFrames: [String]
+    public var weight: UInt64
+    /// This origin's share of the probe's weight, 0...1.
+    public var share: Double
+  }
+
+  /// Groups with samples, in `TDPGroup.all` order.
+  public var groups: [GroupRow]
+  /// Probes of samples that belong to no TDP MMU group, heaviest first, with no origins.
+  public var elsewhere: [ProbeRow]
+  public var unit: WeightUnit
+  public var totalWeight: UInt64
+  /// Records the parser skipped under `--lenient`.
+  public var skipped: SkipTally
+
+  /// Weight of samples in some TDP MMU group.
+  public var groupedWeight: UInt64 { groups.reduce(0) { $0 &+ $1.weight } }
+  /// Weight of samples in no group.
+  public var elsewhereWeight: UInt64 { elsewhere.reduce(0) { $0 &+ $1.weight } }
+
+  /// Every (group, probe, origin) line, in report order.
+  public var rows: [Row] {
+    groups.flatMap { group in
+      group.probes.flatMap { probe in
+        probe.origins.map { origin in
+          Row(
+            group: group.group, probe: probe.probe, origin: origin.origin, topFrames: origin.topFrames,
+            weight: origin.weight,
+            share: probe.weight == 0 ? 0 : Double(origin.weight) / Double(probe.weight))
+        }
+      }
+    }
+  }
+
+  /// Summarises `profile` with `classifier`'s rules.
+  public init(profile: Profile, classifier: PathClassifier = PathClassifier()) {
+    struct OriginKey: Hashable {
+      var origin: PathOrigin
+      var topFrames: [String]
+    }
+    struct ProbeKey: Hashable {
+      var group: String
+      var probe: String
+    }
+    var probeOrigins: [ProbeKey: [OriginKey: UInt64]] = [:]
+    var elsewhereWeights: [String: UInt64] = [:]
+
+    for sample in profile.samples {
+      let labels = profile.labels(of: sample)
+      let leaf = sample.stack.last.map { profile.frame($0).symbol }
+      let probe = labels.probe ?? labels.event ?? leaf.map { TDPProbeName.stripClone($0) } ?? "[empty stack]"
+      var group = TDPGroup.group(of: probe)
+      var probeName = probe
+      var probeFunction = TDPProbeName(probe).function
+      if group == nil, let leaf, let leafGroup = TDPGroup.group(of: leaf) {
+        group = leafGroup
+        probeFunction = TDPProbeName.stripClone(leaf)
+        probeName = probeFunction
+      }
+      guard let group else {
+        elsewhereWeights[probe, default: 0] &+= sample.weight
+        continue
+      }
+      let result = classifier.classify(sample, in: profile, probeFunction: probeFunction)
+      probeOrigins[ProbeKey(group: group.name, probe: probeName), default: [:]][
+        OriginKey(origin: result.origin, topFrames: result.topFrames), default: 0] &+= sample.weight
+    }
+
+    let originOrder = Dictionary(uniqueKeysWithValues: PathOrigin.allCases.enumerated().map { ($1, $0) })
+    var groups: [GroupRow] = []
+    for group in TDPGroup.all {
+      var probes: [ProbeRow] = []
+      for (key, origins) in probeOrigins where key.group == group.name {
+        let rows = origins.map {
+          OriginRow(origin: $0.key.origin, topFrames: $0.key.topFrames, weight: $0.value)
+        }
+        .sorted { a, b in
+          if a.weight != b.weight { return a.weight > b.weight }
+          if a.origin != b.origin { return originOrder[a.origin]! < originOrder[b.origin]! }
+          return a.topFrames.lexicographicallyPrecedes(b.topFrames)
+        }
+        probes.append(ProbeRow(probe: key.probe, weight: rows.reduce(0) { $0 &+ $1.weight }, origins: rows))
+      }
+      guard !probes.isEmpty else { continue }
+      probes.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.probe < $1.probe }
+      groups.append(
+        GroupRow(
+          group: group.name, summary: group.summary, weight: probes.reduce(0) { $0 &+ $1.weight },
+          probes: probes))
+    }
+    self.groups = groups
+    elsewhere = elsewhereWeights.map { ProbeRow(probe: $0.key, weight: $0.value, origins: []) }
+      .sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.probe < $1.probe }
+    unit = profile.unit
+    totalWeight = profile.totalWeight
+    skipped = profile.skipped
+  }
+}

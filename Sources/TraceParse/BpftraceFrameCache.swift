@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Remembers every distinct frame line seen (its bytes, indentation stripped) and what it parsed
+/// to, so a frame repeated across thousands of stacks is parsed, and its `Frame` hashed, once.
+/// A lookup hashes the bytes and compares them; no String or Array is made on a hit.
+struct BpftraceFrameCache {
+  /// Parsed frames, kind still unset; a line's index in here is its template id.
+  private(set) var templates: [Frame] = []
+  /// `FrameID` in the builder for each template as a kernel-stack / user-stack frame.
+  private var kernelIDs: [FrameID] = []
+  private var userIDs: [FrameID] = []
+  private static let none = FrameID.max
+
+  private var arena: [UInt8] = []
+  private var entryStart: [Int] = []
+  private var entryLength: [Int32] = []
+  private var entryHash: [UInt64] = []
+  /// Open-addressing table of template index + 1 (0 = empty).
+  private var table: [Int32] = Array(repeating: 0, count: 1024)
+  private let glued: Bool
+
+  init(glued: Bool = false) { self.glued = glued }
+
+  /// The template id for a frame line, parsing it on first sight.
+  mutating func template(for raw: UnsafeBufferPointer<UInt8>) -> Int32 {
+    var lo = 0
+    var hi = raw.count
+    while lo < hi, BpftraceStackLine.isSpace(raw[lo]) { lo += 1 }
+    while hi > lo, BpftraceStackLine.isSpace(raw[hi - 1]) { hi -= 1 }
+    let line = UnsafeBufferPointer(rebasing: raw[lo..<hi])
+    let hash = Self.hash(line)
+    let mask = table.count - 1
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while true {
+      let entry = table[slot]
+      if entry == 0 { break }
+      let index = Int(entry - 1)
+      if entryHash[index] == hash, Int(entryLength[index]) == line.count,
+        arena.withUnsafeBufferPointer({ a in
+          line.count == 0 || memcmp(a.baseAddress! + entryStart[index], line.baseAddress!, line.count) == 0
+        })
+      {
+        return Int32(index)
+      }
+      slot = (slot + 1) & mask
+    }
+    let index = templates.count
+    templates.append(BpftraceStackLine.parse(line, glued: glued))
+    kernelIDs.append(Self.none)
+    userIDs.append(Self.none)
+    entryStart.append(arena.count)
+    entryLength.append(Int32(line.count))
+    entryHash.append(hash)
+    arena.append(contentsOf: line)
+    table[slot] = Int32(index + 1)
+    if templates.count * 2 > table.count { grow() }
+    return Int32(index)
+  }
+
+  /// The builder's id for a template placed in a kernel or a user stack.
+  mutating func frameID(_ template: Int32, kernel: Bool, builder: inout ProfileBuilder) -> FrameID {
+    let t = Int(template)
+    let cached = kernel ? kernelIDs[t] : userIDs[t]
+    if cached != Self.none { return cached }
+    var frame = templates[t]
+    frame.kind = BpftraceStackLine.kind(of: frame, inKernelStack: kernel)
+    let id = builder.intern(frame)
+    if kernel { kernelIDs[t] = id } else { userIDs[t] = id }
+    return id
+  }
+
+  private mutating func grow() {
+    let size = table.count * 2
+    var newTable = [Int32](repeating: 0, count: size)
+    let mask = size - 1
+    for index in 0..<templates.count {
+      var slot = Int(truncatingIfNeeded: entryHash[index]) & mask
+      while newTable[slot] != 0 { slot = (slot + 1) & mask }
+      newTable[slot] = Int32(index + 1)
+    }
+    table = newTable
+  }
+
+  /// 64-bit multiply-mix hash, eight bytes at a time.
+  static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+    guard let base = bytes.baseAddress else { return h }
+    let raw = UnsafeRawPointer(base)
+    var i = 0
+    let n = bytes.count
+    while i + 8 <= n {
+      let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+      h ^= h >> 32
+      i += 8
+    }
+    var tail: UInt64 = 0
+    var shift: UInt64 = 0
+    while i < n {
+      tail |= UInt64(base[i]) << shift
+      shift += 8
+      i += 1
+    }
+    h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+    h ^= h >> 29
+    return h
+  }
+}

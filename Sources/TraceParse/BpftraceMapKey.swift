@@ -1,0 +1,145 @@
+/// The key of one bpftrace map entry while it is read: a tuple whose members are strings,
+/// integers, probe names or stacks (bpftrace joins them with `", "` in text and `","` in JSON).
+///
+/// Rules, the same for text and JSON:
+/// - A member that is a multi-line stack (it starts with a newline) is a stack. An **empty**
+///   member is an empty stack: bpftrace ≤0.20 prints an empty kstack (user context) as nothing,
+///   as in `@[, qemu-kvm]: 3`; ≥0.21 prints `"\n"`, a stack of no frames. Both are kept as a
+///   sample with an empty stack, never dropped.
+/// - The first member that looks like a probe (`tracepoint:…`, `kprobe:…`, `kfunc:…`, see
+///   `probePrefixes`) becomes the `probe` label. Every other non-stack member becomes
+///   `key<position>`, its 0-based position in the tuple (stacks count as positions): in
+///   `@[comm, kstack, pid]` the labels are `key0` and `key2`. bpftrace prints no field names
+///   and an integer could be a pid, a tid or a CPU, so no member is guessed to be comm or pid.
+/// - Several stacks in one key (kstack and ustack): a stack is a kernel stack if its first
+///   address (perf and raw modes) is ≥ 0xffff800000000000, a user stack if its first address is
+///   lower or a perf-mode frame names a DSO. In the default mode, which prints neither, the
+///   first stack of the key is the kernel stack and any later one a user stack (write
+///   `@[kstack, ustack]`, not the reverse). The sample's stack is, root first, the user
+///   frames then the kernel frames, as perf shows them.
+struct BpftraceMapKey {
+  enum Member {
+    case scalar(String)
+    /// Range into `frames`, leaf first as printed.
+    case stack(Range<Int>)
+  }
+
+  var map = "@"
+  var members: [Member] = []
+  /// Template ids (`BpftraceFrameCache`) of all stacks' frames, leaf first as printed.
+  var frames: [Int32] = []
+  private var openStack: Int?
+
+  /// Probe types whose names bpftrace's `probe` builtin prints before a `:`.
+  static let probePrefixes: Set<String> = [
+    "tracepoint", "rawtracepoint", "raw_tracepoint", "tracepoint_btf", "tp_btf", "kprobe",
+    "kretprobe", "kfunc", "kretfunc", "fentry", "fexit", "uprobe", "uretprobe", "usdt", "profile",
+    "interval", "software", "hardware", "watchpoint", "asyncwatchpoint", "iter", "lsm",
+  ]
+
+  mutating func reset(map: String) {
+    self.map = map
+    members.removeAll(keepingCapacity: true)
+    frames.removeAll(keepingCapacity: true)
+    openStack = nil
+  }
+
+  var hasStack: Bool {
+    members.contains { if case .stack = $0 { return true } else { return false } }
+  }
+  var inStack: Bool { openStack != nil }
+
+  mutating func beginStack() { openStack = frames.count }
+  mutating func addFrame(_ template: Int32) { frames.append(template) }
+  mutating func endStack() {
+    if let start = openStack { members.append(.stack(start..<frames.count)) }
+    openStack = nil
+  }
+
+  /// Adds the comma-separated members in `text`; an empty member is an empty stack.
+  mutating func addMembers(_ text: Substring, separator: String) {
+    for part in text.split(separator: separator, omittingEmptySubsequences: false) {
+      if part.isEmpty {
+        members.append(.stack(frames.count..<frames.count))
+      } else {
+        members.append(.scalar(String(part)))
+      }
+    }
+  }
+
+  static func isProbe(_ text: String) -> Bool {
+    if text == "BEGIN" || text == "END" { return true }
+    guard let colon = text.firstIndex(of: ":"), colon != text.startIndex,
+      text.index(after: colon) != text.endIndex
+    else { return false }
+    return probePrefixes.contains(String(text[..<colon]))
+  }
+
+  /// `map`, then `probe` and `key<N>` labels in key order.
+  func labels() -> Labels {
+    var entries = [Labels.Entry(Labels.Name.map, map)]
+    var sawProbe = false
+    for (position, member) in members.enumerated() {
+      guard case .scalar(let text) = member else { continue }
+      if !sawProbe && Self.isProbe(text) {
+        sawProbe = true
+        entries.append(Labels.Entry(Labels.Name.probe, text))
+      } else {
+        entries.append(Labels.Entry(Labels.Name.key(position), text))
+      }
+    }
+    return Labels(entries)
+  }
+
+  /// Whether the stack in `range` is a kernel stack (see the type's rules).
+  func isKernel(_ range: Range<Int>, ordinal: Int, _ cache: BpftraceFrameCache) -> Bool {
+    for i in range {
+      let frame = cache.templates[Int(frames[i])]
+      if let address = frame.address { return address >= BpftraceStackLine.kernelAddressFloor }
+      if frame.module != nil { return false }
+    }
+    return ordinal == 0
+  }
+
+  /// The sample stack, root first: user stacks, then kernel stacks, each reversed from the
+  /// leaf-first order bpftrace prints.
+  func rootFirstStack(
+    _ cache: inout BpftraceFrameCache, into stack: inout [FrameID], builder: inout ProfileBuilder
+  ) {
+    stack.removeAll(keepingCapacity: true)
+    if members.count == 1, case .stack(let range) = members[0] {
+      let kernel = isKernel(range, ordinal: 0, cache)
+      for i in range.reversed() { stack.append(cache.frameID(frames[i], kernel: kernel, builder: &builder)) }
+      return
+    }
+    var kinds: [Bool] = []
+    for member in members {
+      if case .stack(let range) = member { kinds.append(isKernel(range, ordinal: kinds.count, cache)) }
+    }
+    for pass in 0..<2 {
+      let kernelPass = pass == 1
+      var ordinal = 0
+      for member in members {
+        guard case .stack(let range) = member else { continue }
+        defer { ordinal += 1 }
+        guard kinds[ordinal] == kernelPass else { continue }
+        for i in range.reversed() {
+          stack.append(cache.frameID(frames[i], kernel: kernelPass, builder: &builder))
+        }
+      }
+    }
+  }
+
+  /// Key fields as text for a `MapValue`: scalars as printed, a stack as its frames joined
+  /// with `;` root first (with offsets).
+  func keyStrings(_ cache: BpftraceFrameCache) -> [String] {
+    members.map { member in
+      switch member {
+      case .scalar(let text): return text
+      case .stack(let range):
+        return range.reversed().map { cache.templates[Int(frames[$0])].name(keepOffset: true) }.joined(
+          separator: ";")
+      }
+    }
+  }
+}

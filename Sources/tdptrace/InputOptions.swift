@@ -1,0 +1,44 @@
+import ArgumentParser
+import StackFold
+import TraceParse
+
+extension InputFormat: ExpressibleByArgument {}
+extension SampleWeight: ExpressibleByArgument {}
+
+/// Inputs and how to read them; shared by every command that reads traces.
+struct InputOptions: ParsableArguments {
+  @Argument(
+    help: ArgumentHelp(
+      "Inputs: bpftrace output (text or -f json), perf script output, or folded stacks. '-' reads stdin.",
+      valueName: "file"))
+  var files: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Input format, instead of detecting it from the content.",
+      valueName: "format"))
+  var inputFormat: InputFormat?
+
+  @Flag(help: "Skip bad records instead of failing; say on stderr and in the report how many were skipped and their weight.")
+  var lenient = false
+
+  @Option(help: ArgumentHelp("What a perf sample weighs: samples (1 each) or period.", valueName: "samples|period"))
+  var weight: SampleWeight = .samples
+
+  func validate() throws {
+    if files.isEmpty { throw ValidationError("Give at least one input file, or '-' to read stdin.") }
+  }
+
+  var loader: ProfileLoader { ProfileLoader(format: inputFormat, lenient: lenient, weight: weight) }
+
+  /// Inputs as reports name them.
+  var displayNames: [String] { files.map { $0 == "-" ? "<stdin>" : $0 } }
+}
+
+/// How frames are named in folded lines and call trees.
+struct NamingOptions: ParsableArguments {
+  @Flag(help: "Keep symbol offsets (func+862, func+0x35e) instead of merging a function's return sites.")
+  var keepOffsets = false
+
+  var naming: FrameNaming { FrameNaming(keepOffsets: keepOffsets) }
+}

@@ -1,0 +1,95 @@
+import Testing
+
+@testable import LiveCapture
+
+@Suite struct ProbeSpecTests {
+  @Test func parsesEveryForm() throws {
+    #expect(try ProbeSpec.parse("kprobe:kvm_tdp_mmu_map") == .function("kvm_tdp_mmu_map", .kprobe))
+    #expect(try ProbeSpec.parse("fentry:kvm_tdp_mmu_map") == .function("kvm_tdp_mmu_map", .fentry))
+    #expect(try ProbeSpec.parse("kfunc:kvm_tdp_mmu_map") == .function("kvm_tdp_mmu_map", .fentry))
+    #expect(try ProbeSpec.parse("kfunc:kvm:kvm_tdp_mmu_map") == .function("kvm_tdp_mmu_map", .fentry))
+    #expect(try ProbeSpec.parse("kvm_tdp_mmu_map") == .function("kvm_tdp_mmu_map", .auto))
+    #expect(
+      try ProbeSpec.parse("tracepoint:kvmmmu:kvm_mmu_get_page") == .tracepoint("kvmmmu", "kvm_mmu_get_page"))
+    #expect(try ProbeSpec.parse("t:kvmmmu:kvm_mmu_get_page") == .tracepoint("kvmmmu", "kvm_mmu_get_page"))
+    #expect(try ProbeSpec.parse("handle_changed_spte.cold") == .function("handle_changed_spte.cold", .auto))
+  }
+
+  @Test(arguments: [
+    ("uprobe:foo", "unknown probe type 'uprobe'"),
+    ("tracepoint:kvmmmu", "expected tracepoint:CATEGORY:NAME"),
+    ("kprobe:", "expected a kernel function name"),
+    ("a:b:c:d", "too many ':'"),
+    ("foo bar", "expected a kernel function name"),
+    ("", "expected a kernel function name"),
+  ])
+  func rejectsWithReason(text: String, reason: String) {
+    #expect {
+      try ProbeSpec.parse(text)
+    } throws: { error in
+      "\(error)".contains(reason) && "\(error)".hasPrefix("unknown probe '\(text)'")
+    }
+  }
+
+  @Test func bpftraceNames() {
+    let f = ProbeSpec.function("kvm_tdp_mmu_map")
+    #expect(f.bpftraceName(via: .kprobe) == "kprobe:kvm_tdp_mmu_map")
+    #expect(f.bpftraceName(via: .fentry) == "kfunc:kvm_tdp_mmu_map")
+    let t = ProbeSpec.tracepoint("kvmmmu", "kvm_mmu_get_page")
+    for method in [AttachMethod.tpBTF, .rawTracepoint, .tracepoint] {
+      #expect(t.bpftraceName(via: method) == "tracepoint:kvmmmu:kvm_mmu_get_page")
+    }
+  }
+
+  @Test func attachOrderIsDocumented() {
+    #expect(AttachMethod.order(for: .function("f"), request: .auto) == [.fentry, .kprobe])
+    #expect(AttachMethod.order(for: .function("f"), request: .kprobe) == [.kprobe])
+    #expect(AttachMethod.order(for: .function("f"), request: .tracepoint) == [])
+    #expect(
+      AttachMethod.order(for: .tracepoint(category: "c", name: "n"), request: .auto) == [
+        .tpBTF, .rawTracepoint, .tracepoint,
+      ])
+  }
+
+  @Test func presetsCoverRenamesAndGroups() throws {
+    let tdp = try Preset.named("tdp-mmu")
+    #expect(tdp.groups.map(\.name) == ["map", "init-sp", "spte-change", "zap", "wrprot"])
+    let functions = Set(tdp.groups.flatMap(\.functions))
+    for name in [
+      "__handle_changed_spte", "handle_changed_spte", "kvm_tdp_mmu_zap_leafs", "__kvm_tdp_mmu_zap_gfn_range",
+      "tdp_mmu_init_sp", "alloc_tdp_mmu_page", "kvm_tdp_mmu_alloc_root", "kvm_tdp_mmu_get_vcpu_root_hpa",
+    ] {
+      #expect(functions.contains(name), "\(name)")
+    }
+    let tracepoints = Set(tdp.groups.flatMap(\.tracepoints).map(\.description))
+    #expect(
+      tracepoints.isSuperset(of: [
+        "tracepoint:kvmmmu:kvm_mmu_get_page", "tracepoint:kvmmmu:kvm_tdp_mmu_spte_changed",
+        "tracepoint:kvmmmu:kvm_mmu_prepare_zap_page", "tracepoint:kvmmmu:kvm_mmu_set_spte",
+        "tracepoint:kvmmmu:kvm_mmu_spte_requested",
+      ]))
+    #expect(try Preset.named("shadow-mmu").groups.count == 5)
+    #expect(throws: LiveCaptureError.unknownPreset("nope")) { try Preset.named("nope") }
+  }
+
+  @Test func probeConfigMatchesTheBPFLayout() {
+    var limits = CaptureLimits()
+    limits.pid = 0x0102_0304
+    limits.comm = "kvmloop"
+    let bytes = ProbeConfig(probeID: 7, limits: limits).bytes
+    #expect(bytes.count == 28)  // sizeof(struct config) in tdptrace.bpf.c; .rodata is 0x1c bytes
+    #expect(Array(bytes[0..<12]) == [7, 0, 0, 0, 4, 3, 2, 1, 7, 0, 0, 0])
+    #expect(Array(bytes[12..<19]) == Array("kvmloop".utf8))
+    #expect(bytes[19...].allSatisfy { $0 == 0 })
+  }
+
+  @Test func privilegesNameWhatIsMissing() {
+    #expect(Privileges(effective: 0).missing == ["CAP_BPF", "CAP_PERFMON"])
+    #expect(Privileges(effective: 1 << 39).missing == ["CAP_PERFMON"])
+    #expect(Privileges(effective: (1 << 39) | (1 << 38)).missing == [])
+    #expect(Privileges(effective: 1 << 21).missing == [])  // CAP_SYS_ADMIN covers both
+    #expect(
+      LiveCaptureError.missingPrivileges(missing: ["CAP_BPF", "CAP_PERFMON"]).description
+        == "needs root, or CAP_BPF and CAP_PERFMON (missing: CAP_BPF, CAP_PERFMON)")
+  }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import TraceParse
+
+/// Fixture access for the TDP and export tests: paths under the package root, loaded with the
+/// real parsers.
+enum TDPFixture {
+  static let root: URL = {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" {
+      url.deleteLastPathComponent()
+      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+        return url
+      }
+    }
+    fatalError("no Package.swift above \(#filePath)")
+  }()
+
+  static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
+
+  struct BadFixture: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  /// Folded stacks (`a;b;c 12`, root first), as the graphs fixtures are written.
+  static func loadFolded(_ relative: String) throws -> Profile {
+    do { return try ProfileLoader(format: .folded).load(path: url(relative).path) } catch {
+      throw BadFixture(description: "\(relative): \(error)")
+    }
+  }
+
+  /// Loads a fixture with tdptrace's own parsers (format detected as the CLI does).
+  static func load(_ relative: String) throws -> Profile {
+    do { return try ProfileLoader().load(path: url(relative).path) } catch {
+      throw BadFixture(description: "\(relative): \(error)")
+    }
+  }
+
+}
+
+extension TDPFixture {
+  /// Compares `actual` with the golden file at `relative` (under the package root); with
+  /// TDPTRACE_UPDATE_GOLDEN set, rewrites the golden first (then review the diff by hand).
+  static func golden(_ relative: String, _ actual: [UInt8]) throws -> Bool {
+    let golden = url(relative)
+    if ProcessInfo.processInfo.environment["TDPTRACE_UPDATE_GOLDEN"] != nil {
+      try FileManager.default.createDirectory(
+        at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try Data(actual).write(to: golden)
+    }
+    return Array(try Data(contentsOf: golden)) == actual
+  }
+
+  /// A profile whose names try to break out of SVG, HTML and JSON: tags, quotes, ampersands,
+  /// C++ and Rust templates, a line separator, a control character.
+  static func hostile() throws -> Profile {
+    var builder = ProfileBuilder()
+    let names = [
+      "<script>alert(1)</script>", "\"quoted\" & 'single'", "std::vector<std::pair<int, char>>::push_back",
+      "<alloc::vec::Vec<T> as core::ops::Drop>::drop", "a\u{2028}b\u{2029}c", "tab\there\u{7}bell", "]]><!--",
+      "</script><img src=x onerror=alert(2)>",
+    ]
+    let frames = names.map { Frame(symbol: $0, module: "m<&>\"", kind: .kernel) }
+    try builder.add(
+      frames: frames, labels: Labels([.init("probe", "kprobe:<b>\"x\"&y"), .init("comm", "</script>")]),
+      weight: 7)
+    try builder.add(
+      frames: Array(frames.prefix(3)), labels: Labels([.init("probe", "kprobe:<b>\"x\"&y")]), weight: 5)
+    return builder.build()
+  }
+}
