@@ -59,3 +59,24 @@ enum SymbolizeCLI {
     return out?.status == 0 ? exe : nil
   }()
 }
+
+extension SymbolizeCLI {
+  /// `addr2line -f -i` function names at `address` of `object`, outermost first.
+  static func addr2lineChain(object: String, address: UInt64) throws -> [String] {
+    let out = try run(["addr2line", "-f", "-i", "-e", object, "0x" + String(address, radix: 16)])
+    let lines = out.stdout.split(separator: "\n").map(String.init)
+    return stride(from: 0, to: lines.count, by: 2).map { lines[$0] }.reversed()
+  }
+
+  /// Function symbols of `object` (`nm`), name to address.
+  static func functionAddresses(object: String) throws -> [String: UInt64] {
+    var table: [String: UInt64] = [:]
+    for line in try run(["nm", object]).stdout.split(separator: "\n") {
+      let fields = line.split(separator: " ")
+      guard fields.count == 3, fields[1] == "T" || fields[1] == "t", let value = UInt64(fields[0], radix: 16)
+      else { continue }
+      table[String(fields[2])] = value
+    }
+    return table
+  }
+}
