@@ -45,7 +45,9 @@ public final class KernelFeatures {
     vmlinuxBTF = btf__load_vmlinux_btf()
     if let vmlinuxBTF, let names = try? fm.contentsOfDirectory(atPath: "/sys/kernel/btf") {
       for name in names.sorted() where name != "vmlinux" {
-        if let btf = btf__parse_split("/sys/kernel/btf/" + name, vmlinuxBTF) { moduleBTFs.append((name, btf)) }
+        if let btf = btf__parse_split("/sys/kernel/btf/" + name, vmlinuxBTF) {
+          moduleBTFs.append((name, btf))
+        }
       }
     }
   }

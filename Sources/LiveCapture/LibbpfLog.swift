@@ -38,8 +38,12 @@ enum LibbpfLog {
   /// last libbpf message that is not one of its generic hints.
   static func summary(_ messages: [String]) -> String? {
     let all = messages.joined().split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-    let keywords = ["unsupported", "not supported", "invalid", "too many", "only", "not allowed", "R1 ", "unknown func"]
-    if let line = all.first(where: { line in keywords.contains { line.contains($0) } && !line.hasPrefix("libbpf:") }) {
+    let keywords = [
+      "unsupported", "not supported", "invalid", "too many", "only", "not allowed", "R1 ", "unknown func",
+    ]
+    if let line = all.first(where: { line in
+      keywords.contains { line.contains($0) } && !line.hasPrefix("libbpf:")
+    }) {
       return line
     }
     let generic = ["ulimit", "failed to load object", "-- BEGIN", "-- END", "processed "]

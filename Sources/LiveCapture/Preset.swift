@@ -86,7 +86,9 @@ public struct Preset: Sendable, Hashable {
       Group(
         name: "set-spte",
         functions: ["mmu_set_spte"],
-        tracepoints: [.tracepoint("kvmmmu", "kvm_mmu_set_spte"), .tracepoint("kvmmmu", "kvm_mmu_spte_requested")]),
+        tracepoints: [
+          .tracepoint("kvmmmu", "kvm_mmu_set_spte"), .tracepoint("kvmmmu", "kvm_mmu_spte_requested"),
+        ]),
       Group(
         name: "zap",
         functions: ["__kvm_mmu_prepare_zap_page", "kvm_mmu_zap_all_fast", "kvm_arch_flush_shadow_all"],

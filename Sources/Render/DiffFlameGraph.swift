@@ -79,10 +79,9 @@ public struct DiffFlameGraph {
         let d = deltas[index]
         let beforeShare = diff.beforeTotal == 0 ? 0 : Double(b) / Double(diff.beforeTotal)
         let afterShare = afterTotal == 0 ? 0 : Double(a) / Double(afterTotal)
-        let sign = d > 0 ? "+" : ""
         let deltaText =
           diff.normalized
-          ? sign + FlameGraphNumbers.fixed2(d)
+          ? FlameGraphNumbers.signedGrouped(d)
           : (d >= 0 ? "+" : "-") + FlameGraphNumbers.grouped(a >= b ? a - b : b - a)
         let shareSign = afterShare >= beforeShare ? "+" : ""
         return

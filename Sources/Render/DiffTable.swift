@@ -23,7 +23,7 @@ public struct DiffTable {
       let d = diff.delta(before: f.beforeTotal, after: f.afterTotal)
       let delta: String
       if diff.normalized {
-        delta = (d > 0 ? "+" : "") + FlameGraphNumbers.fixed2(d)
+        delta = FlameGraphNumbers.signedGrouped(d)
       } else {
         let magnitude =
           f.afterTotal >= f.beforeTotal ? f.afterTotal - f.beforeTotal : f.beforeTotal - f.afterTotal

@@ -30,6 +30,15 @@ enum FlameGraphNumbers {
     whole == 0 ? "0.00" : fixed2(Double(part) / Double(whole) * 100)
   }
 
+  /// A rounded signed delta, thousands separated: `+1,234`, `-135,156`, `0`.
+  static func signedGrouped(_ v: Double) -> String {
+    guard v.isFinite else { return "0" }
+    let r = v.rounded()
+    if r == 0 { return "0" }
+    let magnitude = UInt64(min(abs(r), Double(UInt64.max / 2)))
+    return (r > 0 ? "+" : "-") + grouped(magnitude)
+  }
+
   /// A short decimal without trailing zeros: `0.1`, `2`, `12.5`.
   static func trimmed(_ v: Double) -> String {
     if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }

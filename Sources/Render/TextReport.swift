@@ -72,7 +72,7 @@ public struct TextReport: Renderer {
       out += "\n\(peek.direction.rawValue) of \(safe(peek.pattern)):\n"
       if peek.views.isEmpty { out += "  no stack contains a function matching \(safe(peek.pattern))\n" }
       for view in peek.views {
-        out += "  \(safe(view.function)): total \(view.totalWeight) (\(pct(view.totalWeight)) of all), self \(view.selfWeight)\n"
+        out += "  \(safe(view.function)): total \(view.totalWeight) (\(ReportModel.percent(view.totalWeight, of: model.totalWeight))% of all), self \(view.selfWeight)\n"
         out += "    \(pad("weight", width))  \(pad("share", 7))  \(peek.direction == .callers ? "caller" : "callee")\n"
         let edges = peek.direction == .callers ? view.callers : view.callees
         func share(_ w: UInt64) -> String { pad(ReportModel.percent(w, of: view.totalWeight), 6) + "%" }

@@ -60,7 +60,7 @@ public struct ProfileDiff: Sendable {
         var kinds: [FrameKind] = []
         path.reserveCapacity(sample.stack.count + 1)
         if withSource {
-          path.append(profile.labels(of: sample).source ?? "[unknown source]")
+          path.append(naming.sourceName(sample, in: profile))
           kinds.append(.unknown)
         }
         for id in sample.stack {

@@ -1,9 +1,103 @@
 import ArgumentParser
+import Render
+import StackFold
+import TraceParse
 
 struct DiffCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "diff", abstract: "(being written)")
+  static let configuration = CommandConfiguration(
+    commandName: "diff",
+    abstract: "Compare two captures: the functions whose share changed most, and a differential flame graph.",
+    discussion: """
+      Prints a table of the functions whose share of the total weight changed most between BEFORE and AFTER, with exact counts on both sides (a function's total counts each stack once, even when it recurses). With --svg, also draws a differential flame graph as difffolded.pl and flamegraph.pl do: widths follow AFTER, red frames grew, blue frames shrank, white are unchanged; the color follows the change in a frame's total weight. Stacks only in BEFORE cannot be drawn with AFTER's widths: the graph counts them and the table lists their functions as [gone]. --normalize scales BEFORE to AFTER's total before taking differences (difffolded.pl -n), for captures of different lengths. Both inputs can be any supported format.
+
+      Examples:
+        tdptrace diff before.txt after.txt
+        tdptrace diff --normalize --svg diff.svg before.folded after.folded
+        tdptrace diff --focus kvm_tdp_mmu_map --top 10 base.json patched.json
+      """)
+
+  @Argument(help: ArgumentHelp("The baseline capture ('-' reads stdin).", valueName: "before"))
+  var before: String
+
+  @Argument(help: ArgumentHelp("The capture to compare with it.", valueName: "after"))
+  var after: String
+
+  @Option(help: ArgumentHelp("Input format of both inputs, instead of detecting it.", valueName: "format"))
+  var inputFormat: InputFormat?
+
+  @Flag(help: "Skip bad records instead of failing; say how many were skipped and their weight.")
+  var lenient = false
+
+  @Option(
+    help: ArgumentHelp("What a perf sample weighs: samples (1 each) or period.", valueName: "samples|period"))
+  var weight: SampleWeight = .samples
+
+  @OptionGroup var naming: NamingOptions
+  @OptionGroup var filters: FilterOptions
+
+  @Flag(help: "Scale BEFORE to AFTER's total before taking differences.")
+  var normalize = false
+
+  @Option(help: ArgumentHelp("Rows in the table of changed functions (0 lists all).", valueName: "n"))
+  var top = 20
+
+  @Option(
+    help: ArgumentHelp(
+      "Also write a differential flame graph. '-' writes it to stdout instead of the table.",
+      valueName: "out.svg"))
+  var svg: String?
+
+  @Option(help: ArgumentHelp("Title of the differential flame graph.", valueName: "text"))
+  var title: String?
+
+  @Option(help: ArgumentHelp("Flame graph width in pixels.", valueName: "px"))
+  var width = 1200
+
+  @Option(
+    help: ArgumentHelp(
+      "Omit frames narrower than this, in pixels (0.1) or percent (0.5%).", valueName: "px|pct%"))
+  var minwidth = "0.1"
+
+  @Flag(help: "Draw an icicle graph: root at the top.")
+  var inverted = false
+
+  func validate() throws {
+    if top < 0 { throw ValidationError("--top must be 0 or more.") }
+    if width < 100 || width > 1_000_000 {
+      throw ValidationError("--width must be between 100 and 1000000 pixels.")
+    }
+    if MinWidth(parsing: minwidth) == nil {
+      throw ValidationError("--minwidth expects pixels (0.1, 2px) or a percentage (0.5%), got '\(minwidth)'.")
+    }
+    if before == "-" && after == "-" {
+      throw ValidationError("Only one of BEFORE and AFTER can be stdin ('-').")
+    }
+  }
 
   func run() throws {
-    throw ValidationError("'diff' is not implemented yet")
+    let loader = ProfileLoader(format: inputFormat, lenient: lenient, weight: weight)
+    let filter = filters.filter(naming: naming.naming)
+    var profiles: [Profile] = []
+    for path in [before, after] {
+      let profile: Profile
+      do { profile = try loader.load(path: path) } catch { throw CommandSupport.failure(error.description) }
+      if profile.skipped.records > 0 {
+        let name = path == "-" ? "<stdin>" : path
+        CommandSupport.warn(
+          "\(name): skipped \(profile.skipped.records) bad record\(profile.skipped.records == 1 ? "" : "s") (weight \(profile.skipped.weight)) under --lenient"
+        )
+      }
+      profiles.append(try CommandSupport.filter(profile, with: filter, announce: true).profile)
+    }
+    let diff = ProfileDiff(
+      before: profiles[0], after: profiles[1], naming: naming.naming, normalize: normalize)
+    if let svg {
+      let options = FlameGraphOptions(
+        title: title, width: width, minWidth: MinWidth(parsing: minwidth) ?? .pixels(0.1), inverted: inverted,
+        countName: profiles[1].unit == .count ? "samples" : profiles[1].unit.rawValue, naming: naming.naming)
+      try GraphOutputOptions.write(DiffFlameGraph(options: options).render(diff), to: svg)
+      if svg == "-" { return }
+    }
+    try CommandSupport.writeOutput(Array(DiffTable(limit: top == 0 ? nil : top).render(diff).utf8))
   }
 }

@@ -21,12 +21,13 @@ struct FoldCommand: ParsableCommand {
   @OptionGroup var input: InputOptions
   @OptionGroup var naming: NamingOptions
   @OptionGroup var filters: FilterOptions
+  @OptionGroup(title: "Debuginfo") var symbols: SymbolOptions
 
   @Flag(help: "Suffix frames with their kind: _[k] kernel or module, _[i] inlined, _[j] JIT.")
   var annotate = false
 
   func run() throws {
-    let profile = try CommandSupport.load(input)
+    let profile = symbols.apply(to: try CommandSupport.load(input))
     let filtered = try CommandSupport.filter(profile, with: filters.filter(naming: naming.naming), announce: true)
     let lines: [FoldedLine]
     do {

@@ -18,10 +18,12 @@ struct ProbesCommand: ParsableCommand {
       show up. Exit status 0 when at least one probe resolves.
       """)
 
-  @Option(name: .long, help: "A probe preset: tdp-mmu, shadow-mmu (repeatable). Default: tdp-mmu when no --probe.")
+  @Option(
+    name: .long, help: "A probe preset: tdp-mmu, shadow-mmu (repeatable). Default: tdp-mmu when no --probe.")
   var preset: [String] = []
 
-  @Option(name: .long, help: "A probe: kprobe:FUNC, fentry:FUNC, tracepoint:CATEGORY:NAME, or FUNC (repeatable).")
+  @Option(
+    name: .long, help: "A probe: kprobe:FUNC, fentry:FUNC, tracepoint:CATEGORY:NAME, or FUNC (repeatable).")
   var probe: [String] = []
 
   @Option(name: .long, help: "Attach method: auto, kprobe, fentry, tracepoint.")
@@ -43,7 +45,8 @@ struct ProbesCommand: ParsableCommand {
     let stderr = FileHandle.standardError
     func log(_ line: String) { stderr.write(Data(("tdptrace: " + line + "\n").utf8)) }
     do {
-      let plan = try LiveOptions.plan(presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints)
+      let plan = try LiveOptions.plan(
+        presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints)
       let (symbols, _) = try KernelSymbols.load()
       let features = KernelFeatures()
       let outcomes: [AttachOutcome]
@@ -54,12 +57,15 @@ struct ProbesCommand: ParsableCommand {
         session.detach()
       } else {
         if !staticOnly {
-          log("not privileged (\(Privileges.current().missing.joined(separator: ", ")) missing): static checks only")
+          log(
+            "not privileged (\(Privileges.current().missing.joined(separator: ", ")) missing): static checks only"
+          )
         }
         mode = "static checks only"
         outcomes = plan.check(symbols: symbols, features: features)
       }
-      var text = "# kernel \(Self.kernelRelease()); \(mode); kprobes \(features.kprobes ? "available" : "unavailable"); "
+      var text =
+        "# kernel \(Self.kernelRelease()); \(mode); kprobes \(features.kprobes ? "available" : "unavailable"); "
       text += "BTF \(features.hasBTF ? "yes" : "no"); tracefs \(features.tracefs ?? "not mounted")\n"
       let width = max(8, (outcomes.map { ($0.group ?? "--probe").count }.max() ?? 0) + 2)
       for outcome in outcomes {

@@ -21,6 +21,9 @@ struct ReportCommand: ParsableCommand {
   @OptionGroup var input: InputOptions
   @OptionGroup var naming: NamingOptions
   @OptionGroup var filters: FilterOptions
+  @OptionGroup(title: "Debuginfo") var symbols: SymbolOptions
+  @OptionGroup(title: "TDP summary and exports") var exports: ExportOptions
+  @OptionGroup(title: "Flame graph and HTML") var graphs: GraphOutputOptions
 
   @Option(help: ArgumentHelp("Show who calls functions matching this glob, with counts and shares (repeatable).", valueName: "func"))
   var callers: [String] = []
@@ -49,14 +52,23 @@ struct ReportCommand: ParsableCommand {
   }
 
   func run() throws {
-    let profile = try CommandSupport.load(input)
+    let profile = symbols.apply(to: try CommandSupport.load(input))
     let filtered = try CommandSupport.filter(profile, with: filters.filter(naming: naming.naming), announce: false)
-    // Other outputs (flame graphs, pprof, TDP summary) go here: an @OptionGroup above and a line
-    // that renders `filtered.profile` when its options ask for it.
+    // Other outputs go here: an @OptionGroup above and a line that renders `filtered.profile`.
+    let replacement: [UInt8]?
+    do {
+      replacement = try exports.run(
+        on: filtered.profile, naming: naming.naming, inputs: input.displayNames, json: json)
+    } catch {
+      throw CommandSupport.failure("\(error)")
+    }
+    if let replacement { return try CommandSupport.writeOutput(replacement) }
     let options = ReportOptions(
       inputs: input.displayNames, naming: naming.naming, top: top, treeMinPercent: treeMinPercent,
       treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init), callees: callees.map(NamePattern.init),
       filtered: filtered.removals)
+    try graphs.write(filtered.profile, report: options)
+    if graphs.usesStdout { return }
     let model: ReportModel
     do { model = try ReportModel(profile: filtered.profile, options: options) } catch {
       throw CommandSupport.failure(error.description)

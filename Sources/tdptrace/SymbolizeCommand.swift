@@ -11,19 +11,16 @@ struct SymbolizeCommand: ParsableCommand {
     commandName: "symbolize",
     abstract: "Print the inline chain (outermost first) of frames such as direct_page_fault+862.",
     discussion: """
-      Each SPEC is FUNC+OFFSET (decimal, or hex with 0x, as bpftrace and perf print them),
-      optionally prefixed by the object as OBJECT:FUNC+OFFSET (kvm:kvm_mmu_load+1566), or a raw
-      address 0xADDR in the first object given (executables and shared libraries only). Without
-      SPECs, they are read from standard input, whitespace separated.
+      Each SPEC is FUNC+OFFSET (decimal, or hex with 0x, as bpftrace and perf print them), optionally prefixed by the object as OBJECT:FUNC+OFFSET (kvm:kvm_mmu_load+1566), or a raw address 0xADDR in the first object given (executables and shared libraries only). Without SPECs, they are read from standard input, whitespace separated.
 
-      A frame below the top of a stack is a return address, so by default ADDRESS-1 is looked up,
-      as perf and pprof do; --exact looks up the address itself (the top frame of a probe stack,
-      or addresses from addr2line or objdump).
+      A frame below the top of a stack is a return address, so by default ADDRESS-1 is looked up, as perf and pprof do; --exact looks up the address itself (the top frame of a probe stack, or addresses from objdump).
+
+      Exit status 1 when any SPEC could not be resolved.
 
       Examples:
-        tdptrace symbolize --module kvm=kvm.ko __handle_changed_spte+1549 kvm_mmu_load+1566
+        tdptrace symbolize --module kvm=kvm.ko __handle_changed_spte+1549
         tdptrace symbolize --debuginfo /usr/lib/debug --srcline direct_page_fault+862
-        tdptrace symbolize -e ./a.out --exact --format addr2line 0x1149 < /dev/null
+        tdptrace symbolize -e ./a.out --exact --format addr2line 0x1149 0x1150
       """)
 
   @OptionGroup var symbols: SymbolOptions
@@ -65,16 +62,35 @@ struct SymbolizeCommand: ParsableCommand {
 
     var output = OutputBuffer()
     var failures = 0
+    // Each unique SPEC is resolved and rendered once; repeats copy the bytes.
+    var rendered: [Substring: (bytes: [UInt8], failed: Bool)] = [:]
+    let isReturnAddress = !exact
+    let format = self.format
+    let noInline = symbols.noInline
+    let srcline = symbols.srcline
     func handle(_ spec: Substring) {
-      switch Self.lookUp(spec, in: symbolizer, isReturnAddress: !exact) {
-      case .success(let scopes): write(spec: spec, scopes: scopes, to: &output)
+      if let known = rendered[spec] {
+        output.append(bytes: known.bytes)
+        if known.failed { failures += 1 }
+        return
+      }
+      var text = OutputBuffer(flushes: false)
+      var failed = false
+      switch Self.lookUp(spec, in: symbolizer, isReturnAddress: isReturnAddress) {
+      case .success(let scopes):
+        Self.write(
+          spec: spec, scopes: noInline ? Array(scopes.prefix(1)) : scopes, format: format, srcline: srcline,
+          to: &text)
       case .failure(let why):
-        failures += 1
+        failed = true
         switch format {
-        case .text: output.append("\(spec): not resolved (\(why.object): \(why.reason))\n")
-        case .addr2line: output.append("??\n??:0\n")
+        case .text: text.append("\(spec): not resolved (\(why.object): \(why.reason))\n")
+        case .addr2line: text.append("??\n??:0\n")
         }
       }
+      if failed { failures += 1 }
+      rendered[spec] = (text.bytes, failed)
+      output.append(bytes: text.bytes)
     }
     if specs.isEmpty {
       while let line = readLine(strippingNewline: true) {
@@ -87,7 +103,9 @@ struct SymbolizeCommand: ParsableCommand {
     if failures > 0 { throw ExitCode(1) }
   }
 
-  private func write(spec: Substring, scopes: [InlineScope], to output: inout OutputBuffer) {
+  private static func write(
+    spec: Substring, scopes: [InlineScope], format: OutputFormat, srcline: Bool, to output: inout OutputBuffer
+  ) {
     switch format {
     case .text:
       output.append(spec)
@@ -96,9 +114,9 @@ struct SymbolizeCommand: ParsableCommand {
         output.append("  ")
         output.append(scope.function)
         if scope.isInlined { output.append(" (inlined)") }
-        if symbols.srcline, let srcline = scope.srcline {
+        if srcline, let line = scope.srcline {
           output.append(" at ")
-          output.append(srcline)
+          output.append(line)
         }
         output.append("\n")
       }
@@ -149,11 +167,20 @@ struct SymbolizeCommand: ParsableCommand {
 
 /// Buffered standard output: a symbolize run over stdin prints hundreds of thousands of lines.
 struct OutputBuffer {
-  private var bytes: [UInt8] = []
+  private(set) var bytes: [UInt8] = []
+  /// False for a buffer that only collects bytes.
+  var flushes = true
+
+  init(flushes: Bool = true) { self.flushes = flushes }
 
   mutating func append<S: StringProtocol>(_ text: S) {
     bytes.append(contentsOf: text.utf8)
-    if bytes.count >= 1 << 16 { flush() }
+    if flushes && bytes.count >= 1 << 16 { flush() }
+  }
+
+  mutating func append(bytes more: [UInt8]) {
+    bytes.append(contentsOf: more)
+    if flushes && bytes.count >= 1 << 16 { flush() }
   }
 
   mutating func flush() {

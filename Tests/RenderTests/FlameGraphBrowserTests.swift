@@ -51,13 +51,29 @@ import TraceParse
   }
 
   @Test(.enabled(if: runnable, "chromium is not installed (apt-get install chromium); skipped outside CI"))
+  func htmlReportRendersGraphAndLinks() throws {
+    let dir = try Self.tempDir("html")
+    let profile = try GraphFixtures.profile(file: "fixtures/graphs/seed.folded")
+    let html = dir.appendingPathComponent("seed.html")
+    try HTMLReport().render(profile).write(to: html)
+    let (status, output) = try Self.run([
+      "--out", dir.path, "--html", html.path, "--search", "tdp_mmu_init_sp", "--zoom", "kvm_tdp_mmu_map",
+      "--expect-matched", "2192", "--min-frames", "15",
+    ])
+    #expect(status == 0, "\(output)")
+  }
+
+  @Test(.enabled(if: runnable, "chromium is not installed (apt-get install chromium); skipped outside CI"))
   func hostileNamesStayText() throws {
     let dir = try Self.tempDir("hostile")
     let profile = try GraphFixtures.profile(file: "fixtures/hostile/hostile.folded")
     let svg = dir.appendingPathComponent("hostile.svg")
     try FlameGraphSVG().render(profile).write(to: svg)
+    let html = dir.appendingPathComponent("hostile.html")
+    try HTMLReport().render(profile).write(to: html)
     let (status, output) = try Self.run([
-      "--out", dir.path, "--svg", svg.path, "--search", "<script>", "--zoom", "entry_SYSCALL_64",
+      "--out", dir.path, "--svg", svg.path, "--html", html.path, "--search", "<script>", "--zoom",
+      "entry_SYSCALL_64",
       "--expect-matched", "8",
       "--expect-name", "<script>alert(1)</script>",
       "--expect-name", "]]><x/>&amp",

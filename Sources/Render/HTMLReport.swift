@@ -1,0 +1,336 @@
+import StackFold
+import TraceParse
+
+/// One self-contained HTML page: summary and per-source totals, the TDP MMU table, the
+/// interactive flame graph (inline SVG), the top functions, and caller/callee tables whose
+/// function names link to each other. No network: everything is inline, and a
+/// Content-Security-Policy forbids any fetch. Every name is escaped (`Escaping.html`); ids are
+/// built with `Escaping.identifier`, so a hostile name can neither break the page nor run.
+public struct HTMLReport: Renderer {
+  /// A table another part of tdptrace contributes (the TDP MMU summary), already as text cells.
+  public struct Table: Sendable, Hashable {
+    public struct Cell: Sendable, Hashable {
+      public var text: String
+      /// Right-aligned.
+      public var numeric: Bool
+      /// A function name: links to its caller/callee section when it has one.
+      public var function: Bool
+
+      public init(_ text: String, numeric: Bool = false, function: Bool = false) {
+        self.text = text
+        self.numeric = numeric
+        self.function = function
+      }
+    }
+    public var title: String
+    public var note: String?
+    public var columns: [String]
+    public var rows: [[Cell]]
+
+    public init(title: String, note: String? = nil, columns: [String], rows: [[Cell]]) {
+      self.title = title
+      self.note = note
+      self.columns = columns
+      self.rows = rows
+    }
+  }
+
+  public var report: ReportOptions
+  public var graph: FlameGraphOptions
+  /// Page heading; nil means "tdptrace report".
+  public var title: String?
+  /// How many functions (heaviest by total) get a caller/callee section.
+  public var functionSections: Int
+  /// The TDP MMU summary tables; nil computes them with `TDPSummary` (branch exports' path
+  /// classification), an empty array leaves the section with a note.
+  public var tdpTables: [Table]?
+
+  public init(
+    report: ReportOptions = ReportOptions(), graph: FlameGraphOptions = FlameGraphOptions(),
+    title: String? = nil,
+    functionSections: Int = 40, tdpTables: [Table]? = nil
+  ) {
+    self.report = report
+    self.graph = graph
+    self.title = title
+    self.functionSections = functionSections
+    self.tdpTables = tdpTables
+  }
+
+  public func render(_ profile: Profile) throws -> [UInt8] {
+    Array(try document(profile).utf8)
+  }
+
+  /// The page as text.
+  /// - Throws: `AggregationError` if the profile's total weight does not fit in UInt64.
+  public func document(_ profile: Profile) throws(AggregationError) -> String {
+    var options = report
+    options.callers = []
+    options.callees = []
+    let model = try ReportModel(profile: profile, options: options)
+    let views = try CallersCallees.views(of: NamePattern("*"), in: profile, naming: report.naming)
+    let sectioned = Array(views.prefix(functionSections))
+    let anchors = Set(sectioned.map(\.function))
+    let total = model.totalWeight
+    let unit = countName(model.unit)
+    let pageTitle = title ?? "tdptrace report"
+
+    var out = ""
+    out.reserveCapacity(64 << 10)
+    out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    out +=
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+    out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    out += "<title>\(Escaping.html(pageTitle))</title>\n<style>\n\(Self.style)\n</style>\n</head>\n<body>\n"
+    out += "<h1>\(Escaping.html(pageTitle))</h1>\n"
+    out +=
+      "<nav><a href=\"#summary\">Summary</a> · <a href=\"#tdp\">TDP MMU</a> · <a href=\"#flamegraph\">Flame graph</a> · "
+    out += "<a href=\"#top\">Top functions</a> · <a href=\"#functions\">Callers and callees</a>"
+    if !model.values.isEmpty { out += " · <a href=\"#values\">Other maps</a>" }
+    out += "</nav>\n"
+
+    // Summary.
+    out += "<section id=\"summary\"><h2>Summary</h2>\n<table class=\"kv\">\n"
+    if !model.inputs.isEmpty {
+      out += row(["Inputs", model.inputs.map { Escaping.html($0) }.joined(separator: "<br>")], header: true)
+    }
+    out += row(["Total weight", "\(FlameGraphNumbers.grouped(total)) \(unit)"], header: true)
+    out += row(["Unique stacks", FlameGraphNumbers.grouped(UInt64(model.uniqueStacks))], header: true)
+    out += row(["Functions", FlameGraphNumbers.grouped(UInt64(views.count))], header: true)
+    out += row(
+      [
+        "Skipped records",
+        model.skipped.records == 0
+          ? "none"
+          : "\(FlameGraphNumbers.grouped(UInt64(model.skipped.records))) (weight \(FlameGraphNumbers.grouped(model.skipped.weight)))",
+      ], header: true)
+    for removal in model.filtered {
+      out += row(["Filtered out", Escaping.html(String(describing: removal))], header: true)
+    }
+    out += "</table>\n"
+    if !model.skipped.examples.isEmpty {
+      out += "<ul class=\"notes\">"
+      for e in model.skipped.examples { out += "<li>\(Escaping.html(e.description))</li>" }
+      out += "</ul>\n"
+    }
+    if !model.notes.isEmpty {
+      out += "<ul class=\"notes\">"
+      for note in model.notes { out += "<li>\(Escaping.html(note))</li>" }
+      out += "</ul>\n"
+    }
+    out +=
+      "<h3>By map, probe or event</h3>\n<table>\n<tr><th>source</th><th class=\"n\">stacks</th><th class=\"n\">weight</th><th class=\"n\">share</th></tr>\n"
+    for s in model.sources {
+      out +=
+        "<tr><td>\(Escaping.html(s.source))</td><td class=\"n\">\(FlameGraphNumbers.grouped(UInt64(s.stacks)))</td>"
+      out +=
+        "<td class=\"n\">\(FlameGraphNumbers.grouped(s.weight))</td><td class=\"n\">\(FlameGraphNumbers.percent(s.weight, of: total))%</td></tr>\n"
+    }
+    out += "</table></section>\n"
+
+    // TDP MMU summary: filled by `report --tdp` (branch exports) through `tdpTables`.
+    out += "<section id=\"tdp\"><h2>TDP MMU paths</h2>\n"
+    let tables = tdpTables ?? Self.tdpTables(TDPSummary(profile: profile))
+    if !tables.isEmpty {
+      for table in tables { out += render(table, anchors: anchors) }
+    } else {
+      out +=
+        "<p class=\"note\">No TDP MMU summary in this report (run <code>tdptrace report --tdp --html ...</code>).</p>\n"
+    }
+    out += "</section>\n"
+
+    // Flame graph.
+    var graphOptions = graph
+    graphOptions.naming = report.naming
+    graphOptions.countName = unit
+    out += "<section id=\"flamegraph\"><h2>Flame graph</h2>\n"
+    out +=
+      "<p class=\"note\">Click a frame to zoom, “Reset Zoom” to go back, “Search” for a regular expression; "
+    out += "the ⌕ links below highlight a function.</p>\n<div class=\"graph\">\n"
+    out += FlameGraphSVG(options: graphOptions).document(profile, standalone: false)
+    out += "</div></section>\n"
+
+    // Top functions.
+    out += "<section id=\"top\"><h2>Top functions</h2>\n<div class=\"cols\">\n"
+    out += topTable("By total (cum)", model.topByTotal, total: total, anchors: anchors)
+    out += topTable("By self (flat)", model.topBySelf, total: total, anchors: anchors)
+    out += "</div></section>\n"
+
+    // Callers and callees.
+    out += "<section id=\"functions\"><h2>Callers and callees</h2>\n"
+    out += "<p class=\"note\">The \(sectioned.count) heaviest of \(views.count) functions by total weight. "
+    out += "Each sample counts once per function and once per edge, so recursion is not counted twice; "
+    out += "shares are of the function's total.</p>\n"
+    for view in sectioned {
+      let id = "fn-" + Escaping.identifier(view.function)
+      out += "<div class=\"fn\" id=\"\(id)\"><h3>\(Escaping.html(view.function)) "
+      out +=
+        "<a class=\"fg-find\" href=\"#flamegraph\" data-name=\"\(Escaping.html(view.function))\" title=\"show in the flame graph\">⌕</a></h3>\n"
+      out +=
+        "<p>total \(FlameGraphNumbers.grouped(view.totalWeight)) (\(FlameGraphNumbers.percent(view.totalWeight, of: total))%), "
+      out +=
+        "self \(FlameGraphNumbers.grouped(view.selfWeight)) (\(FlameGraphNumbers.percent(view.selfWeight, of: total))%)</p>\n"
+      out += "<div class=\"cols\">\n"
+      out += edgeTable("Callers", view.callers, of: view, selfRow: false, anchors: anchors)
+      out += edgeTable("Callees", view.callees, of: view, selfRow: true, anchors: anchors)
+      out += "</div></div>\n"
+    }
+    out += "</section>\n"
+
+    if !model.values.isEmpty {
+      out +=
+        "<section id=\"values\"><h2>Other maps</h2>\n<table>\n<tr><th>map</th><th>key</th><th>kind</th><th>value</th></tr>\n"
+      for value in model.values {
+        var text = value.numbers.map(String.init).joined(separator: ", ")
+        if !value.buckets.isEmpty {
+          text = value.buckets.map { "\($0.label) \($0.count)" }.joined(separator: "; ")
+        }
+        out +=
+          "<tr><td>\(Escaping.html(value.map))</td><td>\(Escaping.html(value.key.joined(separator: ", ")))</td>"
+        out += "<td>\(value.kind.rawValue)</td><td>\(Escaping.html(text))</td></tr>\n"
+      }
+      out += "</table></section>\n"
+    }
+    out += "<script>\n\(Self.script)\n</script>\n</body>\n</html>\n"
+    return out
+  }
+
+  /// One table per TDP MMU group (map, init-sp, spte-change, zap, wrprot): for each probe, the
+  /// weight by the path that reached it; then the probes in no group, so the weights add up.
+  public static func tdpTables(_ summary: TDPSummary) -> [Table] {
+    var tables: [Table] = []
+    for group in summary.groups {
+      var rows: [[Table.Cell]] = []
+      for probe in group.probes {
+        rows.append([
+          .init(probe.probe), .init("all paths"),
+          .init(FlameGraphNumbers.grouped(probe.weight), numeric: true),
+          .init("100.00%", numeric: true),
+        ])
+        for origin in probe.origins {
+          rows.append([
+            .init(""), .init(origin.label), .init(FlameGraphNumbers.grouped(origin.weight), numeric: true),
+            .init(FlameGraphNumbers.percent(origin.weight, of: probe.weight) + "%", numeric: true),
+          ])
+        }
+      }
+      tables.append(
+        Table(
+          title: "\(group.group): \(FlameGraphNumbers.grouped(group.weight))", note: group.summary,
+          columns: ["probe", "path", "weight", "share of probe"], rows: rows))
+    }
+    if !summary.elsewhere.isEmpty {
+      tables.append(
+        Table(
+          title: "elsewhere (not a TDP MMU probe): \(FlameGraphNumbers.grouped(summary.elsewhereWeight))",
+          columns: ["probe", "weight"],
+          rows: summary.elsewhere.map {
+            [.init($0.probe), .init(FlameGraphNumbers.grouped($0.weight), numeric: true)]
+          }))
+    }
+    return tables
+  }
+
+  private func countName(_ unit: WeightUnit) -> String {
+    switch unit {
+    case .count: return graph.countName
+    case .sum: return "total"
+    case .period: return "period"
+    case .mixed: return "weight"
+    }
+  }
+
+  private func row(_ cells: [String], header: Bool) -> String {
+    var s = "<tr>"
+    for (i, c) in cells.enumerated() { s += i == 0 && header ? "<th>\(c)</th>" : "<td>\(c)</td>" }
+    return s + "</tr>\n"
+  }
+
+  private func functionCell(_ name: String, anchors: Set<String>) -> String {
+    anchors.contains(name)
+      ? "<a href=\"#fn-\(Escaping.identifier(name))\">\(Escaping.html(name))</a>" : Escaping.html(name)
+  }
+
+  private func topTable(_ caption: String, _ rows: [FunctionStat], total: UInt64, anchors: Set<String>)
+    -> String
+  {
+    var s = "<table>\n<caption>\(caption)</caption>\n"
+    s +=
+      "<tr><th class=\"n\">self</th><th class=\"n\">self %</th><th class=\"n\">total</th><th class=\"n\">total %</th><th>function</th></tr>\n"
+    for f in rows {
+      s +=
+        "<tr><td class=\"n\">\(FlameGraphNumbers.grouped(f.selfWeight))</td><td class=\"n\">\(FlameGraphNumbers.percent(f.selfWeight, of: total))%</td>"
+      s +=
+        "<td class=\"n\">\(FlameGraphNumbers.grouped(f.totalWeight))</td><td class=\"n\">\(FlameGraphNumbers.percent(f.totalWeight, of: total))%</td>"
+      s += "<td>\(functionCell(f.name, anchors: anchors))</td></tr>\n"
+    }
+    return s + "</table>\n"
+  }
+
+  private func edgeTable(
+    _ caption: String, _ edges: [CallEdge], of view: CallersCallees, selfRow: Bool, anchors: Set<String>
+  ) -> String {
+    var s = "<table>\n<caption>\(caption)</caption>\n"
+    s += "<tr><th class=\"n\">weight</th><th class=\"n\">share</th><th>function</th></tr>\n"
+    for e in edges {
+      s +=
+        "<tr><td class=\"n\">\(FlameGraphNumbers.grouped(e.weight))</td><td class=\"n\">\(FlameGraphNumbers.percent(e.weight, of: view.totalWeight))%</td>"
+      s += "<td>\(functionCell(e.name, anchors: anchors))</td></tr>\n"
+    }
+    if selfRow && view.selfWeight > 0 {
+      s +=
+        "<tr class=\"self\"><td class=\"n\">\(FlameGraphNumbers.grouped(view.selfWeight))</td><td class=\"n\">\(FlameGraphNumbers.percent(view.selfWeight, of: view.totalWeight))%</td><td>[self]</td></tr>\n"
+    }
+    if edges.isEmpty && !(selfRow && view.selfWeight > 0) { s += "<tr><td colspan=\"3\">none</td></tr>\n" }
+    return s + "</table>\n"
+  }
+
+  private func render(_ table: Table, anchors: Set<String>) -> String {
+    var s = "<table>\n<caption>\(Escaping.html(table.title))</caption>\n<tr>"
+    for c in table.columns { s += "<th>\(Escaping.html(c))</th>" }
+    s += "</tr>\n"
+    for r in table.rows {
+      s += "<tr>"
+      for cell in r {
+        let text = cell.function ? functionCell(cell.text, anchors: anchors) : Escaping.html(cell.text)
+        s += cell.numeric ? "<td class=\"n\">\(text)</td>" : "<td>\(text)</td>"
+      }
+      s += "</tr>\n"
+    }
+    s += "</table>\n"
+    if let note = table.note { s += "<p class=\"note\">\(Escaping.html(note))</p>\n" }
+    return s
+  }
+
+  static let style = """
+    body { font: 14px/1.4 -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 1em 2em; color: #222; }
+    h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; margin-top: 1.6em; } h3 { margin-bottom: 0.2em; }
+    nav a { text-decoration: none; }
+    table { border-collapse: collapse; margin: 0.5em 1.5em 0.5em 0; }
+    th, td { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
+    th { background: #f4f4f4; } caption { text-align: left; font-weight: bold; padding: 4px 0; }
+    td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+    td { font-family: "DejaVu Sans Mono", monospace; font-size: 13px; word-break: break-all; }
+    table.kv td { font-family: inherit; }
+    .cols { display: flex; flex-wrap: wrap; align-items: flex-start; }
+    .note { color: #666; } .notes { color: #a40; }
+    .graph svg { max-width: 100%; height: auto; }
+    .fn { margin-bottom: 1em; } .fn:target { background: #fffbe0; }
+    .fg-find { text-decoration: none; font-size: 0.9em; }
+    tr.self td { color: #666; }
+    """
+
+  /// Links to a function search the flame graph for exactly that name. The name comes from
+  /// the element's attribute and is regex-escaped, never pasted into code.
+  static let script = """
+    (function () {
+      "use strict";
+      function escapeRegExp(s) { return s.replace(/[.*+?^${}()|[\\]\\\\]/g, "\\\\$&"); }
+      document.addEventListener("click", function (e) {
+        var a = e.target.closest ? e.target.closest("a.fg-find") : null;
+        if (!a || !window.tdpflame) return;
+        window.tdpflame.search("^" + escapeRegExp(a.getAttribute("data-name")) + "$");
+      });
+    })();
+    """
+}
