@@ -159,7 +159,7 @@ import Testing
 @Suite struct BpftraceParallelTests {
   func compare(_ text: String, format: InputFormat, parser: any TraceParser) throws {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tdptrace-bpftrace-parallel-\(getpid())-\(format.rawValue).txt"
+      "tdptrace-bpftrace-parallel-\(getpid())-\(UUID().uuidString)-\(format.rawValue).txt"
     ).path
     _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
     defer { try? FileManager.default.removeItem(atPath: path) }
