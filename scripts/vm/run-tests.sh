@@ -91,7 +91,7 @@ if has_option probes --preset; then echo probes >>"$SHARE/features"; fi
 if has_option record --attach; then echo record >>"$SHARE/features"; fi
 vm_log "tdptrace features for the guest: $(tr '\n' ' ' <"$SHARE/features")"
 cp scripts/vm/guest-tests.sh "$SHARE/guest.sh"
-scripts/vm/run-guest.sh "$IMG" "$SHARE" "${TDPTRACE_VM_TIMEOUT:-900}"
+scripts/vm/run-guest.sh "$IMG" "$SHARE" "${TDPTRACE_VM_TIMEOUT:-1500}"
 sed -n 's/^\[\([0-9.]*\)\] stage: /  guest \1s: /p' "$SHARE/guest.log" >&2
 
 t1=$(date +%s)
