@@ -13,7 +13,7 @@ public final class CaptureSession {
   private let stacksFD: Int32
   private let countsFD: Int32
   private let dropsFD: Int32
-  private var objects: [(object: OpaquePointer, link: OpaquePointer)] = []
+  private var objects: [(object: OpaquePointer, link: OpaquePointer?)] = []
   /// Attached probes, by probe id.
   public private(set) var probes: [AttachOutcome] = []
   private var closed = false
@@ -47,14 +47,21 @@ public final class CaptureSession {
 
   deinit { detach() }
 
+  /// Destroys every link, so no more events are counted, but keeps the programs loaded (their
+  /// `bpf_prog_*` symbols stay in kallsyms) and the maps readable. Safe to call twice.
+  public func stop() {
+    for i in objects.indices.reversed() {
+      if let link = objects[i].link { bpf_link__destroy(link) }
+      objects[i].link = nil
+    }
+  }
+
   /// Destroys every link and object and closes the maps. Safe to call twice.
   public func detach() {
     guard !closed else { return }
     closed = true
-    for (object, link) in objects.reversed() {
-      bpf_link__destroy(link)
-      bpf_object__close(object)
-    }
+    stop()
+    for (object, _) in objects.reversed() { bpf_object__close(object) }
     objects.removeAll()
     close(stacksFD)
     close(countsFD)
@@ -84,7 +91,7 @@ public final class CaptureSession {
       }
       switch load(spec, method) {
       case .success(let pair):
-        objects.append(pair)
+        objects.append((pair.object, pair.link))
         outcome.method = method
         outcome.probeID = UInt32(probes.count)
         probes.append(outcome)
@@ -120,7 +127,9 @@ public final class CaptureSession {
   }
 
   /// A reason that rules out every method.
-  static func refusal(_ spec: ProbeSpec, methods: [AttachMethod], symbols: KernelSymbols, features: KernelFeatures)
+  static func refusal(
+    _ spec: ProbeSpec, methods: [AttachMethod], symbols: KernelSymbols, features: KernelFeatures
+  )
     -> String?
   {
     if case .function(let name) = spec.target, symbols.function(named: name) == nil {
@@ -131,24 +140,31 @@ public final class CaptureSession {
       features.tracefsHasTracepoint(category: category, name: name) == false
         || (features.tracefs == nil && features.hasBTF)
     {
-      return "tracepoint missing (not in kernel BTF\(features.tracefs == nil ? "; tracefs not mounted" : " or tracefs events"))"
+      return
+        "tracepoint missing (not in kernel BTF\(features.tracefs == nil ? "; tracefs not mounted" : " or tracefs events"))"
     }
-    if methods.isEmpty { return "no attach method of the requested kind fits this probe" }
+    if methods.isEmpty { return "no method of the requested kind fits this probe" }
     return nil
   }
 
   /// Reasons known without loading anything.
-  static func precheck(_ spec: ProbeSpec, _ method: AttachMethod, symbols: KernelSymbols, features: KernelFeatures)
+  static func precheck(
+    _ spec: ProbeSpec, _ method: AttachMethod, symbols: KernelSymbols, features: KernelFeatures
+  )
     -> String?
   {
     switch (spec.target, method) {
     case (.function(let name), .kprobe):
-      if !features.kprobes { return "kprobes unavailable (CONFIG_KPROBES off: no kprobe PMU, no kprobe_events)" }
+      if !features.kprobes {
+        return "kprobes unavailable (CONFIG_KPROBES off: no kprobe PMU, no kprobe_events)"
+      }
       if features.kprobeBlacklist.contains(name) { return "on the kprobe blacklist (notrace)" }
       return nil
     case (.function(let name), .fentry):
       if !features.hasBTF { return "no kernel BTF (/sys/kernel/btf/vmlinux), fentry needs it" }
-      if features.btfFunction(name) == nil { return "no BTF FUNC for \(name) (inlined or static without BTF)" }
+      if features.btfFunction(name) == nil {
+        return "no BTF FUNC for \(name) (inlined or static without BTF)"
+      }
       if let ftraceable = features.ftraceable, !ftraceable.contains(name) {
         return "notrace (not in available_filter_functions)"
       }
@@ -159,7 +175,9 @@ public final class CaptureSession {
       return nil
     case (.tracepoint(let category, let name), .tracepoint):
       if features.tracefs == nil { return "tracefs not mounted (mount -t tracefs nodev /sys/kernel/tracing)" }
-      if features.tracefsHasTracepoint(category: category, name: name) == false { return "tracepoint missing" }
+      if features.tracefsHasTracepoint(category: category, name: name) == false {
+        return "tracepoint missing"
+      }
       return nil
     case (.tracepoint, .rawTracepoint):
       return nil
@@ -177,7 +195,13 @@ public final class CaptureSession {
   private func load(_ spec: ProbeSpec, _ method: AttachMethod) -> LoadResult {
     _ = LibbpfLog.take()
     let bytes = Self.objectBytes
-    guard let object = bytes.withUnsafeBytes({ bpf_object__open_mem($0.baseAddress, $0.count, nil) }) else {
+    var opts = bpf_object_open_opts()
+    opts.sz = MemoryLayout<bpf_object_open_opts>.size  // LIBBPF_OPTS does not import
+    let opened = "tdptrace".withCString { name in
+      opts.object_name = name  // copied by libbpf
+      return bytes.withUnsafeBytes { bpf_object__open_mem($0.baseAddress, $0.count, &opts) }
+    }
+    guard let object = opened else {
       return .failure("cannot open the BPF object: \(Errno.describe(errno))")
     }
     var ok = false
@@ -190,7 +214,9 @@ public final class CaptureSession {
       if name == method.programName { chosen = p } else { bpf_program__set_autoload(p, false) }
       prog = bpf_object__next_program(object, p)
     }
-    guard let program = chosen else { return .failure("program \(method.programName) missing from the BPF object") }
+    guard let program = chosen else {
+      return .failure("program \(method.programName) missing from the BPF object")
+    }
 
     let targetName: String
     switch spec.target {
@@ -200,7 +226,7 @@ public final class CaptureSession {
     if method == .fentry || method == .tpBTF {
       let err = bpf_program__set_attach_target(program, 0, targetName)
       if err != 0 {
-        return .failure("no BTF attach target \(targetName): \(Errno.describe(err))")
+        return .failure("no BTF target \(targetName): \(Errno.describe(err))")
       }
     }
 
@@ -213,7 +239,9 @@ public final class CaptureSession {
       return .failure("the BPF object has no .rodata")
     }
     var config = ProbeConfig(probeID: UInt32(probes.count), limits: limits).bytes
-    let setErr = config.withUnsafeMutableBytes { bpf_map__set_initial_value(rodata, $0.baseAddress, $0.count) }
+    let setErr = config.withUnsafeMutableBytes {
+      bpf_map__set_initial_value(rodata, $0.baseAddress, $0.count)
+    }
     if setErr != 0 { return .failure("cannot set the probe config: \(Errno.describe(setErr))") }
 
     let loadErr = bpf_object__load(object)
@@ -262,13 +290,14 @@ public final class CaptureSession {
     var text: String
     switch (method, code) {
     case (.fentry, 524), (.fentry, EOPNOTSUPP):
-      text = "fentry refused at attach: \(Errno.describe(code)) (the trampoline cannot take this function, e.g. more than 6 arguments)"
+      text =
+        "fentry refused when linking: \(Errno.describe(code)) (the trampoline cannot take this function, e.g. more than 6 arguments)"
     case (.kprobe, ENOENT), (.kprobe, EINVAL):
       text = "kprobe refused: \(Errno.describe(code)) (notrace, blacklisted or not a function entry)"
     case (.rawTracepoint, ENOENT), (.tracepoint, ENOENT), (.tpBTF, ENOENT):
       text = "tracepoint missing"
     default:
-      text = "attach failed: \(Errno.describe(code))"
+      text = "link failed: \(Errno.describe(code))"
     }
     if let log, !log.isEmpty { text += " (\(log))" }
     return text

@@ -4,7 +4,7 @@
 /// as the non-stack map `@tdptrace_drops[PROBE, REASON]: N`, so they are never lost.
 ///
 /// The BPF frames on top of each stack (`bpf_prog_*`, `bpf_trampoline_*`, `bpf_trace_run*`,
-/// `__bpf_trace_*`, `__traceiter_*`) are removed and stacks that become equal are merged.
+/// `__bpf_trace_*`) are removed (`__traceiter_*` stays: bpftrace shows it too) and stacks that become equal are merged.
 public struct CaptureWriter: Sendable {
   /// Frame lines in bpftrace's `kstack(perf)` form (`\tADDR func+off`), for later DWARF work.
   public var keepAddresses = false
@@ -12,7 +12,7 @@ public struct CaptureWriter: Sendable {
   public init(keepAddresses: Bool = false) { self.keepAddresses = keepAddresses }
 
   /// Frame name prefixes of the BPF machinery that runs the program, not the traced kernel.
-  static let bpfFramePrefixes = ["bpf_prog_", "bpf_trampoline_", "bpf_trace_run", "__bpf_trace_", "__traceiter_"]
+  static let bpfFramePrefixes = ["bpf_prog_", "bpf_trampoline_", "bpf_trace_run", "__bpf_trace_"]
 
   static func isBPFFrame(_ name: String) -> Bool { bpfFramePrefixes.contains { name.hasPrefix($0) } }
 
@@ -27,7 +27,9 @@ public struct CaptureWriter: Sendable {
   public func stacks(_ capture: RawCapture, symbols: KernelSymbols) -> [(stack: Stack, count: UInt64)] {
     var merged: [Stack: UInt64] = [:]
     for entry in capture.entries {
-      let probe = Int(entry.probe) < capture.probes.count ? capture.probes[Int(entry.probe)].name : "probe\(entry.probe)"
+      let probe =
+        Int(entry.probe) < capture.probes.count
+        ? capture.probes[Int(entry.probe)].name : "probe\(entry.probe)"
       var frames = entry.addresses[...]
       while let first = frames.first, let (symbol, _) = symbols.lookup(first), Self.isBPFFrame(symbol.name) {
         frames = frames.dropFirst()
@@ -44,7 +46,8 @@ public struct CaptureWriter: Sendable {
   /// The drop counters by probe name and reason, ascending by count.
   public func drops(_ capture: RawCapture) -> [(probe: String, reason: DropReason, count: UInt64)] {
     capture.drops.map { key, count in
-      let probe = Int(key.probe) < capture.probes.count ? capture.probes[Int(key.probe)].name : "probe\(key.probe)"
+      let probe =
+        Int(key.probe) < capture.probes.count ? capture.probes[Int(key.probe)].name : "probe\(key.probe)"
       return (probe, key.reason, count)
     }.sorted { a, b in
       if a.count != b.count { return a.count < b.count }

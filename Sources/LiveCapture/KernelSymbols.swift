@@ -90,7 +90,8 @@ public struct KernelSymbols: Sendable {
   }
 
   /// Reads `/proc/kallsyms` (or another path, for tests); returns the table and the raw text.
-  public static func load(path: String = "/proc/kallsyms") throws(LiveCaptureError) -> (KernelSymbols, String) {
+  public static func load(path: String = "/proc/kallsyms") throws(LiveCaptureError) -> (KernelSymbols, String)
+  {
     // procfs files report size 0, so read until EOF rather than by size.
     guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() else {
       throw .io("cannot read \(path)")

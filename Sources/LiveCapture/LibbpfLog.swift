@@ -3,10 +3,17 @@ import Foundation
 
 /// Collects libbpf's messages instead of letting it print them, so a refusal is reported once, with
 /// its reason, and not with libbpf's misleading hints (such as `ulimit -l` for an EPERM).
-enum LibbpfLog {
+public enum LibbpfLog {
   nonisolated(unsafe) private static var lines: [String] = []
   private static let lock = NSLock()
   nonisolated(unsafe) static var echo = false
+
+  /// Also print libbpf's warnings and the verifier logs on stderr (`--verbose`).
+  public static func setVerbose(_ on: Bool) {
+    lock.lock()
+    echo = on
+    lock.unlock()
+  }
 
   /// Routes libbpf's output here. Idempotent.
   static func install() {
@@ -38,8 +45,12 @@ enum LibbpfLog {
   /// last libbpf message that is not one of its generic hints.
   static func summary(_ messages: [String]) -> String? {
     let all = messages.joined().split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-    let keywords = ["unsupported", "not supported", "invalid", "too many", "only", "not allowed", "R1 ", "unknown func"]
-    if let line = all.first(where: { line in keywords.contains { line.contains($0) } && !line.hasPrefix("libbpf:") }) {
+    let keywords = [
+      "unsupported", "not supported", "invalid", "too many", "only", "not allowed", "R1 ", "unknown func",
+    ]
+    if let line = all.first(where: { line in
+      keywords.contains { line.contains($0) } && !line.hasPrefix("libbpf:")
+    }) {
       return line
     }
     let generic = ["ulimit", "failed to load object", "-- BEGIN", "-- END", "processed "]

@@ -10,7 +10,10 @@ public struct ProbePlan: Sendable {
   public var attach: AttachRequest
   public var withTracepoints: Bool
 
-  public init(presets: [Preset] = [], probes: [ProbeSpec] = [], attach: AttachRequest = .auto, withTracepoints: Bool = false) {
+  public init(
+    presets: [Preset] = [], probes: [ProbeSpec] = [], attach: AttachRequest = .auto,
+    withTracepoints: Bool = false
+  ) {
     self.presets = presets
     self.probes = probes
     self.attach = attach
@@ -18,7 +21,9 @@ public struct ProbePlan: Sendable {
   }
 
   /// Attaches every planned probe to `session` and returns one outcome per probe considered.
-  public func attach(to session: CaptureSession, symbols: KernelSymbols, features: KernelFeatures) -> [AttachOutcome] {
+  public func attach(to session: CaptureSession, symbols: KernelSymbols, features: KernelFeatures)
+    -> [AttachOutcome]
+  {
     resolve { spec, methods, group in
       session.attach(spec, methods: methods, group: group, symbols: symbols, features: features)
     }
@@ -59,14 +64,16 @@ public struct ProbePlan: Sendable {
               outcomes.append(
                 AttachOutcome(
                   group: group.name, spec: tracepoint,
-                  skipped: "the group's functions attached; --with-tracepoints adds it"))
+                  skipped: "its group's functions are probed; --with-tracepoints adds it"))
             }
             continue
           }
           if attach == .kprobe || attach == .fentry {
             if !seen.contains("\(tracepoint.target)") {
               outcomes.append(
-                AttachOutcome(group: group.name, spec: tracepoint, skipped: "--attach \(attach.rawValue) excludes tracepoints"))
+                AttachOutcome(
+                  group: group.name, spec: tracepoint,
+                  skipped: "\(attach.rawValue) only: tracepoints left out"))
             }
             continue
           }

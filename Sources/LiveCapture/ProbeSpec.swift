@@ -73,10 +73,11 @@ public struct ProbeSpec: Hashable, Sendable, CustomStringConvertible {
   public static func parse(_ text: String) throws(LiveCaptureError) -> ProbeSpec {
     let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
     func identifier(_ s: String) -> Bool {
-      !s.isEmpty && s.utf8.allSatisfy { c in
-        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
-          || c == 0x2E
-      }
+      !s.isEmpty
+        && s.utf8.allSatisfy { c in
+          (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
+            || c == 0x2E
+        }
     }
     func bad(_ why: String) -> LiveCaptureError { .badProbe(text, why) }
     switch parts.count {
@@ -96,7 +97,9 @@ public struct ProbeSpec: Hashable, Sendable, CustomStringConvertible {
     case 3:
       switch parts[0] {
       case "tracepoint", "t":
-        guard identifier(parts[1]), identifier(parts[2]) else { throw bad("expected tracepoint:CATEGORY:NAME") }
+        guard identifier(parts[1]), identifier(parts[2]) else {
+          throw bad("expected tracepoint:CATEGORY:NAME")
+        }
         return .tracepoint(parts[1], parts[2])
       case "kfunc", "fentry":
         // bpftrace's kfunc:MODULE:FUNC; the module is found from kallsyms.

@@ -18,7 +18,8 @@ public struct Recorder {
   public var onReady: (() -> Void)?
 
   public init(
-    plan: ProbePlan, limits: CaptureLimits = CaptureLimits(), duration: Double? = nil, interval: Double? = nil,
+    plan: ProbePlan, limits: CaptureLimits = CaptureLimits(), duration: Double? = nil,
+    interval: Double? = nil,
     log: @escaping @Sendable (String) -> Void
   ) {
     self.plan = plan
@@ -47,11 +48,14 @@ public struct Recorder {
     sigemptyset(&set)
     sigaddset(&set, SIGINT)
     sigaddset(&set, SIGTERM)
+    // They stay blocked afterwards: a second Ctrl-C while the capture is written must not kill
+    // the process before the output is out.
     pthread_sigmask(SIG_BLOCK, &set, nil)
-    defer { pthread_sigmask(SIG_UNBLOCK, &set, nil) }
 
     let (symbols0, _) = try KernelSymbols.load()
-    if symbols0.addressesHidden { throw .io("/proc/kallsyms shows no addresses (kernel.kptr_restrict); run as root") }
+    if symbols0.addressesHidden {
+      throw .io("/proc/kallsyms shows no addresses (kernel.kptr_restrict); run as root")
+    }
     let features = KernelFeatures()
     let session = try CaptureSession(limits: limits)
     defer { session.detach() }
@@ -60,7 +64,9 @@ public struct Recorder {
     if session.probes.isEmpty {
       throw .noProbeAttached(outcomes.filter { !$0.attached && $0.skipped == nil }.map { $0.summary })
     }
-    log("Attaching \(session.probes.count) probes... recording\(duration.map { " for \($0) s" } ?? ""); Ctrl-C to stop")
+    let n = session.probes.count
+    let until = duration.map { " for \($0) s" } ?? ""
+    log("Attaching \(n) probe\(n == 1 ? "" : "s")... recording\(until); Ctrl-C to stop")
     onReady?()
 
     let start = Date()
@@ -82,8 +88,10 @@ public struct Recorder {
         break
       }
     }
-    // kallsyms again now, while the programs are loaded: their bpf_prog_* symbols name the
-    // frames to strip, and modules loaded meanwhile resolve.
+    // Unlink first so the counts read are final (nothing counted after the read is lost), then
+    // read kallsyms while the programs are still loaded: their bpf_prog_* symbols name the frames
+    // to strip, and modules loaded meanwhile resolve.
+    session.stop()
     let capture = session.read()
     let (symbols, text) = try KernelSymbols.load()
     session.detach()

@@ -26,6 +26,8 @@ public final class DebugObject {
   private let module: OpaquePointer
   private var symbols: [String: Symbol]?
   private var ambiguous: Set<String> = []
+  /// Chains by address: a capture has thousands of unique frames, not millions.
+  private var scopeCache: [UInt64: [InlineScope]?] = [:]
 
   /// Opens `path`. Throws for a missing file, a file that is not ELF, or one libdwfl rejects
   /// (truncated, corrupt); an ELF without DWARF opens with `hasDWARF == false`.
@@ -58,28 +60,26 @@ public final class DebugObject {
   deinit { dwfl_end(dwfl) }
 
   /// True for relocatable objects (kernel modules), whose file addresses are section offsets.
-  public var isRelocatable: Bool {
+  public private(set) lazy var isRelocatable: Bool = {
     var bias: GElf_Addr = 0
     guard let elf = dwfl_module_getelf(module, &bias) else { return false }
     var header = GElf_Ehdr()
     guard gelf_getehdr(elf, &header) != nil else { return false }
     return header.e_type == UInt16(ET_REL)
-  }
+  }()
 
   /// libdwfl's address for an ELF virtual address of an executable or shared library
   /// (libdwfl places offline objects above a red zone, so the two differ by the load bias).
-  public func address(ofFileAddress fileAddress: UInt64) -> UInt64 {
-    var bias: GElf_Addr = 0
-    _ = dwfl_module_getelf(module, &bias)
-    return fileAddress &+ bias
-  }
+  public func address(ofFileAddress fileAddress: UInt64) -> UInt64 { fileAddress &+ loadBias }
 
   /// The ELF virtual address of a libdwfl address (inverse of `address(ofFileAddress:)`).
-  public func fileAddress(of address: UInt64) -> UInt64 {
+  public func fileAddress(of address: UInt64) -> UInt64 { address &- loadBias }
+
+  private lazy var loadBias: UInt64 = {
     var bias: GElf_Addr = 0
     _ = dwfl_module_getelf(module, &bias)
-    return address &- bias
-  }
+    return bias
+  }()
 
   private static func lastError() -> String {
     guard let message = dwfl_errmsg(-1) else { return "unknown libdwfl error" }
@@ -158,7 +158,8 @@ public final class DebugObject {
         throw DebuginfoError(
           path: path,
           reason: .unreadable(
-            "truncated: a section ends at byte \(header.sh_offset + header.sh_size) but the file has \(size)"))
+            "truncated: a section ends at byte \(header.sh_offset + header.sh_size) but the file has \(size)")
+        )
       }
       section = elf_nextscn(elf, current)
     }
@@ -225,6 +226,13 @@ public final class DebugObject {
   /// then its physical parents from `dwarf_getscopes_die`, so each inlined instance leads to
   /// the function it was inlined into rather than to its abstract definition.
   public func scopes(at address: UInt64) -> [InlineScope]? {
+    if let cached = scopeCache[address] { return cached }
+    let found = lookUpScopes(at: address)
+    scopeCache[address] = .some(found)
+    return found
+  }
+
+  private func lookUpScopes(at address: UInt64) -> [InlineScope]? {
     guard hasDWARF else { return nil }
     var bias: Dwarf_Addr = 0
     guard let cu = dwfl_module_addrdie(module, address, &bias) else { return nil }

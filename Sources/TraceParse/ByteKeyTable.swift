@@ -11,12 +11,13 @@
 ///
 /// Open addressing with linear probing; the table doubles at 50% load.
 struct ByteKeyTable: ~Copyable {
+  /// 16 bytes, so a table of a few thousand keys stays in L2 cache.
   private struct Slot {
-    /// 0 marks an empty slot (a real hash of 0 is stored as 1).
-    var hash: UInt64
-    var offset: Int
-    var length: Int
+    /// The high 32 bits of the hash; 0 marks an empty slot (a real 0 is stored as 1).
+    var hash: UInt32
     var value: UInt32
+    var offset: UInt32
+    var length: UInt32
   }
 
   private var slots: UnsafeMutablePointer<Slot>
@@ -24,13 +25,15 @@ struct ByteKeyTable: ~Copyable {
   private var arena: UnsafeMutablePointer<UInt8>
   private var arenaCapacity: Int
   private var arenaUsed = 0
-  private(set) var count = 0
+  /// Arena offset of each key, in insertion order; key `i` ends where key `i + 1` starts.
+  private var keyStarts: [Int] = []
+  var count: Int { keyStarts.count }
 
   init(capacity: Int = 1024) {
     var size = 16
     while size < capacity * 2 { size <<= 1 }
     slots = .allocate(capacity: size)
-    slots.initialize(repeating: Slot(hash: 0, offset: 0, length: 0, value: 0), count: size)
+    slots.initialize(repeating: Slot(hash: 0, value: 0, offset: 0, length: 0), count: size)
     mask = size - 1
     arenaCapacity = 64 << 10
     arena = .allocate(capacity: arenaCapacity)
@@ -44,12 +47,12 @@ struct ByteKeyTable: ~Copyable {
   /// The value stored for the `length` bytes at `key`, or nil.
   @inline(__always)
   func find(_ key: UnsafePointer<UInt8>, _ length: Int, hash rawHash: UInt64) -> UInt32? {
-    let hash = rawHash == 0 ? 1 : rawHash
-    var i = Int(truncatingIfNeeded: hash) & mask
+    let hash = Self.tag(rawHash)
+    var i = Int(truncatingIfNeeded: rawHash) & mask
     while true {
       let slot = slots[i]
       if slot.hash == 0 { return nil }
-      if slot.hash == hash && slot.length == length && memcmp(arena + slot.offset, key, length) == 0 {
+      if slot.hash == hash && Int(slot.length) == length && memcmp(arena + Int(slot.offset), key, length) == 0 {
         return slot.value
       }
       i = (i &+ 1) & mask
@@ -58,7 +61,7 @@ struct ByteKeyTable: ~Copyable {
 
   /// Stores `value` for a key that `find` did not find.
   mutating func insert(_ key: UnsafePointer<UInt8>, _ length: Int, hash rawHash: UInt64, value: UInt32) {
-    if (count + 1) * 2 > mask + 1 { grow() }
+    if (keyStarts.count + 1) * 2 > mask + 1 { grow() }
     if arenaUsed + length > arenaCapacity {
       var newCapacity = arenaCapacity * 2
       while arenaUsed + length > newCapacity { newCapacity *= 2 }
@@ -68,22 +71,40 @@ struct ByteKeyTable: ~Copyable {
       arena = grown
       arenaCapacity = newCapacity
     }
+    precondition(arenaUsed + length < Int(UInt32.max), "more than 4 GB of distinct keys")
     (arena + arenaUsed).update(from: key, count: length)
-    let hash = rawHash == 0 ? 1 : rawHash
-    place(Slot(hash: hash, offset: arenaUsed, length: length, value: value))
+    place(
+      Slot(hash: Self.tag(rawHash), value: value, offset: UInt32(arenaUsed), length: UInt32(length)),
+      home: Int(truncatingIfNeeded: rawHash))
+    keyStarts.append(arenaUsed)
     arenaUsed += length
-    count += 1
+  }
+
+  /// Whether the `index`-th key inserted equals the `length` bytes at `key`: a check without
+  /// hashing, for callers that can guess which key comes next.
+  @inline(__always)
+  func keyEquals(_ index: Int, _ key: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+    let start = keyStarts[index]
+    let end = index + 1 < keyStarts.count ? keyStarts[index + 1] : arenaUsed
+    return end - start == length && memcmp(arena + start, key, length) == 0
   }
 
   /// The bytes of every key with its value, in no particular order.
   func forEach(_ body: (UnsafeBufferPointer<UInt8>, UInt32) -> Void) {
     for i in 0...mask where slots[i].hash != 0 {
-      body(UnsafeBufferPointer(start: arena + slots[i].offset, count: slots[i].length), slots[i].value)
+      body(UnsafeBufferPointer(start: arena + Int(slots[i].offset), count: Int(slots[i].length)), slots[i].value)
     }
   }
 
-  private func place(_ slot: Slot) {
-    var i = Int(truncatingIfNeeded: slot.hash) & mask
+  @inline(__always)
+  private static func tag(_ hash: UInt64) -> UInt32 {
+    let high = UInt32(truncatingIfNeeded: hash >> 32)
+    return high == 0 ? 1 : high
+  }
+
+  /// `home` is the low bits of the full hash, where probing starts.
+  private func place(_ slot: Slot, home: Int) {
+    var i = home & mask
     while slots[i].hash != 0 { i = (i &+ 1) & mask }
     slots[i] = slot
   }
@@ -93,9 +114,14 @@ struct ByteKeyTable: ~Copyable {
     let oldSize = mask + 1
     let size = oldSize * 2
     slots = .allocate(capacity: size)
-    slots.initialize(repeating: Slot(hash: 0, offset: 0, length: 0, value: 0), count: size)
+    slots.initialize(repeating: Slot(hash: 0, value: 0, offset: 0, length: 0), count: size)
     mask = size - 1
-    for i in 0..<oldSize where oldSlots[i].hash != 0 { place(oldSlots[i]) }
+    // Rehash from the stored keys: slots keep only the high half of the hash.
+    for i in 0..<oldSize where oldSlots[i].hash != 0 {
+      let slot = oldSlots[i]
+      let home = hashBytes(arena + Int(slot.offset), Int(slot.length))
+      place(slot, home: Int(truncatingIfNeeded: home))
+    }
     oldSlots.deallocate()
   }
 }

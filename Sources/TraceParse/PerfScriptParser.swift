@@ -23,11 +23,21 @@ public struct PerfScriptParser: TraceParser {
 /// The streaming state of one perf script parse.
 struct PerfScriptReader: ~Copyable {
   let options: ParseOptions
+  /// Distinct frame lines (after indentation) → line number in `lineFrame`/`successor`.
   var frames = ByteKeyTable(capacity: 4096)
+  var lineFrame: [FrameID] = []
+  /// For each distinct line, the line that followed it last time (-1 if none): stacks repeat,
+  /// so the next line is usually this one, and a `memcmp` confirms it without hashing.
+  var successor: [Int32] = []
+  /// The line last pushed in this sample, -1 right after a header.
+  var previousLine: Int32 = -1
+  /// The first frame line of the previous sample.
+  var firstLineGuess: Int32 = -1
   var labelSets = ByteKeyTable(capacity: 64)
   var stacks = StackAccumulator()
   let scratch = UnsafeMutablePointer<Int>.allocate(capacity: PerfSampleHeader.scratchCount)
-  var labelKey: [UInt8] = []
+  var labelKey = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+  var labelKeyCapacity = 256
 
   /// Inside a sample: frames and srclines belong to it until a blank line or the next header.
   var inSample = false
@@ -42,7 +52,10 @@ struct PerfScriptReader: ~Copyable {
     self.options = options
   }
 
-  deinit { scratch.deallocate() }
+  deinit {
+    scratch.deallocate()
+    labelKey.deallocate()
+  }
 
   mutating func run(_ input: inout LineReader, _ builder: inout ProfileBuilder) throws(ParseError) {
     builder.unit = options.weight == .period ? .period : .count
@@ -151,6 +164,7 @@ struct PerfScriptReader: ~Copyable {
     }
     let labels = labelSet(h, line, &builder)
     stacks.begin(labels: labels)
+    previousLine = -1
     inSample = true
     singleLine = false
     skipping = false
@@ -171,19 +185,36 @@ struct PerfScriptReader: ~Copyable {
   private mutating func labelSet(
     _ h: PerfSampleHeader, _ line: UnsafeBufferPointer<UInt8>, _ builder: inout ProfileBuilder
   ) -> LabelSetID {
-    labelKey.removeAll(keepingCapacity: true)
-    labelKey.append(contentsOf: line[h.comm])
-    labelKey.append(0)
-    labelKey.append(contentsOf: line[h.event])
-    if options.threadLabels {
-      labelKey.append(0)
-      if let pid = h.pid { labelKey.append(contentsOf: line[pid]) }
-      labelKey.append(0)
-      labelKey.append(contentsOf: line[h.tid])
-      labelKey.append(0)
-      if let cpu = h.cpu { labelKey.append(contentsOf: line[cpu]) }
+    // Key: comm NUL event [NUL pid NUL tid NUL cpu], built in a reused buffer.
+    let needed = line.count + 4
+    if needed > labelKeyCapacity {
+      labelKey.deallocate()
+      labelKeyCapacity = needed * 2
+      labelKey = .allocate(capacity: labelKeyCapacity)
     }
-    return labelKey.withUnsafeBufferPointer { key in
+    var used = 0
+    func append(_ r: Range<Int>?) {
+      guard let r, let base = line.baseAddress else { return }
+      (labelKey + used).update(from: base + r.lowerBound, count: r.count)
+      used += r.count
+    }
+    func separator() {
+      labelKey[used] = 0
+      used += 1
+    }
+    append(h.comm)
+    separator()
+    append(h.event)
+    if options.threadLabels {
+      separator()
+      append(h.pid)
+      separator()
+      append(h.tid)
+      separator()
+      append(h.cpu)
+    }
+    let key = UnsafeBufferPointer(start: labelKey, count: used)
+    do {
       let hash = hashBytes(key.baseAddress!, key.count)
       if let id = labelSets.find(key.baseAddress!, key.count, hash: hash) { return id }
       func text(_ r: Range<Int>) -> String {
@@ -208,50 +239,71 @@ struct PerfScriptReader: ~Copyable {
   }
 
   /// Pushes the frame if this exact line (after its indentation) was seen before.
+  @inline(__always)
   private mutating func knownFrame(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
     var start = 0
     while start < line.count && (line[start] == 0x09 || line[start] == 0x20) { start += 1 }
     guard start < line.count, let base = line.baseAddress else { return false }
-    guard
-      let id = frames.find(
-        base + start, line.count - start, hash: hashBytes(base + start, line.count - start))
-    else { return false }
-    stacks.push(id)
+    let body = base + start
+    let length = line.count - start
+    let guess = previousLine >= 0 ? successor[Int(previousLine)] : firstLineGuess
+    var index: Int32
+    if guess >= 0 && frames.keyEquals(Int(guess), body, length) {
+      index = guess
+    } else {
+      guard let found = frames.find(body, length, hash: hashBytes(body, length)) else { return false }
+      index = Int32(bitPattern: found)
+      remember(index)
+    }
+    previousLine = index
+    stacks.push(lineFrame[Int(index)])
     return true
+  }
+
+  /// Records that `index` followed the previous line, for the next guess.
+  @inline(__always)
+  private mutating func remember(_ index: Int32) {
+    if previousLine >= 0 { successor[Int(previousLine)] = index } else { firstLineGuess = index }
   }
 
   @inline(__always)
   private mutating func frameLine(
     _ line: UnsafeBufferPointer<UInt8>, _ input: inout LineReader, _ builder: inout ProfileBuilder
   ) throws(ParseError) {
-    // Key on the bytes after the indentation, so TAB and space indents share entries.
-    var start = 0
-    while start < line.count && (line[start] == 0x09 || line[start] == 0x20) { start += 1 }
-    let body = UnsafeBufferPointer(rebasing: line[start...])
-    if let base = body.baseAddress {
-      let hash = hashBytes(base, body.count)
-      if let id = frames.find(base, body.count, hash: hash) {
-        stacks.push(id)
-        return
-      }
-    }
+    if knownFrame(line) { return }
     guard PerfFrameLine.looksLikeFrame(line) else {
       // perf indents frames with a TAB and srclines with two spaces: this is neither.
+      var start = 0
+      while start < line.count && (line[start] == 0x09 || line[start] == 0x20) { start += 1 }
       try fail(
         &input, &builder, column: start + 1, expected: "a frame line (address symbol (dso))", found: line)
       return
     }
-    stacks.push(intern(frameBytes: body, &builder))
+    var start = 0
+    while start < line.count && (line[start] == 0x09 || line[start] == 0x20) { start += 1 }
+    let body = UnsafeBufferPointer(rebasing: line[start...])
+    let frame = builder.intern(PerfFrameLine.decode(body))
+    let index = Int32(frames.count)
+    frames.insert(
+      body.baseAddress!, body.count, hash: hashBytes(body.baseAddress!, body.count), value: UInt32(index))
+    lineFrame.append(frame)
+    successor.append(-1)
+    remember(index)
+    previousLine = index
+    stacks.push(frame)
   }
 
+  /// The frame of a single-line sample's header, cached by its bytes like frame lines.
   private mutating func intern(frameBytes body: UnsafeBufferPointer<UInt8>, _ builder: inout ProfileBuilder)
     -> FrameID
   {
-    let id = builder.intern(PerfFrameLine.decode(body))
-    if let base = body.baseAddress {
-      frames.insert(base, body.count, hash: hashBytes(base, body.count), value: id)
-    }
-    return id
+    let hash = hashBytes(body.baseAddress!, body.count)
+    if let found = frames.find(body.baseAddress!, body.count, hash: hash) { return lineFrame[Int(found)] }
+    let frame = builder.intern(PerfFrameLine.decode(body))
+    frames.insert(body.baseAddress!, body.count, hash: hash, value: UInt32(frames.count))
+    lineFrame.append(frame)
+    successor.append(-1)
+    return frame
   }
 
   /// `-F +srcline`: `  file.c:123` under the frame it describes (` (inlined)` after it when

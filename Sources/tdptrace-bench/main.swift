@@ -19,6 +19,14 @@ func now() -> Double {
   return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
+/// User plus system CPU seconds of this process (all threads).
+func cpuSeconds() -> Double {
+  var usage = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &usage)
+  return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+    + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 func peakRSSMegabytes() -> Double {
   var usage = rusage()
   getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -150,6 +158,7 @@ func run(path: String, format: InputFormat, mode: String, parallel: Bool) {
   guard stat(path, &st) == 0 else { fail("cannot stat \(path)") }
   let bytes = Double(st.st_size)
   let start = now()
+  let cpuStart = cpuSeconds()
   var loader = ProfileLoader(format: format)
   loader.parallel = parallel
   loader.showProgress = false
@@ -161,17 +170,13 @@ func run(path: String, format: InputFormat, mode: String, parallel: Bool) {
     break
   case "fold":
     // What `tdptrace fold` does after loading: name frames, re-aggregate, sort, print.
-    let naming = FrameNaming()
-    let withSource = naming.usesSourceRoot(profile)
-    var sums: [String: UInt64] = [:]
-    for sample in profile.samples {
-      sums[naming.names(sample, in: profile, withSource: withSource).joined(separator: ";"), default: 0] &+=
-        sample.weight
-    }
-    var out = Output(path: "/dev/null")
-    for key in sums.keys.sorted() { out.write("\(key) \(sums[key]!)\n") }
-    out.close()
-    outputLines = sums.count
+    do {
+      let lines = try Folder.fold(profile)
+      var out = Output(path: "/dev/null")
+      out.buffer = Folder.render(lines)
+      out.close()
+      outputLines = lines.count
+    } catch { fail("\(error)") }
   case "report", "flame":
     // Reports and flame graphs are built from the call tree.
     let tree = CallTree(profile: profile)
@@ -180,10 +185,11 @@ func run(path: String, format: InputFormat, mode: String, parallel: Bool) {
     fail("unknown mode \(mode)")
   }
   let seconds = now() - start
+  let cpu = cpuSeconds() - cpuStart
   let weight = profile.totalWeight
   print(
     "mode=\(mode) format=\(format.rawValue) parallel=\(parallel) bytes=\(Int(bytes)) seconds=\(fmt(seconds, 3)) "
-      + "MBps=\(fmt(bytes / 1e6 / seconds, 1)) samples=\(weight) samplesPerSec=\(fmt(Double(weight) / seconds, 0)) "
+      + "MBps=\(fmt(bytes / 1e6 / seconds, 1)) cpuSeconds=\(fmt(cpu, 3)) MBperCPUs=\(fmt(bytes / 1e6 / cpu, 1)) samples=\(weight) samplesPerSec=\(fmt(Double(weight) / seconds, 0)) "
       + "unique=\(profile.samples.count) frames=\(profile.frames.count) out=\(outputLines) "
       + "peakRSSMB=\(fmt(peakRSSMegabytes(), 1))")
 }

@@ -18,10 +18,12 @@ struct ProbesCommand: ParsableCommand {
       show up. Exit status 0 when at least one probe resolves.
       """)
 
-  @Option(name: .long, help: "A probe preset: tdp-mmu, shadow-mmu (repeatable). Default: tdp-mmu when no --probe.")
+  @Option(
+    name: .long, help: "A probe preset: tdp-mmu, shadow-mmu (repeatable). Default: tdp-mmu when no --probe.")
   var preset: [String] = []
 
-  @Option(name: .long, help: "A probe: kprobe:FUNC, fentry:FUNC, tracepoint:CATEGORY:NAME, or FUNC (repeatable).")
+  @Option(
+    name: .long, help: "A probe: kprobe:FUNC, fentry:FUNC, tracepoint:CATEGORY:NAME, or FUNC (repeatable).")
   var probe: [String] = []
 
   @Option(name: .long, help: "Attach method: auto, kprobe, fentry, tracepoint.")
@@ -33,6 +35,9 @@ struct ProbesCommand: ParsableCommand {
   @Flag(name: .customLong("static"), help: "Only static checks (kallsyms, BTF, tracefs); load nothing.")
   var staticOnly = false
 
+  @Flag(name: .long, help: "Print libbpf's messages (warnings, verifier logs) on stderr.")
+  var verbose = false
+
   func validate() throws {
     guard AttachRequest(rawValue: attach) != nil else {
       throw ValidationError("--attach must be auto, kprobe, fentry or tracepoint, not '\(attach)'")
@@ -42,8 +47,10 @@ struct ProbesCommand: ParsableCommand {
   func run() throws {
     let stderr = FileHandle.standardError
     func log(_ line: String) { stderr.write(Data(("tdptrace: " + line + "\n").utf8)) }
+    LibbpfLog.setVerbose(verbose)
     do {
-      let plan = try LiveOptions.plan(presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints)
+      let plan = try LiveOptions.plan(
+        presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints)
       let (symbols, _) = try KernelSymbols.load()
       let features = KernelFeatures()
       let outcomes: [AttachOutcome]
@@ -54,12 +61,15 @@ struct ProbesCommand: ParsableCommand {
         session.detach()
       } else {
         if !staticOnly {
-          log("not privileged (\(Privileges.current().missing.joined(separator: ", ")) missing): static checks only")
+          log(
+            "not privileged (\(Privileges.current().missing.joined(separator: ", ")) missing): static checks only"
+          )
         }
         mode = "static checks only"
         outcomes = plan.check(symbols: symbols, features: features)
       }
-      var text = "# kernel \(Self.kernelRelease()); \(mode); kprobes \(features.kprobes ? "available" : "unavailable"); "
+      var text =
+        "# kernel \(Self.kernelRelease()); \(mode); kprobes \(features.kprobes ? "available" : "unavailable"); "
       text += "BTF \(features.hasBTF ? "yes" : "no"); tracefs \(features.tracefs ?? "not mounted")\n"
       let width = max(8, (outcomes.map { ($0.group ?? "--probe").count }.max() ?? 0) + 2)
       for outcome in outcomes {

@@ -24,7 +24,8 @@ struct RecordCommand: ParsableCommand {
         sudo tdptrace record --probe kprobe:kvm_tdp_mmu_map --probe tracepoint:kvmmmu:kvm_mmu_get_page
       """)
 
-  @Option(name: .long, help: "A probe preset: tdp-mmu, shadow-mmu (repeatable). Default: tdp-mmu when no --probe.")
+  @Option(
+    name: .long, help: "A probe preset: tdp-mmu, shadow-mmu (repeatable). Default: tdp-mmu when no --probe.")
   var preset: [String] = []
 
   @Option(
@@ -32,7 +33,8 @@ struct RecordCommand: ParsableCommand {
     help: "A probe: kprobe:FUNC, fentry:FUNC (kfunc:FUNC), tracepoint:CATEGORY:NAME, or FUNC (repeatable).")
   var probe: [String] = []
 
-  @Option(name: .long, help: "Attach method for functions and preset groups: auto, kprobe, fentry, tracepoint.")
+  @Option(
+    name: .long, help: "Attach method for functions and preset groups: auto, kprobe, fentry, tracepoint.")
   var attach: String = "auto"
 
   @Flag(name: .long, help: "Attach a preset group's tracepoints even when its functions attached.")
@@ -68,6 +70,9 @@ struct RecordCommand: ParsableCommand {
   @Flag(name: .long, help: "Print the report of the capture on stdout when done.")
   var report = false
 
+  @Flag(name: .long, help: "Print libbpf's messages (warnings, verifier logs) on stderr.")
+  var verbose = false
+
   func validate() throws {
     guard AttachRequest(rawValue: attach) != nil else {
       throw ValidationError("--attach must be auto, kprobe, fentry or tracepoint, not '\(attach)'")
@@ -83,18 +88,27 @@ struct RecordCommand: ParsableCommand {
   func run() throws {
     let stderr = FileHandle.standardError
     @Sendable func log(_ line: String) { stderr.write(Data(("tdptrace: " + line + "\n").utf8)) }
+    LibbpfLog.setVerbose(verbose)
     do {
-      let plan = try LiveOptions.plan(presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints)
+      let plan = try LiveOptions.plan(
+        presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints)
       var limits = CaptureLimits()
       limits.stackEntries = stackEntries
       limits.countEntries = countEntries
       limits.pid = pid
       limits.comm = comm
+      // Fail before attaching, not after a long capture, when an output file cannot be written.
+      for path in [output, saveKallsyms].compactMap({ $0 }) {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+          throw LiveCaptureError.io("cannot write \(path)")
+        }
+      }
       let recorder = Recorder(plan: plan, limits: limits, duration: duration, interval: interval, log: log)
       let result = try recorder.run()
       let text = CaptureWriter(keepAddresses: keepAddresses).render(result.capture, symbols: result.symbols)
       if let saveKallsyms {
-        guard FileManager.default.createFile(atPath: saveKallsyms, contents: Data(result.kallsymsText.utf8)) else {
+        guard FileManager.default.createFile(atPath: saveKallsyms, contents: Data(result.kallsymsText.utf8))
+        else {
           throw LiveCaptureError.io("cannot write \(saveKallsyms)")
         }
       }
@@ -106,12 +120,15 @@ struct RecordCommand: ParsableCommand {
         FileHandle.standardOutput.write(Data(text.utf8))
       }
       let capture = result.capture
-      var summary = "recorded \(capture.totalCount) events in \(capture.entries.count) stacks from \(capture.probes.count) probes"
+      var summary =
+        "recorded \(capture.totalCount) events in \(capture.entries.count) stacks from \(capture.probes.count) probes"
       if let signal = result.signal { summary += " (stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM"))" }
       log(summary)
       if capture.totalDrops > 0 {
         log("DROPPED \(capture.totalDrops) events (written as @tdptrace_drops):")
-        for drop in CaptureWriter().drops(capture) { log("  \(drop.probe) \(drop.reason.name): \(drop.count)") }
+        for drop in CaptureWriter().drops(capture) {
+          log("  \(drop.probe) \(drop.reason.name): \(drop.count)")
+        }
       }
       if report { try RecordReport.show(captureText: text, output: output) }
     } catch let error as LiveCaptureError {
@@ -123,7 +140,8 @@ struct RecordCommand: ParsableCommand {
 
 /// Flag parsing shared by `record` and `probes`.
 enum LiveOptions {
-  static func plan(presets: [String], probes: [String], attach: String, withTracepoints: Bool) throws(LiveCaptureError)
+  static func plan(presets: [String], probes: [String], attach: String, withTracepoints: Bool)
+    throws(LiveCaptureError)
     -> ProbePlan
   {
     var chosen: [Preset] = []
@@ -132,7 +150,8 @@ enum LiveOptions {
     for text in probes { specs.append(try ProbeSpec.parse(text)) }
     if chosen.isEmpty && specs.isEmpty { chosen = [Preset.tdpMMU] }
     return ProbePlan(
-      presets: chosen, probes: specs, attach: AttachRequest(rawValue: attach) ?? .auto, withTracepoints: withTracepoints)
+      presets: chosen, probes: specs, attach: AttachRequest(rawValue: attach) ?? .auto,
+      withTracepoints: withTracepoints)
   }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TraceParse
 
 @testable import LiveCapture
 
@@ -22,12 +23,15 @@ import Testing
 
   /// Two raw stacks that differ only in their BPF frames merge; drops become a non-stack map.
   static func capture() -> RawCapture {
-    let getPage = AttachOutcome(group: "init-sp", spec: .tracepoint("kvmmmu", "kvm_mmu_get_page"), method: .tpBTF)
-    let zap = AttachOutcome(group: "zap", spec: .tracepoint("kvmmmu", "kvm_mmu_prepare_zap_page"), method: .rawTracepoint)
+    let getPage = AttachOutcome(
+      group: "init-sp", spec: .tracepoint("kvmmmu", "kvm_mmu_get_page"), method: .tpBTF)
+    let zap = AttachOutcome(
+      group: "zap", spec: .tracepoint("kvmmmu", "kvm_mmu_prepare_zap_page"), method: .rawTracepoint)
     let map = AttachOutcome(group: "map", spec: .function("kvm_tdp_mmu_map"), method: .fentry)
     let base: UInt64 = 0xffff_ffff_8100_0000
     let getPageStack: [UInt64] = [
-      base + 0x8000 + 1083, base + 0x7000 + 137, base + 0x6000 + 2034, base + 0x5000 + 3000, base + 0x4000 + 279,
+      base + 0x8000 + 1083, base + 0x7000 + 137, base + 0x6000 + 2034, base + 0x5000 + 3000,
+      base + 0x4000 + 279,
       base + 0x3000 + 155, base + 0x2000 + 113, base + 0x100 + 118,
     ]
     let zapStack: [UInt64] = [
@@ -35,12 +39,16 @@ import Testing
       base + 0x2000 + 113, base + 0x100 + 118,
     ]
     let bpf: [UInt64] = [0xffff_ffff_c020_0000 + 64, base + 0x9000 + 242]
-    let fentryStack: [UInt64] = [0xffff_ffff_c020_0000 + 63, 0xffff_ffff_c020_1000 + 81, 0xffff_ffff_c010_0000 + 5, 0xffff_ffff_c010_1000 + 848]
+    let fentryStack: [UInt64] = [
+      0xffff_ffff_c020_0000 + 63, 0xffff_ffff_c020_1000 + 81, 0xffff_ffff_c010_0000 + 5,
+      0xffff_ffff_c010_1000 + 848,
+    ]
     return RawCapture(
       probes: [getPage, zap, map],
       entries: [
         .init(probe: 0, addresses: bpf + getPageStack, count: 1000),
-        .init(probe: 0, addresses: [0xffff_ffff_c020_0000 + 70, base + 0x9000 + 250] + getPageStack, count: 160),
+        .init(
+          probe: 0, addresses: [0xffff_ffff_c020_0000 + 70, base + 0x9000 + 250] + getPageStack, count: 160),
         .init(probe: 1, addresses: bpf + zapStack, count: 1189),
         .init(probe: 2, addresses: fentryStack, count: 228),
       ],
@@ -65,5 +73,14 @@ import Testing
     #expect(stacks.count == 3)  // the two get_page stacks merged after stripping
     #expect(writer.drops(capture).reduce(0) { $0 + $1.count } == capture.totalDrops)
     #expect(stacks.map(\.count) == stacks.map(\.count).sorted())
+  }
+
+  /// The project's bpftrace reader takes both output forms whole: every count, drops as map values.
+  @Test(arguments: ["fixtures/record/capture.golden.txt", "fixtures/record/capture-addresses.golden.txt"])
+  func profileLoaderReadsTheOutput(path: String) throws {
+    let profile = try ProfileLoader().load(path: Fixtures.path(path))
+    #expect(profile.totalWeight == Self.capture().totalCount)
+    #expect(profile.samples.count == 3)
+    #expect(profile.values.map(\.map) == ["@tdptrace_drops", "@tdptrace_drops"])
   }
 }

@@ -7,7 +7,9 @@ enum Fixtures {
 
   static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
-  static func text(_ relative: String) throws -> String { try String(contentsOfFile: path(relative), encoding: .utf8) }
+  static func text(_ relative: String) throws -> String {
+    try String(contentsOfFile: path(relative), encoding: .utf8)
+  }
 
   /// Compares with a golden file; TDPTRACE_UPDATE_GOLDEN=1 rewrites it instead.
   static func matchesGolden(_ text: String, _ relative: String) throws -> Bool {

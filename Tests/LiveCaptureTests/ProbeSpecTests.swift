@@ -9,7 +9,8 @@ import Testing
     #expect(try ProbeSpec.parse("kfunc:kvm_tdp_mmu_map") == .function("kvm_tdp_mmu_map", .fentry))
     #expect(try ProbeSpec.parse("kfunc:kvm:kvm_tdp_mmu_map") == .function("kvm_tdp_mmu_map", .fentry))
     #expect(try ProbeSpec.parse("kvm_tdp_mmu_map") == .function("kvm_tdp_mmu_map", .auto))
-    #expect(try ProbeSpec.parse("tracepoint:kvmmmu:kvm_mmu_get_page") == .tracepoint("kvmmmu", "kvm_mmu_get_page"))
+    #expect(
+      try ProbeSpec.parse("tracepoint:kvmmmu:kvm_mmu_get_page") == .tracepoint("kvmmmu", "kvm_mmu_get_page"))
     #expect(try ProbeSpec.parse("t:kvmmmu:kvm_mmu_get_page") == .tracepoint("kvmmmu", "kvm_mmu_get_page"))
     #expect(try ProbeSpec.parse("handle_changed_spte.cold") == .function("handle_changed_spte.cold", .auto))
   }

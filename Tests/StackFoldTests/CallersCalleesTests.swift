@@ -11,12 +11,15 @@ import TraceParse
     #expect(view.totalWeight == 2246)
     #expect(view.selfWeight == 2246)
     #expect(
-      view.callers.map { [$0.name: $0.weight] } == [["kvm_tdp_mmu_map": 2192], ["kvm_tdp_mmu_get_vcpu_root_hpa": 54]])
+      view.callers.map { [$0.name: $0.weight] } == [
+        ["kvm_tdp_mmu_map": 2192], ["kvm_tdp_mmu_get_vcpu_root_hpa": 54],
+      ])
     #expect(view.callees.isEmpty)
   }
 
   @Test func seedCalleesOfTdpMmuMap() throws {
-    let view = try #require(try CallersCallees.views(of: NamePattern("kvm_tdp_mmu_map"), in: SeedProfile.make()).first)
+    let view = try #require(
+      try CallersCallees.views(of: NamePattern("kvm_tdp_mmu_map"), in: SeedProfile.make()).first)
     #expect(view.totalWeight == 465 + 2192 + 447750)
     #expect(view.selfWeight == 465)
     #expect(view.callees.map(\.name) == ["__handle_changed_spte", "tdp_mmu_init_sp"])

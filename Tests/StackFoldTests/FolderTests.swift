@@ -57,10 +57,16 @@ import TraceParse
   }
 
   @Test func emptyStacksAreKept() throws {
-    let one = try SeedProfile.profile([("", 7, SeedProfile.labels(("map", "@"))), ("a", 1, SeedProfile.labels(("map", "@")))])
-    #expect(try Folder.fold(one) == [FoldedLine(stack: "[no stack]", weight: 7), FoldedLine(stack: "a", weight: 1)])
-    let two = try SeedProfile.profile([("", 7, SeedProfile.labels(("map", "@a"))), ("b", 1, SeedProfile.labels(("map", "@b")))])
-    #expect(try Folder.fold(two) == [FoldedLine(stack: "@a", weight: 7), FoldedLine(stack: "@b;b", weight: 1)])
+    let one = try SeedProfile.profile([
+      ("", 7, SeedProfile.labels(("map", "@"))), ("a", 1, SeedProfile.labels(("map", "@"))),
+    ])
+    #expect(
+      try Folder.fold(one) == [FoldedLine(stack: "[no stack]", weight: 7), FoldedLine(stack: "a", weight: 1)])
+    let two = try SeedProfile.profile([
+      ("", 7, SeedProfile.labels(("map", "@a"))), ("b", 1, SeedProfile.labels(("map", "@b"))),
+    ])
+    #expect(
+      try Folder.fold(two) == [FoldedLine(stack: "@a", weight: 7), FoldedLine(stack: "@b;b", weight: 1)])
   }
 
   @Test func namesCannotSplitALine() throws {
@@ -74,7 +80,8 @@ import TraceParse
     var builder = ProfileBuilder()
     try builder.add(
       frames: [
-        Frame(symbol: "main", kind: .user), Frame(symbol: "entry", kind: .kernel), Frame(symbol: "kvm_x", kind: .module),
+        Frame(symbol: "main", kind: .user), Frame(symbol: "entry", kind: .kernel),
+        Frame(symbol: "kvm_x", kind: .module),
         Frame(symbol: "inl", kind: .inlined), Frame(symbol: "jitted", kind: .jit), Frame(symbol: "what"),
       ], labels: Labels(), weight: 2)
     let lines = try Folder.fold(builder.build(), options: FoldOptions(annotate: true))
@@ -87,7 +94,9 @@ import TraceParse
   }
 
   @Test func linesSortByBytes() throws {
-    let profile = try SeedProfile.profile([("b", 1, Labels()), ("B", 1, Labels()), ("é", 1, Labels()), ("a;z", 1, Labels())])
+    let profile = try SeedProfile.profile([
+      ("b", 1, Labels()), ("B", 1, Labels()), ("é", 1, Labels()), ("a;z", 1, Labels()),
+    ])
     #expect(try Folder.fold(profile).map(\.stack) == ["B", "a;z", "b", "é"])
   }
 }

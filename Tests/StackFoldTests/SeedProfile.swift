@@ -7,14 +7,20 @@ enum SeedProfile {
     "kvm_vcpu_ioctl+629", "__x64_sys_ioctl+139", "do_syscall_64+60", "entry_SYSCALL_64_after_hwframe+114",
   ]
   static let faultTail =
-    ["direct_page_fault+862", "kvm_mmu_page_fault+276", "vmx_handle_exit+374", "kvm_arch_vcpu_ioctl_run+3286"]
+    [
+      "direct_page_fault+862", "kvm_mmu_page_fault+276", "vmx_handle_exit+374",
+      "kvm_arch_vcpu_ioctl_run+3286",
+    ]
     + syscallTail
 
   /// Stacks leaf first, as bpftrace prints them.
   static let stacks: [([String], UInt64)] = [
     (["kvm_tdp_mmu_map+5"] + faultTail, 465),
     (
-      ["tdp_mmu_init_sp+1", "kvm_tdp_mmu_get_vcpu_root_hpa+223", "kvm_mmu_load+1527", "kvm_arch_vcpu_ioctl_run+4482"]
+      [
+        "tdp_mmu_init_sp+1", "kvm_tdp_mmu_get_vcpu_root_hpa+223", "kvm_mmu_load+1527",
+        "kvm_arch_vcpu_ioctl_run+4482",
+      ]
         + syscallTail, 54
     ),
     (["tdp_mmu_init_sp+1", "kvm_tdp_mmu_map+296"] + faultTail, 2192),
@@ -50,11 +56,16 @@ enum SeedProfile {
   static func profile(_ lines: [(String, UInt64, Labels)], kind: FrameKind = .unknown) throws -> Profile {
     var builder = ProfileBuilder()
     for (stack, weight, labels) in lines {
-      let frames = stack.isEmpty ? [] : stack.split(separator: ";", omittingEmptySubsequences: false).map { frame(String($0), kind: kind) }
+      let frames =
+        stack.isEmpty
+        ? []
+        : stack.split(separator: ";", omittingEmptySubsequences: false).map { frame(String($0), kind: kind) }
       try builder.add(frames: frames, labels: labels, weight: weight)
     }
     return builder.build()
   }
 
-  static func labels(_ pairs: (String, String)...) -> Labels { Labels(pairs.map { Labels.Entry($0.0, $0.1) }) }
+  static func labels(_ pairs: (String, String)...) -> Labels {
+    Labels(pairs.map { Labels.Entry($0.0, $0.1) })
+  }
 }

@@ -8,13 +8,19 @@ import TraceParse
   @Test func focusKeepsStacksThroughTheFunction() throws {
     let result = try StackFilter(focus: [NamePattern("tdp_mmu_init_sp")]).apply(to: SeedProfile.make())
     #expect(Self.sum(result.profile) == 2246)
-    #expect(result.removals == [FilterRemoval(filter: "--focus tdp_mmu_init_sp", samples: 3, weight: 465 + 447750 + 614912)])
+    #expect(
+      result.removals == [
+        FilterRemoval(filter: "--focus tdp_mmu_init_sp", samples: 3, weight: 465 + 447750 + 614912)
+      ])
   }
 
   @Test func ignoreDropsStacksThroughTheFunction() throws {
     let result = try StackFilter(ignore: [NamePattern("kvm_tdp_mmu_*")]).apply(to: SeedProfile.make())
     #expect(Self.sum(result.profile) == 614912)
-    #expect(result.removals == [FilterRemoval(filter: "--ignore kvm_tdp_mmu_*", samples: 4, weight: 465 + 54 + 2192 + 447750)])
+    #expect(
+      result.removals == [
+        FilterRemoval(filter: "--ignore kvm_tdp_mmu_*", samples: 4, weight: 465 + 54 + 2192 + 447750)
+      ])
   }
 
   @Test func filtersApplyInOrderAndCountOnce() throws {
@@ -42,10 +48,16 @@ import TraceParse
 
   @Test func labelSelectors() throws {
     var builder = ProfileBuilder()
-    try builder.add(frames: [Frame(symbol: "a")], labels: SeedProfile.labels(("map", "@x"), ("comm", "qemu-kvm")), weight: 1)
-    try builder.add(frames: [Frame(symbol: "b")], labels: SeedProfile.labels(("map", "@y"), ("comm", "qemu-kvm")), weight: 2)
-    try builder.add(frames: [Frame(symbol: "c")], labels: SeedProfile.labels(("map", "@y"), ("comm", "bash")), weight: 4)
-    try builder.add(frames: [Frame(symbol: "d")], labels: SeedProfile.labels(("event", "cpu-clock")), weight: 8)
+    try builder.add(
+      frames: [Frame(symbol: "a")], labels: SeedProfile.labels(("map", "@x"), ("comm", "qemu-kvm")), weight: 1
+    )
+    try builder.add(
+      frames: [Frame(symbol: "b")], labels: SeedProfile.labels(("map", "@y"), ("comm", "qemu-kvm")), weight: 2
+    )
+    try builder.add(
+      frames: [Frame(symbol: "c")], labels: SeedProfile.labels(("map", "@y"), ("comm", "bash")), weight: 4)
+    try builder.add(
+      frames: [Frame(symbol: "d")], labels: SeedProfile.labels(("event", "cpu-clock")), weight: 8)
     builder.addValue(MapValue(map: "@x", key: [], kind: .scalar, numbers: [5]))
     builder.addValue(MapValue(map: "@lat", key: [], kind: .hist, buckets: [.init(label: "[0, 1)", count: 3)]))
     let profile = builder.build()
@@ -57,12 +69,14 @@ import TraceParse
 
     // Alternatives within a name, and all names must match.
     let both = try StackFilter(selectors: [
-      LabelSelector(parsing: "map=@x")!, LabelSelector(parsing: "map=@y")!, LabelSelector(parsing: "comm=qemu*")!,
+      LabelSelector(parsing: "map=@x")!, LabelSelector(parsing: "map=@y")!,
+      LabelSelector(parsing: "comm=qemu*")!,
     ]).apply(to: profile)
     #expect(Self.sum(both.profile) == 3)
     #expect(both.profile.values.map(\.map) == ["@x"])
 
-    let byEvent = try StackFilter(selectors: [LabelSelector(name: "event", value: "cpu-*")]).apply(to: profile)
+    let byEvent = try StackFilter(selectors: [LabelSelector(name: "event", value: "cpu-*")]).apply(
+      to: profile)
     #expect(Self.sum(byEvent.profile) == 8)
     #expect(byEvent.profile.values.count == 2)  // only map selectors touch map values
   }

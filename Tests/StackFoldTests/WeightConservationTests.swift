@@ -20,7 +20,9 @@ import TraceParse
 
   static func randomProfile(seed: UInt64) throws -> Profile {
     var g = Generator(state: seed)
-    let names = ["a", "b", "kvm_tdp_mmu_map", "tdp_mmu_init_sp", "__handle_changed_spte", "x;y", "", "[unknown]"]
+    let names = [
+      "a", "b", "kvm_tdp_mmu_map", "tdp_mmu_init_sp", "__handle_changed_spte", "x;y", "", "[unknown]",
+    ]
     let sources = [
       Labels([.init("map", "@")]), Labels([.init("map", "@b"), .init("probe", "kprobe:x")]),
       Labels([.init("event", "cpu-clock"), .init("comm", "qemu")]), Labels(),
@@ -30,10 +32,12 @@ import TraceParse
     for _ in 0..<(1 + g.below(60)) {
       var frames: [Frame] = []
       for _ in 0..<g.below(8) {
-        let offset = g.below(3) == 0 ? nil : FrameOffset(UInt64(g.below(4)), base: g.below(2) == 0 ? .hex : .decimal)
+        let offset =
+          g.below(3) == 0 ? nil : FrameOffset(UInt64(g.below(4)), base: g.below(2) == 0 ? .hex : .decimal)
         frames.append(Frame(symbol: names[g.below(names.count)], offset: offset))
       }
-      try builder.add(frames: frames, labels: sources[g.below(sourceCount)], weight: g.next() >> (20 + g.below(44)))
+      try builder.add(
+        frames: frames, labels: sources[g.below(sourceCount)], weight: g.next() >> (20 + g.below(44)))
     }
     return builder.build()
   }
@@ -56,11 +60,13 @@ import TraceParse
       let filter = StackFilter(
         selectors: seed % 3 == 0 ? [LabelSelector(name: "map", value: "@*")] : [],
         focus: seed % 2 == 0 ? [NamePattern("a"), NamePattern("kvm_*")] : [],
-        ignore: seed % 5 == 0 ? [NamePattern("b")] : [], minCount: seed % 4 == 0 ? 1 << 30 : nil, naming: naming)
+        ignore: seed % 5 == 0 ? [NamePattern("b")] : [], minCount: seed % 4 == 0 ? 1 << 30 : nil,
+        naming: naming)
       let result = try filter.apply(to: profile)
       let kept = try result.profile.checkedTotalWeight()
       #expect(kept + result.removals.reduce(0) { $0 + $1.weight } == total)
-      #expect(result.profile.samples.count + result.removals.reduce(0) { $0 + $1.samples } == profile.samples.count)
+      #expect(
+        result.profile.samples.count + result.removals.reduce(0) { $0 + $1.samples } == profile.samples.count)
     }
   }
 }

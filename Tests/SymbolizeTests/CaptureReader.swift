@@ -16,7 +16,8 @@ enum CaptureReader {
         leafFirst = []
       } else if probe != nil, line.hasPrefix("]: "), let count = UInt64(line.dropFirst(3)) {
         try builder.add(
-          frames: leafFirst.reversed(), labels: Labels([.init("map", "@"), .init("probe", probe!)]), weight: count)
+          frames: leafFirst.reversed(), labels: Labels([.init("map", "@"), .init("probe", probe!)]),
+          weight: count)
         probe = nil
       } else if probe != nil {
         let text = line.trimmingCharacters(in: .whitespaces)

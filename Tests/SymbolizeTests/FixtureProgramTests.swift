@@ -30,12 +30,15 @@ import TraceParse
         let expected = try Fixtures.addr2line(object: exe, addresses: addresses)
         try #require(expected.count == offsets.count)
         for (offset, reference) in zip(offsets, expected) {
-          let got = try symbolizer.scopes(symbol: name, offset: offset, isReturnAddress: isReturnAddress).get()
+          let got = try symbolizer.scopes(symbol: name, offset: offset, isReturnAddress: isReturnAddress)
+            .get()
             .scopes.reversed()
           let label = "\(name)+\(offset) return=\(isReturnAddress)"
           #expect(got.map(\.function) == reference.map(\.function), "\(label)")
           #expect(got.map(\.line) == reference.map(\.line), "\(label)")
-          #expect(got.map { Fixtures.basename($0.file) } == reference.map { Fixtures.basename($0.file) }, "\(label)")
+          #expect(
+            got.map { Fixtures.basename($0.file) } == reference.map { Fixtures.basename($0.file) }, "\(label)"
+          )
           #expect(got.last?.isInlined == false && got.dropLast().allSatisfy(\.isInlined), "\(label)")
           deepest = max(deepest, got.count)
           checked += 1
@@ -73,7 +76,8 @@ import TraceParse
         Frame(symbol: "outer", offset: FrameOffset(outerOffset, base: .decimal)),
         Frame(symbol: "sink", offset: FrameOffset(0, base: .decimal)),
       ]
-      try builder.add(frames: bpftraceStack, labels: Labels([.init("probe", "uprobe:sink")]), weight: UInt64(10 + index))
+      try builder.add(
+        frames: bpftraceStack, labels: Labels([.init("probe", "uprobe:sink")]), weight: UInt64(10 + index))
       let base: UInt64 = 0x5555_5555_4000
       let perfStack = [
         Frame(
@@ -86,7 +90,8 @@ import TraceParse
           symbol: "sink", offset: FrameOffset(1, base: .hex), module: exe, address: base + sink.value + 1,
           kind: .user),
       ]
-      try builder.add(frames: perfStack, labels: Labels([.init("event", "cycles")]), weight: UInt64(100 + index))
+      try builder.add(
+        frames: perfStack, labels: Labels([.init("event", "cycles")]), weight: UInt64(100 + index))
     }
     // A perf frame with no symbol stays as it was and is counted.
     try builder.add(
@@ -140,9 +145,10 @@ import TraceParse
     let frame = Frame(symbol: "outer", offset: FrameOffset(26, base: .decimal))
     let resolved = symbolizer.chain(for: frame, isReturnAddress: true)
     let chain = try #require(resolved)
-    #expect(chain.map { $0.srcline.flatMap(Fixtures.basename) } == [
-      "nested.c:34", "nested.c:29", "nested.c:23", "nested.c:18",
-    ])
+    #expect(
+      chain.map { $0.srcline.flatMap(Fixtures.basename) } == [
+        "nested.c:34", "nested.c:29", "nested.c:23", "nested.c:18",
+      ])
   }
 
   /// Return offsets (after the call instruction) of calls from `function` to `callee`.
@@ -156,9 +162,29 @@ import TraceParse
     for (index, line) in lines.enumerated() where line.contains("call") && line.contains("<\(callee)>") {
       guard index + 1 < lines.count else { continue }
       let next = lines[index + 1].trimmingCharacters(in: .whitespaces)
-      guard let colon = next.firstIndex(of: ":"), let address = UInt64(next[..<colon], radix: 16) else { continue }
+      guard let colon = next.firstIndex(of: ":"), let address = UInt64(next[..<colon], radix: 16) else {
+        continue
+      }
       offsets.append(address - symbol.value)
     }
     return offsets
+  }
+
+  /// perf `-F +srcline` already lists inlined frames: they and their out-of-line frame are
+  /// kept as they are, not expanded a second time.
+  @Test func framesTheInputAlreadyExpandedAreKept() throws {
+    var builder = ProfileBuilder()
+    let stack = [
+      Frame(symbol: "outer", offset: FrameOffset(26, base: .hex), module: exe, kind: .user),
+      Frame(symbol: "level1", kind: .inlined, srcline: "nested.c:29"),
+      Frame(symbol: "sink", offset: FrameOffset(1, base: .hex), module: exe, kind: .user),
+    ]
+    try builder.add(frames: stack, labels: Labels(), weight: 5)
+    let input = builder.build()
+    var symbolizer = DwarfSymbolizer(objects: [("nested", exe)])
+    let (output, report) = InlineExpander().expand(input, with: &symbolizer)
+    #expect(output.frames(of: output.samples[0]) == stack)
+    #expect(report.inlinedFrames == 0)
+    #expect(output.totalWeight == 5)
   }
 }

@@ -127,7 +127,8 @@ enum Fixtures {
       let colon = location.lastIndex(of: ":") ?? location.endIndex
       let file = String(location[..<colon])
       let number = colon < location.endIndex ? Int(location[location.index(after: colon)...]) : nil
-      answers[answers.count - 1].append(Level(function: function, file: file, line: number == 0 ? nil : number))
+      answers[answers.count - 1].append(
+        Level(function: function, file: file, line: number == 0 ? nil : number))
       index += 2
     }
     return answers
@@ -146,7 +147,8 @@ enum Fixtures {
     var sectionNames: [Int: String] = [:]
     for line in sections.split(separator: "\n") {
       guard let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]") else { continue }
-      guard let number = Int(line[line.index(after: open)..<close].trimmingCharacters(in: .whitespaces)) else {
+      guard let number = Int(line[line.index(after: open)..<close].trimmingCharacters(in: .whitespaces))
+      else {
         continue
       }
       let rest = line[line.index(after: close)...].split(separator: " ")

@@ -51,7 +51,8 @@ import TraceParse
       for (index, frame) in capture.frames(of: sample).enumerated() {
         positions.insert(
           Position(
-            symbol: frame.symbol, offset: frame.offset!.value, isReturnAddress: index != sample.stack.count - 1))
+            symbol: frame.symbol, offset: frame.offset!.value,
+            isReturnAddress: index != sample.stack.count - 1))
       }
     }
     var kvmChecked = 0
@@ -129,7 +130,9 @@ import TraceParse
     var expected: UInt64 = 0
     for sample in capture.samples {
       let frames = capture.frames(of: sample)
-      if frames.dropLast().contains(where: { $0.symbol == "__handle_changed_spte" && $0.offset?.value == 1549 }) {
+      if frames.dropLast().contains(where: {
+        $0.symbol == "__handle_changed_spte" && $0.offset?.value == 1549
+      }) {
         expected += sample.weight
       }
     }
@@ -144,5 +147,33 @@ import TraceParse
       if !tree.path(to: node.parent!).contains("handle_removed_pt") { total += node.totalWeight }
     }
     #expect(total == expected)
+  }
+
+  /// What `report --callers handle_removed_pt` shows: the inlined function has its own view,
+  /// called from `__handle_changed_spte` and calling `handle_changed_spte`, with the weight of
+  /// exactly the samples whose frames inline it.
+  @Test func callersOfAnInlinedFunction() throws {
+    var symbolizer = DwarfSymbolizer(objects: [("kvm", ko)])
+    let (expanded, _) = InlineExpander().expand(capture, with: &symbolizer)
+    #expect(try CallersCallees.views(of: NamePattern("handle_removed_pt"), in: capture).isEmpty)
+    let views = try CallersCallees.views(of: NamePattern("handle_removed_pt"), in: expanded)
+    let view = try #require(views.first)
+    #expect(views.count == 1)
+    #expect(view.kind == .inlined)
+    var expected: UInt64 = 0
+    for sample in capture.samples {
+      let frames = capture.frames(of: sample)
+      if frames.dropLast().contains(where: {
+        $0.symbol == "__handle_changed_spte" && $0.offset?.value == 1549
+      }) {
+        expected += sample.weight
+      }
+    }
+    #expect(view.totalWeight == expected)
+    #expect(view.selfWeight == 0)
+    #expect(view.callers.map(\.name) == ["__handle_changed_spte"])
+    #expect(view.callers.first?.weight == expected)
+    #expect(view.callees.map(\.name) == ["handle_changed_spte"])
+    #expect(view.callees.first?.kind == .inlined)
   }
 }
