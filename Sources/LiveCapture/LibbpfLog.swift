@@ -3,10 +3,17 @@ import Foundation
 
 /// Collects libbpf's messages instead of letting it print them, so a refusal is reported once, with
 /// its reason, and not with libbpf's misleading hints (such as `ulimit -l` for an EPERM).
-enum LibbpfLog {
+public enum LibbpfLog {
   nonisolated(unsafe) private static var lines: [String] = []
   private static let lock = NSLock()
   nonisolated(unsafe) static var echo = false
+
+  /// Also print libbpf's warnings and the verifier logs on stderr (`--verbose`).
+  public static func setVerbose(_ on: Bool) {
+    lock.lock()
+    echo = on
+    lock.unlock()
+  }
 
   /// Routes libbpf's output here. Idempotent.
   static func install() {
