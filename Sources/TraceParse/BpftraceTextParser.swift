@@ -123,7 +123,14 @@ struct BpftraceTextSession {
     var at = 0
     // `^C` echoed by the terminal can precede the first map on the same line.
     if line.count >= 2, line[0] == 0x5E, line[1] == 0x43 { at = 2 }
-    guard at < line.count, line[at] == 0x40 else { return }  // not "@": noise
+    guard at < line.count, line[at] == 0x40 else {  // not "@": noise
+      // bpftrace's `Lost N events` (stdout in ≤0.23): the counts are short by that many.
+      if line.count < 64, line.first == 0x4C, line.string.hasPrefix("Lost "), line.string.hasSuffix(" events")
+      {
+        builder.note("\(options.sourceName): bpftrace reported '\(line.string)'")
+      }
+      return
+    }
     var nameEnd = at + 1
     while nameEnd < line.count, Self.isIdentifier(line[nameEnd]) { nameEnd += 1 }
     guard nameEnd < line.count, line[nameEnd] == 0x5B || line[nameEnd] == 0x3A else { return }  // printf text
