@@ -64,9 +64,9 @@ public struct Recorder {
     if session.probes.isEmpty {
       throw .noProbeAttached(outcomes.filter { !$0.attached && $0.skipped == nil }.map { $0.summary })
     }
-    log(
-      "Attaching \(session.probes.count) probes... recording\(duration.map { " for \($0) s" } ?? ""); Ctrl-C to stop"
-    )
+    let n = session.probes.count
+    let until = duration.map { " for \($0) s" } ?? ""
+    log("Attaching \(n) probe\(n == 1 ? "" : "s")... recording\(until); Ctrl-C to stop")
     onReady?()
 
     let start = Date()

@@ -45,6 +45,13 @@ struct FilterOptions: ParsableArguments {
     }
   }
 
+  /// Whether a filter selects on perf's pid, tid or cpu, which the perf parser labels only
+  /// when asked (they multiply unique stacks).
+  var needsThreadLabels: Bool {
+    !pid.isEmpty || !tid.isEmpty
+      || select.contains { $0.hasPrefix("pid=") || $0.hasPrefix("tid=") || $0.hasPrefix("cpu=") }
+  }
+
   func filter(naming: FrameNaming) -> StackFilter {
     var selectors = select.compactMap(LabelSelector.init(parsing:))
     for (name, values) in [

@@ -27,9 +27,8 @@ struct FoldCommand: ParsableCommand {
   var annotate = false
 
   func run() throws {
-    let profile = symbols.apply(to: try CommandSupport.load(input))
-    let filtered = try CommandSupport.filter(
-      profile, with: filters.filter(naming: naming.naming), announce: true)
+    let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
+    let filtered = try CommandSupport.filter(profile, with: filters.filter(naming: naming.naming), announce: true)
     let lines: [FoldedLine]
     do {
       lines = try Folder.fold(

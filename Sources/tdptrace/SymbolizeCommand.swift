@@ -63,17 +63,18 @@ struct SymbolizeCommand: ParsableCommand {
     var output = OutputBuffer()
     var failures = 0
     // Each unique SPEC is resolved and rendered once; repeats copy the bytes.
-    var rendered: [Substring: (bytes: [UInt8], failed: Bool)] = [:]
+    var rendered: [ArraySlice<UInt8>: (bytes: [UInt8], failed: Bool)] = [:]
     let isReturnAddress = !exact
     let format = self.format
     let noInline = symbols.noInline
     let srcline = symbols.srcline
-    func handle(_ spec: Substring) {
-      if let known = rendered[spec] {
+    func handle(_ key: ArraySlice<UInt8>) {
+      if let known = rendered[key] {
         output.append(bytes: known.bytes)
         if known.failed { failures += 1 }
         return
       }
+      let spec = Substring(decoding: key, as: UTF8.self)
       var text = OutputBuffer(flushes: false)
       var failed = false
       switch Self.lookUp(spec, in: symbolizer, isReturnAddress: isReturnAddress) {
@@ -89,18 +90,42 @@ struct SymbolizeCommand: ParsableCommand {
         }
       }
       if failed { failures += 1 }
-      rendered[spec] = (text.bytes, failed)
+      rendered[key] = (text.bytes, failed)
       output.append(bytes: text.bytes)
     }
     if specs.isEmpty {
-      while let line = readLine(strippingNewline: true) {
-        for spec in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) { handle(spec) }
-      }
+      Self.forEachWord(ofFileDescriptor: 0, handle)
     } else {
-      for spec in specs { handle(Substring(spec)) }
+      for spec in specs { handle(ArraySlice(spec.utf8)) }
     }
     output.flush()
     if failures > 0 { throw ExitCode(1) }
+  }
+
+  /// Calls `body` with each whitespace-separated word read from `fd`, in chunks: a symbolize
+  /// run over standard input may see hundreds of thousands of addresses.
+  private static func forEachWord(ofFileDescriptor fd: Int32, _ body: (ArraySlice<UInt8>) -> Void) {
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    var pending: [UInt8] = []
+    func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0a || byte == 0x0d }
+    while true {
+      let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 { break }
+      var start = 0
+      for index in 0..<count where isSpace(buffer[index]) {
+        if !pending.isEmpty {
+          pending += buffer[start..<index]
+          body(pending[...])
+          pending.removeAll(keepingCapacity: true)
+        } else if start < index {
+          body(buffer[start..<index])
+        }
+        start = index + 1
+      }
+      pending += buffer[start..<count]
+    }
+    if !pending.isEmpty { body(pending[...]) }
   }
 
   private static func write(
