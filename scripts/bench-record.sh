@@ -49,6 +49,7 @@ for r in $(seq "$RUNS"); do
   "$TDP" record --probe tracepoint:syscalls:sys_enter_getpid --output "$W/tdp.txt" 2>"$W/tdp.err" &
   pid=$!
   wait_for "$W/tdp.err" "Attaching " 120 || { cat "$W/tdp.err" >&2; exit 1; }
+  sleep 1
   tdp_times+=("$("$W/getpid-loop" "$N")")
   kill -INT $pid; wait $pid
 done
@@ -59,7 +60,9 @@ bt_times=()
 for r in $(seq "$RUNS"); do
   bpftrace -e 'tracepoint:syscalls:sys_enter_getpid { @[kstack] = count(); }' >"$W/bt.txt" 2>"$W/bt.err" &
   pid=$!
+  # bpftrace prints "Attaching" before it attaches; give it time to finish.
   wait_for "$W/bt.txt" "Attaching " 120 || { cat "$W/bt.err" >&2; exit 1; }
+  sleep 3
   bt_times+=("$("$W/getpid-loop" "$N")")
   kill -INT $pid; wait $pid || true
 done

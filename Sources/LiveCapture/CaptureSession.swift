@@ -13,7 +13,7 @@ public final class CaptureSession {
   private let stacksFD: Int32
   private let countsFD: Int32
   private let dropsFD: Int32
-  private var objects: [(object: OpaquePointer, link: OpaquePointer)] = []
+  private var objects: [(object: OpaquePointer, link: OpaquePointer?)] = []
   /// Attached probes, by probe id.
   public private(set) var probes: [AttachOutcome] = []
   private var closed = false
@@ -47,14 +47,21 @@ public final class CaptureSession {
 
   deinit { detach() }
 
+  /// Destroys every link, so no more events are counted, but keeps the programs loaded (their
+  /// `bpf_prog_*` symbols stay in kallsyms) and the maps readable. Safe to call twice.
+  public func stop() {
+    for i in objects.indices.reversed() {
+      if let link = objects[i].link { bpf_link__destroy(link) }
+      objects[i].link = nil
+    }
+  }
+
   /// Destroys every link and object and closes the maps. Safe to call twice.
   public func detach() {
     guard !closed else { return }
     closed = true
-    for (object, link) in objects.reversed() {
-      bpf_link__destroy(link)
-      bpf_object__close(object)
-    }
+    stop()
+    for (object, _) in objects.reversed() { bpf_object__close(object) }
     objects.removeAll()
     close(stacksFD)
     close(countsFD)
@@ -84,7 +91,7 @@ public final class CaptureSession {
       }
       switch load(spec, method) {
       case .success(let pair):
-        objects.append(pair)
+        objects.append((pair.object, pair.link))
         outcome.method = method
         outcome.probeID = UInt32(probes.count)
         probes.append(outcome)
@@ -188,7 +195,13 @@ public final class CaptureSession {
   private func load(_ spec: ProbeSpec, _ method: AttachMethod) -> LoadResult {
     _ = LibbpfLog.take()
     let bytes = Self.objectBytes
-    guard let object = bytes.withUnsafeBytes({ bpf_object__open_mem($0.baseAddress, $0.count, nil) }) else {
+    var opts = bpf_object_open_opts()
+    opts.sz = MemoryLayout<bpf_object_open_opts>.size  // LIBBPF_OPTS does not import
+    let opened = "tdptrace".withCString { name in
+      opts.object_name = name  // copied by libbpf
+      return bytes.withUnsafeBytes { bpf_object__open_mem($0.baseAddress, $0.count, &opts) }
+    }
+    guard let object = opened else {
       return .failure("cannot open the BPF object: \(Errno.describe(errno))")
     }
     var ok = false

@@ -16,6 +16,15 @@ public final class KernelFeatures {
   private var vmlinuxBTF: OpaquePointer?
   private var moduleBTFs: [(name: String, btf: OpaquePointer)] = []
 
+  /// Reads a proc/tracefs file to its end. `String(contentsOfFile:)` stops after the first
+  /// page of these size-0 seq files (found in the QEMU guest: every kvm function looked notrace).
+  static func readWhole(_ path: String) -> String? {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    defer { try? handle.close() }
+    guard let data = try? handle.readToEnd() else { return nil }
+    return String(decoding: data, as: UTF8.self)
+  }
+
   public init() {
     let fm = FileManager.default
     let tracefsCandidates = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
@@ -23,15 +32,13 @@ public final class KernelFeatures {
     kprobes =
       fm.fileExists(atPath: "/sys/bus/event_source/devices/kprobe/type")
       || tracefsCandidates.contains { fm.fileExists(atPath: $0 + "/kprobe_events") }
-    if let tracefs,
-      let text = try? String(contentsOfFile: tracefs + "/available_filter_functions", encoding: .utf8)
-    {
+    if let tracefs, let text = Self.readWhole(tracefs + "/available_filter_functions") {
       ftraceable = Set(
         text.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
     } else {
       ftraceable = nil
     }
-    if let text = try? String(contentsOfFile: "/sys/kernel/debug/kprobes/blacklist", encoding: .utf8) {
+    if let text = Self.readWhole("/sys/kernel/debug/kprobes/blacklist") {
       kprobeBlacklist = Set(
         text.split(separator: "\n").compactMap { $0.split(separator: "\t").last.map(String.init) })
     } else {

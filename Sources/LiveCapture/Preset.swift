@@ -29,7 +29,10 @@ public struct Preset: Sendable, Hashable {
     groups: [
       Group(
         name: "map",
-        functions: ["kvm_tdp_mmu_map", "tdp_mmu_link_page", "tdp_mmu_link_sp"],
+        // tdp_mmu_map_handle_target_level: inlined on Debian's 6.1 (the QEMU guest checks it).
+        functions: [
+          "kvm_tdp_mmu_map", "tdp_mmu_link_page", "tdp_mmu_link_sp", "tdp_mmu_map_handle_target_level",
+        ],
         tracepoints: [
           .tracepoint("kvmmmu", "kvm_mmu_spte_requested"), .tracepoint("kvmmmu", "kvm_mmu_set_spte"),
         ]),
@@ -44,7 +47,8 @@ public struct Preset: Sendable, Hashable {
         name: "spte-change",
         // __handle_changed_spte through 6.3 (7 arguments: fentry refuses it, kprobe works);
         // handle_changed_spte from 6.4 on.
-        functions: ["__handle_changed_spte", "handle_changed_spte"],
+        // handle_removed_pt: inlined on Debian's 6.1 (probes says so; the QEMU guest checks it).
+        functions: ["__handle_changed_spte", "handle_changed_spte", "handle_removed_pt"],
         tracepoints: [.tracepoint("kvmmmu", "kvm_tdp_mmu_spte_changed")]),
       Group(
         name: "zap",

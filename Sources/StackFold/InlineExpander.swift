@@ -4,6 +4,9 @@ import TraceParse
 /// callees the compiler inlined into it, nearer the leaf (stacks are root first). Weights and
 /// labels are untouched, so every count that goes in comes out.
 ///
+/// Frames the input already marked `.inlined` (perf `-F +srcline`), and the frame they were
+/// inlined into, are kept as they are.
+///
 /// Each unique frame is resolved once per position kind: the top (leaf) frame of a stack is
 /// the probed or sampled instruction itself, every frame below it is a return address, looked
 /// up at `address - 1` as perf and pprof do.
@@ -59,6 +62,15 @@ public struct InlineExpander {
       stack.reserveCapacity(sample.stack.count * 2)
       let leaf = sample.stack.count - 1
       for (position, id) in sample.stack.enumerated() {
+        // perf `-F +srcline` already lists inlined frames after their out-of-line frame:
+        // that frame was expanded by the input and is kept as it is.
+        let alreadyExpanded =
+          profile.frame(id).kind == .inlined
+          || (position < leaf && profile.frame(sample.stack[position + 1]).kind == .inlined)
+        if alreadyExpanded {
+          stack.append(builder.intern(profile.frame(id)))
+          continue
+        }
         let key = Key(frame: id, isReturnAddress: position != leaf)
         if let ids = expanded[key] {
           stack += ids

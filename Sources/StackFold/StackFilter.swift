@@ -158,7 +158,8 @@ public struct StackFilter: Sendable {
     var builder = ProfileBuilder(unit: profile.unit)
     for i in indices {
       let sample = profile.samples[i]
-      try builder.add(frames: profile.frames(of: sample), labels: profile.labels(of: sample), weight: sample.weight)
+      try builder.add(
+        frames: profile.frames(of: sample), labels: profile.labels(of: sample), weight: sample.weight)
     }
     var out = builder.build()
     out.values = profile.values

@@ -225,7 +225,8 @@ struct BpftraceJSONSession {
   }
 
   private mutating func addSample(weight: UInt64, builder: inout ProfileBuilder) throws(ParseError) {
-    let stack = key.rootFirstStack(&cache, builder: &builder)
+    var stack: [FrameID] = []
+    key.rootFirstStack(&cache, into: &stack, builder: &builder)
     let labels = builder.intern(key.labels())
     do { try builder.add(stack: stack, labels: labels, weight: weight) } catch {
       try fail(

@@ -91,35 +91,45 @@ struct BpftraceMapKey {
     return Labels(entries)
   }
 
-  /// For each stack member, whether it is a kernel stack (see the type's rules).
-  func stackKinds(_ cache: BpftraceFrameCache) -> [Bool] {
-    var kinds: [Bool] = []
-    for member in members {
-      guard case .stack(let range) = member else { continue }
-      let frames = range.lazy.map { cache.templates[Int(self.frames[$0])] }
-      kinds.append(BpftraceStackLine.stackIsKernel(frames, fallback: kinds.isEmpty))
+  /// Whether the stack in `range` is a kernel stack (see the type's rules).
+  func isKernel(_ range: Range<Int>, ordinal: Int, _ cache: BpftraceFrameCache) -> Bool {
+    for i in range {
+      switch cache.placement[Int(frames[i])] {
+      case 1: return true
+      case 2: return false
+      default: continue
+      }
     }
-    return kinds
+    return ordinal == 0
   }
 
   /// The sample stack, root first: user stacks, then kernel stacks, each reversed from the
   /// leaf-first order bpftrace prints.
-  func rootFirstStack(_ cache: inout BpftraceFrameCache, builder: inout ProfileBuilder) -> [FrameID] {
-    let kinds = stackKinds(cache)
-    var stack: [FrameID] = []
-    stack.reserveCapacity(frames.count)
-    for pass in [false, true] {
+  func rootFirstStack(
+    _ cache: inout BpftraceFrameCache, into stack: inout [FrameID], builder: inout ProfileBuilder
+  ) {
+    stack.removeAll(keepingCapacity: true)
+    if members.count == 1, case .stack(let range) = members[0] {
+      let kernel = isKernel(range, ordinal: 0, cache)
+      for i in range.reversed() { stack.append(cache.frameID(frames[i], kernel: kernel, builder: &builder)) }
+      return
+    }
+    var kinds: [Bool] = []
+    for member in members {
+      if case .stack(let range) = member { kinds.append(isKernel(range, ordinal: kinds.count, cache)) }
+    }
+    for pass in 0..<2 {
+      let kernelPass = pass == 1
       var ordinal = 0
       for member in members {
         guard case .stack(let range) = member else { continue }
         defer { ordinal += 1 }
-        guard kinds[ordinal] == pass else { continue }
+        guard kinds[ordinal] == kernelPass else { continue }
         for i in range.reversed() {
-          stack.append(cache.frameID(frames[i], kernel: pass, builder: &builder))
+          stack.append(cache.frameID(frames[i], kernel: kernelPass, builder: &builder))
         }
       }
     }
-    return stack
   }
 
   /// Key fields as text for a `MapValue`: scalars as printed, a stack as its frames joined

@@ -11,7 +11,7 @@
 ///
 /// Leading and trailing whitespace (4 or 8 spaces, or a TAB) is ignored. The frame's kind is
 /// left `.unknown` here: whether a line belongs to a kernel or a user stack is decided for the
-/// whole stack (`BpftraceStackLine.stackIsKernel`).
+/// whole stack (`BpftraceMapKey.isKernel`).
 enum BpftraceStackLine {
   /// Kernel addresses on x86-64 (and arm64) start at the top half of the address space.
   static let kernelAddressFloor: UInt64 = 0xffff_8000_0000_0000
@@ -106,17 +106,6 @@ enum BpftraceStackLine {
     return Frame(
       symbol: string(line, symLo, symHi), offset: offset, module: module, address: address, kind: kind,
       srcline: srcline)
-  }
-
-  /// Whether a stack (frames as parsed, kinds still unset) is a kernel stack. Addresses decide
-  /// when the mode prints them; a perf-mode DSO means user space (bpftrace names no module for
-  /// kernel frames); otherwise `fallback` (the stack's position in the key) decides.
-  static func stackIsKernel(_ frames: some Sequence<Frame>, fallback: Bool) -> Bool {
-    for frame in frames {
-      if let address = frame.address { return address >= kernelAddressFloor }
-      if frame.module != nil { return false }
-    }
-    return fallback
   }
 
   /// The kind a parsed frame gets once its stack is known to be kernel or user.

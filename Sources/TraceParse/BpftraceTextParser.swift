@@ -35,6 +35,11 @@ public struct BpftraceTextParser: TraceParser {
       try session.consume(line, lineNumber: input.lineNumber, builder: &builder)
     }
     try session.finish(lineNumber: input.lineNumber, builder: &builder)
+    do { try session.samples.flush(into: &builder) } catch {
+      throw ParseError(
+        SourcePosition(file: options.sourceName, line: input.lineNumber),
+        expected: "a total weight that fits in UInt64", found: error.description)
+    }
     if !session.sawEntry { builder.note("\(options.sourceName): no bpftrace map entries found") }
   }
 }
@@ -66,6 +71,15 @@ struct BpftraceTextSession {
   /// Whether any map entry was read (to note inputs that have none).
   var sawEntry = false
   private var labelCache: [Labels: LabelSetID] = [:]
+  /// Label set of the last entry keyed by a stack alone, and its map.
+  private var lastMapLabels: (String, LabelSetID)?
+  /// The last map name read, to reuse its String while entries stay in one map.
+  private var lastMapBytes: [UInt8] = []
+  private var lastMap = "@"
+  /// Samples summed as they are read, handed to the builder at the end.
+  var samples = BpftraceSampleTable()
+  /// Reused buffer for a sample's root-first stack.
+  private var stack: [FrameID] = []
 
   init(options: ParseOptions) { self.options = options }
 
@@ -113,9 +127,14 @@ struct BpftraceTextSession {
     var nameEnd = at + 1
     while nameEnd < line.count, Self.isIdentifier(line[nameEnd]) { nameEnd += 1 }
     guard nameEnd < line.count, line[nameEnd] == 0x5B || line[nameEnd] == 0x3A else { return }  // printf text
-    key.reset(map: BpftraceStackLine.string(line, at, nameEnd))
+    key.reset(map: mapName(line, at, nameEnd))
     sawEntry = true
     entryLine = lineNumber
+    if nameEnd + 1 == line.count, line[nameEnd] == 0x5B {  // `@name[` alone: a stack follows
+      key.beginStack()
+      state = .stack
+      return
+    }
     let text = BpftraceStackLine.string(line, nameEnd + 1, line.count)
     if line[nameEnd] == 0x3A {
       try completeEntry(
@@ -184,6 +203,10 @@ struct BpftraceTextSession {
       try frameLine(line, column: i + 1, lineNumber: lineNumber, builder: &builder)
     case 0x5D, 0x2C:  // "]" or ","
       key.endStack()
+      if first == 0x5D, let weight = Self.plainCount(line) {  // fast path: `]: 123`
+        state = .outside
+        return try addSample(weight: weight, lineNumber: lineNumber, column: 4, builder: &builder)
+      }
       try segment(
         Substring(line.string), column: 1, afterStack: true, lineNumber: lineNumber, builder: &builder)
     case 0x40:  // "@": a new entry while this one is open
@@ -274,19 +297,24 @@ struct BpftraceTextSession {
   private mutating func addSample(weight: UInt64, lineNumber: Int, column: Int, builder: inout ProfileBuilder)
     throws(ParseError)
   {
-    let stack = key.rootFirstStack(&cache, builder: &builder)
-    let labels = key.labels()
+    key.rootFirstStack(&cache, into: &stack, builder: &builder)
     let labelID: LabelSetID
-    if let cached = labelCache[labels] {
-      labelID = cached
+    if key.members.count == 1, let (map, id) = lastMapLabels, map == key.map {
+      labelID = id  // the common `@name[kstack]` entry: labels are just the map
     } else {
-      labelID = builder.intern(labels)
-      labelCache[labels] = labelID
+      let labels = key.labels()
+      if let cached = labelCache[labels] {
+        labelID = cached
+      } else {
+        labelID = builder.intern(labels)
+        labelCache[labels] = labelID
+      }
+      if key.members.count == 1 { lastMapLabels = (key.map, labelID) }
     }
-    do { try builder.add(stack: stack, labels: labelID, weight: weight) } catch {
+    if let existing = samples.add(stack: stack, labels: labelID, weight: weight) {
       let parseError = ParseError(
-        position(lineNumber, column), expected: "a total weight that fits in UInt64", found: error.description
-      )
+        position(lineNumber, column), expected: "a total weight that fits in UInt64",
+        found: AggregationError.weightOverflow(existing: existing, adding: weight).description)
       if !options.lenient { throw parseError }
       builder.recordSkip(parseError, weight: weight)
     }
@@ -376,6 +404,23 @@ struct BpftraceTextSession {
     if let pendingSkip { builder.recordSkip(pendingSkip, weight: weight) }
     pendingSkip = nil
     state = .outside
+  }
+
+  private mutating func mapName(_ line: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> String {
+    let name = UnsafeBufferPointer(rebasing: line[lo..<hi])
+    if !lastMapBytes.elementsEqual(name) {
+      lastMapBytes = Array(name)
+      lastMap = BpftraceStackLine.string(line, lo, hi)
+    }
+    return lastMap
+  }
+
+  /// The count of a `]: 123` line (no key members after the stack), or nil for anything else.
+  static func plainCount(_ line: UnsafeBufferPointer<UInt8>) -> UInt64? {
+    guard line.count >= 4, line[1] == 0x3A, line[2] == 0x20 else { return nil }
+    var end = line.count
+    while end > 3, line[end - 1] == 0x20 { end -= 1 }
+    return BpftraceStackLine.decimalValue(line, 3, end)
   }
 
   /// The last `]:` in `text` (a key's closing bracket; earlier ones may sit inside strings).

@@ -18,7 +18,7 @@ public enum ParallelLoader {
 
   /// Whether `format` can be split at byte boundaries found without parsing.
   public static func canSplit(_ format: InputFormat) -> Bool {
-    format == .perfScript || format == .folded
+    format == .perfScript || format == .folded || format == .bpftrace || format == .bpftraceJSON
   }
 
   /// The number of cores to use for a file of `size` bytes.
@@ -106,16 +106,16 @@ public enum ParallelLoader {
       if n < 2 { return nil }
       for k in 0..<(n - 1) where buffer[k] == 0x0A {
         let next = buffer[k + 1]
-        let starts: Bool
-        switch format {
-        case .folded: starts = true
-        // bpftrace: a map entry `@name[` or `@name:`; lines inside entries are indented or
-        // start with `]`, `[` or `(` (histogram rows).
-        case .bpftrace: starts = next == UInt8(ascii: "@")
-        default:
-          starts = next != 0x20 && next != 0x09 && next != 0x0A && next != 0x0D && next != UInt8(ascii: "#")
+        // bpftrace text: only at a line starting with `@` (an entry; never inside a key).
+        if format == .bpftrace {
+          if next == 0x40, k + 2 < n, buffer[k + 2] == 0x5B || BpftraceTextSession.isIdentifier(buffer[k + 2]) {
+            return offset + Int64(k) + 1
+          }
+          continue
         }
-        if starts {
+        if format == .folded || format == .bpftraceJSON
+          || (next != 0x20 && next != 0x09 && next != 0x0A && next != 0x0D && next != UInt8(ascii: "#"))
+        {
           return offset + Int64(k) + 1
         }
       }

@@ -62,45 +62,91 @@ struct SymbolizeCommand: ParsableCommand {
 
     var output = OutputBuffer()
     var failures = 0
-    func handle(_ spec: Substring) {
-      switch Self.lookUp(spec, in: symbolizer, isReturnAddress: !exact) {
-      case .success(let scopes): write(spec: spec, scopes: scopes, to: &output)
+    // Each unique SPEC is resolved and rendered once; repeats copy the bytes.
+    var rendered: [ArraySlice<UInt8>: (bytes: [UInt8], failed: Bool)] = [:]
+    let isReturnAddress = !exact
+    let format = self.format
+    let noInline = symbols.noInline
+    let srcline = symbols.srcline
+    func handle(_ key: ArraySlice<UInt8>) {
+      if let known = rendered[key] {
+        output.append(bytes: known.bytes)
+        if known.failed { failures += 1 }
+        return
+      }
+      let spec = Substring(decoding: key, as: UTF8.self)
+      var text = OutputBuffer(flushes: false)
+      var failed = false
+      switch Self.lookUp(spec, in: symbolizer, isReturnAddress: isReturnAddress) {
+      case .success(let scopes):
+        Self.write(
+          spec: spec, scopes: noInline ? Array(scopes.prefix(1)) : scopes, format: format, srcline: srcline,
+          to: &text)
       case .failure(let why):
-        failures += 1
+        failed = true
         switch format {
-        case .text: output.append("\(spec): not resolved (\(why.object): \(why.reason))\n")
-        case .addr2line: output.append("??\n??:0\n")
+        case .text: text.append("\(spec): not resolved (\(why.object): \(why.reason))\n")
+        case .addr2line: text.append("??\n??:0\n")
         }
       }
+      if failed { failures += 1 }
+      rendered[key] = (text.bytes, failed)
+      output.append(bytes: text.bytes)
     }
     if specs.isEmpty {
-      while let line = readLine(strippingNewline: true) {
-        for spec in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) { handle(spec) }
-      }
+      Self.forEachWord(ofFileDescriptor: 0, handle)
     } else {
-      for spec in specs { handle(Substring(spec)) }
+      for spec in specs { handle(ArraySlice(spec.utf8)) }
     }
     output.flush()
     if failures > 0 { throw ExitCode(1) }
   }
 
-  private func write(spec: Substring, scopes: [InlineScope], to output: inout OutputBuffer) {
+  /// Calls `body` with each whitespace-separated word read from `fd`, in chunks: a symbolize
+  /// run over standard input may see hundreds of thousands of addresses.
+  private static func forEachWord(ofFileDescriptor fd: Int32, _ body: (ArraySlice<UInt8>) -> Void) {
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    var pending: [UInt8] = []
+    func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0a || byte == 0x0d }
+    while true {
+      let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 { break }
+      var start = 0
+      for index in 0..<count where isSpace(buffer[index]) {
+        if !pending.isEmpty {
+          pending += buffer[start..<index]
+          body(pending[...])
+          pending.removeAll(keepingCapacity: true)
+        } else if start < index {
+          body(buffer[start..<index])
+        }
+        start = index + 1
+      }
+      pending += buffer[start..<count]
+    }
+    if !pending.isEmpty { body(pending[...]) }
+  }
+
+  private static func write(
+    spec: Substring, scopes: [InlineScope], format: OutputFormat, srcline: Bool, to output: inout OutputBuffer
+  ) {
     switch format {
     case .text:
       output.append(spec)
       output.append("\n")
-      for scope in symbols.noInline ? Array(scopes.prefix(1)) : scopes {
+      for scope in scopes {
         output.append("  ")
         output.append(scope.function)
         if scope.isInlined { output.append(" (inlined)") }
-        if symbols.srcline, let srcline = scope.srcline {
+        if srcline, let line = scope.srcline {
           output.append(" at ")
-          output.append(srcline)
+          output.append(line)
         }
         output.append("\n")
       }
     case .addr2line:
-      for scope in (symbols.noInline ? Array(scopes.prefix(1)) : scopes).reversed() {
+      for scope in scopes.reversed() {
         output.append(scope.function)
         output.append("\n")
         output.append(scope.file ?? "??")
@@ -146,11 +192,20 @@ struct SymbolizeCommand: ParsableCommand {
 
 /// Buffered standard output: a symbolize run over stdin prints hundreds of thousands of lines.
 struct OutputBuffer {
-  private var bytes: [UInt8] = []
+  private(set) var bytes: [UInt8] = []
+  /// False for a buffer that only collects bytes.
+  var flushes = true
+
+  init(flushes: Bool = true) { self.flushes = flushes }
 
   mutating func append<S: StringProtocol>(_ text: S) {
     bytes.append(contentsOf: text.utf8)
-    if bytes.count >= 1 << 16 { flush() }
+    if flushes && bytes.count >= 1 << 16 { flush() }
+  }
+
+  mutating func append(bytes more: [UInt8]) {
+    bytes.append(contentsOf: more)
+    if flushes && bytes.count >= 1 << 16 { flush() }
   }
 
   mutating func flush() {

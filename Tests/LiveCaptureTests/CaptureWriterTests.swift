@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TraceParse
 
 @testable import LiveCapture
 
@@ -72,5 +73,14 @@ import Testing
     #expect(stacks.count == 3)  // the two get_page stacks merged after stripping
     #expect(writer.drops(capture).reduce(0) { $0 + $1.count } == capture.totalDrops)
     #expect(stacks.map(\.count) == stacks.map(\.count).sorted())
+  }
+
+  /// The project's bpftrace reader takes both output forms whole: every count, drops as map values.
+  @Test(arguments: ["fixtures/record/capture.golden.txt", "fixtures/record/capture-addresses.golden.txt"])
+  func profileLoaderReadsTheOutput(path: String) throws {
+    let profile = try ProfileLoader().load(path: Fixtures.path(path))
+    #expect(profile.totalWeight == Self.capture().totalCount)
+    #expect(profile.samples.count == 3)
+    #expect(profile.values.map(\.map) == ["@tdptrace_drops", "@tdptrace_drops"])
   }
 }

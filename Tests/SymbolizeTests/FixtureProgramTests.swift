@@ -169,4 +169,22 @@ import TraceParse
     }
     return offsets
   }
+
+  /// perf `-F +srcline` already lists inlined frames: they and their out-of-line frame are
+  /// kept as they are, not expanded a second time.
+  @Test func framesTheInputAlreadyExpandedAreKept() throws {
+    var builder = ProfileBuilder()
+    let stack = [
+      Frame(symbol: "outer", offset: FrameOffset(26, base: .hex), module: exe, kind: .user),
+      Frame(symbol: "level1", kind: .inlined, srcline: "nested.c:29"),
+      Frame(symbol: "sink", offset: FrameOffset(1, base: .hex), module: exe, kind: .user),
+    ]
+    try builder.add(frames: stack, labels: Labels(), weight: 5)
+    let input = builder.build()
+    var symbolizer = DwarfSymbolizer(objects: [("nested", exe)])
+    let (output, report) = InlineExpander().expand(input, with: &symbolizer)
+    #expect(output.frames(of: output.samples[0]) == stack)
+    #expect(report.inlinedFrames == 0)
+    #expect(output.totalWeight == 5)
+  }
 }

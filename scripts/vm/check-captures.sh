@@ -81,12 +81,15 @@ check_shapes() { # name file kind
 
 check_shapes bpftrace-kprobe "$DIR/bpftrace-kprobe.txt" kprobe
 for kind in kprobe fentry; do
-  if [ -f "$DIR/tdptrace-$kind.unavailable" ] || [ ! -f "$DIR/tdptrace-$kind.txt" ]; then
+  if [ -f "$DIR/tdptrace-$kind.unavailable" ] || { [ ! -f "$DIR/tdptrace-$kind.txt" ] && [ ! -f "$DIR/tdptrace-$kind.rc" ]; }; then
     na "tdptrace-$kind.stacks" "tdptrace record --attach $kind"
     continue
   fi
   rc=$(cat "$DIR/tdptrace-$kind.rc" 2>/dev/null || echo 0)
-  [ "$rc" = 0 ] || fail "tdptrace-$kind.exit" "tdptrace record exited $rc: $(tail -n 2 "$DIR/tdptrace-$kind.err" 2>/dev/null | tr '\n' ' ')"
+  if [ "$rc" != 0 ]; then
+    fail "tdptrace-$kind.exit" "tdptrace record --attach $kind exited $rc: $(tail -n 1 "$DIR/tdptrace-$kind.err" 2>/dev/null | cut -c1-300)"
+    continue
+  fi
   check_shapes "tdptrace-$kind" "$DIR/tdptrace-$kind.txt" "$kind"
 done
 
@@ -95,7 +98,6 @@ if [ -s "$tmp/tdptrace-kprobe.folded" ]; then
   cut -f1 "$tmp/bpftrace-kprobe.folded" | sort -u >"$tmp/bt.probes"
   cut -f1 "$tmp/tdptrace-kprobe.folded" | sort -u >"$tmp/td.probes"
   comm -12 "$tmp/bt.probes" "$tmp/td.probes" >"$tmp/common.probes"
-  grep -Fxf "$tmp/common.probes" <(cut -f1 "$tmp/bpftrace-kprobe.folded") >/dev/null
   awk -F'\t' 'NR == FNR { want[$1] = 1; next } $1 in want' "$tmp/common.probes" "$tmp/bpftrace-kprobe.folded" | sort >"$tmp/bt.cmp"
   awk -F'\t' 'NR == FNR { want[$1] = 1; next } $1 in want' "$tmp/common.probes" "$tmp/tdptrace-kprobe.folded" | sort >"$tmp/td.cmp"
   missing=$(for f in kvm_tdp_mmu_map tdp_mmu_init_sp __handle_changed_spte __tdp_mmu_zap_root; do
@@ -115,7 +117,8 @@ fi
 
 # --- tdptrace probes --preset tdp-mmu ------------------------------------------------------
 if [ -f "$DIR/probes.txt" ]; then
-  lines_of() { grep -E "(^|[^_A-Za-z0-9])$1([^_A-Za-z0-9]|$)" "$DIR/probes.txt" "$DIR/probes.err" 2>/dev/null; }
+  # probes.txt: --attach auto; probes-fentry.txt: --attach fentry, where every refusal shows.
+  lines_of() { grep -h -E "(^|[^_A-Za-z0-9])$1([^_A-Za-z0-9]|$)" "$DIR/probes.txt" "$DIR/probes-fentry.txt" 2>/dev/null || true; }
   bad=""
   for f in tdp_mmu_zap_root handle_removed_pt tdp_mmu_map_handle_target_level; do
     lines_of "$f" | grep -qi inline || bad+="$f "
@@ -128,7 +131,9 @@ if [ -f "$DIR/probes.txt" ]; then
   [ -z "$bad" ] && pass probes.fentry-refusals "both 6.1 fentry refusals reported" ||
     fail probes.fentry-refusals "refusal not reported: $bad"
   bad=""
-  for f in __handle_changed_spte tdp_mmu_init_sp; do lines_of "$f" | grep -qi kprobe || bad+="$f "; done
+  for f in __handle_changed_spte tdp_mmu_init_sp; do
+    grep -E "(^|[^_A-Za-z0-9])$f([^_A-Za-z0-9]|$)" "$DIR/probes.txt" | grep -Eq '^\S+ +ok +.*via kprobe' || bad+="$f "
+  done
   [ -z "$bad" ] && pass probes.auto-picks-kprobe "auto uses kprobe where fentry is refused" ||
     fail probes.auto-picks-kprobe "no kprobe choice shown for: $bad"
 else
@@ -165,11 +170,30 @@ if [ -n "$DBG" ] && [ -s "$DBG/kvm.ko" ]; then
     echo "  note: addr2line chains differ from $DIR/addr2line.txt (fixture from another capture)"
   fi
   [ -z "${CHAINS_OUT:-}" ] || cp "$tmp/chains.txt" "$CHAINS_OUT"
+  # tdptrace symbolize (libdw) on the same frames must give addr2line's chains exactly.
+  if has_feature symbolize --module; then
+    cut -f1 "$tmp/chains.txt" >"$tmp/frames.txt"
+    if xargs "$TDP" symbolize --module "kvm=$DBG/kvm.ko" <"$tmp/frames.txt" >"$tmp/sym.txt" 2>"$tmp/sym.err"; then
+      awk '/^[^ ]/ { if (f != "") print f "\t" c; f = $1; c = ""; next }
+           { n = $1; c = c (c == "" ? "" : ";") n }
+           END { if (f != "") print f "\t" c }' "$tmp/sym.txt" | sort >"$tmp/sym.chains"
+      sort "$tmp/chains.txt" >"$tmp/a2l.chains"
+      if cmp -s "$tmp/sym.chains" "$tmp/a2l.chains"; then
+        pass symbolize.inline-vs-addr2line "$(wc -l <"$tmp/a2l.chains") kvm frames, $nchains with inlined frames, chains identical to addr2line -f -i"
+      else
+        fail symbolize.inline-vs-addr2line "$(diff "$tmp/a2l.chains" "$tmp/sym.chains" | grep -c '^[<>]') lines differ; first: $(diff "$tmp/a2l.chains" "$tmp/sym.chains" | grep -m2 '^[<>]' | tr '\t\n' '  ')"
+      fi
+    else
+      fail symbolize.inline-vs-addr2line "tdptrace symbolize exited non-zero: $(head -n 2 "$tmp/sym.err" | tr '\n' ' ')"
+    fi
+  else
+    na symbolize.inline-vs-addr2line "tdptrace symbolize --module"
+  fi
   if has_feature fold --module; then
-    if "$TDP" fold --module "kvm=$DBG/kvm.ko" --module "kvm_amd=$DBG/kvm-amd.ko" "$cap" >"$tmp/fold.txt" 2>"$tmp/fold.err"; then
+    mods=(--module "kvm=$DBG/kvm.ko")
+    [ -s "$DBG/kvm-amd.ko" ] && mods+=(--module "kvm_amd=$DBG/kvm-amd.ko")
+    if "$TDP" fold "${mods[@]}" "$cap" >"$tmp/fold.txt" 2>"$tmp/fold.err"; then
       # Names only, root first, decorations (+off, _[i], (inlined), [module]) dropped.
-      sed -E 's/ [0-9]+$//; s/\+(0x)?[0-9a-f]+//g; s/_\[[a-z]\]//g; s/ ?\((inlined|inline)\)//g; s/ ?\[[A-Za-z0-9_.-]+\]//g' \
-        "$tmp/fold.txt" | tr ';' '\n' >/dev/null
       sed -E 's/ [0-9]+$//; s/\+(0x)?[0-9a-f]+//g; s/_\[[a-z]\]//g; s/ ?\((inlined|inline)\)//g; s/ ?\[[A-Za-z0-9_.-]+\]//g' \
         "$tmp/fold.txt" | sed 's/^/;/; s/$/;/' >"$tmp/fold.names"
       bad=0 shown=""

@@ -57,6 +57,9 @@ if has probes; then
   "$TDP" probes --preset tdp-mmu >"$OUT/probes.txt" 2>"$OUT/probes.err"
   echo $? >"$OUT/probes.rc"
   cat "$OUT/probes.txt" "$OUT/probes.err"
+  # Per attach kind, so every fentry refusal is shown with its reason, not only auto's choice.
+  "$TDP" probes --preset tdp-mmu --attach fentry >"$OUT/probes-fentry.txt" 2>&1
+  cat "$OUT/probes-fentry.txt"
 else
   unavailable probes "tdptrace probes --preset"
 fi

@@ -25,17 +25,22 @@ blocker() {
     command -v "$t" >/dev/null || { echo "$t is not installed"; return; }
   done
   [ "$(id -u)" -eq 0 ] || { echo "needs root (debootstrap, modprobe in the guest)"; return; }
+}
+
+# Only for the skip message: a direct connection test, which an apt proxy would defeat, so a
+# real run never relies on it (debootstrap then fails with its own reason).
+mirror_note() {
   local m host
   m=$(vm_mirror)
   host=$(echo "$m" | sed -E 's#^[a-z]+://([^/:]+).*#\1#')
-  if ! timeout 15 bash -c "exec 3<>/dev/tcp/$host/80" 2>/dev/null && ! ls "$VM_CACHE"/image-*/ready >/dev/null 2>&1; then
-    echo "the Debian mirror $m is unreachable and no image is cached"
-    return
+  if ! timeout 10 bash -c "exec 3<>/dev/tcp/$host/80" 2>/dev/null && ! ls "$VM_CACHE"/image-*/ready >/dev/null 2>&1; then
+    echo "the Debian mirror $m looks unreachable and no image is cached"
   fi
 }
 
 reason=$(blocker)
 if [ "${CI:-}" != true ] && [ "${TDPTRACE_SKIP_VM:-}" = 1 ]; then
+  [ -n "$reason" ] || reason=$(mirror_note)
   echo "vm tests: SKIPPED (TDPTRACE_SKIP_VM=1): ${reason:-the test bed is available here but was not asked for}"
   exit 0
 fi
@@ -51,7 +56,8 @@ rm -rf "$SHARE" && mkdir -p "$SHARE/bin" "$SHARE/lib" "$SHARE/out"
 share_tdptrace() {
   local bin="${TDPTRACE_BIN:-}"
   if [ -z "$bin" ]; then
-    swift build --product tdptrace >&2
+    swift build --product tdptrace >"$VM_CACHE/swift-build.log" 2>&1 ||
+      { tail -n 30 "$VM_CACHE/swift-build.log" >&2; return 1; }
     bin="$(swift build --show-bin-path)/tdptrace"
   fi
   [ -x "$bin" ] || { echo "no tdptrace binary at $bin" >&2; return 1; }
@@ -73,11 +79,15 @@ build_guest_programs() {
 }
 vm_step "guest-programs" 300 build_guest_programs
 
+t1=$(date +%s)
 IMG=$(scripts/vm/build-image.sh) || vm_die "image" "scripts/vm/build-image.sh failed"
+printf 'image (all)\t%s\n' "$(($(date +%s) - t1))" >>"$VM_TIMINGS"
 KVER=$(cat "$IMG/kver")
 DBG="$IMG/debuginfo"
+t1=$(date +%s)
 scripts/vm/fetch-debuginfo.sh "$KVER" "$(cat "$IMG/kernel-pkg-version")" "$DBG" ||
   vm_die "debuginfo" "scripts/vm/fetch-debuginfo.sh failed"
+printf 'debuginfo (all)\t%s\n' "$(($(date +%s) - t1))" >>"$VM_TIMINGS"
 
 # Feature detection for the guest script (running tdptrace under TCG costs ~20 s a time).
 has_option() { local h; h=$("$SHARE/bin/tdptrace" "$1" --help 2>&1 || true); [[ "$h" == *"$2"* ]]; }
@@ -86,7 +96,7 @@ if has_option probes --preset; then echo probes >>"$SHARE/features"; fi
 if has_option record --attach; then echo record >>"$SHARE/features"; fi
 vm_log "tdptrace features for the guest: $(tr '\n' ' ' <"$SHARE/features")"
 cp scripts/vm/guest-tests.sh "$SHARE/guest.sh"
-scripts/vm/run-guest.sh "$IMG" "$SHARE" "${TDPTRACE_VM_TIMEOUT:-900}"
+scripts/vm/run-guest.sh "$IMG" "$SHARE" "${TDPTRACE_VM_TIMEOUT:-1500}"
 sed -n 's/^\[\([0-9.]*\)\] stage: /  guest \1s: /p' "$SHARE/guest.log" >&2
 
 t1=$(date +%s)
@@ -102,5 +112,5 @@ fi
 [ $crc = 0 ] || vm_die "host-checks" "check-captures.sh reported failures (exit $crc)"
 
 echo "vm tests: stage times (s):"
-column -t "$VM_TIMINGS" | sed 's/^/  /'
+awk -F'\t' '{ printf "  %-18s %s\n", $1, $2 }' "$VM_TIMINGS"
 echo "vm tests: PASSED in $(($(date +%s) - T0)) s"

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// `tdptrace report --tdp / --pprof / --speedscope` end to end on the built binary.
+@Suite struct ExportCLITests {
+  static let repo = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  static var tdptrace: String {
+    get throws {
+      let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+      for candidate in [dir, dir.deletingLastPathComponent()] {
+        let path = candidate.appendingPathComponent("tdptrace").path
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+      }
+      let debug = repo.appendingPathComponent(".build/debug/tdptrace").path
+      return try #require(FileManager.default.isExecutableFile(atPath: debug) ? debug : nil)
+    }
+  }
+
+  struct Run {
+    var status: Int32
+    var stdout: [UInt8]
+    var stderr: String
+  }
+
+  static func run(_ arguments: [String]) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try tdptrace)
+    process.arguments = arguments
+    process.currentDirectoryURL = repo
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(
+      status: process.terminationStatus, stdout: Array(stdout),
+      stderr: String(decoding: stderr, as: UTF8.self))
+  }
+
+  static func expected(_ name: String) throws -> [UInt8] {
+    Array(try Data(contentsOf: repo.appendingPathComponent("fixtures/expected/exports/\(name)")))
+  }
+
+  static func temporary(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("tdptrace-cli-\(getpid())-\(UUID().uuidString)-\(name)").path
+  }
+
+  @Test(arguments: [
+    ("fixtures/seed/tdp_mmu-notes.txt", "seed-tdp"),
+    ("fixtures/bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt", "qemu-tdp"),
+  ])
+  func tdpSummaryTextAndJSON(input: String, golden: String) throws {
+    let text = try Self.run(["report", "--tdp", input])
+    #expect(text.status == 0, "\(text.stderr)")
+    #expect(text.stdout == (try Self.expected("\(golden).txt")))
+    let json = try Self.run(["report", "--tdp", "--json", input])
+    #expect(json.status == 0)
+    #expect(json.stdout == (try Self.expected("\(golden).json")))
+  }
+
+  @Test func pprofAndSpeedscopeFilesBesideTheReport() throws {
+    let pprof = Self.temporary("seed.pb.gz")
+    let speedscope = Self.temporary("seed.json")
+    defer {
+      try? FileManager.default.removeItem(atPath: pprof)
+      try? FileManager.default.removeItem(atPath: speedscope)
+    }
+    let result = try Self.run([
+      "report", "--pprof", pprof, "--speedscope", speedscope, "fixtures/seed/tdp_mmu-notes.txt",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(String(decoding: result.stdout, as: UTF8.self).contains("total: 1065373"))
+    let gz = Array(try Data(contentsOf: URL(fileURLWithPath: pprof)))
+    #expect(gz.starts(with: [0x1f, 0x8b]))
+    let written = Array(try Data(contentsOf: URL(fileURLWithPath: speedscope)))
+    #expect(written == (try Self.expected("seed.speedscope.json")))
+  }
+
+  @Test func unwritableExportFailsWithThePathAndNoPartialFile() throws {
+    let result = try Self.run([
+      "report", "--pprof", "/nonexistent-dir/x.pb.gz", "fixtures/seed/tdp_mmu-notes.txt",
+    ])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("cannot write /nonexistent-dir/x.pb.gz: No such file or directory"))
+  }
+
+  @Test func stdoutIsNotAnExportTarget() throws {
+    let result = try Self.run(["report", "--speedscope", "-", "fixtures/seed/tdp_mmu-notes.txt"])
+    #expect(result.status == 64)
+    #expect(result.stderr.contains("--speedscope needs a file name"))
+  }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// The C fixture (`fixtures/inline/nested.c`, `gcc -O2 -g`) through the real parsers: a perf
+/// script capture naming `func+0xoff (dso)` with runtime addresses, and a bpftrace capture
+/// naming bare `func+off`; `fold` must give, frame by frame, the chains addr2line gives.
+@Suite struct SymbolizeFixtureCaptureTests {
+  /// Root-first (symbol, offset) stacks with their counts.
+  static let stacks: [(frames: [(String, UInt64)], count: UInt64)] = [
+    ([("main", 20), ("outer", 26), ("sink", 0)], 5),
+    ([("main", 20), ("outer", 31), ("sink", 1)], 3),
+    ([("main", 20), ("outer", 36), ("sink", 0)], 2),
+    ([("main", 20), ("outer", 51), ("sink", 0)], 7),
+    ([("main", 20), ("outer", 0)], 11),
+  ]
+
+  /// The folded lines addr2line predicts: each frame, then what was inlined into it at that
+  /// address (address - 1 below the top frame), outermost first.
+  static func expectedFold(exe: String) throws -> Set<String> {
+    let symbols = try SymbolizeCLI.functionAddresses(object: exe)
+    var weights: [String: UInt64] = [:]
+    for stack in stacks {
+      var names: [String] = []
+      for (index, (symbol, offset)) in stack.frames.enumerated() {
+        let isLeaf = index == stack.frames.count - 1
+        let address = try #require(symbols[symbol]) + offset - (isLeaf ? 0 : 1)
+        let chain = try SymbolizeCLI.addr2lineChain(object: exe, address: address)
+        names.append(symbol)
+        names += chain.dropFirst()
+      }
+      // Offsets are dropped when folding, so stacks that differ only in them merge.
+      weights[names.joined(separator: ";"), default: 0] += stack.count
+    }
+    return Set(weights.map { "\($0.key) \($0.value)" })
+  }
+
+  @Test func perfCapture() throws {
+    let exe = try #require(SymbolizeCLI.nested)
+    let symbols = try SymbolizeCLI.functionAddresses(object: exe)
+    let base: UInt64 = 0x5555_5555_4000
+    var text = ""
+    for (number, stack) in Self.stacks.enumerated() {
+      text += "nested  1234 [000] 12345.\(100000 + number):     250000 cpu-clock:pppH: \n"
+      for (symbol, offset) in stack.frames.reversed() {
+        let address = base + symbols[symbol]! + offset
+        text += "\t    \(String(address, radix: 16)) \(symbol)+0x\(String(offset, radix: 16)) (\(exe))\n"
+      }
+      text += "\n"
+    }
+    // perf counts samples: repeat each record `count` times.
+    var capture = ""
+    for (number, stack) in Self.stacks.enumerated() {
+      let record = text.components(separatedBy: "\n\n")[number] + "\n\n"
+      capture += String(repeating: record, count: Int(stack.count))
+    }
+    let path = SymbolizeCLI.scratch + "/nested-perf.txt"
+    try Data(capture.utf8).write(to: URL(fileURLWithPath: path))
+    let out = try SymbolizeCLI.tdptrace(["fold", "--module", "nested=\(exe)", path])
+    #expect(out.status == 0)
+    #expect(out.stderr == "")
+    let got = Set(out.stdout.split(separator: "\n").map(String.init))
+    let expected = try Self.expectedFold(exe: exe)
+    #expect(got == expected, "got \(got.sorted()) expected \(expected.sorted())")
+    #expect(got.contains { $0.contains("outer;level1;level2;level3;sink") })
+  }
+
+  @Test func bpftraceCapture() throws {
+    let exe = try #require(SymbolizeCLI.nested)
+    var capture = "Attaching 1 probe...\n\n\n"
+    for stack in Self.stacks {
+      capture += "@[\n"
+      for (symbol, offset) in stack.frames.reversed() { capture += "    \(symbol)+\(offset)\n" }
+      capture += "]: \(stack.count)\n"
+    }
+    let path = SymbolizeCLI.scratch + "/nested-bpftrace.txt"
+    try Data(capture.utf8).write(to: URL(fileURLWithPath: path))
+    // bpftrace does not name the object: the frames are looked up in every object given.
+    let out = try SymbolizeCLI.tdptrace(["fold", "--module", "nested=\(exe)", path])
+    #expect(out.status == 0)
+    #expect(out.stderr == "")
+    let got = Set(out.stdout.split(separator: "\n").map(String.init))
+    let expected = try Self.expectedFold(exe: exe)
+    #expect(got == expected, "got \(got.sorted()) expected \(expected.sorted())")
+  }
+}

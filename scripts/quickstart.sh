@@ -1,0 +1,17 @@
+#!/bin/bash
+# The main job on the bundled sample capture: installs missing packages, builds tdptrace, and
+# reports on a real TDP MMU capture (bpftrace kprobes on Debian's 6.1 kernel, QEMU guest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build -c release --product tdptrace >&2
+bin="$(swift build -c release --show-bin-path)/tdptrace"
+sample=fixtures/bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt
+echo "== tdptrace report --tdp $sample"
+"$bin" report --tdp "$sample"
+echo
+echo "== tdptrace report --callers tdp_mmu_init_sp $sample"
+"$bin" report --callers tdp_mmu_init_sp "$sample"
+echo
+echo "== tdptrace report $sample --svg /tmp/tdptrace-sample.svg --html /tmp/tdptrace-sample.html"
+"$bin" report "$sample" --svg /tmp/tdptrace-sample.svg --html /tmp/tdptrace-sample.html
