@@ -333,7 +333,9 @@ struct BpftraceTextSession {
           ParseError(position(lineNumber, 1 + error.offset), expected: error.expected, found: error.found),
           builder: &builder)
       }
-    } else if (first == 0x20 || first == 0x09) && buckets.isEmpty {  // `@m[k] = kstack`: a stack value
+    } else if buckets.isEmpty
+      && (first == 0x20 || first == 0x09 || BpftraceStackLine.looksLikeAddress(line, 0, line.count))
+    {  // `@m[k] = kstack`: a stack value (indented, or bare hex in raw mode)
       var i = 1
       while i < line.count, BpftraceStackLine.isSpace(line[i]) { i += 1 }
       if i == line.count { return }

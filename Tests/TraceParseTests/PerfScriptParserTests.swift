@@ -181,3 +181,17 @@ import TraceParse
     #expect(FormatDetector.detect(Array("a;b;c 12\nd 1\n".utf8)) == .folded)
   }
 }
+
+@Suite struct PerfTracepointPayloadTests {
+  @Test func payloadThatLooksLikeAFrameIsDroppedWhenACallchainFollows() throws {
+    let text =
+      "qemu 7 [001] 1.5: 1 kvm:kvm_x: 0 a (b)\n\tffffffff81000130 f+0x1 ([kernel.kallsyms])\n\n"
+      + "qemu 7 [001] 1.6: 1 cycles:  ffffffff81000131 g+0x2 ([kernel.kallsyms])\n"
+    let profile = try PerfTestSupport.parse(text)
+    #expect(
+      PerfTestSupport.describe(profile) == [
+        "event=kvm:kvm_x,comm=qemu: f+0x1[kernel [kernel.kallsyms]] 1",
+        "event=cycles,comm=qemu: g+0x2[kernel [kernel.kallsyms]] 1",
+      ])
+  }
+}
