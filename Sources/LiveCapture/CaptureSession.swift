@@ -195,7 +195,13 @@ public final class CaptureSession {
   private func load(_ spec: ProbeSpec, _ method: AttachMethod) -> LoadResult {
     _ = LibbpfLog.take()
     let bytes = Self.objectBytes
-    guard let object = bytes.withUnsafeBytes({ bpf_object__open_mem($0.baseAddress, $0.count, nil) }) else {
+    var opts = bpf_object_open_opts()
+    opts.sz = MemoryLayout<bpf_object_open_opts>.size  // LIBBPF_OPTS does not import
+    let opened = "tdptrace".withCString { name in
+      opts.object_name = name  // copied by libbpf
+      return bytes.withUnsafeBytes { bpf_object__open_mem($0.baseAddress, $0.count, &opts) }
+    }
+    guard let object = opened else {
       return .failure("cannot open the BPF object: \(Errno.describe(errno))")
     }
     var ok = false
@@ -293,7 +299,8 @@ public final class CaptureSession {
     default:
       text = "link failed: \(Errno.describe(code))"
     }
-    if let log, !log.isEmpty { text += " (\(log))" }
+    // libbpf's own "failed to attach: ERROR: strerror_r(-524)=22" adds nothing to the errno.
+    if let log, !log.isEmpty, !log.contains("failed to attach") { text += " (\(log))" }
     return text
   }
 

@@ -3,10 +3,17 @@ import Foundation
 
 /// Collects libbpf's messages instead of letting it print them, so a refusal is reported once, with
 /// its reason, and not with libbpf's misleading hints (such as `ulimit -l` for an EPERM).
-enum LibbpfLog {
+public enum LibbpfLog {
   nonisolated(unsafe) private static var lines: [String] = []
   private static let lock = NSLock()
   nonisolated(unsafe) static var echo = false
+
+  /// Also print libbpf's warnings and the verifier logs on stderr (`--verbose`).
+  public static func setVerbose(_ on: Bool) {
+    lock.lock()
+    echo = on
+    lock.unlock()
+  }
 
   /// Routes libbpf's output here. Idempotent.
   static func install() {
@@ -15,7 +22,8 @@ enum LibbpfLog {
       var buffer = [CChar](repeating: 0, count: 8192)
       let n = tdp_vformat(&buffer, buffer.count, format, args)
       guard n >= 0 else { return 0 }
-      let text = String(cString: buffer)
+      let length = buffer.firstIndex(of: 0) ?? buffer.count
+      let text = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
       LibbpfLog.lock.lock()
       LibbpfLog.lines.append(text)
       let echo = LibbpfLog.echo

@@ -64,9 +64,9 @@ public struct Recorder {
     if session.probes.isEmpty {
       throw .noProbeAttached(outcomes.filter { !$0.attached && $0.skipped == nil }.map { $0.summary })
     }
-    log(
-      "Attaching \(session.probes.count) probes... recording\(duration.map { " for \($0) s" } ?? ""); Ctrl-C to stop"
-    )
+    let n = session.probes.count
+    let until = duration.map { " for \($0) s" } ?? ""
+    log("Attaching \(n) probe\(n == 1 ? "" : "s")... recording\(until); Ctrl-C to stop")
     onReady?()
 
     let start = Date()
@@ -88,12 +88,13 @@ public struct Recorder {
         break
       }
     }
-    // Unlink first so the counts read are final (nothing counted after the read is lost), then
-    // read kallsyms while the programs are still loaded: their bpf_prog_* symbols name the frames
-    // to strip, and modules loaded meanwhile resolve.
+    // Read kallsyms while still attached: an fentry link's bpf_trampoline_* symbol disappears
+    // at unlink (seen in the QEMU guest: the trampoline frame then resolved to __this_module+N),
+    // and the bpf_prog_* symbols name the frames to strip; modules loaded meanwhile resolve.
+    // Then unlink, so the counts read are final (nothing counted after the read is lost).
+    let (symbols, text) = try KernelSymbols.load()
     session.stop()
     let capture = session.read()
-    let (symbols, text) = try KernelSymbols.load()
     session.detach()
     return Result(capture: capture, symbols: symbols, kallsymsText: text, outcomes: outcomes, signal: signal)
   }

@@ -41,7 +41,8 @@ public struct JSONReport: Renderer {
         .array(
           model.filtered.map {
             .object([
-              ("filter", .string($0.filter)), ("stacks", .int(UInt64($0.samples))), ("weight", .int($0.weight)),
+              ("filter", .string($0.filter)), ("stacks", .int(UInt64($0.samples))),
+              ("weight", .int($0.weight)),
               ("values", .int(UInt64($0.values))),
             ])
           })
@@ -62,7 +63,8 @@ public struct JSONReport: Renderer {
         .array(
           stats.map {
             .object([
-              ("function", .string($0.name)), ("kind", .string($0.kind.rawValue)), ("self", .int($0.selfWeight)),
+              ("function", .string($0.name)), ("kind", .string($0.kind.rawValue)),
+              ("self", .int($0.selfWeight)),
               ("selfPercent", pct($0.selfWeight, total)), ("total", .int($0.totalWeight)),
               ("totalPercent", pct($0.totalWeight, total)),
             ])
@@ -80,11 +82,16 @@ public struct JSONReport: Renderer {
         ]
         if !n.children.isEmpty { f.append(("children", .array(n.children.map(node)))) }
         if n.elidedNodes > 0 {
-          f.append(("elided", .object([("nodes", .int(UInt64(n.elidedNodes))), ("weight", .int(n.elidedWeight))])))
+          f.append(
+            ("elided", .object([("nodes", .int(UInt64(n.elidedNodes))), ("weight", .int(n.elidedWeight))])))
         }
         return .object(f)
       }
-      fields.append(("treeMinPercent", .raw(ReportModel.percent(UInt64((model.treeMinPercent * 100).rounded()), of: 10000))))
+      fields.append(
+        (
+          "treeMinPercent",
+          .raw(ReportModel.percent(UInt64((model.treeMinPercent * 100).rounded()), of: 10000))
+        ))
       fields.append(("callTree", node(tree)))
     }
     for direction in [ReportModel.Peek.Direction.callers, .callees] {
@@ -105,7 +112,8 @@ public struct JSONReport: Renderer {
                         .array(
                           list.map {
                             .object([
-                              ("name", .string($0.name)), ("kind", .string($0.kind.rawValue)), ("weight", .int($0.weight)),
+                              ("name", .string($0.name)), ("kind", .string($0.kind.rawValue)),
+                              ("weight", .int($0.weight)),
                               ("share", pct($0.weight, view.totalWeight)),
                             ])
                           })
@@ -128,15 +136,22 @@ public struct JSONReport: Renderer {
         .array(
           model.values.map { v in
             var f: [(String, Value)] = [
-              ("map", .string(v.map)), ("key", .array(v.key.map(Value.string))), ("kind", .string(v.kind.rawValue)),
+              ("map", .string(v.map)), ("key", .array(v.key.map(Value.string))),
+              ("kind", .string(v.kind.rawValue)),
             ]
             switch v.kind {
             case .scalar: f.append(("values", .array(v.numbers.map { .raw(String($0)) })))
             case .stats:
-              for (name, number) in zip(["count", "average", "total"], v.numbers) { f.append((name, .raw(String(number)))) }
+              for (name, number) in zip(["count", "average", "total"], v.numbers) {
+                f.append((name, .raw(String(number))))
+              }
             case .hist, .lhist:
               f.append(
-                ("buckets", .array(v.buckets.map { .object([("label", .string($0.label)), ("count", .int($0.count))]) })))
+                (
+                  "buckets",
+                  .array(
+                    v.buckets.map { .object([("label", .string($0.label)), ("count", .int($0.count))]) })
+                ))
             }
             return .object(f)
           })

@@ -104,15 +104,22 @@ public struct ReportModel: Sendable {
       bySource[name]!.weight &+= sample.weight
     }
     sources = bySource.values.sorted {
-      $0.weight != $1.weight ? $0.weight > $1.weight : $0.source.utf8.lexicographicallyPrecedes($1.source.utf8)
+      $0.weight != $1.weight
+        ? $0.weight > $1.weight : $0.source.utf8.lexicographicallyPrecedes($1.source.utf8)
     }
 
     peeks = []
     for pattern in options.callers {
-      peeks.append(Peek(direction: .callers, pattern: pattern.pattern, views: try CallersCallees.views(of: pattern, in: profile, naming: options.naming)))
+      peeks.append(
+        Peek(
+          direction: .callers, pattern: pattern.pattern,
+          views: try CallersCallees.views(of: pattern, in: profile, naming: options.naming)))
     }
     for pattern in options.callees {
-      peeks.append(Peek(direction: .callees, pattern: pattern.pattern, views: try CallersCallees.views(of: pattern, in: profile, naming: options.naming)))
+      peeks.append(
+        Peek(
+          direction: .callees, pattern: pattern.pattern,
+          views: try CallersCallees.views(of: pattern, in: profile, naming: options.naming)))
     }
 
     if peeks.isEmpty {
@@ -134,7 +141,8 @@ public struct ReportModel: Sendable {
   private static func prune(_ tree: CallTree, _ index: Int, threshold: Double, maxDepth: Int?) -> TreeNode {
     let node = tree.nodes[index]
     var out = TreeNode(
-      name: node.name, kind: node.kind, totalWeight: node.totalWeight, selfWeight: node.selfWeight, children: [],
+      name: node.name, kind: node.kind, totalWeight: node.totalWeight, selfWeight: node.selfWeight,
+      children: [],
       elidedNodes: 0, elidedWeight: 0)
     for child in tree.sortedChildren(of: index) {
       let c = tree.nodes[child]

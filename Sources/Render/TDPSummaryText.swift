@@ -41,21 +41,37 @@ public struct TDPSummaryText: Renderer {
     for group in summary.groups {
       out += "\n\(group.group): \(group.weight)  (\(group.summary))\n"
       for probe in group.probes {
-        out += "  \(probe.probe): \(probe.weight)\n"
+        out += "  \(Self.printable(probe.probe)): \(probe.weight)\n"
         for origin in probe.origins {
           let count = String(origin.weight)
           out += "    " + String(repeating: " ", count: max(0, width - count.count)) + count
-          out += "  " + Self.percent(origin.weight, of: probe.weight) + "  " + origin.label + "\n"
+          out +=
+            "  " + Self.percent(origin.weight, of: probe.weight) + "  " + Self.printable(origin.label) + "\n"
         }
       }
     }
     if !summary.elsewhere.isEmpty {
       out += "\nelsewhere (not a TDP MMU probe): \(summary.elsewhereWeight)\n"
-      for probe in summary.elsewhere { out += "  \(probe.probe): \(probe.weight)\n" }
+      for probe in summary.elsewhere { out += "  \(Self.printable(probe.probe)): \(probe.weight)\n" }
     }
     if summary.skipped.records > 0 {
       out +=
         "\nskipped \(summary.skipped.records) bad records (weight \(summary.skipped.weight)) under --lenient\n"
+    }
+    return out
+  }
+
+  /// A name safe to print on a terminal: control characters (which could move the cursor or
+  /// start an escape sequence) become `\u{1b}`-style escapes.
+  static func printable(_ name: String) -> String {
+    guard name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return name }
+    var out = ""
+    for scalar in name.unicodeScalars {
+      if scalar.value < 0x20 || scalar.value == 0x7F {
+        out += "\\u{" + String(scalar.value, radix: 16) + "}"
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
     }
     return out
   }

@@ -22,7 +22,8 @@ public struct TextReport: Renderer {
     func pct(_ value: UInt64) -> String { pad(ReportModel.percent(value, of: model.totalWeight), 6) + "%" }
 
     out += "tdptrace report\n"
-    out += "inputs: " + (model.inputs.isEmpty ? "(none)" : model.inputs.map(safe).joined(separator: " ")) + "\n"
+    out +=
+      "inputs: " + (model.inputs.isEmpty ? "(none)" : model.inputs.map(safe).joined(separator: " ")) + "\n"
     out += "total: \(model.totalWeight) (\(model.unit.rawValue)) in \(model.uniqueStacks) unique stacks\n"
     if model.skipped.records > 0 {
       out += "skipped (--lenient): \(model.skipped.records) records, weight \(model.skipped.weight)\n"
@@ -37,28 +38,34 @@ public struct TextReport: Renderer {
     out += "\nsources:\n"
     out += "  \(pad("weight", width))  \(pad("%", 7))  \(pad("stacks", 6))  source\n"
     for source in model.sources {
-      out += "  \(num(source.weight))  \(pct(source.weight))  \(pad(String(source.stacks), 6))  \(safe(source.source))\n"
+      out +=
+        "  \(num(source.weight))  \(pct(source.weight))  \(pad(String(source.stacks), 6))  \(safe(source.source))\n"
     }
     if model.sources.isEmpty { out += "  (no stack samples)\n" }
 
-    if model.peeks.isEmpty {
+    if model.peeks.isEmpty && model.uniqueStacks > 0 {
       for (title, rows) in [
-        ("top functions by self weight (flat)", model.topBySelf), ("top functions by total weight (cum)", model.topByTotal),
+        ("top functions by self weight (flat)", model.topBySelf),
+        ("top functions by total weight (cum)", model.topByTotal),
       ] {
         out += "\n\(title), \(rows.count) of \(model.functionCount):\n"
-        out += "  \(pad("self", width))  \(pad("self%", 7))  \(pad("total", width))  \(pad("total%", 7))  function\n"
+        out +=
+          "  \(pad("self", width))  \(pad("self%", 7))  \(pad("total", width))  \(pad("total%", 7))  function\n"
         for row in rows {
-          out += "  \(num(row.selfWeight))  \(pct(row.selfWeight))  \(num(row.totalWeight))  \(pct(row.totalWeight))  \(safe(row.name))\n"
+          out +=
+            "  \(num(row.selfWeight))  \(pct(row.selfWeight))  \(num(row.totalWeight))  \(pct(row.totalWeight))  \(safe(row.name))\n"
         }
       }
     }
 
-    if let tree = model.tree {
-      out += "\ncall tree (root first; children under \(ReportModel.percent(UInt64((model.treeMinPercent * 100).rounded()), of: 10000))% summarised):\n"
+    if let tree = model.tree, model.uniqueStacks > 0 {
+      out +=
+        "\ncall tree (root first; children under \(ReportModel.percent(UInt64((model.treeMinPercent * 100).rounded()), of: 10000))% summarised):\n"
       out += "  \(pad("total%", 7))  \(pad("total", width))  \(pad("self", width))  function\n"
       func walk(_ node: TreeNode, depth: Int) {
         let indent = String(repeating: "  ", count: depth)
-        out += "  \(pct(node.totalWeight))  \(num(node.totalWeight))  \(num(node.selfWeight))  \(indent)\(safe(node.name))\n"
+        out +=
+          "  \(pct(node.totalWeight))  \(num(node.totalWeight))  \(num(node.selfWeight))  \(indent)\(safe(node.name))\n"
         for child in node.children { walk(child, depth: depth + 1) }
         if node.elidedNodes > 0 {
           out += "  \(pct(node.elidedWeight))  \(num(node.elidedWeight))  \(pad("", width))  \(indent)  "
@@ -72,8 +79,10 @@ public struct TextReport: Renderer {
       out += "\n\(peek.direction.rawValue) of \(safe(peek.pattern)):\n"
       if peek.views.isEmpty { out += "  no stack contains a function matching \(safe(peek.pattern))\n" }
       for view in peek.views {
-        out += "  \(safe(view.function)): total \(view.totalWeight) (\(ReportModel.percent(view.totalWeight, of: model.totalWeight))% of all), self \(view.selfWeight)\n"
-        out += "    \(pad("weight", width))  \(pad("share", 7))  \(peek.direction == .callers ? "caller" : "callee")\n"
+        out +=
+          "  \(safe(view.function)): total \(view.totalWeight) (\(ReportModel.percent(view.totalWeight, of: model.totalWeight))% of all), self \(view.selfWeight)\n"
+        out +=
+          "    \(pad("weight", width))  \(pad("share", 7))  \(peek.direction == .callers ? "caller" : "callee")\n"
         let edges = peek.direction == .callers ? view.callers : view.callees
         func share(_ w: UInt64) -> String { pad(ReportModel.percent(w, of: view.totalWeight), 6) + "%" }
         if peek.direction == .callees && view.selfWeight > 0 {
@@ -110,7 +119,8 @@ public struct TextReport: Renderer {
       out += "\(value.kind.rawValue)\n"
       let labelWidth = value.buckets.map(\.label.count).max() ?? 0
       for bucket in value.buckets {
-        out += "    \(safe(bucket.label))\(String(repeating: " ", count: max(0, labelWidth - bucket.label.count)))  \(bucket.count)\n"
+        out +=
+          "    \(safe(bucket.label))\(String(repeating: " ", count: max(0, labelWidth - bucket.label.count)))  \(bucket.count)\n"
       }
     }
     return out

@@ -56,7 +56,8 @@ public struct CallersCallees: Hashable, Sendable {
         let function = names[Int(id)]
         let frame = profile.frame(id)
         if seenFunctions.insert(function).inserted {
-          views[function, default: CallersCallees(function: function, kind: frame.kind)].totalWeight &+= sample.weight
+          views[function, default: CallersCallees(function: function, kind: frame.kind)].totalWeight &+=
+            sample.weight
         }
         let callerName: String
         var callerKind = FrameKind.unknown
@@ -67,8 +68,10 @@ public struct CallersCallees: Hashable, Sendable {
           callerName = withSource ? naming.sourceName(sample, in: profile) : rootCaller
         }
         if seenEdges.insert([function, "<", callerName]).inserted {
-          callers[function, default: [:]][callerName, default: CallEdge(name: callerName, kind: callerKind, weight: 0)]
-            .weight &+= sample.weight
+          callers[function, default: [:]][
+            callerName, default: CallEdge(name: callerName, kind: callerKind, weight: 0)
+          ]
+          .weight &+= sample.weight
         }
         if i + 1 < sample.stack.count {
           let callee = sample.stack[i + 1]
@@ -100,7 +103,8 @@ public struct CallersCallees: Hashable, Sendable {
   }
 
   public init(
-    function: String, kind: FrameKind, totalWeight: UInt64 = 0, selfWeight: UInt64 = 0, callers: [CallEdge] = [],
+    function: String, kind: FrameKind, totalWeight: UInt64 = 0, selfWeight: UInt64 = 0,
+    callers: [CallEdge] = [],
     callees: [CallEdge] = []
   ) {
     self.function = function

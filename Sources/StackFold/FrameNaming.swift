@@ -33,7 +33,9 @@ public struct FrameNaming: Sendable, Hashable {
   /// as in stackcollapse-perf.pl; newlines become spaces; an empty name becomes `[unknown]`.
   public static func sanitize(_ raw: String) -> String {
     if raw.isEmpty { return emptySymbol }
-    guard raw.utf8.contains(where: { $0 == UInt8(ascii: ";") || $0 == 0x0A || $0 == 0x0D }) else { return raw }
+    guard raw.utf8.contains(where: { $0 == UInt8(ascii: ";") || $0 == 0x0A || $0 == 0x0D }) else {
+      return raw
+    }
     return String(raw.map { $0 == ";" ? ":" : ($0 == "\n" || $0 == "\r" || $0 == "\r\n" ? " " : $0) })
   }
 

@@ -57,7 +57,8 @@ public struct FunctionTable: Sendable {
     Array(
       functions.filter { $0.selfWeight > 0 }.sorted {
         ($0.selfWeight, $0.totalWeight) != ($1.selfWeight, $1.totalWeight)
-          ? ($0.selfWeight, $0.totalWeight) > ($1.selfWeight, $1.totalWeight) : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
+          ? ($0.selfWeight, $0.totalWeight) > ($1.selfWeight, $1.totalWeight)
+          : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
       }.prefix(max(0, limit)))
   }
 
@@ -66,7 +67,8 @@ public struct FunctionTable: Sendable {
     Array(
       functions.sorted {
         ($0.totalWeight, $0.selfWeight) != ($1.totalWeight, $1.selfWeight)
-          ? ($0.totalWeight, $0.selfWeight) > ($1.totalWeight, $1.selfWeight) : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
+          ? ($0.totalWeight, $0.selfWeight) > ($1.totalWeight, $1.selfWeight)
+          : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
       }.prefix(max(0, limit)))
   }
 }

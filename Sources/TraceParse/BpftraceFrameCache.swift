@@ -15,12 +15,15 @@ struct BpftraceFrameCache {
   private var userIDs: [FrameID] = []
   private static let none = FrameID.max
 
+  /// What a template's address or DSO says about its stack: 0 nothing, 1 kernel, 2 user.
+  private(set) var placement: [UInt8] = []
+
   private var arena: [UInt8] = []
   private var entryStart: [Int] = []
   private var entryLength: [Int32] = []
   private var entryHash: [UInt64] = []
-  /// Open-addressing table of template index + 1 (0 = empty).
-  private var table: [Int32] = Array(repeating: 0, count: 1024)
+  /// Open-addressing table: high 32 bits of the hash, low 32 bits template index + 1 (0 = empty).
+  private var table: [UInt64] = Array(repeating: 0, count: 1024)
   private let glued: Bool
 
   init(glued: Bool = false) { self.glued = glued }
@@ -33,30 +36,43 @@ struct BpftraceFrameCache {
     while hi > lo, BpftraceStackLine.isSpace(raw[hi - 1]) { hi -= 1 }
     let line = UnsafeBufferPointer(rebasing: raw[lo..<hi])
     let hash = Self.hash(line)
+    let tag = hash & 0xFFFF_FFFF_0000_0000
     let mask = table.count - 1
     var slot = Int(truncatingIfNeeded: hash) & mask
-    while true {
-      let entry = table[slot]
-      if entry == 0 { break }
-      let index = Int(entry - 1)
-      if entryHash[index] == hash, Int(entryLength[index]) == line.count,
-        arena.withUnsafeBufferPointer({ a in
-          line.count == 0 || memcmp(a.baseAddress! + entryStart[index], line.baseAddress!, line.count) == 0
-        })
-      {
-        return Int32(index)
+    let found: Int32? = table.withUnsafeBufferPointer { t in
+      arena.withUnsafeBufferPointer { a in
+        while true {
+          let entry = t[slot]
+          if entry == 0 { return nil }
+          if entry & 0xFFFF_FFFF_0000_0000 == tag {
+            let index = Int(entry & 0xFFFF_FFFF) - 1
+            if Int(entryLength[index]) == line.count
+              && (line.count == 0
+                || Self.equal(a.baseAddress! + entryStart[index], line.baseAddress!, line.count))
+            {
+              return Int32(index)
+            }
+          }
+          slot = (slot + 1) & mask
+        }
       }
-      slot = (slot + 1) & mask
     }
+    if let found { return found }
     let index = templates.count
-    templates.append(BpftraceStackLine.parse(line, glued: glued))
+    let frame = BpftraceStackLine.parse(line, glued: glued)
+    templates.append(frame)
+    if let address = frame.address {
+      placement.append(address >= BpftraceStackLine.kernelAddressFloor ? 1 : 2)
+    } else {
+      placement.append(frame.module != nil ? 2 : 0)
+    }
     kernelIDs.append(Self.none)
     userIDs.append(Self.none)
     entryStart.append(arena.count)
     entryLength.append(Int32(line.count))
     entryHash.append(hash)
     arena.append(contentsOf: line)
-    table[slot] = Int32(index + 1)
+    table[slot] = tag | UInt64(index + 1)
     if templates.count * 2 > table.count { grow() }
     return Int32(index)
   }
@@ -75,14 +91,35 @@ struct BpftraceFrameCache {
 
   private mutating func grow() {
     let size = table.count * 2
-    var newTable = [Int32](repeating: 0, count: size)
+    var newTable = [UInt64](repeating: 0, count: size)
     let mask = size - 1
     for index in 0..<templates.count {
-      var slot = Int(truncatingIfNeeded: entryHash[index]) & mask
+      let hash = entryHash[index]
+      var slot = Int(truncatingIfNeeded: hash) & mask
       while newTable[slot] != 0 { slot = (slot + 1) & mask }
-      newTable[slot] = Int32(index + 1)
+      newTable[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(index + 1)
     }
     table = newTable
+  }
+
+  /// Byte equality for short lines, eight bytes at a time (cheaper than a memcmp call).
+  @inline(__always)
+  static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    if n < 8 { return memcmp(a, b, n) == 0 }
+    let ra = UnsafeRawPointer(a)
+    let rb = UnsafeRawPointer(b)
+    var i = 0
+    while i + 8 <= n {
+      if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      {
+        return false
+      }
+      i += 8
+    }
+    return i == n
+      || ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
   }
 
   /// 64-bit multiply-mix hash, eight bytes at a time.
@@ -99,11 +136,16 @@ struct BpftraceFrameCache {
       i += 8
     }
     var tail: UInt64 = 0
-    var shift: UInt64 = 0
-    while i < n {
-      tail |= UInt64(base[i]) << shift
-      shift += 8
-      i += 1
+    if i < n && n >= 8 {
+      // The last eight bytes, overlapping bytes already mixed in.
+      tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+    } else {
+      var shift: UInt64 = 0
+      while i < n {
+        tail |= UInt64(base[i]) << shift
+        shift += 8
+        i += 1
+      }
     }
     h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
     h ^= h >> 29

@@ -94,9 +94,11 @@ struct BpftraceMapKey {
   /// Whether the stack in `range` is a kernel stack (see the type's rules).
   func isKernel(_ range: Range<Int>, ordinal: Int, _ cache: BpftraceFrameCache) -> Bool {
     for i in range {
-      let frame = cache.templates[Int(frames[i])]
-      if let address = frame.address { return address >= BpftraceStackLine.kernelAddressFloor }
-      if frame.module != nil { return false }
+      switch cache.placement[Int(frames[i])] {
+      case 1: return true
+      case 2: return false
+      default: continue
+      }
     }
     return ordinal == 0
   }

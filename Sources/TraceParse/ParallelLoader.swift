@@ -18,7 +18,7 @@ public enum ParallelLoader {
 
   /// Whether `format` can be split at byte boundaries found without parsing.
   public static func canSplit(_ format: InputFormat) -> Bool {
-    format == .perfScript || format == .folded
+    format == .perfScript || format == .folded || format == .bpftrace || format == .bpftraceJSON
   }
 
   /// The number of cores to use for a file of `size` bytes.
@@ -86,7 +86,8 @@ public enum ParallelLoader {
 
   /// The first record start at or after `from`: just after a newline, at a line that starts a
   /// record. perf script: a line that starts with neither blank nor TAB is a sample header
-  /// (frames and srclines are indented). Folded: any line. Looks at most 64 MB ahead.
+  /// (frames and srclines are indented). bpftrace text: a line starting with `@`. Folded: any
+  /// line. Looks at most 64 MB ahead.
   static func boundary(fd: Int32, path: String, from: Int64, size: Int64, format: InputFormat)
     throws(LoadError)
     -> Int64?
@@ -105,7 +106,14 @@ public enum ParallelLoader {
       if n < 2 { return nil }
       for k in 0..<(n - 1) where buffer[k] == 0x0A {
         let next = buffer[k + 1]
-        if format == .folded
+        // bpftrace text: only at a line starting with `@` (an entry; never inside a key).
+        if format == .bpftrace {
+          if next == 0x40, k + 2 < n, buffer[k + 2] == 0x5B || BpftraceTextSession.isIdentifier(buffer[k + 2]) {
+            return offset + Int64(k) + 1
+          }
+          continue
+        }
+        if format == .folded || format == .bpftraceJSON
           || (next != 0x20 && next != 0x09 && next != 0x0A && next != 0x0D && next != UInt8(ascii: "#"))
         {
           return offset + Int64(k) + 1

@@ -25,10 +25,13 @@ enum CommandSupport {
   }
 
   /// Loads every input into one profile, telling stderr what `--lenient` skipped.
-  static func load(_ input: InputOptions) throws -> Profile {
+  /// `threadLabels`: keep perf pid/tid/cpu labels, which `--pid`/`--tid` filters need.
+  static func load(_ input: InputOptions, threadLabels: Bool = false) throws -> Profile {
     let profile: Profile
+    var loader = input.loader
+    loader.threadLabels = threadLabels
     do {
-      profile = try input.loader.load(paths: input.files)
+      profile = try loader.load(paths: input.files)
     } catch {
       throw failure(error.description)
     }

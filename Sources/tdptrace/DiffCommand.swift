@@ -75,7 +75,8 @@ struct DiffCommand: ParsableCommand {
   }
 
   func run() throws {
-    let loader = ProfileLoader(format: inputFormat, lenient: lenient, weight: weight)
+    var loader = ProfileLoader(format: inputFormat, lenient: lenient, weight: weight)
+    loader.threadLabels = filters.needsThreadLabels
     let filter = filters.filter(naming: naming.naming)
     var profiles: [Profile] = []
     for path in [before, after] {

@@ -27,17 +27,19 @@ struct FoldCommand: ParsableCommand {
   var annotate = false
 
   func run() throws {
-    let profile = symbols.apply(to: try CommandSupport.load(input))
+    let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
     let filtered = try CommandSupport.filter(profile, with: filters.filter(naming: naming.naming), announce: true)
     let lines: [FoldedLine]
     do {
-      lines = try Folder.fold(filtered.profile, options: FoldOptions(naming: naming.naming, annotate: annotate))
+      lines = try Folder.fold(
+        filtered.profile, options: FoldOptions(naming: naming.naming, annotate: annotate))
     } catch {
       throw CommandSupport.failure(error.description)
     }
     if !filtered.profile.values.isEmpty {
       CommandSupport.warn(
-        "\(filtered.profile.values.count) map values are not stacks and are not folded (see 'tdptrace report')")
+        "\(filtered.profile.values.count) map values are not stacks and are not folded (see 'tdptrace report')"
+      )
     }
     try CommandSupport.writeOutput(Folder.render(lines))
   }

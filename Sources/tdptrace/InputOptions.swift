@@ -19,10 +19,14 @@ struct InputOptions: ParsableArguments {
       valueName: "format"))
   var inputFormat: InputFormat?
 
-  @Flag(help: "Skip bad records instead of failing; say on stderr and in the report how many were skipped and their weight.")
+  @Flag(
+    help:
+      "Skip bad records instead of failing; say on stderr and in the report how many were skipped and their weight."
+  )
   var lenient = false
 
-  @Option(help: ArgumentHelp("What a perf sample weighs: samples (1 each) or period.", valueName: "samples|period"))
+  @Option(
+    help: ArgumentHelp("What a perf sample weighs: samples (1 each) or period.", valueName: "samples|period"))
   var weight: SampleWeight = .samples
 
   func validate() throws {

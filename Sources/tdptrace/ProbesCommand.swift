@@ -35,6 +35,9 @@ struct ProbesCommand: ParsableCommand {
   @Flag(name: .customLong("static"), help: "Only static checks (kallsyms, BTF, tracefs); load nothing.")
   var staticOnly = false
 
+  @Flag(name: .long, help: "Print libbpf's messages (warnings, verifier logs) on stderr.")
+  var verbose = false
+
   func validate() throws {
     guard AttachRequest(rawValue: attach) != nil else {
       throw ValidationError("--attach must be auto, kprobe, fentry or tracepoint, not '\(attach)'")
@@ -44,6 +47,7 @@ struct ProbesCommand: ParsableCommand {
   func run() throws {
     let stderr = FileHandle.standardError
     func log(_ line: String) { stderr.write(Data(("tdptrace: " + line + "\n").utf8)) }
+    LibbpfLog.setVerbose(verbose)
     do {
       let plan = try LiveOptions.plan(
         presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints)
@@ -66,7 +70,8 @@ struct ProbesCommand: ParsableCommand {
       }
       var text =
         "# kernel \(Self.kernelRelease()); \(mode); kprobes \(features.kprobes ? "available" : "unavailable"); "
-      text += "BTF \(features.hasBTF ? "yes" : "no"); tracefs \(features.tracefs ?? "not mounted")\n"
+      text +=
+        "BTF \(features.hasBTF ? "yes" : "no"); tracefs \(features.tracefs ?? "not mounted or not readable")\n"
       let width = max(8, (outcomes.map { ($0.group ?? "--probe").count }.max() ?? 0) + 2)
       for outcome in outcomes {
         let group = outcome.group ?? "--probe"

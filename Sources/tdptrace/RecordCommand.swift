@@ -70,6 +70,9 @@ struct RecordCommand: ParsableCommand {
   @Flag(name: .long, help: "Print the report of the capture on stdout when done.")
   var report = false
 
+  @Flag(name: .long, help: "Print libbpf's messages (warnings, verifier logs) on stderr.")
+  var verbose = false
+
   func validate() throws {
     guard AttachRequest(rawValue: attach) != nil else {
       throw ValidationError("--attach must be auto, kprobe, fentry or tracepoint, not '\(attach)'")
@@ -85,6 +88,7 @@ struct RecordCommand: ParsableCommand {
   func run() throws {
     let stderr = FileHandle.standardError
     @Sendable func log(_ line: String) { stderr.write(Data(("tdptrace: " + line + "\n").utf8)) }
+    LibbpfLog.setVerbose(verbose)
     do {
       let plan = try LiveOptions.plan(
         presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints)
@@ -93,6 +97,12 @@ struct RecordCommand: ParsableCommand {
       limits.countEntries = countEntries
       limits.pid = pid
       limits.comm = comm
+      // Fail before attaching, not after a long capture, when an output file cannot be written.
+      for path in [output, saveKallsyms].compactMap({ $0 }) {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+          throw LiveCaptureError.io("cannot write \(path)")
+        }
+      }
       let recorder = Recorder(plan: plan, limits: limits, duration: duration, interval: interval, log: log)
       let result = try recorder.run()
       let text = CaptureWriter(keepAddresses: keepAddresses).render(result.capture, symbols: result.symbols)
@@ -155,7 +165,9 @@ enum RecordReport {
       path = output
     } else {
       let tmp = NSTemporaryDirectory() + "tdptrace-record-\(getpid()).txt"
-      FileManager.default.createFile(atPath: tmp, contents: Data(captureText.utf8))
+      guard FileManager.default.createFile(atPath: tmp, contents: Data(captureText.utf8)) else {
+        throw LiveCaptureError.io("cannot write \(tmp) for the report")
+      }
       path = tmp
       temporary = tmp
     }

@@ -25,16 +25,22 @@ struct ReportCommand: ParsableCommand {
   @OptionGroup(title: "TDP summary and exports") var exports: ExportOptions
   @OptionGroup(title: "Flame graph and HTML") var graphs: GraphOutputOptions
 
-  @Option(help: ArgumentHelp("Show who calls functions matching this glob, with counts and shares (repeatable).", valueName: "func"))
+  @Option(
+    help: ArgumentHelp(
+      "Show who calls functions matching this glob, with counts and shares (repeatable).", valueName: "func"))
   var callers: [String] = []
 
-  @Option(help: ArgumentHelp("Show what functions matching this glob call, with counts and shares (repeatable).", valueName: "func"))
+  @Option(
+    help: ArgumentHelp(
+      "Show what functions matching this glob call, with counts and shares (repeatable).", valueName: "func"))
   var callees: [String] = []
 
   @Option(help: ArgumentHelp("Rows in each top-functions table.", valueName: "n"))
   var top = 20
 
-  @Option(help: ArgumentHelp("Summarise call-tree children under this percentage of the total in one line.", valueName: "pct"))
+  @Option(
+    help: ArgumentHelp(
+      "Summarise call-tree children under this percentage of the total in one line.", valueName: "pct"))
   var treeMinPercent = 0.5
 
   @Option(help: ArgumentHelp("Deepest call-tree level shown (deeper levels are summarised).", valueName: "n"))
@@ -52,9 +58,17 @@ struct ReportCommand: ParsableCommand {
   }
 
   func run() throws {
-    let profile = symbols.apply(to: try CommandSupport.load(input))
+    let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
     let filtered = try CommandSupport.filter(profile, with: filters.filter(naming: naming.naming), announce: false)
     // Other outputs go here: an @OptionGroup above and a line that renders `filtered.profile`.
+    let options = ReportOptions(
+      inputs: input.displayNames, naming: naming.naming, top: top, treeMinPercent: treeMinPercent,
+      treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init),
+      callees: callees.map(NamePattern.init),
+      filtered: filtered.removals)
+    // Graph files are written whatever else is printed (also with --tdp).
+    try graphs.write(filtered.profile, report: options)
+    if graphs.usesStdout { return }
     let replacement: [UInt8]?
     do {
       replacement = try exports.run(
@@ -63,12 +77,6 @@ struct ReportCommand: ParsableCommand {
       throw CommandSupport.failure("\(error)")
     }
     if let replacement { return try CommandSupport.writeOutput(replacement) }
-    let options = ReportOptions(
-      inputs: input.displayNames, naming: naming.naming, top: top, treeMinPercent: treeMinPercent,
-      treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init), callees: callees.map(NamePattern.init),
-      filtered: filtered.removals)
-    try graphs.write(filtered.profile, report: options)
-    if graphs.usesStdout { return }
     let model: ReportModel
     do { model = try ReportModel(profile: filtered.profile, options: options) } catch {
       throw CommandSupport.failure(error.description)

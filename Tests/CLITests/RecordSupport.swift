@@ -65,7 +65,10 @@ enum RecordSupport {
     let outPath: String
     let errPath: String
 
-    init(_ executable: String, _ arguments: [String], dir: String, name: String) throws {
+    /// Set when started with `stdin: true`: write to it to feed the process.
+    let input: Pipe?
+
+    init(_ executable: String, _ arguments: [String], dir: String, name: String, stdin: Bool = false) throws {
       outPath = "\(dir)/\(name).out"
       errPath = "\(dir)/\(name).err"
       FileManager.default.createFile(atPath: outPath, contents: nil)
@@ -74,6 +77,8 @@ enum RecordSupport {
       process.arguments = arguments
       process.standardOutput = FileHandle(forWritingAtPath: outPath)
       process.standardError = FileHandle(forWritingAtPath: errPath)
+      input = stdin ? Pipe() : nil
+      if let input { process.standardInput = input }
       try process.run()
     }
 

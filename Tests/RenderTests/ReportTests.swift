@@ -8,12 +8,14 @@ import TraceParse
   static let options = ReportOptions(inputs: ["seed (built in code)"])
 
   @Test func seedTextReport() throws {
-    let text = String(decoding: try TextReport(options: Self.options).render(ReportGolden.seed()), as: UTF8.self)
+    let text = String(
+      decoding: try TextReport(options: Self.options).render(ReportGolden.seed()), as: UTF8.self)
     try ReportGolden.expect(text, "fixtures/expected/report/seed-model.txt")
   }
 
   @Test func seedJSONReport() throws {
-    let json = String(decoding: try JSONReport(options: Self.options).render(ReportGolden.seed()), as: UTF8.self)
+    let json = String(
+      decoding: try JSONReport(options: Self.options).render(ReportGolden.seed()), as: UTF8.self)
     try ReportGolden.expect(json, "fixtures/expected/report/seed-model.json")
     let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
     #expect(object?["totalWeight"] as? Int == 1_065_373)
@@ -47,10 +49,14 @@ import TraceParse
   }
 
   @Test func hostileNamesAreEscaped() throws {
-    let names = ["<script>alert(1)</script>", "\"quoted\" & 'single'", "back\\slash", "ctl\u{1}\u{1b}[31m", "a\u{2028}b"]
+    let names = [
+      "<script>alert(1)</script>", "\"quoted\" & 'single'", "back\\slash", "ctl\u{1}\u{1b}[31m", "a\u{2028}b",
+    ]
     var builder = ProfileBuilder()
-    try builder.add(frames: names.map { Frame(symbol: $0) }, labels: Labels([.init("map", "@<x>")]), weight: 3)
-    builder.addValue(MapValue(map: "@h\"", key: ["</script>"], kind: .hist, buckets: [.init(label: "[0, 1)", count: 2)]))
+    try builder.add(
+      frames: names.map { Frame(symbol: $0) }, labels: Labels([.init("map", "@<x>")]), weight: 3)
+    builder.addValue(
+      MapValue(map: "@h\"", key: ["</script>"], kind: .hist, buckets: [.init(label: "[0, 1)", count: 2)]))
     builder.note("note with \u{7} bell")
     let profile = builder.build()
     let json = try JSONReport(options: ReportOptions(inputs: ["in<put>"], treeMinPercent: 0)).render(profile)
@@ -62,7 +68,8 @@ import TraceParse
     let top = try #require(object["topByTotal"] as? [[String: Any]])
     #expect(Set(top.compactMap { $0["function"] as? String }) == Set(names))
 
-    let report = String(decoding: try TextReport(options: ReportOptions(treeMinPercent: 0)).render(profile), as: UTF8.self)
+    let report = String(
+      decoding: try TextReport(options: ReportOptions(treeMinPercent: 0)).render(profile), as: UTF8.self)
     #expect(!report.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x7f })
     #expect(report.contains("ctl\\x01\\x1b[31m"))
   }

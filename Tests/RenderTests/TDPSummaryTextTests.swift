@@ -83,4 +83,16 @@ import TraceParse
     let origins = probes?.first?["origins"] as? [[String: Any]]
     #expect(origins?.first?["topFrames"] as? [String] == ["\"&<>", "</script><script>alert(1)</script>"])
   }
+
+  @Test func textNeverCarriesTerminalControlCharacters() throws {
+    var builder = ProfileBuilder()
+    try builder.add(
+      frames: [Frame(symbol: "\u{1b}]0;pwned\u{7}"), Frame(symbol: "x\u{1b}[2J")],
+      labels: Labels([.init("probe", "kprobe:kvm_tdp_mmu_zap_all")]), weight: 1)
+    try builder.add(frames: [], labels: Labels([.init("probe", "\u{1b}[31mred")]), weight: 1)
+    let text = try TDPSummaryText().render(builder.build())
+    #expect(!text.contains(0x1b))
+    #expect(!text.contains(0x07))
+    #expect(String(decoding: text, as: UTF8.self).contains("other: x\\u{1b}[2J < \\u{1b}]0;pwned\\u{7}"))
+  }
 }

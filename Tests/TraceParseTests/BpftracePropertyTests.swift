@@ -154,3 +154,27 @@ import Testing
     #expect(Self.observed(json) == g.expected)
   }
 }
+
+/// Splitting a bpftrace file across cores (`ParallelLoader`) gives exactly the serial result.
+@Suite struct BpftraceParallelTests {
+  func compare(_ text: String, format: InputFormat, parser: any TraceParser, seed: Int) throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tdptrace-bpftrace-parallel-\(getpid())-\(seed)-\(format.rawValue).txt"
+    ).path
+    _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let serial = try BpftraceTestSupport.parse(text, parser: parser, name: path)
+    let parallel = try #require(
+      try ParallelLoader.load(
+        path: path, size: Int64(text.utf8.count), format: format, options: ParseOptions(sourceName: path),
+        parts: 4))
+    #expect(BpftraceTestSupport.dump(parallel) == BpftraceTestSupport.dump(serial))
+  }
+
+  @Test(arguments: 1...5)
+  func splitMatchesSerial(_ seed: Int) throws {
+    let g = BpftracePropertyTests.generate(seed: UInt64(seed) + 100, entries: 400)
+    try compare(g.text, format: .bpftrace, parser: BpftraceTextParser(), seed: seed)
+    try compare(g.json, format: .bpftraceJSON, parser: BpftraceJSONParser(), seed: seed)
+  }
+}

@@ -4,8 +4,10 @@
 // MMU's root allocation (kvm_mmu_load -> mmu_alloc_root -> kvm_mmu_get_page), its faults, and its
 // teardown (kvm_mmu_notifier_release -> kvm_mmu_prepare_zap_page).
 //
-//   gcc -O2 -o kvmloop kvmloop.c && ./kvmloop ITERATIONS [PAGES]
+//   gcc -O2 -o kvmloop kvmloop.c && ./kvmloop ITERATIONS [PAGES [wait]]
 //
+// With `wait` it reads one line from stdin before the first iteration, so a test can start a
+// tracer filtered on its pid first.
 // Exit status: 0 when every iteration ended in HLT, 1 on any error (message on stderr), 77 when
 // /dev/kvm cannot be opened (tests skip).
 #include <errno.h>
@@ -87,7 +89,7 @@ static int run_once(int kvm, size_t run_size, uint16_t pages) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: kvmloop ITERATIONS [PAGES]\n");
+    fprintf(stderr, "usage: kvmloop ITERATIONS [PAGES [wait]]\n");
     return 2;
   }
   long iterations = strtol(argv[1], NULL, 10);
@@ -95,6 +97,13 @@ int main(int argc, char **argv) {
   if (iterations < 1 || pages < 1 || pages > 896) {
     fprintf(stderr, "kvmloop: ITERATIONS must be >= 1 and PAGES 1..896\n");
     return 2;
+  }
+  if (argc > 3 && strcmp(argv[3], "wait") == 0) {
+    char line[16];
+    if (!fgets(line, sizeof(line), stdin)) {
+      fprintf(stderr, "kvmloop: no start line on stdin\n");
+      return 2;
+    }
   }
   int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
   if (kvm < 0) {

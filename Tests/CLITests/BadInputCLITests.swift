@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// Bad input through the CLI: a clear error naming file and line, a non-zero exit, never a crash
+/// or a hang; `--lenient` skips and says how much.
+@Suite struct BadInputCLITests {
+  func run(_ args: [String], file bytes: [UInt8], suffix: String = ".txt") throws -> (
+    CLIHarness.Result, String
+  ) {
+    let path = try CLIHarness.temporaryFile(bytes, suffix: suffix)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return (try CLIHarness.run(args + [path]), path)
+  }
+
+  @Test(arguments: ["fold", "report"])
+  func emptyInputFails(command: String) throws {
+    let (result, path) = try run([command], file: [])
+    #expect(!result.crashed)
+    #expect(result.status == 1)
+    #expect(result.stderr.hasPrefix("tdptrace: \(path):1: expected "))
+  }
+
+  @Test func binaryGarbageFails() throws {
+    var g: UInt64 = 0x1234_5678
+    let bytes = (0..<4096).map { _ -> UInt8 in
+      g = g &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return UInt8(truncatingIfNeeded: g >> 56)
+    }
+    for command in ["fold", "report"] {
+      let (result, path) = try run([command], file: bytes)
+      #expect(!result.crashed)
+      #expect(result.status == 1)
+      #expect(result.stderr.hasPrefix("tdptrace: \(path):"))
+      #expect(result.stderr.contains("expected"))
+      #expect(result.stdout.isEmpty)
+    }
+  }
+
+  @Test func truncatedFileNamesTheLine() throws {
+    let text = "Attaching 1 probe...\n\n@[\n    a+1\n    b+2\n]: 5\n@[\n    c+1\n"
+    let (strict, path) = try run(["fold"], file: Array(text.utf8))
+    #expect(strict.status == 1)
+    #expect(strict.stderr.hasPrefix("tdptrace: \(path):8"))
+    #expect(strict.stdout.isEmpty)
+
+    let (lenient, _) = try run(["fold", "--lenient"], file: Array(text.utf8))
+    #expect(lenient.status == 0)
+    #expect(lenient.out == "b;a 5\n")
+    #expect(lenient.stderr.contains("skipped 1 bad record"))
+
+    let (report, _) = try run(["report", "--lenient"], file: Array(text.utf8))
+    #expect(report.status == 0)
+    #expect(report.out.contains("skipped (--lenient): 1 records, weight 0\n"))
+  }
+
+  @Test func badValueIsSkippedWithLenient() throws {
+    let text = "Attaching 1 probe...\n@[\n  a\n]: notanumber\n@[\n  b\n]: 4\n"
+    let (strict, path) = try run(["report"], file: Array(text.utf8))
+    #expect(strict.status == 1)
+    #expect(strict.stderr.hasPrefix("tdptrace: \(path):4:"))
+    let (json, _) = try run(["report", "--json", "--lenient"], file: Array(text.utf8))
+    #expect(json.status == 0)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
+    let skipped = try #require(object["skipped"] as? [String: Any])
+    #expect(skipped["records"] as? Int == 1)
+    #expect(object["totalWeight"] as? Int == 4)
+  }
+
+  @Test func tenMegabyteLine() throws {
+    let frame = String(repeating: "x", count: 10_000_000)
+    let text = "Attaching 1 probe...\n\n@[\n    \(frame)+1\n    b+2\n]: 5\n"
+    let (result, path) = try run(["fold"], file: Array(text.utf8))
+    #expect(!result.crashed)
+    if result.status == 0 {
+      #expect(result.out == "b;\(frame) 5\n")
+    } else {
+      #expect(result.stderr.hasPrefix("tdptrace: \(path):4"))
+      #expect(result.stderr.count < 1000, "the error quotes an excerpt, not the line")
+    }
+    let folded = "a;" + frame + " 3\n"
+    let (asFolded, _) = try run(["fold", "--input-format", "folded"], file: Array(folded.utf8))
+    #expect(asFolded.status == 0)
+    #expect(asFolded.out == folded)
+  }
+
+  @Test func fileWithoutStacks() throws {
+    let text = "Attaching 1 probe...\n\n@: 5\n@x[1]: 3\n"
+    let (fold, _) = try run(["fold"], file: Array(text.utf8))
+    #expect(fold.status == 0)
+    #expect(fold.out.isEmpty)
+    #expect(fold.stderr.contains("2 map values are not stacks"))
+    let (report, _) = try run(["report"], file: Array(text.utf8))
+    #expect(report.status == 0)
+    #expect(report.out.contains("(no stack samples)"))
+    #expect(report.out.contains("map values (not stacks):\n"))
+  }
+
+  @Test func missingFileAndUsage() throws {
+    let missing = try CLIHarness.run(["fold", "/nonexistent/trace.txt"])
+    #expect(missing.status == 1)
+    #expect(missing.stderr == "tdptrace: /nonexistent/trace.txt: No such file or directory\n")
+    let none = try CLIHarness.run(["fold"])
+    #expect(none.status == 64)
+    let badSelect = try CLIHarness.run(["fold", "--select", "nokey", "x"])
+    #expect(badSelect.status == 64)
+  }
+}

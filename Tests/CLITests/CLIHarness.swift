@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+/// Runs the built `tdptrace` binary for end-to-end tests, and compares outputs with golden
+/// files. Shared by every CLI test file.
+///
+/// Golden files live under `fixtures/expected/`; `UPDATE_GOLDEN=1 swift test --filter CLITests`
+/// rewrites them from the current outputs (review the diff before committing).
+enum CLIHarness {
+  /// What one run produced.
+  struct Result: Sendable {
+    var status: Int32
+    var stdout: [UInt8]
+    var stderr: String
+    /// stdout as text.
+    var out: String { String(decoding: stdout, as: UTF8.self) }
+    /// Whether the process ended by a signal (a crash) rather than exiting.
+    var crashed: Bool
+  }
+
+  /// The repository root (two levels above this file's directory).
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+  /// `tdptrace` next to the test bundle (`.build/debug/`), or `swift build`'s default place.
+  static let binary: URL = {
+    let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let candidates = [
+      bundleDir.appendingPathComponent("tdptrace"),
+      bundleDir.deletingLastPathComponent().appendingPathComponent("tdptrace"),
+      root.appendingPathComponent(".build/debug/tdptrace"),
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
+  }()
+
+  static var updatingGoldens: Bool {
+    let env = ProcessInfo.processInfo.environment
+    return env["UPDATE_GOLDEN"] != nil || env["UPDATE_GOLDENS"] != nil
+  }
+
+  /// An absolute path for a repository-relative one.
+  static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+  /// A fresh temporary file holding `bytes`; removed by the caller or left in /tmp.
+  static func temporaryFile(_ bytes: [UInt8], suffix: String = ".txt") throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tdptrace-test-\(UUID().uuidString)\(suffix)")
+    try Data(bytes).write(to: url)
+    return url.path
+  }
+
+  /// Runs `tdptrace args...` in the repository root (so relative fixture paths print the same
+  /// everywhere), feeding `stdin` if given (else /dev/null). A run longer than `timeout` seconds
+  /// is killed and reported as a failure: a hang is a bug.
+  static func run(
+    _ args: [String], stdin: [UInt8]? = nil, timeout: Double = 120,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) throws -> Result {
+    let fm = FileManager.default
+    let tmp = fm.temporaryDirectory
+    let id = UUID().uuidString
+    let outURL = tmp.appendingPathComponent("tdptrace-out-\(id)")
+    let errURL = tmp.appendingPathComponent("tdptrace-err-\(id)")
+    fm.createFile(atPath: outURL.path, contents: nil)
+    fm.createFile(atPath: errURL.path, contents: nil)
+    defer {
+      try? fm.removeItem(at: outURL)
+      try? fm.removeItem(at: errURL)
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = args
+    process.currentDirectoryURL = root
+    let outHandle = try FileHandle(forWritingTo: outURL)
+    let errHandle = try FileHandle(forWritingTo: errURL)
+    process.standardOutput = outHandle
+    process.standardError = errHandle
+    var inPath: String?
+    if let stdin {
+      inPath = try temporaryFile(stdin)
+      process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath!))
+    } else {
+      process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+    }
+    defer { if let inPath { try? fm.removeItem(atPath: inPath) } }
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning {
+      if Date() > deadline {
+        process.terminate()
+        process.waitUntilExit()
+        Issue.record(
+          "tdptrace \(args.joined(separator: " ")) did not finish in \(timeout) s",
+          sourceLocation: sourceLocation)
+        break
+      }
+      usleep(5_000)
+    }
+    process.waitUntilExit()
+    try outHandle.close()
+    try errHandle.close()
+    return Result(
+      status: process.terminationStatus, stdout: Array(try Data(contentsOf: outURL)),
+      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self),
+      crashed: process.terminationReason == .uncaughtSignal)
+  }
+
+  /// Compares `actual` with `fixtures/expected/<relative>`, rewriting it under UPDATE_GOLDEN.
+  static func expectGolden(
+    _ actual: String, _ relative: String, sourceLocation: SourceLocation = #_sourceLocation
+  )
+    throws
+  {
+    let url = root.appendingPathComponent("fixtures/expected").appendingPathComponent(relative)
+    if updatingGoldens {
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try Data(actual.utf8).write(to: url)
+      return
+    }
+    guard let data = FileManager.default.contents(atPath: url.path) else {
+      Issue.record(
+        "missing golden fixtures/expected/\(relative); run with UPDATE_GOLDEN=1",
+        sourceLocation: sourceLocation)
+      return
+    }
+    let expected = String(decoding: data, as: UTF8.self)
+    if actual != expected {
+      let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+      let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+      let line = Array(zip(a, e)).firstIndex { $0.0 != $0.1 } ?? min(a.count, e.count)
+      Issue.record(
+        """
+        output differs from fixtures/expected/\(relative) at line \(line + 1) (UPDATE_GOLDEN=1 to accept):
+          expected: \(line < e.count ? String(e[line]) : "<end>")
+          actual:   \(line < a.count ? String(a[line]) : "<end>")
+        """, sourceLocation: sourceLocation)
+    }
+  }
+}
