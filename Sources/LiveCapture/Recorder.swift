@@ -88,12 +88,13 @@ public struct Recorder {
         break
       }
     }
-    // Unlink first so the counts read are final (nothing counted after the read is lost), then
-    // read kallsyms while the programs are still loaded: their bpf_prog_* symbols name the frames
-    // to strip, and modules loaded meanwhile resolve.
+    // Read kallsyms while still attached: an fentry link's bpf_trampoline_* symbol disappears
+    // at unlink (seen in the QEMU guest: the trampoline frame then resolved to __this_module+N),
+    // and the bpf_prog_* symbols name the frames to strip; modules loaded meanwhile resolve.
+    // Then unlink, so the counts read are final (nothing counted after the read is lost).
+    let (symbols, text) = try KernelSymbols.load()
     session.stop()
     let capture = session.read()
-    let (symbols, text) = try KernelSymbols.load()
     session.detach()
     return Result(capture: capture, symbols: symbols, kallsymsText: text, outcomes: outcomes, signal: signal)
   }
