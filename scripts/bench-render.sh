@@ -6,7 +6,7 @@
 # 434,924 lines) in 5.122 s, 8.4 MB/s. The goal is at least 10x that, 84 MB/s.
 #
 # Usage: scripts/bench-render.sh [LINES]   (default 434924 lines, about 50 MB)
-# Builds tdptrace in release mode. Runs each command 3 times and reports the best.
+# Needs GNU time (/usr/bin/time, Debian package `time`) and bc. Builds tdptrace in release mode. Runs each command 3 times and reports the best CPU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines=${1:-434924}
@@ -18,14 +18,15 @@ bytes=$(stat -c %s "$input")
 swift build -c release --product tdptrace >/dev/null
 bin=$(swift build -c release --show-bin-path)/tdptrace
 
-best() { # best wall time in seconds of "$@" over 3 runs
+# Best CPU time (user + sys) in seconds of "$@" over 3 runs. CPU time rather than wall time,
+# because the development machine is shared (load average often 15 on 2 cores), which
+# inflates wall time several fold; on an idle machine the two are about equal.
+best() {
   local best=""
   for _ in 1 2 3; do
-    local start end t
-    start=$(date +%s.%N)
-    "$@" >/dev/null
-    end=$(date +%s.%N)
-    t=$(echo "$end - $start" | bc -l)
+    local t
+    /usr/bin/time -o "$work/time" -f "%U %S" "$@" >/dev/null 2>&1
+    t=$(awk '{print $1 + $2}' "$work/time")
     if [ -z "$best" ] || (($(echo "$t < $best" | bc -l))); then best=$t; fi
   done
   echo "$best"

@@ -17,14 +17,18 @@ names = []
 for i in range(3000):
     n = "_".join(rng.choice(parts) for _ in range(rng.randint(1, 2)))
     names.append(("__" if i % 7 == 0 else "") + n + ("_%d" % i))
-children = {i: rng.sample(range(len(names)), rng.randint(1, 6)) for i in range(len(names))}
+# Real call graphs are narrow near the root and fan out towards the leaves: entry points have
+# few callees, so stacks share long prefixes as in real captures.
+children = {i: rng.sample(range(len(names)), rng.randint(1, 3 if i < 300 else 6)) for i in range(len(names))}
+entries = {r: rng.sample(range(300), 4) for r in range(5)}
 roots = ["entry_SYSCALL_64_after_hwframe", "ret_from_fork", "asm_sysvec_apic_timer_interrupt",
          "secondary_startup_64_no_verify", "asm_exc_page_fault"]
 out = sys.stdout
 buf = []
 for n in range(lines):
-    frames = [rng.choice(roots)]
-    node = rng.randrange(len(names))
+    r = rng.randrange(len(roots))
+    frames = [roots[r]]
+    node = rng.choice(entries[r])
     for _ in range(rng.randint(3, 10)):
         frames.append(names[node])
         node = rng.choice(children[node])

@@ -43,8 +43,8 @@ public struct CallTree: Sendable {
     var sourceNames: [LabelSetID: Int] = [:]
     var frameCount = 0
     for sample in profile.samples { frameCount += sample.stack.count }
-    childIndex.reserveCapacity(min(frameCount, 1 << 22))
     nodes.reserveCapacity(min(frameCount, 1 << 22) + 1)
+    nodeNames.reserveCapacity(min(frameCount, 1 << 22) + 1)
     for sample in profile.samples {
       let weight = sample.weight
       var current = 0
@@ -91,15 +91,35 @@ public struct CallTree: Sendable {
   }
 
   /// The child of `parent` named by `name` (an id), created with `kind` if new.
+  /// Most nodes have a few children, found fastest by scanning their name ids; a node with
+  /// more than `scanLimit` children is looked up in `childIndex` instead.
   private mutating func child(of parent: Int, name: Int, kind: FrameKind) -> Int {
-    let key = ChildKey(parent: parent, name: name)
-    if let child = childIndex[key] { return child }
+    let count = nodes[parent].children.count
+    if count <= Self.scanLimit {
+      for i in 0..<count {
+        let c = nodes[parent].children[i]
+        if nodeNames[c] == name { return c }
+      }
+    } else if let child = childIndex[ChildKey(parent: parent, name: name)] {
+      return child
+    }
     let child = nodes.count
     nodes.append(Node(name: names[name], kind: kind, parent: parent, depth: nodes[parent].depth + 1))
+    nodeNames.append(name)
     nodes[parent].children.append(child)
-    childIndex[key] = child
+    if count + 1 > Self.scanLimit {
+      if count == Self.scanLimit {
+        for c in nodes[parent].children { childIndex[ChildKey(parent: parent, name: nodeNames[c])] = c }
+      } else {
+        childIndex[ChildKey(parent: parent, name: name)] = child
+      }
+    }
     return child
   }
+
+  private static let scanLimit = 8
+  /// Name id of each node (the root's is -1).
+  private var nodeNames: [Int] = [-1]
 
   public var root: Node { nodes[0] }
   public var totalWeight: UInt64 { nodes[0].totalWeight }
