@@ -4,7 +4,9 @@ import TraceParse
 public struct FoldOptions: Sendable, Hashable {
   public var naming: FrameNaming
   /// Suffix frames with their kind as stackcollapse-perf.pl `--all` does: `_[k]` kernel and
-  /// module, `_[i]` inlined, `_[j]` JIT. flamegraph.pl and inferno colour by these.
+  /// module, `_[j]` JIT. flamegraph.pl and inferno colour by these. Inlined frames carry `_[i]`
+  /// whether or not this is set: without it an inlined callee would be indistinguishable from
+  /// a real call in the folded text.
   public var annotate: Bool
 
   public init(naming: FrameNaming = FrameNaming(), annotate: Bool = false) {
@@ -44,7 +46,9 @@ public enum Folder {
     let withSource = options.naming.usesSourceRoot(profile)
     let frameNames = profile.frames.map { frame -> String in
       let name = options.naming.name(frame)
-      guard options.annotate, let suffix = annotation(frame.kind) else { return name }
+      guard options.annotate || frame.kind == .inlined, let suffix = annotation(frame.kind) else {
+        return name
+      }
       return name + suffix
     }
     var sums: [String: UInt64] = [:]

@@ -26,7 +26,8 @@ import Testing
         let address = try #require(symbols[symbol]) + offset - (isLeaf ? 0 : 1)
         let chain = try SymbolizeCLI.addr2lineChain(object: exe, address: address)
         names.append(symbol)
-        names += chain.dropFirst()
+        // Inlined callees are marked `_[i]` in folded output, as flame graph tools expect.
+        names += chain.dropFirst().map { $0 + "_[i]" }
       }
       // Offsets are dropped when folding, so stacks that differ only in them merge.
       weights[names.joined(separator: ";"), default: 0] += stack.count
@@ -61,7 +62,7 @@ import Testing
     let got = Set(out.stdout.split(separator: "\n").map(String.init))
     let expected = try Self.expectedFold(exe: exe)
     #expect(got == expected, "got \(got.sorted()) expected \(expected.sorted())")
-    #expect(got.contains { $0.contains("outer;level1;level2;level3;sink") })
+    #expect(got.contains { $0.contains("outer;level1_[i];level2_[i];level3_[i];sink") })
   }
 
   @Test func bpftraceCapture() throws {
