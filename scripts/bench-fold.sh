@@ -32,7 +32,7 @@ fi
 SIZE=$(stat -c %s "$INPUT")
 echo "input: $INPUT, $STACKS unique stacks of $FRAMES frames, $((SIZE / 1000000)) MB"
 for cmd in "fold" "report" "report --json" "report --callers kvm_tdp_mmu_map"; do
-  /usr/bin/time -f "%e %M" -o /tmp/tdptrace-bench-time $BIN $cmd "$INPUT" >/dev/null
-  read -r secs rss </tmp/tdptrace-bench-time
-  echo "tdptrace $cmd: ${secs}s, $(python3 -c "print(round($SIZE/1e6/max($secs,0.001),1))") MB/s, max RSS $((rss / 1024)) MB"
+  /usr/bin/time -f "%e %M %U" -o /tmp/tdptrace-bench-time $BIN $cmd "$INPUT" >/dev/null
+  read -r secs rss user </tmp/tdptrace-bench-time
+  echo "tdptrace $cmd: ${secs}s wall, ${user}s user, $(python3 -c "print(round($SIZE/1e6/max($secs,0.001),1))") MB/s, max RSS $((rss / 1024)) MB"
 done

@@ -26,8 +26,12 @@ public struct AttachOutcome: Sendable, Equatable {
   /// One line for `probes` and for stderr.
   public var summary: String {
     if let method {
-      return (tentative ? "ok?   " : "ok    ") + "\(name) via \(method.rawValue)"
-        + (tentative ? " (static checks only; not loaded)" : "")
+      var line = (tentative ? "ok?   " : "ok    ") + "\(name) via \(method.rawValue)"
+      if tentative { line += " (static checks only; not loaded)" }
+      // Say why the methods before it were not used (fentry refused, so kprobe).
+      let earlier = failures.compactMap { f in f.method.map { "\($0.rawValue): \(f.reason)" } }
+      if !earlier.isEmpty { line += " (after " + earlier.joined(separator: "; ") + ")" }
+      return line
     }
     if let skipped { return "skip  \(spec) (\(skipped))" }
     let reasons = failures.map { f in f.method.map { "\($0.rawValue): \(f.reason)" } ?? f.reason }

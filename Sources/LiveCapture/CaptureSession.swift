@@ -299,7 +299,8 @@ public final class CaptureSession {
     default:
       text = "link failed: \(Errno.describe(code))"
     }
-    if let log, !log.isEmpty { text += " (\(log))" }
+    // libbpf's own "failed to attach: ERROR: strerror_r(-524)=22" adds nothing to the errno.
+    if let log, !log.isEmpty, !log.contains("failed to attach") { text += " (\(log))" }
     return text
   }
 

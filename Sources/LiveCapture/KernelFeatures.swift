@@ -22,7 +22,7 @@ public final class KernelFeatures {
     guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
     defer { try? handle.close() }
     guard let data = try? handle.readToEnd() else { return nil }
-    return String(decoding: data ?? Data(), as: UTF8.self)
+    return String(decoding: data, as: UTF8.self)
   }
 
   public init() {
@@ -33,12 +33,14 @@ public final class KernelFeatures {
       fm.fileExists(atPath: "/sys/bus/event_source/devices/kprobe/type")
       || tracefsCandidates.contains { fm.fileExists(atPath: $0 + "/kprobe_events") }
     if let tracefs, let text = Self.readWhole(tracefs + "/available_filter_functions") {
-      ftraceable = Set(text.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
+      ftraceable = Set(
+        text.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
     } else {
       ftraceable = nil
     }
     if let text = Self.readWhole("/sys/kernel/debug/kprobes/blacklist") {
-      kprobeBlacklist = Set(text.split(separator: "\n").compactMap { $0.split(separator: "\t").last.map(String.init) })
+      kprobeBlacklist = Set(
+        text.split(separator: "\n").compactMap { $0.split(separator: "\t").last.map(String.init) })
     } else {
       kprobeBlacklist = []
     }

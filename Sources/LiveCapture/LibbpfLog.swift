@@ -22,7 +22,8 @@ public enum LibbpfLog {
       var buffer = [CChar](repeating: 0, count: 8192)
       let n = tdp_vformat(&buffer, buffer.count, format, args)
       guard n >= 0 else { return 0 }
-      let text = String(cString: buffer)
+      let length = buffer.firstIndex(of: 0) ?? buffer.count
+      let text = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
       LibbpfLog.lock.lock()
       LibbpfLog.lines.append(text)
       let echo = LibbpfLog.echo

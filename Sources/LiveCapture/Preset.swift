@@ -33,7 +33,9 @@ public struct Preset: Sendable, Hashable {
         functions: [
           "kvm_tdp_mmu_map", "tdp_mmu_link_page", "tdp_mmu_link_sp", "tdp_mmu_map_handle_target_level",
         ],
-        tracepoints: [.tracepoint("kvmmmu", "kvm_mmu_spte_requested"), .tracepoint("kvmmmu", "kvm_mmu_set_spte")]),
+        tracepoints: [
+          .tracepoint("kvmmmu", "kvm_mmu_spte_requested"), .tracepoint("kvmmmu", "kvm_mmu_set_spte"),
+        ]),
       Group(
         name: "init-sp",
         functions: [

@@ -32,7 +32,6 @@ struct FlameGraphLayout {
       let node = nodes[box.node]
       if Double(node.totalWeight) < minWeight {
         prunedWeight &+= node.totalWeight
-        prunedFrames += Self.subtreeSize(tree, box.node)
         continue
       }
       boxes.append(box)
@@ -50,15 +49,7 @@ struct FlameGraphLayout {
       }
       pending.append(contentsOf: childBoxes.reversed())
     }
-  }
-
-  private static func subtreeSize(_ tree: CallTree, _ index: Int) -> Int {
-    var count = 0
-    var pending = [index]
-    while let i = pending.popLast() {
-      count += 1
-      pending.append(contentsOf: tree.nodes[i].children)
-    }
-    return count
+    // Every node is either drawn or inside a pruned subtree.
+    prunedFrames = nodes.count - boxes.count
   }
 }

@@ -19,91 +19,118 @@ public struct SpeedscopeExport: Renderer {
   }
 
   public func render(_ profile: Profile) throws -> [UInt8] {
-    try SafeJSON.encode(file(for: profile)) + [UInt8(ascii: "\n")]
+    // Written by hand rather than through JSONEncoder: the output follows the number of unique
+    // stacks, and an encoder tree of them costs several times the file's size in memory.
+    var sourceOfSample: [Int] = []
+    sourceOfSample.reserveCapacity(profile.samples.count)
+    var sources: [String] = []
+    var sourceIndex: [String: Int] = [:]
+    for sample in profile.samples {
+      let source = profile.labels(of: sample).source ?? "all"
+      if let index = sourceIndex[source] {
+        sourceOfSample.append(index)
+      } else {
+        sourceIndex[source] = sources.count
+        sourceOfSample.append(sources.count)
+        sources.append(source)
+      }
+    }
+
+    var frames = FrameTable(naming: naming)
+    var out: [UInt8] = []
+    out.reserveCapacity(profile.samples.count * 64 + 4096)
+    out += Array(
+      #"{"$schema":"https://www.speedscope.app/file-format-schema.json","activeProfileIndex":0,"#.utf8)
+    out += Array(#""exporter":"tdptrace","name":"#.utf8)
+    Self.appendString(name, to: &out)
+    out += Array(#","profiles":["#.utf8)
+    if sources.isEmpty {
+      out += Array(
+        #"{"endValue":0,"name":"empty","samples":[],"startValue":0,"type":"sampled","unit":"none","weights":[]}"#
+          .utf8)
+    }
+    for (index, source) in sources.enumerated() {
+      if index > 0 { out.append(UInt8(ascii: ",")) }
+      var endValue: UInt64 = 0
+      for (i, sample) in profile.samples.enumerated() where sourceOfSample[i] == index {
+        endValue &+= sample.weight
+      }
+      out += Array(#"{"endValue":\#(endValue),"name":"#.utf8)
+      Self.appendString(source, to: &out)
+      out += Array(#","samples":["#.utf8)
+      var first = true
+      for (i, sample) in profile.samples.enumerated() where sourceOfSample[i] == index {
+        out += Array((first ? "[" : ",[").utf8)
+        first = false
+        for (depth, id) in sample.stack.enumerated() {
+          if depth > 0 { out.append(UInt8(ascii: ",")) }
+          out += Array(String(frames.index(of: id, in: profile)).utf8)
+        }
+        out.append(UInt8(ascii: "]"))
+      }
+      out += Array(#"],"startValue":0,"type":"sampled","unit":"none","weights":["#.utf8)
+      first = true
+      for (i, sample) in profile.samples.enumerated() where sourceOfSample[i] == index {
+        if !first { out.append(UInt8(ascii: ",")) }
+        first = false
+        out += Array(String(sample.weight).utf8)
+      }
+      out += Array("]}".utf8)
+    }
+    out += Array(#"],"shared":{"frames":["#.utf8)
+    for (index, frame) in frames.frames.enumerated() {
+      if index > 0 { out.append(UInt8(ascii: ",")) }
+      if let file = frame.file {
+        out += Array(#"{"file":"#.utf8)
+        Self.appendString(file, to: &out)
+        if let line = frame.line { out += Array(#","line":\#(line)"#.utf8) }
+        out += Array(#","name":"#.utf8)
+      } else {
+        out += Array(#"{"name":"#.utf8)
+      }
+      Self.appendString(frame.name, to: &out)
+      out.append(UInt8(ascii: "}"))
+    }
+    out += Array("]}}\n".utf8)
+    return out
   }
 
-  func file(for profile: Profile) -> SpeedscopeFile {
-    struct FrameKey: Hashable {
+  static func appendString(_ text: String, to out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
+    out += Array(Escaping.jsonBody(text).utf8)
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// speedscope's shared frames: one per (name, file, line), as the naming names frames.
+  struct FrameTable {
+    struct Entry: Hashable {
       var name: String
       var file: String?
       var line: Int?
     }
-    var frames: [SpeedscopeFile.Frame] = []
-    var frameIndex: [FrameKey: Int] = [:]
-    var frameOfID: [FrameID: Int] = [:]
-    var profiles: [SpeedscopeFile.SampledProfile] = []
-    var profileIndex: [String: Int] = [:]
+    let naming: FrameNaming
+    private(set) var frames: [Entry] = []
+    private var index: [Entry: Int] = [:]
+    private var indexOfID: [FrameID: Int] = [:]
 
-    for sample in profile.samples {
-      let source = profile.labels(of: sample).source ?? "all"
-      let p: Int
-      if let existing = profileIndex[source] {
-        p = existing
+    init(naming: FrameNaming) { self.naming = naming }
+
+    mutating func index(of id: FrameID, in profile: Profile) -> Int {
+      if let known = indexOfID[id] { return known }
+      let frame = profile.frame(id)
+      let (file, line) = PprofBuilder.splitSrcline(frame.srcline)
+      let entry = Entry(
+        name: naming.name(frame), file: file.isEmpty ? nil : file, line: line == 0 ? nil : Int(line))
+      let found: Int
+      if let existing = index[entry] {
+        found = existing
       } else {
-        p = profiles.count
-        profileIndex[source] = p
-        profiles.append(SpeedscopeFile.SampledProfile(name: source))
+        found = frames.count
+        frames.append(entry)
+        index[entry] = found
       }
-      var stack: [Int] = []
-      stack.reserveCapacity(sample.stack.count)
-      for id in sample.stack {
-        if let index = frameOfID[id] {
-          stack.append(index)
-          continue
-        }
-        let frame = profile.frame(id)
-        let (file, line) = PprofBuilder.splitSrcline(frame.srcline)
-        let key = FrameKey(
-          name: naming.name(frame), file: file.isEmpty ? nil : file, line: line == 0 ? nil : Int(line))
-        let index: Int
-        if let existing = frameIndex[key] {
-          index = existing
-        } else {
-          index = frames.count
-          frames.append(SpeedscopeFile.Frame(name: key.name, file: key.file, line: key.line))
-          frameIndex[key] = index
-        }
-        frameOfID[id] = index
-        stack.append(index)
-      }
-      profiles[p].samples.append(stack)
-      profiles[p].weights.append(sample.weight)
-      profiles[p].endValue &+= sample.weight
+      indexOfID[id] = found
+      return found
     }
-    if profiles.isEmpty { profiles.append(SpeedscopeFile.SampledProfile(name: "empty")) }
-    return SpeedscopeFile(shared: .init(frames: frames), profiles: profiles, name: name)
-  }
-}
-
-/// speedscope's JSON schema, the parts tdptrace writes.
-struct SpeedscopeFile: Encodable {
-  struct Frame: Encodable {
-    var name: String
-    var file: String?
-    var line: Int?
-  }
-  struct Shared: Encodable {
-    var frames: [Frame]
-  }
-  struct SampledProfile: Encodable {
-    var type = "sampled"
-    var name: String
-    var unit = "none"
-    var startValue: UInt64 = 0
-    var endValue: UInt64 = 0
-    var samples: [[Int]] = []
-    var weights: [UInt64] = []
-  }
-
-  var schema = "https://www.speedscope.app/file-format-schema.json"
-  var shared: Shared
-  var profiles: [SampledProfile]
-  var name: String
-  var activeProfileIndex = 0
-  var exporter = "tdptrace"
-
-  enum CodingKeys: String, CodingKey {
-    case schema = "$schema"
-    case shared, profiles, name, activeProfileIndex, exporter
   }
 }

@@ -18,11 +18,14 @@ public struct CallTree: Sendable {
 
   /// `nodes[0]` is the synthetic root (`all`), whose total is the profile's total weight.
   public private(set) var nodes: [Node]
+  /// Children are found by (parent, name id): hashing two integers per frame instead of a
+  /// string keeps building the tree of a large capture cheap.
   private var childIndex: [ChildKey: Int] = [:]
+  private var nameIDs: [String: Int] = [:]
 
   private struct ChildKey: Hashable {
     var parent: Int
-    var name: String
+    var name: Int
   }
 
   public init() {
@@ -33,15 +36,35 @@ public struct CallTree: Sendable {
   public init(profile: Profile, naming: FrameNaming = FrameNaming()) {
     self.init()
     let withSource = naming.usesSourceRoot(profile)
+    // Name each distinct frame once; the loop over samples then works on integers.
+    var frameNames: [Int] = []
+    frameNames.reserveCapacity(profile.frames.count)
+    for frame in profile.frames { frameNames.append(nameID(naming.name(frame))) }
+    var sourceNames: [LabelSetID: Int] = [:]
+    var frameCount = 0
+    for sample in profile.samples { frameCount += sample.stack.count }
+    nodes.reserveCapacity(min(frameCount, 1 << 22) + 1)
+    nodeNames.reserveCapacity(min(frameCount, 1 << 22) + 1)
     for sample in profile.samples {
-      var names: [(String, FrameKind)] = []
-      names.reserveCapacity(sample.stack.count + 1)
-      if withSource { names.append((naming.sourceName(sample, in: profile), .unknown)) }
-      for id in sample.stack {
-        let frame = profile.frame(id)
-        names.append((naming.name(frame), frame.kind))
+      let weight = sample.weight
+      var current = 0
+      nodes[0].totalWeight &+= weight
+      if withSource {
+        let id: Int
+        if let known = sourceNames[sample.labels] {
+          id = known
+        } else {
+          id = nameID(naming.sourceName(sample, in: profile))
+          sourceNames[sample.labels] = id
+        }
+        current = child(of: current, name: id, kind: .unknown)
+        nodes[current].totalWeight &+= weight
       }
-      add(path: names, weight: sample.weight)
+      for frame in sample.stack {
+        current = child(of: current, name: frameNames[Int(frame)], kind: profile.frames[Int(frame)].kind)
+        nodes[current].totalWeight &+= weight
+      }
+      nodes[current].selfWeight &+= weight
     }
   }
 
@@ -51,20 +74,52 @@ public struct CallTree: Sendable {
     var current = 0
     nodes[0].totalWeight &+= weight
     for (name, kind) in path {
-      let key = ChildKey(parent: current, name: name)
-      if let child = childIndex[key] {
-        current = child
-      } else {
-        let child = nodes.count
-        nodes.append(Node(name: name, kind: kind, parent: current, depth: nodes[current].depth + 1))
-        nodes[current].children.append(child)
-        childIndex[key] = child
-        current = child
-      }
+      current = child(of: current, name: nameID(name), kind: kind)
       nodes[current].totalWeight &+= weight
     }
     nodes[current].selfWeight &+= weight
   }
+
+  private var names: [String] = []
+
+  private mutating func nameID(_ name: String) -> Int {
+    if let id = nameIDs[name] { return id }
+    let id = names.count
+    names.append(name)
+    nameIDs[name] = id
+    return id
+  }
+
+  /// The child of `parent` named by `name` (an id), created with `kind` if new.
+  /// Most nodes have a few children, found fastest by scanning their name ids; a node with
+  /// more than `scanLimit` children is looked up in `childIndex` instead.
+  private mutating func child(of parent: Int, name: Int, kind: FrameKind) -> Int {
+    let count = nodes[parent].children.count
+    if count <= Self.scanLimit {
+      for i in 0..<count {
+        let c = nodes[parent].children[i]
+        if nodeNames[c] == name { return c }
+      }
+    } else if let child = childIndex[ChildKey(parent: parent, name: name)] {
+      return child
+    }
+    let child = nodes.count
+    nodes.append(Node(name: names[name], kind: kind, parent: parent, depth: nodes[parent].depth + 1))
+    nodeNames.append(name)
+    nodes[parent].children.append(child)
+    if count + 1 > Self.scanLimit {
+      if count == Self.scanLimit {
+        for c in nodes[parent].children { childIndex[ChildKey(parent: parent, name: nodeNames[c])] = c }
+      } else {
+        childIndex[ChildKey(parent: parent, name: name)] = child
+      }
+    }
+    return child
+  }
+
+  private static let scanLimit = 8
+  /// Name id of each node (the root's is -1).
+  private var nodeNames: [Int] = [-1]
 
   public var root: Node { nodes[0] }
   public var totalWeight: UInt64 { nodes[0].totalWeight }

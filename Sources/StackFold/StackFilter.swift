@@ -17,6 +17,16 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
   }
 
   public var description: String { "\(name)=\(value.pattern)" }
+
+  /// The selector as a command-line flag, for messages: `--probe X` for the labels that have a
+  /// shortcut, else `--select NAME=VALUE`.
+  public var flag: String {
+    let shortcuts: Set<String> = [
+      Labels.Name.map, Labels.Name.probe, Labels.Name.event, Labels.Name.comm, Labels.Name.pid,
+      Labels.Name.tid,
+    ]
+    return shortcuts.contains(name) ? "--\(name) \(value.pattern)" : "--select \(description)"
+  }
 }
 
 /// What one filter removed, so the report can say so: nothing is dropped silently.
@@ -85,7 +95,7 @@ public struct StackFilter: Sendable {
     var values = profile.values
 
     if !selectors.isEmpty {
-      var removal = FilterRemoval(filter: selectors.map { "--select \($0)" }.joined(separator: " "))
+      var removal = FilterRemoval(filter: selectors.map(\.flag).joined(separator: " "))
       let groups = Dictionary(grouping: selectors, by: \.name)
       let labelMatches = profile.labelSets.map { labels in
         groups.allSatisfy { name, group in

@@ -89,15 +89,23 @@ public struct TDPSummary: Sendable {
     }
     var probeOrigins: [ProbeKey: [OriginKey: UInt64]] = [:]
     var elsewhereWeights: [String: UInt64] = [:]
+    var cache = PathClassifier.Cache()
+    var groupOfProbe: [String: TDPGroup?] = [:]
 
     for sample in profile.samples {
       let labels = profile.labels(of: sample)
       let leaf = sample.stack.last.map { profile.frame($0).symbol }
       let probe = labels.probe ?? labels.event ?? leaf.map { TDPProbeName.stripClone($0) } ?? "[empty stack]"
-      var group = TDPGroup.group(of: probe)
+      func lookUp(_ name: String) -> TDPGroup? {
+        if let known = groupOfProbe[name] { return known }
+        let found = TDPGroup.group(of: name)
+        groupOfProbe[name] = .some(found)
+        return found
+      }
+      var group = lookUp(probe)
       var probeName = probe
       var probeFunction = TDPProbeName(probe).function
-      if group == nil, let leaf, let leafGroup = TDPGroup.group(of: leaf) {
+      if group == nil, let leaf, let leafGroup = lookUp(leaf) {
         group = leafGroup
         probeFunction = TDPProbeName.stripClone(leaf)
         probeName = probeFunction
@@ -106,7 +114,7 @@ public struct TDPSummary: Sendable {
         elsewhereWeights[probe, default: 0] &+= sample.weight
         continue
       }
-      let result = classifier.classify(sample, in: profile, probeFunction: probeFunction)
+      let result = classifier.classify(sample, in: profile, probeFunction: probeFunction, cache: &cache)
       probeOrigins[ProbeKey(group: group.name, probe: probeName), default: [:]][
         OriginKey(origin: result.origin, topFrames: result.topFrames), default: 0] &+= sample.weight
     }

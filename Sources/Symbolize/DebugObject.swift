@@ -232,11 +232,42 @@ public final class DebugObject {
     return found
   }
 
+  private var unitIndexes: [Dwarf_Off: InlineTreeIndex] = [:]
+
   private func lookUpScopes(at address: UInt64) -> [InlineScope]? {
     guard hasDWARF else { return nil }
     var bias: Dwarf_Addr = 0
     guard let cu = dwfl_module_addrdie(module, address, &bias) else { return nil }
     let pc = address &- bias
+    let unit = dwarf_dieoffset(cu)
+    let index = unitIndexes[unit] ?? InlineTreeIndex(cu: cu)
+    unitIndexes[unit] = index
+    if let innermost = index.innermost(at: pc) {
+      var file: String?
+      var line: Int?
+      if let row = dwarf_getsrc_die(cu, pc) {
+        if let cFile = dwarf_linesrc(row, nil, nil) { file = String(cString: cFile) }
+        var number: Int32 = 0
+        if dwarf_lineno(row, &number) == 0 { line = Int(number) }
+      }
+      var chain: [InlineScope] = []
+      var current: Int? = innermost
+      while let at = current {
+        let node = index.nodes[at]
+        chain.append(InlineScope(function: node.function, isInlined: node.isInlined, file: file, line: line))
+        guard node.isInlined else { break }
+        file = node.callFile
+        line = node.callLine
+        current = node.parent
+      }
+      return chain.reversed()
+    }
+    return scopesFromDIEWalk(cu: cu, pc: pc)
+  }
+
+  /// The slow path, for units the index has no function for: `dwarf_getscopes` for the
+  /// innermost scope, then its physical parents, as `eu-addr2line -i` does.
+  private func scopesFromDIEWalk(cu: UnsafeMutablePointer<Dwarf_Die>, pc: Dwarf_Addr) -> [InlineScope]? {
     var found: UnsafeMutablePointer<Dwarf_Die>?
     let foundCount = dwarf_getscopes(cu, pc, &found)
     guard foundCount > 0, let found else {

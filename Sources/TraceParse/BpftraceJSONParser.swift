@@ -88,7 +88,7 @@ struct BpftraceJSONSession {
       for (name, value) in maps { try map(name, value, type: type, builder: &builder) }
     case "lost_events":
       let events = data["events"]?.int64 ?? message["count"]?.int64 ?? 0
-      builder.note("\(options.sourceName):\(lineNumber): bpftrace lost \(events) events")
+      builder.note("\(options.sourceName): bpftrace lost \(events) events")
     default:
       break
     }

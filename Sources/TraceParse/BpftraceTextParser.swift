@@ -35,6 +35,11 @@ public struct BpftraceTextParser: TraceParser {
       try session.consume(line, lineNumber: input.lineNumber, builder: &builder)
     }
     try session.finish(lineNumber: input.lineNumber, builder: &builder)
+    do { try session.samples.flush(into: &builder) } catch {
+      throw ParseError(
+        SourcePosition(file: options.sourceName, line: input.lineNumber),
+        expected: "a total weight that fits in UInt64", found: error.description)
+    }
     if !session.sawEntry { builder.note("\(options.sourceName): no bpftrace map entries found") }
   }
 }
@@ -71,6 +76,8 @@ struct BpftraceTextSession {
   /// The last map name read, to reuse its String while entries stay in one map.
   private var lastMapBytes: [UInt8] = []
   private var lastMap = "@"
+  /// Samples summed as they are read, handed to the builder at the end.
+  var samples = BpftraceSampleTable()
   /// Reused buffer for a sample's root-first stack.
   private var stack: [FrameID] = []
 
@@ -116,7 +123,14 @@ struct BpftraceTextSession {
     var at = 0
     // `^C` echoed by the terminal can precede the first map on the same line.
     if line.count >= 2, line[0] == 0x5E, line[1] == 0x43 { at = 2 }
-    guard at < line.count, line[at] == 0x40 else { return }  // not "@": noise
+    guard at < line.count, line[at] == 0x40 else {  // not "@": noise
+      // bpftrace's `Lost N events` (stdout in ≤0.23): the counts are short by that many.
+      if line.count < 64, line.first == 0x4C, line.string.hasPrefix("Lost "), line.string.hasSuffix(" events")
+      {
+        builder.note("\(options.sourceName): bpftrace reported '\(line.string)'")
+      }
+      return
+    }
     var nameEnd = at + 1
     while nameEnd < line.count, Self.isIdentifier(line[nameEnd]) { nameEnd += 1 }
     guard nameEnd < line.count, line[nameEnd] == 0x5B || line[nameEnd] == 0x3A else { return }  // printf text
@@ -304,10 +318,10 @@ struct BpftraceTextSession {
       }
       if key.members.count == 1 { lastMapLabels = (key.map, labelID) }
     }
-    do { try builder.add(stack: stack, labels: labelID, weight: weight) } catch {
+    if let existing = samples.add(stack: stack, labels: labelID, weight: weight) {
       let parseError = ParseError(
-        position(lineNumber, column), expected: "a total weight that fits in UInt64", found: error.description
-      )
+        position(lineNumber, column), expected: "a total weight that fits in UInt64",
+        found: AggregationError.weightOverflow(existing: existing, adding: weight).description)
       if !options.lenient { throw parseError }
       builder.recordSkip(parseError, weight: weight)
     }
@@ -326,7 +340,9 @@ struct BpftraceTextSession {
           ParseError(position(lineNumber, 1 + error.offset), expected: error.expected, found: error.found),
           builder: &builder)
       }
-    } else if (first == 0x20 || first == 0x09) && buckets.isEmpty {  // `@m[k] = kstack`: a stack value
+    } else if buckets.isEmpty
+      && (first == 0x20 || first == 0x09 || BpftraceStackLine.looksLikeAddress(line, 0, line.count))
+    {  // `@m[k] = kstack`: a stack value (indented, or bare hex in raw mode)
       var i = 1
       while i < line.count, BpftraceStackLine.isSpace(line[i]) { i += 1 }
       if i == line.count { return }

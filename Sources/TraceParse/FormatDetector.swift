@@ -8,7 +8,8 @@
 ///    `@name[` or `@name:` (optionally after an echoed `^C`).
 /// 4. perf script: a non-indented header line directly followed by an indented frame line
 ///    `<hex address> <symbol...>` (TAB or spaces).
-/// 5. folded: every complete non-blank line is `<frames> <integer count>`.
+/// 5. perf script without callchains: every non-comment line is a sample header.
+/// 6. folded: every complete non-blank line is `<frames> <integer count>`.
 ///
 /// Returns nil when nothing matches; the caller names the file and asks for `--input-format`.
 public enum FormatDetector {
@@ -35,6 +36,7 @@ public enum FormatDetector {
     for (header, frame) in zip(lines, lines.dropFirst()) where isPerfHeader(header) && isPerfFrame(frame) {
       return .perfScript
     }
+    if isPerfWithoutCallchains(nonBlank) { return .perfScript }
     if nonBlank.allSatisfy({ isFoldedLine($0) }) { return .folded }
     return nil
   }
@@ -80,6 +82,20 @@ public enum FormatDetector {
     guard !address.isEmpty else { return false }
     let after = rest.dropFirst(address.count)
     return after.first == 0x20 && after.count > 1
+  }
+
+  /// `perf script` of a capture without `-g`: every line (but `#` comments) is a sample header,
+  /// some with their one frame on the line.
+  static func isPerfWithoutCallchains(_ lines: [ArraySlice<UInt8>]) -> Bool {
+    let scratch = UnsafeMutablePointer<Int>.allocate(capacity: PerfSampleHeader.scratchCount)
+    defer { scratch.deallocate() }
+    var headers = 0
+    for line in lines where line.first != 0x23 {
+      let ok = line.withUnsafeBufferPointer { (try? PerfSampleHeader.parse($0, scratch: scratch)) != nil }
+      if !ok { return false }
+      headers += 1
+    }
+    return headers > 0
   }
 
   /// `a;b;c 12`: something, a space, then only digits.

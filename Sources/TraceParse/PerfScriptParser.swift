@@ -71,6 +71,7 @@ struct PerfScriptReader: ~Copyable {
       // Fast path: a TAB-indented frame line inside a sample.
       if inSample && count > 0 && line[0] == 0x09 {
         if skipping { continue }
+        if singleLine { payloadWasNotAFrame() }
         try frameLine(line, &input, &builder)
         continue
       }
@@ -81,6 +82,7 @@ struct PerfScriptReader: ~Copyable {
       }
       if line[0] == UInt8(ascii: "#") && !inSample { continue }
       if line[0] == 0x20 || line[0] == 0x09 {
+        if inSample && singleLine && !skipping && line[0] == 0x09 { payloadWasNotAFrame() }
         if inSample && !singleLine && !skipping && knownFrame(line) { continue }
         // Space-indented frames (older perf), `-F +srcline` lines, or a right-aligned comm
         // (perf pads comm to 16 columns when no callchain is printed).
@@ -179,6 +181,14 @@ struct PerfScriptReader: ~Copyable {
         singleLine = true
       }
     }
+  }
+
+  /// A callchain follows a header whose tail looked like a frame: that tail was tracepoint
+  /// payload (perf prints the frame on the header line only when there is no callchain).
+  private mutating func payloadWasNotAFrame() {
+    stacks.begin(labels: stacks.labels)
+    previousLine = -1
+    singleLine = false
   }
 
   /// The label set of a header, found by the bytes of its comm and event (and thread fields).

@@ -55,7 +55,7 @@ public final class ProgressReporter: @unchecked Sendable {
     drawn = false
   }
 
-  /// `label [=========>          ]  1.2/5.0 GB  820 MB/s  4s left`
+  /// `label [=========>          ] 1200/5000 MB  820 MB/s  4s left` (GB from 10 GB on)
   public static func line(label: String, done: Int64, total: Int64, seconds: Double, width: Int = 30)
     -> String
   {
@@ -66,8 +66,10 @@ public final class ProgressReporter: @unchecked Sendable {
       + String(repeating: " ", count: max(0, width - filled - 1))
     let rate = seconds > 0 ? Double(done) / seconds : 0
     let left = rate > 0 ? Double(total - done) / rate : 0
-    return
-      "\(label) [\(bar)] \(gb(done))/\(gb(total)) GB  \(Int(rate / 1e6)) MB/s  \(Int(left.rounded(.up)))s left"
+    let amount =
+      total >= 10_000_000_000
+      ? "\(gb(done))/\(gb(total)) GB" : "\(done / 1_000_000)/\(total / 1_000_000) MB"
+    return "\(label) [\(bar)] \(amount)  \(Int(rate / 1e6)) MB/s  \(Int(left.rounded(.up)))s left"
   }
 
   private func draw(at t: Double) {

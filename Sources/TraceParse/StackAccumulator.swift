@@ -34,6 +34,9 @@ struct StackAccumulator: ~Copyable {
 
   var last: FrameID? { depth > 0 ? current[depth] : nil }
 
+  /// The label set id of the stack being read.
+  var labels: LabelSetID { current[0] }
+
   mutating func replaceLast(_ frame: FrameID) {
     if depth > 0 { current[depth] = frame }
   }

@@ -70,7 +70,8 @@ struct ProbesCommand: ParsableCommand {
       }
       var text =
         "# kernel \(Self.kernelRelease()); \(mode); kprobes \(features.kprobes ? "available" : "unavailable"); "
-      text += "BTF \(features.hasBTF ? "yes" : "no"); tracefs \(features.tracefs ?? "not mounted")\n"
+      text +=
+        "BTF \(features.hasBTF ? "yes" : "no"); tracefs \(features.tracefs ?? "not mounted or not readable")\n"
       let width = max(8, (outcomes.map { ($0.group ?? "--probe").count }.max() ?? 0) + 2)
       for outcome in outcomes {
         let group = outcome.group ?? "--probe"

@@ -165,7 +165,9 @@ enum RecordReport {
       path = output
     } else {
       let tmp = NSTemporaryDirectory() + "tdptrace-record-\(getpid()).txt"
-      FileManager.default.createFile(atPath: tmp, contents: Data(captureText.utf8))
+      guard FileManager.default.createFile(atPath: tmp, contents: Data(captureText.utf8)) else {
+        throw LiveCaptureError.io("cannot write \(tmp) for the report")
+      }
       path = tmp
       temporary = tmp
     }

@@ -61,6 +61,14 @@ struct ReportCommand: ParsableCommand {
     let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
     let filtered = try CommandSupport.filter(profile, with: filters.filter(naming: naming.naming), announce: false)
     // Other outputs go here: an @OptionGroup above and a line that renders `filtered.profile`.
+    let options = ReportOptions(
+      inputs: input.displayNames, naming: naming.naming, top: top, treeMinPercent: treeMinPercent,
+      treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init),
+      callees: callees.map(NamePattern.init),
+      filtered: filtered.removals)
+    // Graph files are written whatever else is printed (also with --tdp).
+    try graphs.write(filtered.profile, report: options)
+    if graphs.usesStdout { return }
     let replacement: [UInt8]?
     do {
       replacement = try exports.run(
@@ -69,13 +77,6 @@ struct ReportCommand: ParsableCommand {
       throw CommandSupport.failure("\(error)")
     }
     if let replacement { return try CommandSupport.writeOutput(replacement) }
-    let options = ReportOptions(
-      inputs: input.displayNames, naming: naming.naming, top: top, treeMinPercent: treeMinPercent,
-      treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init),
-      callees: callees.map(NamePattern.init),
-      filtered: filtered.removals)
-    try graphs.write(filtered.profile, report: options)
-    if graphs.usesStdout { return }
     let model: ReportModel
     do { model = try ReportModel(profile: filtered.profile, options: options) } catch {
       throw CommandSupport.failure(error.description)

@@ -47,7 +47,7 @@ import Testing
   }
 
   static func temporary(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("tdptrace-cli-\(getpid())-\(name)").path
+    FileManager.default.temporaryDirectory.appendingPathComponent("tdptrace-cli-\(getpid())-\(UUID().uuidString)-\(name)").path
   }
 
   @Test(arguments: [

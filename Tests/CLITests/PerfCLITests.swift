@@ -32,7 +32,7 @@ import Testing
   @Test func foldedOutputFoldsBackToTheSameBytes() throws {
     for flags in [[], ["--annotate"], ["--annotate", "--keep-offsets"]] {
       let first = try RecordSupport.tdptrace(["fold"] + flags + [Self.sample])
-      let path = NSTemporaryDirectory() + "tdptrace-perf-cli-\(getpid()).folded"
+      let path = NSTemporaryDirectory() + "tdptrace-perf-cli-\(getpid())-\(UUID().uuidString).folded"
       try first.stdout.write(toFile: path, atomically: true, encoding: .utf8)
       defer { try? FileManager.default.removeItem(atPath: path) }
       let again = try RecordSupport.tdptrace(["fold", "--input-format", "folded"] + flags + [path])
@@ -55,7 +55,7 @@ import Testing
   }
 
   @Test func badInputNamesFileAndLineAndLenientCounts() throws {
-    let path = NSTemporaryDirectory() + "tdptrace-perf-bad-\(getpid()).txt"
+    let path = NSTemporaryDirectory() + "tdptrace-perf-bad-\(getpid())-\(UUID().uuidString).txt"
     try "a 1 [000] 1.5: 1 cycles:\n\tffffffff81000130 f+0x1 ([kernel.kallsyms])\n\nnot a header\n\n"
       .write(toFile: path, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: path) }

@@ -68,7 +68,7 @@ import TraceParse
   @Test func gzipIsValidForGzipTool() throws {
     let profile = try TDPFixture.load("fixtures/seed/tdp_mmu-notes.txt")
     let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tdptrace-pprof-\(getpid()).pb.gz")
+      "tdptrace-pprof-\(getpid())-\(UUID().uuidString).pb.gz")
     try Data(try PprofExport().render(profile)).write(to: path)
     defer { try? FileManager.default.removeItem(at: path) }
     let gzip = Process()

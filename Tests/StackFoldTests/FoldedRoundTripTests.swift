@@ -39,7 +39,7 @@ import TraceParse
     // Copies of the fixture, split into 3 parts at record boundaries.
     let text = try String(contentsOfFile: Self.fixtures + fixture, encoding: .utf8)
     let copies = 4
-    let path = NSTemporaryDirectory() + "tdptrace-parallel-\(getpid())-\(format.rawValue).txt"
+    let path = NSTemporaryDirectory() + "tdptrace-parallel-\(getpid())-\(UUID().uuidString)-\(format.rawValue).txt"
     try String(repeating: text, count: copies).write(toFile: path, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: path) }
     let size = Int64(text.utf8.count * copies)
@@ -58,7 +58,7 @@ import TraceParse
 
   @Test func parallelErrorsNameWholeFileLines() throws {
     let good = "a 1 [000] 1.5: 1 cycles:\n\tffffffff81000130 f+0x1 ([kernel.kallsyms])\n\n"
-    let path = NSTemporaryDirectory() + "tdptrace-parallel-bad-\(getpid()).txt"
+    let path = NSTemporaryDirectory() + "tdptrace-parallel-bad-\(getpid())-\(UUID().uuidString).txt"
     // 3 lines per sample; the bad header is on line 3 * 2000 + 1.
     try (String(repeating: good, count: 2000) + "bad\n" + String(repeating: good, count: 10))
       .write(toFile: path, atomically: true, encoding: .utf8)

@@ -11,6 +11,7 @@ import TraceParse
     "fixtures/seed/tdp_mmu-notes-zap_all.txt",
     "fixtures/bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt",
     "fixtures/bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.txt",
+    "fixtures/bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.json",
     "fixtures/bpftrace/libbpf-loader-tp_btf-kvm-kstack.txt",
   ]
 

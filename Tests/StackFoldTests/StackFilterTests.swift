@@ -65,7 +65,7 @@ import TraceParse
     let byMap = try StackFilter(selectors: [LabelSelector(name: "map", value: "@y")]).apply(to: profile)
     #expect(Self.sum(byMap.profile) == 6)
     #expect(byMap.profile.values.isEmpty)
-    #expect(byMap.removals == [FilterRemoval(filter: "--select map=@y", samples: 2, weight: 9, values: 2)])
+    #expect(byMap.removals == [FilterRemoval(filter: "--map @y", samples: 2, weight: 9, values: 2)])
 
     // Alternatives within a name, and all names must match.
     let both = try StackFilter(selectors: [
@@ -85,6 +85,8 @@ import TraceParse
     #expect(LabelSelector(parsing: "pid=42")?.description == "pid=42")
     #expect(LabelSelector(parsing: "key0=a=b")?.value.pattern == "a=b")
     #expect(LabelSelector(parsing: "nokey") == nil)
+    #expect(LabelSelector(parsing: "comm=qemu*")?.flag == "--comm qemu*")
+    #expect(LabelSelector(parsing: "key0=3")?.flag == "--select key0=3")
     #expect(LabelSelector(parsing: "=x") == nil)
   }
 

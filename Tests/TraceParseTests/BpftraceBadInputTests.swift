@@ -133,7 +133,7 @@ import Testing
     #expect(count.found!.count < 70)
     // Longer than the reader allows: a clean error, not a crash.
     let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tdptrace-bigline-\(getpid()).txt"
+      "tdptrace-bigline-\(getpid())-\(UUID().uuidString).txt"
     ).path
     _ = FileManager.default.createFile(atPath: path, contents: Data((big + "\n@[\n    a+1\n]: 2\n").utf8))
     defer { try? FileManager.default.removeItem(atPath: path) }

@@ -157,9 +157,9 @@ import Testing
 
 /// Splitting a bpftrace file across cores (`ParallelLoader`) gives exactly the serial result.
 @Suite struct BpftraceParallelTests {
-  func compare(_ text: String, format: InputFormat, parser: any TraceParser) throws {
+  func compare(_ text: String, format: InputFormat, parser: any TraceParser, seed: Int) throws {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tdptrace-bpftrace-parallel-\(getpid())-\(format.rawValue).txt"
+      "tdptrace-bpftrace-parallel-\(getpid())-\(seed)-\(format.rawValue).txt"
     ).path
     _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
     defer { try? FileManager.default.removeItem(atPath: path) }
@@ -174,7 +174,7 @@ import Testing
   @Test(arguments: 1...5)
   func splitMatchesSerial(_ seed: Int) throws {
     let g = BpftracePropertyTests.generate(seed: UInt64(seed) + 100, entries: 400)
-    try compare(g.text, format: .bpftrace, parser: BpftraceTextParser())
-    try compare(g.json, format: .bpftraceJSON, parser: BpftraceJSONParser())
+    try compare(g.text, format: .bpftrace, parser: BpftraceTextParser(), seed: seed)
+    try compare(g.json, format: .bpftraceJSON, parser: BpftraceJSONParser(), seed: seed)
   }
 }

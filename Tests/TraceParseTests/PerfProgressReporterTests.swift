@@ -5,7 +5,10 @@ import TraceParse
   @Test func lineShowsBytesRateAndTimeLeft() {
     let line = ProgressReporter.line(
       label: "big.txt", done: 1_000_000_000, total: 5_000_000_000, seconds: 2, width: 10)
-    #expect(line == "big.txt [==>       ] 1.0/5.0 GB  500 MB/s  8s left")
+    #expect(line == "big.txt [==>       ] 1000/5000 MB  500 MB/s  8s left")
+    let huge = ProgressReporter.line(
+      label: "huge.txt", done: 12_340_000_000, total: 50_000_000_000, seconds: 10, width: 4)
+    #expect(huge == "huge.txt [>   ] 12.3/50.0 GB  1234 MB/s  31s left")
   }
 
   @Test func nothingForSmallInputsOrUnknownSizes() {

@@ -166,3 +166,32 @@ import TraceParse
     #expect(counted.skipped.weight == 3)
   }
 }
+
+@Suite struct PerfFormatDetectionTests {
+  @Test func perfScriptShapesAreDetected() throws {
+    let fixtures = PerfTestSupport.fixtures + "perf/"
+    for name in ["perf-script-sample.txt", "shapes.txt"] {
+      let text = try String(contentsOfFile: fixtures + name, encoding: .utf8)
+      #expect(FormatDetector.detect(Array(text.utf8.prefix(64 << 10))) == .perfScript, "\(name)")
+    }
+    let noCallchains =
+      "perf 12 [000] 1.5: 1 cycles:  ffffffff81000130 f+0x1 ([kernel.kallsyms])\n"
+      + "qemu 13 [001] 1.6: 1 kvm:kvm_exit: reason HLT rip 0x1\n"
+    #expect(FormatDetector.detect(Array(noCallchains.utf8)) == .perfScript)
+    #expect(FormatDetector.detect(Array("a;b;c 12\nd 1\n".utf8)) == .folded)
+  }
+}
+
+@Suite struct PerfTracepointPayloadTests {
+  @Test func payloadThatLooksLikeAFrameIsDroppedWhenACallchainFollows() throws {
+    let text =
+      "qemu 7 [001] 1.5: 1 kvm:kvm_x: 0 a (b)\n\tffffffff81000130 f+0x1 ([kernel.kallsyms])\n\n"
+      + "qemu 7 [001] 1.6: 1 cycles:  ffffffff81000131 g+0x2 ([kernel.kallsyms])\n"
+    let profile = try PerfTestSupport.parse(text)
+    #expect(
+      PerfTestSupport.describe(profile) == [
+        "event=kvm:kvm_x,comm=qemu: f+0x1[kernel [kernel.kallsyms]] 1",
+        "event=cycles,comm=qemu: g+0x2[kernel [kernel.kallsyms]] 1",
+      ])
+  }
+}
