@@ -77,6 +77,13 @@ public struct ProfileLoader: Sendable {
       return
     }
     if let progress { reader.onRead = { progress.add($0) } }
+    // The first input parses straight into the result; merging it would add every sample twice.
+    if builder.profile.samples.isEmpty && builder.profile.frames.isEmpty && builder.profile.values.isEmpty {
+      do {
+        try Self.parser(for: chosen).parse(&reader, into: &builder, options: options)
+      } catch { throw .parse(error) }
+      return
+    }
     var part = ProfileBuilder()
     do {
       try Self.parser(for: chosen).parse(&reader, into: &part, options: options)

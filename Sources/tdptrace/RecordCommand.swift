@@ -70,6 +70,8 @@ struct RecordCommand: ParsableCommand {
   @Flag(name: .long, help: "Print the report of the capture on stdout when done.")
   var report = false
 
+  @OptionGroup(title: "Debuginfo (for --report)") var symbols: SymbolOptions
+
   @Flag(name: .long, help: "Print libbpf's messages (warnings, verifier logs) on stderr.")
   var verbose = false
 
@@ -130,7 +132,7 @@ struct RecordCommand: ParsableCommand {
           log("  \(drop.probe) \(drop.reason.name): \(drop.count)")
         }
       }
-      if report { try RecordReport.show(captureText: text, output: output) }
+      if report { try RecordReport.show(captureText: text, output: output, symbols: symbols) }
     } catch let error as LiveCaptureError {
       log(error.description)
       throw ExitCode(1)
@@ -155,10 +157,10 @@ enum LiveOptions {
   }
 }
 
-/// `record --report`: the report of a fresh capture. Kept to one function so it can call the
-/// same code as `tdptrace report` once that lands.
+/// `record --report`: the report of a fresh capture, by the same code as `tdptrace report`, with
+/// the record command's debuginfo options so inlined frames are expanded there too.
 enum RecordReport {
-  static func show(captureText: String, output: String?) throws {
+  static func show(captureText: String, output: String?, symbols: SymbolOptions) throws {
     let path: String
     var temporary: String? = nil
     if let output {
@@ -172,7 +174,8 @@ enum RecordReport {
       temporary = tmp
     }
     defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
-    var command = try ReportCommand.parseAsRoot([path])
+    var command = try ReportCommand.parse([path])
+    command.symbols = symbols
     try command.run()
   }
 }
