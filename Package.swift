@@ -50,7 +50,7 @@ let package = Package(
       dependencies: [
         "TraceParse", "StackFold", "Render", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]),
-    .testTarget(name: "LiveCaptureTests", dependencies: ["TraceParse", "LiveCapture"]),
+    .testTarget(name: "LiveCaptureTests", dependencies: ["TraceParse", "StackFold", "LiveCapture"]),
     .testTarget(name: "CLITests", dependencies: ["TraceParse"]),
   ]
 )
