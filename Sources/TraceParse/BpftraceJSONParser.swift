@@ -21,13 +21,7 @@ public struct BpftraceJSONParser: TraceParser {
   {
     var session = BpftraceJSONSession(options: options)
     while true {
-      let next: UnsafeBufferPointer<UInt8>?
-      do { next = try input.nextLine() } catch {
-        throw ParseError(
-          SourcePosition(file: options.sourceName, line: input.lineNumber + 1, column: 1),
-          expected: "a line of at most \(input.maxLineLength) bytes", found: error.message)
-      }
-      guard let line = next else { break }
+      guard let line = try input.nextLine(source: options.sourceName) else { break }
       try session.consume(line, lineNumber: input.lineNumber, builder: &builder)
     }
     if session.entries == 0 { builder.note("\(options.sourceName): no bpftrace map entries found") }

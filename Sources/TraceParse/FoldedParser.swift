@@ -22,13 +22,7 @@ public struct FoldedParser: TraceParser {
     let labels = builder.intern(Labels())
     builder.unit = .count
     while true {
-      let next: UnsafeBufferPointer<UInt8>?
-      do { next = try input.nextLine() } catch {
-        throw ParseError(
-          SourcePosition(file: options.sourceName, line: input.lineNumber + 1),
-          expected: "a readable line", found: error.message)
-      }
-      guard let line = next else { break }
+      guard let line = try input.nextLine(source: options.sourceName) else { break }
       var end = line.count
       while end > 0 && (line[end - 1] == 0x20 || line[end - 1] == 0x09) { end -= 1 }
       if end == 0 { continue }

@@ -135,6 +135,16 @@ public struct LineReader: ~Copyable {
     }
   }
 
+  /// `nextLine()` for parsers: a read failure or an over-long line becomes a `ParseError` at the
+  /// line it happened on, so a parser reports one error type with a position.
+  public mutating func nextLine(source: String) throws(ParseError) -> UnsafeBufferPointer<UInt8>? {
+    do { return try nextLine() } catch {
+      throw ParseError(
+        SourcePosition(file: source, line: lineNumber + 1, column: 1),
+        expected: "a readable line of at most \(maxLineLength) bytes", found: error.message)
+    }
+  }
+
   private mutating func takeLine(upTo lineEnd: Int, consumed: Int, terminated: Bool) -> UnsafeBufferPointer<
     UInt8
   > {

@@ -60,13 +60,7 @@ struct PerfScriptReader: ~Copyable {
   mutating func run(_ input: inout LineReader, _ builder: inout ProfileBuilder) throws(ParseError) {
     builder.unit = options.weight == .period ? .period : .count
     while true {
-      let next: UnsafeBufferPointer<UInt8>?
-      do { next = try input.nextLine() } catch {
-        throw ParseError(
-          SourcePosition(file: options.sourceName, line: input.lineNumber + 1),
-          expected: "a readable line", found: error.message)
-      }
-      guard let line = next else { break }
+      guard let line = try input.nextLine(source: options.sourceName) else { break }
       let count = line.count
       // Fast path: a TAB-indented frame line inside a sample.
       if inSample && count > 0 && line[0] == 0x09 {

@@ -38,8 +38,10 @@ enum RecordSupport {
   }
 
   /// Builds Tests/guest/kvmloop.c with gcc into `dir`.
-  static func buildGuest(in dir: String) throws -> String {
-    let out = dir + "/kvmloop"
+  /// Builds the guest program as `dir/name`; its comm is `name`, so a test that filters on it
+  /// does not count guests that other tests run at the same time.
+  static func buildGuest(in dir: String, name: String = "kvmloop") throws -> String {
+    let out = dir + "/" + name
     let r = try run(
       "/usr/bin/gcc", ["-O2", "-Wall", "-o", out, repo.appendingPathComponent("Tests/guest/kvmloop.c").path],
       timeout: 120)

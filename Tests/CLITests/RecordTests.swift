@@ -121,13 +121,14 @@ struct RecordTests {
   func countsEqualBpftraceOnTheSameRun() throws {
     S.ensureTracefs()
     let dir = try S.tempDir()
-    let guest = try S.buildGuest(in: dir)
+    // A comm of its own: other tests run kvmloop guests in parallel.
+    let guest = try S.buildGuest(in: dir, name: "kvmcount")
     let tracepoints = ["tracepoint:kvmmmu:kvm_mmu_get_page", "tracepoint:kvmmmu:kvm_mmu_prepare_zap_page"]
     let out = dir + "/tdptrace.txt"
     let record = try startRecord(
-      tracepoints.flatMap { ["--probe", $0] } + ["--comm", "kvmloop", "--output", out], dir: dir, name: "tdp")
+      tracepoints.flatMap { ["--probe", $0] } + ["--comm", "kvmcount", "--output", out], dir: dir, name: "tdp")
     let program =
-      tracepoints.joined(separator: ", ") + " /comm == \"kvmloop\"/ { @[probe, kstack] = count(); }"
+      tracepoints.joined(separator: ", ") + " /comm == \"kvmcount\"/ { @[probe, kstack] = count(); }"
     let bpftrace = try S.run(
       "/usr/bin/env", ["bpftrace", "-e", program, "-c", "\(guest) \(Self.iterations) 16"], timeout: 240)
     record.signal(SIGINT)
