@@ -52,7 +52,8 @@ struct ByteKeyTable: ~Copyable {
     while true {
       let slot = slots[i]
       if slot.hash == 0 { return nil }
-      if slot.hash == hash && Int(slot.length) == length && memcmp(arena + Int(slot.offset), key, length) == 0 {
+      if slot.hash == hash && Int(slot.length) == length && memcmp(arena + Int(slot.offset), key, length) == 0
+      {
         return slot.value
       }
       i = (i &+ 1) & mask
@@ -92,7 +93,8 @@ struct ByteKeyTable: ~Copyable {
   /// The bytes of every key with its value, in no particular order.
   func forEach(_ body: (UnsafeBufferPointer<UInt8>, UInt32) -> Void) {
     for i in 0...mask where slots[i].hash != 0 {
-      body(UnsafeBufferPointer(start: arena + Int(slots[i].offset), count: Int(slots[i].length)), slots[i].value)
+      body(
+        UnsafeBufferPointer(start: arena + Int(slots[i].offset), count: Int(slots[i].length)), slots[i].value)
     }
   }
 

@@ -108,7 +108,8 @@ public enum ParallelLoader {
         let next = buffer[k + 1]
         // bpftrace text: only at a line starting with `@` (an entry; never inside a key).
         if format == .bpftrace {
-          if next == 0x40, k + 2 < n, buffer[k + 2] == 0x5B || BpftraceTextSession.isIdentifier(buffer[k + 2]) {
+          if next == 0x40, k + 2 < n, buffer[k + 2] == 0x5B || BpftraceTextSession.isIdentifier(buffer[k + 2])
+          {
             return offset + Int64(k) + 1
           }
           continue

@@ -28,7 +28,8 @@ struct FoldCommand: ParsableCommand {
 
   func run() throws {
     let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
-    let filtered = try CommandSupport.filter(profile, with: filters.filter(naming: naming.naming), announce: true)
+    let filtered = try CommandSupport.filter(
+      profile, with: filters.filter(naming: naming.naming), announce: true)
     let lines: [FoldedLine]
     do {
       lines = try Folder.fold(

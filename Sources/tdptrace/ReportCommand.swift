@@ -59,7 +59,8 @@ struct ReportCommand: ParsableCommand {
 
   func run() throws {
     let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
-    let filtered = try CommandSupport.filter(profile, with: filters.filter(naming: naming.naming), announce: false)
+    let filtered = try CommandSupport.filter(
+      profile, with: filters.filter(naming: naming.naming), announce: false)
     // Other outputs go here: an @OptionGroup above and a line that renders `filtered.profile`.
     let options = ReportOptions(
       inputs: input.displayNames, naming: naming.naming, top: top, treeMinPercent: treeMinPercent,

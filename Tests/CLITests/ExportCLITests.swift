@@ -47,7 +47,9 @@ import Testing
   }
 
   static func temporary(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("tdptrace-cli-\(getpid())-\(UUID().uuidString)-\(name)").path
+    FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tdptrace-cli-\(getpid())-\(UUID().uuidString)-\(name)"
+    ).path
   }
 
   @Test(arguments: [

@@ -126,7 +126,8 @@ struct RecordTests {
     let tracepoints = ["tracepoint:kvmmmu:kvm_mmu_get_page", "tracepoint:kvmmmu:kvm_mmu_prepare_zap_page"]
     let out = dir + "/tdptrace.txt"
     let record = try startRecord(
-      tracepoints.flatMap { ["--probe", $0] } + ["--comm", "kvmcount", "--output", out], dir: dir, name: "tdp")
+      tracepoints.flatMap { ["--probe", $0] } + ["--comm", "kvmcount", "--output", out], dir: dir, name: "tdp"
+    )
     let program =
       tracepoints.joined(separator: ", ") + " /comm == \"kvmcount\"/ { @[probe, kstack] = count(); }"
     let bpftrace = try S.run(

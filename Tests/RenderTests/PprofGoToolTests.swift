@@ -29,7 +29,8 @@ import TraceParse
 
   @Test(.enabled(if: go != nil)) func goToolPprofReadsSeedExport() throws {
     let profile = try TDPFixture.load("fixtures/seed/tdp_mmu-notes.txt")
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("tdptrace-go-\(getpid())-\(UUID().uuidString).pb.gz")
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tdptrace-go-\(getpid())-\(UUID().uuidString).pb.gz")
     try Data(try PprofExport().render(profile)).write(to: path)
     defer { try? FileManager.default.removeItem(at: path) }
 

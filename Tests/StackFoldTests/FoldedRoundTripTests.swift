@@ -39,7 +39,8 @@ import TraceParse
     // Copies of the fixture, split into 3 parts at record boundaries.
     let text = try String(contentsOfFile: Self.fixtures + fixture, encoding: .utf8)
     let copies = 4
-    let path = NSTemporaryDirectory() + "tdptrace-parallel-\(getpid())-\(UUID().uuidString)-\(format.rawValue).txt"
+    let path =
+      NSTemporaryDirectory() + "tdptrace-parallel-\(getpid())-\(UUID().uuidString)-\(format.rawValue).txt"
     try String(repeating: text, count: copies).write(toFile: path, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: path) }
     let size = Int64(text.utf8.count * copies)
