@@ -7,6 +7,9 @@
 # Prints the image directory on stdout (with --print-dir: only that, building nothing).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# stdout carries only the image directory (callers capture it); everything the steps print
+# (mkfs.ext4 -d lists every file even with -q) goes to stderr.
+exec 3>&1 1>&2
 
 for tool in debootstrap mkfs.ext4 apt-cache; do
   command -v "$tool" >/dev/null || vm_die "prerequisites" "$tool is not installed (scripts/packages.txt)"
@@ -43,11 +46,11 @@ done
 keysrc+=$(cat "$(dirname "$0")/guest-init.sh")
 key=$(printf '%s' "$keysrc" | sha256sum | cut -c1-16)
 IMG="$VM_CACHE/image-$key"
-if [ "${1:-}" = "--print-dir" ]; then echo "$IMG"; exit 0; fi
+if [ "${1:-}" = "--print-dir" ]; then echo "$IMG" >&3; exit 0; fi
 
 if [ -f "$IMG/ready" ]; then
   vm_log "image cached: $IMG ($KPKG $meta_ver)"
-  echo "$IMG"
+  echo "$IMG" >&3
   exit 0
 fi
 
@@ -73,4 +76,4 @@ vm_step "mkfs-image" 300 mkfs.ext4 -q -F -L tdproot -d "$IMG/root" "$IMG/rootfs.
 rm -rf "$IMG/root"
 touch "$IMG/ready"
 vm_log "image ready: $IMG ($(du -sh "$IMG" | cut -f1))"
-echo "$IMG"
+echo "$IMG" >&3
