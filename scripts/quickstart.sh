@@ -15,3 +15,6 @@ echo "== tdptrace report --callers tdp_mmu_init_sp $sample"
 echo
 echo "== tdptrace report $sample --svg /tmp/tdptrace-sample.svg --html /tmp/tdptrace-sample.html"
 "$bin" report "$sample" --svg /tmp/tdptrace-sample.svg --html /tmp/tdptrace-sample.html
+echo
+echo "== inlined frames from DWARF (kvm.ko of the same kernel): who calls handle_removed_pt"
+"$bin" report --callers handle_removed_pt --module kvm=fixtures/debuginfo/kvm-6.1.0-50-amd64.ko.xz "$sample"
