@@ -3,7 +3,7 @@ import Testing
 
 /// `fold` and `report` with debuginfo options, on the QEMU TDP MMU capture and Debian's kvm.ko.
 @Suite struct SymbolizeFoldReportTests {
-  static let capture = SymbolizeCLI.root + "/fixtures/debuginfo/qemu-tdp-bpftrace-kprobe-kstack.txt"
+  static let capture = SymbolizeCLI.root + "/fixtures/bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt"
   static let note =
     "note: inline expansion: 13 unique frames (weight 15035) in [unknown object] not expanded: "
     + "symbol not in any loaded debuginfo\n"

@@ -10,7 +10,7 @@ import TraceParse
   let capture: Profile
 
   init() throws {
-    capture = try CaptureReader.read(Fixtures.path("debuginfo/qemu-tdp-bpftrace-kprobe-kstack.txt"))
+    capture = try ProfileLoader(format: .bpftrace).load(path: Fixtures.path("bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt"))
   }
 
   /// Expands the capture with only `path` as kvm's debuginfo; returns the single warning.
