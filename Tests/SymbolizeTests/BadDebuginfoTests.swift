@@ -10,7 +10,8 @@ import TraceParse
   let capture: Profile
 
   init() throws {
-    capture = try ProfileLoader(format: .bpftrace).load(path: Fixtures.path("bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt"))
+    capture = try ProfileLoader(format: .bpftrace).load(
+      path: Fixtures.path("bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt"))
   }
 
   /// Expands the capture with only `path` as kvm's debuginfo; returns the single warning.

@@ -12,7 +12,8 @@ import TraceParse
 
   init() throws {
     ko = try Fixtures.kvmModule.get()
-    capture = try ProfileLoader(format: .bpftrace).load(path: Fixtures.path("bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt"))
+    capture = try ProfileLoader(format: .bpftrace).load(
+      path: Fixtures.path("bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt"))
   }
 
   @Test func issueExamples() throws {
