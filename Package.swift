@@ -42,13 +42,16 @@ let package = Package(
       ]),
     // Generates large inputs and times the read-and-fold path (scripts/bench.sh).
     .executableTarget(name: "tdptrace-bench", dependencies: ["TraceParse", "StackFold"]),
+    // Fixture access shared by the test targets.
+    .target(name: "TestSupport", dependencies: ["TraceParse"], path: "Tests/TestSupport"),
     .testTarget(name: "TraceParseTests", dependencies: ["TraceParse"]),
-    .testTarget(name: "StackFoldTests", dependencies: ["TraceParse", "StackFold"]),
+    .testTarget(name: "StackFoldTests", dependencies: ["TraceParse", "StackFold", "TestSupport"]),
     .testTarget(name: "SymbolizeTests", dependencies: ["TraceParse", "StackFold", "Symbolize"]),
     .testTarget(
       name: "RenderTests",
       dependencies: [
-        "TraceParse", "StackFold", "Render", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        "TraceParse", "StackFold", "Render", "TestSupport",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]),
     .testTarget(name: "LiveCaptureTests", dependencies: ["TraceParse", "StackFold", "LiveCapture"]),
     .testTarget(name: "CLITests", dependencies: ["TraceParse"]),

@@ -1,6 +1,7 @@
 import Foundation
 import Render
 import SwiftProtobuf
+import TestSupport
 import Testing
 import TraceParse
 

@@ -1,5 +1,6 @@
 import Foundation
 import Render
+import TestSupport
 import Testing
 import TraceParse
 

@@ -1,40 +1,14 @@
 import Foundation
+import TestSupport
 import TraceParse
 
-/// Fixture access for the TDP and export tests: paths under the package root, loaded with the
-/// real parsers.
-enum TDPFixture {
-  static let root: URL = {
-    var url = URL(fileURLWithPath: #filePath)
-    while url.path != "/" {
-      url.deleteLastPathComponent()
-      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-        return url
-      }
-    }
-    fatalError("no Package.swift above \(#filePath)")
-  }()
-
-  static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
-
-  struct BadFixture: Error, CustomStringConvertible {
-    var description: String
-  }
-
+extension TDPFixture {
   /// Folded stacks (`a;b;c 12`, root first), as the graphs fixtures are written.
   static func loadFolded(_ relative: String) throws -> Profile {
     do { return try ProfileLoader(format: .folded).load(path: url(relative).path) } catch {
       throw BadFixture(description: "\(relative): \(error)")
     }
   }
-
-  /// Loads a fixture with tdptrace's own parsers (format detected as the CLI does).
-  static func load(_ relative: String) throws -> Profile {
-    do { return try ProfileLoader().load(path: url(relative).path) } catch {
-      throw BadFixture(description: "\(relative): \(error)")
-    }
-  }
-
 }
 
 extension TDPFixture {

@@ -1,6 +1,7 @@
 import Foundation
 import Render
 import StackFold
+import TestSupport
 import Testing
 import TraceParse
 

@@ -1,5 +1,6 @@
 import Foundation
 import StackFold
+import TestSupport
 import Testing
 import TraceParse
 

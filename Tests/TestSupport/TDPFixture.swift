@@ -1,10 +1,10 @@
 import Foundation
 import TraceParse
 
-/// Fixture access for the TDP and export tests: paths under the package root, loaded with the
+/// Fixture access shared by the test targets: paths under the package root, loaded with the
 /// real parsers.
-enum TDPFixture {
-  static let root: URL = {
+public enum TDPFixture {
+  public static let root: URL = {
     var url = URL(fileURLWithPath: #filePath)
     while url.path != "/" {
       url.deleteLastPathComponent()
@@ -15,14 +15,15 @@ enum TDPFixture {
     fatalError("no Package.swift above \(#filePath)")
   }()
 
-  static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
+  public static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
 
-  struct BadFixture: Error, CustomStringConvertible {
-    var description: String
+  public struct BadFixture: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
   }
 
   /// Loads a fixture with tdptrace's own parsers (format detected as the CLI does).
-  static func load(_ relative: String) throws -> Profile {
+  public static func load(_ relative: String) throws -> Profile {
     do { return try ProfileLoader().load(path: url(relative).path) } catch {
       throw BadFixture(description: "\(relative): \(error)")
     }
