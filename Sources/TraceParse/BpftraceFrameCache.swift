@@ -35,7 +35,7 @@ struct BpftraceFrameCache {
     while lo < hi, BpftraceStackLine.isSpace(raw[lo]) { lo += 1 }
     while hi > lo, BpftraceStackLine.isSpace(raw[hi - 1]) { hi -= 1 }
     let line = UnsafeBufferPointer(rebasing: raw[lo..<hi])
-    let hash = Self.hash(line)
+    let hash = hashBytes(line)
     let tag = hash & 0xFFFF_FFFF_0000_0000
     let mask = table.count - 1
     var slot = Int(truncatingIfNeeded: hash) & mask
@@ -120,35 +120,5 @@ struct BpftraceFrameCache {
     return i == n
       || ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
         == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-  }
-
-  /// 64-bit multiply-mix hash, eight bytes at a time.
-  static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-    guard let base = bytes.baseAddress else { return h }
-    let raw = UnsafeRawPointer(base)
-    var i = 0
-    let n = bytes.count
-    while i + 8 <= n {
-      let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-      h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-      h ^= h >> 32
-      i += 8
-    }
-    var tail: UInt64 = 0
-    if i < n && n >= 8 {
-      // The last eight bytes, overlapping bytes already mixed in.
-      tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-    } else {
-      var shift: UInt64 = 0
-      while i < n {
-        tail |= UInt64(base[i]) << shift
-        shift += 8
-        i += 1
-      }
-    }
-    h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
-    h ^= h >> 29
-    return h
   }
 }

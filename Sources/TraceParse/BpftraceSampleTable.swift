@@ -24,7 +24,7 @@ struct BpftraceSampleTable {
   /// Adds `weight` to the pair; on overflow returns the existing weight and changes nothing.
   mutating func add(stack: [FrameID], labels labelID: LabelSetID, weight: UInt64) -> UInt64? {
     let hash = stack.withUnsafeBytes { raw in
-      BpftraceFrameCache.hash(raw.bindMemory(to: UInt8.self)) ^ (UInt64(labelID) &* 0x9E37_79B9_7F4A_7C15)
+      hashBytes(raw.bindMemory(to: UInt8.self)) ^ (UInt64(labelID) &* 0x9E37_79B9_7F4A_7C15)
     }
     let mask = table.count - 1
     var slot = Int(truncatingIfNeeded: hash) & mask

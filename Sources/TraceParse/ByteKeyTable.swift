@@ -155,3 +155,12 @@ func hashBytes(_ p: UnsafePointer<UInt8>, _ length: Int, seed: UInt64 = 0x9E37_7
   h = (h ^ (h >> 32)) &* 0xD6E8_FEB8_6659_FD93
   return h ^ (h >> 32)
 }
+
+/// `hashBytes` of a buffer, which may be empty (and then has no base address).
+@inline(__always)
+func hashBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+  guard let base = bytes.baseAddress else {
+    return withUnsafePointer(to: UInt8(0)) { hashBytes($0, 0) }
+  }
+  return hashBytes(base, bytes.count)
+}
