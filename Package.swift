@@ -44,7 +44,7 @@ let package = Package(
     .executableTarget(name: "tdptrace-bench", dependencies: ["TraceParse", "StackFold"]),
     // Fixture access shared by the test targets.
     .target(name: "TestSupport", dependencies: ["TraceParse"], path: "Tests/TestSupport"),
-    .testTarget(name: "TraceParseTests", dependencies: ["TraceParse"]),
+    .testTarget(name: "TraceParseTests", dependencies: ["TraceParse", "TestSupport"]),
     .testTarget(name: "StackFoldTests", dependencies: ["TraceParse", "StackFold", "TestSupport"]),
     .testTarget(name: "SymbolizeTests", dependencies: ["TraceParse", "StackFold", "Symbolize"]),
     .testTarget(
@@ -54,6 +54,6 @@ let package = Package(
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]),
     .testTarget(name: "LiveCaptureTests", dependencies: ["TraceParse", "StackFold", "LiveCapture"]),
-    .testTarget(name: "CLITests", dependencies: ["TraceParse"]),
+    .testTarget(name: "CLITests", dependencies: ["TraceParse", "TestSupport"]),
   ]
 )

@@ -1,21 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Property through the binary: for generated bpftrace and folded inputs, the folded output and
 /// the report add up to exactly the counts written in.
 @Suite struct WeightPropertyCLITests {
-  struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-  }
-
   static let functions = [
     "kvm_tdp_mmu_map", "tdp_mmu_init_sp", "__handle_changed_spte", "direct_page_fault", "kvm_mmu_page_fault",
     "vmx_handle_exit", "do_syscall_64", "[unknown]",
@@ -23,7 +12,7 @@ import Testing
 
   /// Returns (bpftrace text, folded text, total written).
   static func generate(seed: UInt64) -> (String, String, UInt64) {
-    var g = Generator(state: seed)
+    var g = SplitMix64(seed: seed)
     var bpftrace = "Attaching 1 probe...\n\n\n"
     var folded = ""
     var total: UInt64 = 0

@@ -1,25 +1,13 @@
 import StackFold
+import TestSupport
 import Testing
 import TraceParse
 
 /// Property: every weight that goes in comes out, through folding, the call tree, the function
 /// table and every filter (kept + removed = total), for generated profiles.
 @Suite struct WeightConservationTests {
-  /// A small deterministic generator (SplitMix64) so failures reproduce.
-  struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-  }
-
   static func randomProfile(seed: UInt64) throws -> Profile {
-    var g = Generator(state: seed)
+    var g = SplitMix64(seed: seed)
     let names = [
       "a", "b", "kvm_tdp_mmu_map", "tdp_mmu_init_sp", "__handle_changed_spte", "x;y", "", "[unknown]",
     ]
