@@ -143,11 +143,16 @@ func hashBytes(_ p: UnsafePointer<UInt8>, _ length: Int, seed: UInt64 = 0x9E37_7
   }
   if i < length {
     var tail: UInt64 = 0
-    var shift: UInt64 = 0
-    while i < length {
-      tail |= UInt64(p[i]) << shift
-      shift += 8
-      i += 1
+    if length >= 8 {
+      // The last eight bytes, overlapping some already mixed in: one load, not a byte loop.
+      tail = raw.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
+    } else {
+      var shift: UInt64 = 0
+      while i < length {
+        tail |= UInt64(p[i]) << shift
+        shift += 8
+        i += 1
+      }
     }
     h = (h ^ tail) &* 0x5851_F42D_4C95_7F2D
     h ^= h >> 29
