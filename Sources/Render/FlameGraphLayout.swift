@@ -1,4 +1,5 @@
 import StackFold
+import TraceParse
 
 /// Where each frame of a call tree goes in a flame graph: depth and start offset in weight
 /// units, with frames narrower than the minimum width pruned (and counted).
@@ -37,7 +38,7 @@ struct FlameGraphLayout {
       boxes.append(box)
       if box.depth > maxDepth { maxDepth = box.depth }
       let children = node.children.sorted {
-        nodes[$0].name.utf8.lexicographicallyPrecedes(nodes[$1].name.utf8)
+        nodes[$0].name.utf8Precedes(nodes[$1].name)
       }
       // Self weight sits to the right of the children, as in flamegraph.pl.
       var x = box.start

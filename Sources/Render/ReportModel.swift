@@ -105,7 +105,7 @@ public struct ReportModel: Sendable {
     }
     sources = bySource.values.sorted {
       $0.weight != $1.weight
-        ? $0.weight > $1.weight : $0.source.utf8.lexicographicallyPrecedes($1.source.utf8)
+        ? $0.weight > $1.weight : $0.source.utf8Precedes($1.source)
     }
 
     peeks = []

@@ -88,7 +88,7 @@ public struct CallersCallees: Hashable, Sendable {
     }
     func sorted(_ edges: [String: CallEdge]?) -> [CallEdge] {
       (edges.map { Array($0.values) } ?? []).sorted {
-        $0.weight != $1.weight ? $0.weight > $1.weight : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
+        $0.weight != $1.weight ? $0.weight > $1.weight : $0.name.utf8Precedes($1.name)
       }
     }
     return views.values.map { view in
@@ -98,7 +98,7 @@ public struct CallersCallees: Hashable, Sendable {
       return view
     }.sorted {
       $0.totalWeight != $1.totalWeight
-        ? $0.totalWeight > $1.totalWeight : $0.function.utf8.lexicographicallyPrecedes($1.function.utf8)
+        ? $0.totalWeight > $1.totalWeight : $0.function.utf8Precedes($1.function)
     }
   }
 

@@ -51,22 +51,37 @@ public enum Folder {
       }
       return name + suffix
     }
-    var sums: [String: UInt64] = [:]
-    sums.reserveCapacity(profile.samples.count)
-    var line = ""
+    // Lines are built as bytes, summed in a byte-keyed table and sorted with memcmp on its
+    // arena: with a few hundred thousand unique stacks, String keys and String comparisons
+    // (hashing, retains) took most of the time.
+    let names = frameNames.map { Array($0.utf8) }
+    let separator = UInt8(ascii: ";")
+    var table = ByteKeyTable(capacity: profile.samples.count)
+    var weights: [UInt64] = []
+    var line: [UInt8] = []
     for sample in profile.samples {
       line.removeAll(keepingCapacity: true)
-      if withSource { line += options.naming.sourceName(sample, in: profile) }
+      if withSource { line += options.naming.sourceName(sample, in: profile).utf8 }
       for id in sample.stack {
-        if !line.isEmpty { line += ";" }
-        line += frameNames[Int(id)]
+        if !line.isEmpty { line.append(separator) }
+        line += names[Int(id)]
       }
-      if line.isEmpty { line = noStack }
-      sums[line, default: 0] &+= sample.weight
+      if line.isEmpty { line += noStack.utf8 }
+      line.withUnsafeBufferPointer { bytes in
+        let hash = hashBytes(bytes)
+        if let index = table.find(bytes.baseAddress!, bytes.count, hash: hash) {
+          weights[Int(index)] &+= sample.weight
+        } else {
+          table.insert(bytes.baseAddress!, bytes.count, hash: hash, value: UInt32(weights.count))
+          weights.append(sample.weight)
+        }
+      }
     }
-    var lines = sums.map { FoldedLine(stack: $0.key, weight: $0.value) }
-    lines.sort { $0.stack.utf8.lexicographicallyPrecedes($1.stack.utf8) }
-    return lines
+    var order = Array(weights.indices)
+    order.sort { table.keyPrecedes($0, $1) }
+    return order.map {
+      FoldedLine(stack: String(decoding: table.key($0), as: UTF8.self), weight: weights[$0])
+    }
   }
 
   /// The folded text: one `stack weight` line per entry, each ending in `\n`.

@@ -58,7 +58,7 @@ public struct FunctionTable: Sendable {
       functions.filter { $0.selfWeight > 0 }.sorted {
         ($0.selfWeight, $0.totalWeight) != ($1.selfWeight, $1.totalWeight)
           ? ($0.selfWeight, $0.totalWeight) > ($1.selfWeight, $1.totalWeight)
-          : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
+          : $0.name.utf8Precedes($1.name)
       }.prefix(max(0, limit)))
   }
 
@@ -68,7 +68,7 @@ public struct FunctionTable: Sendable {
       functions.sorted {
         ($0.totalWeight, $0.selfWeight) != ($1.totalWeight, $1.selfWeight)
           ? ($0.totalWeight, $0.selfWeight) > ($1.totalWeight, $1.selfWeight)
-          : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
+          : $0.name.utf8Precedes($1.name)
       }.prefix(max(0, limit)))
   }
 }

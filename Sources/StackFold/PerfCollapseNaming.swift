@@ -31,7 +31,7 @@ public enum PerfCollapseNaming {
       for id in sample.stack { parts.append(name(profile.frame(id))) }
       sums[parts.joined(separator: ";"), default: 0] &+= sample.weight
     }
-    return sums.keys.sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }.map { "\($0) \(sums[$0]!)" }
+    return sums.keys.sorted { $0.utf8Precedes($1) }.map { "\($0) \(sums[$0]!)" }
   }
 
   /// perl: `$func !~ m/\.\(.*\)\./` (`net/http.(*Client).Do`).

@@ -87,7 +87,7 @@ public struct ProfileDiff: Sendable {
     }
     collect(before, isAfter: false)
     collect(after, isAfter: true)
-    stacks.sort { $0.path.lexicographicallyPrecedes($1.path) { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+    stacks.sort { $0.path.lexicographicallyPrecedes($1.path) { $0.utf8Precedes($1) } }
     self.stacks = stacks
 
     var functions: [String: Function] = [:]
@@ -111,7 +111,7 @@ public struct ProfileDiff: Sendable {
     }.sorted {
       let a = abs($0.shareChange)
       let b = abs($1.shareChange)
-      return a != b ? a > b : $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
+      return a != b ? a > b : $0.name.utf8Precedes($1.name)
     }
   }
 

@@ -29,17 +29,12 @@ public struct BpftraceTextParser: TraceParser {
       try session.consume(line, lineNumber: input.lineNumber, builder: &builder)
     }
     try session.finish(lineNumber: input.lineNumber, builder: &builder)
-    do { try session.samples.flush(into: &builder) } catch {
-      throw ParseError(
-        SourcePosition(file: options.sourceName, line: input.lineNumber),
-        expected: "a total weight that fits in UInt64", found: error.description)
-    }
     if !session.sawEntry { builder.note("\(options.sourceName): no bpftrace map entries found") }
   }
 }
 
 /// The state of one text parse: which part of an entry the next line belongs to.
-struct BpftraceTextSession {
+struct BpftraceTextSession: ~Copyable {
   enum State {
     /// Between entries: a line starting with `@name[` or `@name:` opens one; others are noise.
     case outside
@@ -55,6 +50,8 @@ struct BpftraceTextSession {
   var state = State.outside
   var key = BpftraceMapKey()
   var cache = BpftraceFrameCache()
+  /// Entries seen before, recognized by their text (the fast path for repeated stacks).
+  private var entries = BpftraceEntryCache()
   /// Line where the current entry started.
   var entryLine = 0
   var buckets: [MapValue.Bucket] = []
@@ -70,8 +67,6 @@ struct BpftraceTextSession {
   /// The last map name read, to reuse its String while entries stay in one map.
   private var lastMapBytes: [UInt8] = []
   private var lastMap = "@"
-  /// Samples summed as they are read, handed to the builder at the end.
-  var samples = BpftraceSampleTable()
   /// Reused buffer for a sample's root-first stack.
   private var stack: [FrameID] = []
 
@@ -134,6 +129,7 @@ struct BpftraceTextSession {
     if nameEnd + 1 == line.count, line[nameEnd] == 0x5B {  // `@name[` alone: a stack follows
       key.beginStack()
       state = .stack
+      entries.begin(map: line)
       return
     }
     let text = BpftraceStackLine.string(line, nameEnd + 1, line.count)
@@ -201,16 +197,40 @@ struct BpftraceTextSession {
       var i = 1
       while i < line.count, BpftraceStackLine.isSpace(line[i]) { i += 1 }
       if i == line.count { return }
+      if entries.active {
+        if line.count <= BpftraceTextParser.maxFrameLineLength { return entries.append(line: line) }
+        replayEntry()
+      }
       try frameLine(line, column: i + 1, lineNumber: lineNumber, builder: &builder)
     case 0x5D, 0x2C:  // "]" or ","
-      key.endStack()
       if first == 0x5D, let weight = Self.plainCount(line) {  // fast path: `]: 123`
         state = .outside
-        return try addSample(weight: weight, lineNumber: lineNumber, column: 4, builder: &builder)
+        if entries.active {
+          let (hash, known) = entries.lookup()
+          if let known {
+            entries.end()
+            do { try builder.add(weight: weight, toSample: known) } catch {
+              try overflow(error, lineNumber: lineNumber, column: 4, builder: &builder)
+            }
+            return
+          }
+          replayEntry()
+          key.endStack()
+          if let index = try addSample(weight: weight, lineNumber: lineNumber, column: 4, builder: &builder) {
+            entries.remember(hash: hash, sample: index)
+          }
+          return
+        }
+        key.endStack()
+        try addSample(weight: weight, lineNumber: lineNumber, column: 4, builder: &builder)
+        return
       }
+      if entries.active { replayEntry() }
+      key.endStack()
       try segment(
         Substring(line.string), column: 1, afterStack: true, lineNumber: lineNumber, builder: &builder)
     case 0x40:  // "@": a new entry while this one is open
+      if entries.active { replayEntry() }
       let error = ParseError(
         position(lineNumber, 1),
         expected: "a frame line or `]: <value>` closing the entry opened at line \(entryLine)",
@@ -220,6 +240,7 @@ struct BpftraceTextSession {
       state = .outside
       try startEntry(line, lineNumber: lineNumber, builder: &builder)
     default:
+      if entries.active { replayEntry() }
       if BpftraceStackLine.looksLikeAddress(line, 0, line.count) {  // raw mode: no indentation
         try frameLine(line, column: 1, lineNumber: lineNumber, builder: &builder)
       } else {
@@ -242,6 +263,11 @@ struct BpftraceTextSession {
           found: "a line of \(line.count) bytes"), builder: &builder)
     }
     key.addFrame(cache.template(for: line))
+  }
+
+  /// Parses the frame lines the entry cache copied, frame by frame, and goes on that way.
+  private mutating func replayEntry() {
+    entries.replay { line in key.addFrame(cache.template(for: line)) }
   }
 
   // MARK: values
@@ -295,8 +321,11 @@ struct BpftraceTextSession {
     }
   }
 
+  /// Adds the current key's stack with `weight`; returns the sample's index (nil if the count
+  /// was skipped).
+  @discardableResult
   private mutating func addSample(weight: UInt64, lineNumber: Int, column: Int, builder: inout ProfileBuilder)
-    throws(ParseError)
+    throws(ParseError) -> Int?
   {
     key.rootFirstStack(&cache, into: &stack, builder: &builder)
     let labelID: LabelSetID
@@ -312,12 +341,21 @@ struct BpftraceTextSession {
       }
       if key.members.count == 1 { lastMapLabels = (key.map, labelID) }
     }
-    if let existing = samples.add(stack: stack, labels: labelID, weight: weight) {
-      let parseError = ParseError(
-        position(lineNumber, column), expected: "a total weight that fits in UInt64",
-        found: AggregationError.weightOverflow(existing: existing, adding: weight).description)
-      if !options.lenient { throw parseError }
-      builder.recordSkip(parseError, weight: weight)
+    do { return try builder.addReturningIndex(stack: stack, labels: labelID, weight: weight) } catch {
+      try overflow(error, lineNumber: lineNumber, column: column, builder: &builder)
+      return nil
+    }
+  }
+
+  /// A count that would take a sample's total past UInt64: an error, or skipped with `--lenient`.
+  private mutating func overflow(
+    _ error: AggregationError, lineNumber: Int, column: Int, builder: inout ProfileBuilder
+  ) throws(ParseError) {
+    let parseError = ParseError(
+      position(lineNumber, column), expected: "a total weight that fits in UInt64", found: error.description)
+    if !options.lenient { throw parseError }
+    switch error {
+    case .weightOverflow(_, let weight): builder.recordSkip(parseError, weight: weight)
     }
   }
 

@@ -10,7 +10,7 @@
 /// and no allocation. Keys are copied into one arena; memory follows the number of unique keys.
 ///
 /// Open addressing with linear probing; the table doubles at 50% load.
-struct ByteKeyTable: ~Copyable {
+public struct ByteKeyTable: ~Copyable {
   /// 16 bytes, so a table of a few thousand keys stays in L2 cache.
   private struct Slot {
     /// The high 32 bits of the hash; 0 marks an empty slot (a real 0 is stored as 1).
@@ -27,9 +27,12 @@ struct ByteKeyTable: ~Copyable {
   private var arenaUsed = 0
   /// Arena offset of each key, in insertion order; key `i` ends where key `i + 1` starts.
   private var keyStarts: [Int] = []
-  var count: Int { keyStarts.count }
+  /// Keys stored.
+  public var count: Int { keyStarts.count }
+  /// Bytes of key text stored.
+  var arenaBytes: Int { arenaUsed }
 
-  init(capacity: Int = 1024) {
+  public init(capacity: Int = 1024) {
     var size = 16
     while size < capacity * 2 { size <<= 1 }
     slots = .allocate(capacity: size)
@@ -46,7 +49,7 @@ struct ByteKeyTable: ~Copyable {
 
   /// The value stored for the `length` bytes at `key`, or nil.
   @inline(__always)
-  func find(_ key: UnsafePointer<UInt8>, _ length: Int, hash rawHash: UInt64) -> UInt32? {
+  public func find(_ key: UnsafePointer<UInt8>, _ length: Int, hash rawHash: UInt64) -> UInt32? {
     let hash = Self.tag(rawHash)
     var i = Int(truncatingIfNeeded: rawHash) & mask
     while true {
@@ -61,7 +64,8 @@ struct ByteKeyTable: ~Copyable {
   }
 
   /// Stores `value` for a key that `find` did not find.
-  mutating func insert(_ key: UnsafePointer<UInt8>, _ length: Int, hash rawHash: UInt64, value: UInt32) {
+  public mutating func insert(_ key: UnsafePointer<UInt8>, _ length: Int, hash rawHash: UInt64, value: UInt32)
+  {
     if (keyStarts.count + 1) * 2 > mask + 1 { grow() }
     if arenaUsed + length > arenaCapacity {
       var newCapacity = arenaCapacity * 2
@@ -88,6 +92,25 @@ struct ByteKeyTable: ~Copyable {
     let start = keyStarts[index]
     let end = index + 1 < keyStarts.count ? keyStarts[index + 1] : arenaUsed
     return end - start == length && memcmp(arena + start, key, length) == 0
+  }
+
+  /// The bytes of the `index`-th key inserted, valid until the next `insert`.
+  public func key(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+    let start = keyStarts[index]
+    let end = index + 1 < keyStarts.count ? keyStarts[index + 1] : arenaUsed
+    return UnsafeBufferPointer(start: arena + start, count: end - start)
+  }
+
+  /// Whether the `a`-th key sorts before the `b`-th by bytes.
+  public func keyPrecedes(_ a: Int, _ b: Int) -> Bool {
+    let x = key(a)
+    let y = key(b)
+    let n = min(x.count, y.count)
+    if n > 0 {
+      let c = memcmp(x.baseAddress!, y.baseAddress!, n)
+      if c != 0 { return c < 0 }
+    }
+    return x.count < y.count
   }
 
   /// The bytes of every key with its value, in no particular order.
@@ -130,8 +153,10 @@ struct ByteKeyTable: ~Copyable {
 
 /// A fast non-cryptographic hash of bytes (8 bytes per multiply), good enough for interning
 /// tables whose keys an attacker could at worst make collide into slow lookups, never wrong ones.
-@inline(__always)
-func hashBytes(_ p: UnsafePointer<UInt8>, _ length: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> UInt64 {
+@inlinable @inline(__always)
+public func hashBytes(_ p: UnsafePointer<UInt8>, _ length: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15)
+  -> UInt64
+{
   var h = seed ^ UInt64(truncatingIfNeeded: length)
   let raw = UnsafeRawPointer(p)
   var i = 0
@@ -162,8 +187,8 @@ func hashBytes(_ p: UnsafePointer<UInt8>, _ length: Int, seed: UInt64 = 0x9E37_7
 }
 
 /// `hashBytes` of a buffer, which may be empty (and then has no base address).
-@inline(__always)
-func hashBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+@inlinable @inline(__always)
+public func hashBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
   guard let base = bytes.baseAddress else {
     return withUnsafePointer(to: UInt8(0)) { hashBytes($0, 0) }
   }

@@ -136,11 +136,15 @@ public struct LineReader: ~Copyable {
   }
 
   /// `nextLine()` for parsers: a read failure or an over-long line becomes a `ParseError` at the
-  /// line it happened on, so a parser reports one error type with a position.
-  public mutating func nextLine(source: String) throws(ParseError) -> UnsafeBufferPointer<UInt8>? {
+  /// line it happened on, so a parser reports one error type with a position. `source` is an
+  /// autoclosure so the per-line call does not retain the name: with one file parsed on several
+  /// threads, that shared reference count cost more than the parsing.
+  public mutating func nextLine(source: @autoclosure () -> String) throws(ParseError) -> UnsafeBufferPointer<
+    UInt8
+  >? {
     do { return try nextLine() } catch {
       throw ParseError(
-        SourcePosition(file: source, line: lineNumber + 1, column: 1),
+        SourcePosition(file: source(), line: lineNumber + 1, column: 1),
         expected: "a readable line of at most \(maxLineLength) bytes", found: error.message)
     }
   }

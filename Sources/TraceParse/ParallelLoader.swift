@@ -12,9 +12,9 @@ import Dispatch
 /// numbers) is the same as a single-threaded parse.
 public enum ParallelLoader {
   /// Files smaller than this are parsed on one core: the split costs more than it saves.
-  public static let minimumSize: Int64 = 64 << 20
+  public static let minimumSize: Int64 = 16 << 20
   /// Each part gets at least this much.
-  static let minimumPart: Int64 = 32 << 20
+  static let minimumPart: Int64 = 8 << 20
 
   /// Whether `format` can be split at byte boundaries found without parsing.
   public static func canSplit(_ format: InputFormat) -> Bool {

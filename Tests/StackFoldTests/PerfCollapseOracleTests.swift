@@ -14,7 +14,7 @@ import TraceParse
     let profile = try ProfileLoader(format: .perfScript, weight: .period)
       .load(path: Self.fixtures + "perf-script-sample.txt")
     let ours = PerfCollapseNaming.foldedLines(profile)
-    var expected = try String(contentsOfFile: Self.fixtures + "perf-script-sample.folded")
+    var expected = try String(contentsOfFile: Self.fixtures + "perf-script-sample.folded", encoding: .utf8)
       .split(separator: "\n").map(String.init)
     // Deliberate difference: for the header `:-1    -1 [000]   256.611042: ...` (pid -1) the
     // perl header regex needs whitespace before a digit, so it takes the whole header up to the

@@ -31,7 +31,7 @@ enum Fixtures {
     let outPath = dir + "/out"
     let errPath = dir + "/err"
     try Data(input.utf8).write(to: URL(fileURLWithPath: inPath))
-    FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
     FileManager.default.createFile(atPath: errPath, contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
