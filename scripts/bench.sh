@@ -37,6 +37,12 @@ if [ "$(size "$BT")" -lt $((BT_MB * 1000000)) ]; then
   echo "generating $BT ($BT_MB MB)..." >&2
   "$BENCH" gen-bpftrace "$SEED" "$BT" "$BT_MB"
 fi
+# The same size with every stack distinct: the worst case (no entry repeats, memory grows).
+BTU="$DIR/bpftrace-unique.txt"
+if [ "$(size "$BTU")" -lt $((BT_MB * 1000000)) ]; then
+  echo "generating $BTU ($BT_MB MB, all stacks distinct)..." >&2
+  "$BENCH" gen-bpftrace "$SEED" "$BTU" "$BT_MB" unique
+fi
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $1 }"; }
@@ -55,15 +61,16 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
 echo
 echo "tdptrace benchmark $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-12s %-7s %9s %10s %9s %12s %9s %9s %8s %8s\n' input mode MB "MB/s" "MB/CPU-s" samples/s "RSS MB" unique "x cat" "x wc -l"
-for spec in "perf-script:$PERF" "bpftrace:$BT"; do
-  format=${spec%%:*}
+printf '%-13s %-7s %9s %10s %9s %12s %9s %9s %8s %8s\n' input mode MB "MB/s" "MB/CPU-s" samples/s "RSS MB" unique "x cat" "x wc -l"
+for spec in "perf-script:$PERF" "bpftrace:$BT" "bpftrace-uniq:$BTU"; do
+  label=${spec%%:*}
+  format=${label%-uniq}
   file=${spec#*:}
   mb=$(calc "$(size "$file") / 1000000")
   cat_t=$(best "cat '$file' > /dev/null")
   wc_t=$(best "wc -l '$file'")
-  printf '%-12s %-7s %9.1f %10.1f %9s %12s %9s %9s %8s %8s\n' "$format" cat "$mb" "$(calc "$mb / $cat_t")" - - - - 1.00 -
-  printf '%-12s %-7s %9.1f %10.1f %9s %12s %9s %9s %8s %8s\n' "$format" "wc -l" "$mb" "$(calc "$mb / $wc_t")" - - - - - 1.00
+  printf '%-13s %-7s %9.1f %10.1f %9s %12s %9s %9s %8s %8s\n' "$label" cat "$mb" "$(calc "$mb / $cat_t")" - - - - 1.00 -
+  printf '%-13s %-7s %9.1f %10.1f %9s %12s %9s %9s %8s %8s\n' "$label" "wc -l" "$mb" "$(calc "$mb / $wc_t")" - - - - - 1.00
   for mode in fold report flame; do
     bestline="" bestt=999999
     for _ in $(seq "$RUNS"); do
@@ -74,7 +81,7 @@ for spec in "perf-script:$PERF" "bpftrace:$BT"; do
       t=$(field seconds "$line")
       if lt "$t" "$bestt"; then bestt=$t bestline=$line; fi
     done
-    printf '%-12s %-7s %9.1f %10.1f %9.1f %12.0f %9.1f %9s %8.2f %8.2f\n' "$format" "$mode" "$mb" \
+    printf '%-13s %-7s %9.1f %10.1f %9.1f %12.0f %9.1f %9s %8.2f %8.2f\n' "$label" "$mode" "$mb" \
       "$(field MBps "$bestline")" "$(field MBperCPUs "$bestline")" "$(field samplesPerSec "$bestline")" \
       "$(field peakRSSMB "$bestline")" "$(field unique "$bestline")" \
       "$(calc "$bestt / $cat_t")" "$(calc "$bestt / $wc_t")"
@@ -82,7 +89,7 @@ for spec in "perf-script:$PERF" "bpftrace:$BT"; do
   if [ "${WITH_CLI:-0}" = 1 ]; then
     out=$({ /usr/bin/time -f '%e %M' "$BIN/tdptrace" fold --input-format "$format" "$file" >/dev/null; } 2>&1 | tail -1)
     read -r secs kb <<<"$out"
-    printf '%-12s %-7s %9.1f %10.1f %9s %12s %9.1f %9s %8.2f %8.2f\n' "$format" "cli" "$mb" \
+    printf '%-13s %-7s %9.1f %10.1f %9s %12s %9.1f %9s %8.2f %8.2f\n' "$label" "cli" "$mb" \
       "$(calc "$mb / $secs")" - - "$(calc "$kb / 1024")" - \
       "$(calc "$secs / $cat_t")" "$(calc "$secs / $wc_t")"
   fi

@@ -68,8 +68,14 @@ public struct HTMLReport: Renderer {
     options.callers = []
     options.callees = []
     let model = try ReportModel(profile: profile, options: options)
-    let views = try CallersCallees.views(of: NamePattern("*"), in: profile, naming: report.naming)
-    let sectioned = Array(views.prefix(functionSections))
+    // Callers and callees only for the functions that get a section: for every function they
+    // cost most of the page's time on profiles with hundreds of thousands of stacks.
+    let functions = try FunctionTable(profile: profile, naming: report.naming).functions
+    let heaviest = functions.sorted {
+      $0.totalWeight != $1.totalWeight ? $0.totalWeight > $1.totalWeight : $0.name.utf8Precedes($1.name)
+    }.prefix(max(0, functionSections))
+    let sectioned = try CallersCallees.views(
+      ofFunctions: Set(heaviest.map(\.name)), in: profile, naming: report.naming)
     let anchors = Set(sectioned.map(\.function))
     let total = model.totalWeight
     let unit = countName(model.unit)
@@ -96,7 +102,7 @@ public struct HTMLReport: Renderer {
     }
     out += row(["Total weight", "\(FlameGraphNumbers.grouped(total)) \(unit)"], header: true)
     out += row(["Unique stacks", FlameGraphNumbers.grouped(UInt64(model.uniqueStacks))], header: true)
-    out += row(["Functions", FlameGraphNumbers.grouped(UInt64(views.count))], header: true)
+    out += row(["Functions", FlameGraphNumbers.grouped(UInt64(functions.count))], header: true)
     out += row(
       [
         "Skipped records",
@@ -158,7 +164,7 @@ public struct HTMLReport: Renderer {
 
     // Callers and callees.
     out += "<section id=\"functions\"><h2>Callers and callees</h2>\n"
-    out += "<p class=\"note\">The \(sectioned.count) heaviest of \(views.count) functions by total weight. "
+    out += "<p class=\"note\">The \(sectioned.count) heaviest of \(functions.count) functions by total weight. "
     out += "Each sample counts once per function and once per edge, so recursion is not counted twice; "
     out += "shares are of the function's total.</p>\n"
     for view in sectioned {

@@ -116,7 +116,10 @@ func generatePerf(seed: String, out path: String, megabytes: Int) {
 
 /// Writes the seed's unique stacks as bpftrace `@[kstack] = count()` dumps (0.17 text format,
 /// 4-space indent, decimal offsets), repeated as interval `print(@)` dumps until `megabytes`.
-func generateBpftrace(seed: String, out path: String, megabytes: Int) {
+/// A bpftrace file of `print(@)` intervals of the seed's stacks. With `unique`, every entry
+/// also gets two frames that make its stack one never seen before (a single huge print of
+/// distinct stacks, the worst case for the entry cache and for memory).
+func generateBpftrace(seed: String, out path: String, megabytes: Int, unique: Bool = false) {
   var reader = LineReader(string: seed, name: "seed")
   var builder = ProfileBuilder()
   do {
@@ -140,7 +143,13 @@ func generateBpftrace(seed: String, out path: String, megabytes: Int) {
   while out.written + out.buffer.count < megabytes * 1_000_000 {
     out.write("\n\n")
     for (i, entry) in entries.enumerated() {
-      out.write(entry)
+      if unique {
+        let n = round * entries.count + i
+        out.write("@[\n    leaf_\(n % 577)+1\n    mid_\(n / 577)+2\n")
+        out.write(String(entry.dropFirst(3)))
+      } else {
+        out.write(entry)
+      }
       out.write("]: \((i * 7 + round) % 97 + 1)\n")
     }
     round += 1
@@ -205,15 +214,15 @@ let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
 case "gen-perf" where args.count == 4:
   generatePerf(seed: readFile(args[1]), out: args[2], megabytes: Int(args[3]) ?? 200)
-case "gen-bpftrace" where args.count == 4:
-  generateBpftrace(seed: readFile(args[1]), out: args[2], megabytes: Int(args[3]) ?? 50)
+case "gen-bpftrace" where args.count == 4 || (args.count == 5 && args[4] == "unique"):
+  generateBpftrace(seed: readFile(args[1]), out: args[2], megabytes: Int(args[3]) ?? 50, unique: args.count == 5)
 case "run" where args.count >= 4:
   guard let format = InputFormat(rawValue: args[2]) else { fail("unknown format \(args[2])") }
   run(path: args[1], format: format, mode: args[3], parallel: !args.contains("--serial"))
 default:
   fail(
     """
-    usage: tdptrace-bench gen-perf SEED OUT MB | gen-bpftrace SEED OUT MB
+    usage: tdptrace-bench gen-perf SEED OUT MB | gen-bpftrace SEED OUT MB [unique]
            tdptrace-bench run FILE FORMAT parse|fold|report|flame [--serial]
     """)
 }
