@@ -63,13 +63,20 @@ DRIVER = r"""
   out.highlighted = frames().filter(function (g) { return g.querySelector("rect").getAttribute("fill") === "rgb(230,0,230)"; }).length;
   out.matchedAttr = svg.getAttribute("data-matched");
   out.matchedText = svg.querySelector(".fg-matched").textContent;
-  if (document.querySelector("a[href^='#fn-']")) {
+  if (document.body) {  // an HTML page, not a bare SVG
     var links = document.querySelectorAll("a[href^='#']");
     out.links = links.length;
     out.brokenLinks = Array.prototype.filter.call(links, function (a) {
       return !document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)));
     }).length;
     out.tables = document.querySelectorAll("table").length;
+  }
+  var find = document.querySelector("a.fg-find");
+  if (find) {
+    svg.tdpflame.clearSearch();
+    click(find);
+    out.findName = find.getAttribute("data-name");
+    out.findMatched = svg.getAttribute("data-matched");
   }
   if (target) click(target.querySelector("rect"));
   out.alerts = window.__alerts;
@@ -151,8 +158,11 @@ def check(path, kind, failures):
     for needle in ARGS.expect_name:
         expect(needle in r.get("names", []), f"frame name {needle!r} not shown verbatim")
     if kind == "html":
-        expect(r.get("tables", 0) >= 3, "HTML report has fewer than 3 tables")
+        expect(r.get("tables", 0) >= ARGS.min_tables, f"HTML page has fewer than {ARGS.min_tables} tables")
         expect(r.get("links", 0) > 0 and r.get("brokenLinks") == 0, "HTML report links are missing or broken")
+        if "findName" in r:
+            expect(r.get("findMatched") not in (None, "", "0"),
+                   f"the search link for {r.get('findName')!r} did not highlight it in the graph")
     expect(os.path.exists(shot) and os.path.getsize(shot) > 1000, "no screenshot")
     print(f"{name}: {r.get('frames')} frames, {r.get('highlighted')} highlighted, matched {r.get('matchedText')!r}, "
           f"zoom {r.get('beforeZoomWidth')}->{r.get('afterZoomWidth')}px, screenshot {shot}")
@@ -169,6 +179,7 @@ def main():
     p.add_argument("--expect-matched", type=int)
     p.add_argument("--expect-name", action="append", default=[])
     p.add_argument("--min-frames", type=int, default=2)
+    p.add_argument("--min-tables", type=int, default=3)
     ARGS = p.parse_args()
     CHROMIUM = chromium_binary()
     if not CHROMIUM:

@@ -8,18 +8,15 @@ public struct DiffTable {
 
   public init(limit: Int? = 20) { self.limit = limit }
 
-  public func render(_ diff: ProfileDiff) -> String {
-    var out = ""
-    out +=
-      "before: \(FlameGraphNumbers.grouped(diff.beforeTotal))  after: \(FlameGraphNumbers.grouped(diff.afterTotal))"
-    if diff.normalized { out += "  (deltas with before normalized to after's total)" }
-    out += "\n"
+  /// Column names, the function last.
+  public static let header = [
+    "share before", "share after", "change", "before", "after", "delta", "function",
+  ]
+
+  /// The functions listed (at most `limit`), each with its cells in `header` order.
+  public func rows(_ diff: ProfileDiff) -> [(function: ProfileDiff.Function, cells: [String])] {
     let shown = limit.map { Array(diff.functions.prefix($0)) } ?? diff.functions
-    out += "Functions whose share of the total changed most"
-    out += shown.count < diff.functions.count ? " (top \(shown.count) of \(diff.functions.count)):\n" : ":\n"
-    let header = ["share before", "share after", "change", "before", "after", "delta", "function"]
-    var rows: [[String]] = []
-    for f in shown {
+    return shown.map { f in
       let d = diff.delta(before: f.beforeTotal, after: f.afterTotal)
       let delta: String
       if diff.normalized {
@@ -30,17 +27,44 @@ public struct DiffTable {
         delta = (f.afterTotal >= f.beforeTotal ? "+" : "-") + FlameGraphNumbers.grouped(magnitude)
       }
       let change = f.shareChange * 100
-      rows.append([
-        FlameGraphNumbers.fixed2(f.beforeShare * 100) + "%",
-        FlameGraphNumbers.fixed2(f.afterShare * 100) + "%",
-        (change >= 0 ? "+" : "") + FlameGraphNumbers.fixed2(change) + " pp",
-        FlameGraphNumbers.grouped(f.beforeTotal),
-        FlameGraphNumbers.grouped(f.afterTotal),
-        delta,
-        f.name + (f.beforeTotal == 0 ? "  [new]" : f.afterTotal == 0 ? "  [gone]" : ""),
-      ])
+      return (
+        f,
+        [
+          FlameGraphNumbers.fixed2(f.beforeShare * 100) + "%",
+          FlameGraphNumbers.fixed2(f.afterShare * 100) + "%",
+          (change >= 0 ? "+" : "") + FlameGraphNumbers.fixed2(change) + " pp",
+          FlameGraphNumbers.grouped(f.beforeTotal),
+          FlameGraphNumbers.grouped(f.afterTotal),
+          delta,
+          f.name + Self.marker(f),
+        ]
+      )
     }
-    var widths = header.map(\.count)
+  }
+
+  /// `  [new]` or `  [gone]` for a function on one side only.
+  static func marker(_ f: ProfileDiff.Function) -> String {
+    f.beforeTotal == 0 ? "  [new]" : f.afterTotal == 0 ? "  [gone]" : ""
+  }
+
+  /// The totals line: both totals, and whether deltas are normalized.
+  static func totals(_ diff: ProfileDiff) -> String {
+    var out =
+      "before: \(FlameGraphNumbers.grouped(diff.beforeTotal))  after: \(FlameGraphNumbers.grouped(diff.afterTotal))"
+    if diff.normalized { out += "  (deltas with before normalized to after's total)" }
+    return out
+  }
+
+  /// The caption: how many functions are listed of how many.
+  static func caption(shown: Int, of total: Int) -> String {
+    "Functions whose share of the total changed most" + (shown < total ? " (top \(shown) of \(total))" : "")
+  }
+
+  public func render(_ diff: ProfileDiff) -> String {
+    let rows = rows(diff).map(\.cells)
+    var out = Self.totals(diff) + "\n"
+    out += Self.caption(shown: rows.count, of: diff.functions.count) + ":\n"
+    var widths = Self.header.map(\.count)
     for row in rows {
       for (i, cell) in row.enumerated().dropLast() { widths[i] = max(widths[i], cell.count) }
     }
@@ -55,7 +79,7 @@ public struct DiffTable {
       }
       return s + "\n"
     }
-    out += line(header)
+    out += line(Self.header)
     for row in rows { out += line(row) }
     return out
   }

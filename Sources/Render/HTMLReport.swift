@@ -81,14 +81,7 @@ public struct HTMLReport: Renderer {
     let unit = countName(model.unit)
     let pageTitle = title ?? "tdptrace report"
 
-    var out = ""
-    out.reserveCapacity(64 << 10)
-    out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-    out +=
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
-    out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-    out += "<title>\(Escaping.html(pageTitle))</title>\n<style>\n\(Self.style)\n</style>\n</head>\n<body>\n"
-    out += "<h1>\(Escaping.html(pageTitle))</h1>\n"
+    var out = HTMLPage.start(title: pageTitle)
     out +=
       "<nav><a href=\"#summary\">Summary</a> · <a href=\"#tdp\">TDP MMU</a> · <a href=\"#flamegraph\">Flame graph</a> · "
     out += "<a href=\"#top\">Top functions</a> · <a href=\"#functions\">Callers and callees</a>"
@@ -98,12 +91,14 @@ public struct HTMLReport: Renderer {
     // Summary.
     out += "<section id=\"summary\"><h2>Summary</h2>\n<table class=\"kv\">\n"
     if !model.inputs.isEmpty {
-      out += row(["Inputs", model.inputs.map { Escaping.html($0) }.joined(separator: "<br>")], header: true)
+      out += HTMLPage.row(
+        ["Inputs", model.inputs.map { Escaping.html($0) }.joined(separator: "<br>")], header: true)
     }
-    out += row(["Total weight", "\(FlameGraphNumbers.grouped(total)) \(unit)"], header: true)
-    out += row(["Unique stacks", FlameGraphNumbers.grouped(UInt64(model.uniqueStacks))], header: true)
-    out += row(["Functions", FlameGraphNumbers.grouped(UInt64(functions.count))], header: true)
-    out += row(
+    out += HTMLPage.row(["Total weight", "\(FlameGraphNumbers.grouped(total)) \(unit)"], header: true)
+    out += HTMLPage.row(
+      ["Unique stacks", FlameGraphNumbers.grouped(UInt64(model.uniqueStacks))], header: true)
+    out += HTMLPage.row(["Functions", FlameGraphNumbers.grouped(UInt64(functions.count))], header: true)
+    out += HTMLPage.row(
       [
         "Skipped records",
         model.skipped.records == 0
@@ -111,7 +106,7 @@ public struct HTMLReport: Renderer {
           : "\(FlameGraphNumbers.grouped(UInt64(model.skipped.records))) (weight \(FlameGraphNumbers.grouped(model.skipped.weight)))",
       ], header: true)
     for removal in model.filtered {
-      out += row(["Filtered out", Escaping.html(String(describing: removal))], header: true)
+      out += HTMLPage.row(["Filtered out", Escaping.html(String(describing: removal))], header: true)
     }
     out += "</table>\n"
     if !model.skipped.examples.isEmpty {
@@ -164,7 +159,8 @@ public struct HTMLReport: Renderer {
 
     // Callers and callees.
     out += "<section id=\"functions\"><h2>Callers and callees</h2>\n"
-    out += "<p class=\"note\">The \(sectioned.count) heaviest of \(functions.count) functions by total weight. "
+    out +=
+      "<p class=\"note\">The \(sectioned.count) heaviest of \(functions.count) functions by total weight. "
     out += "Each sample counts once per function and once per edge, so recursion is not counted twice; "
     out += "shares are of the function's total.</p>\n"
     for view in sectioned {
@@ -197,8 +193,7 @@ public struct HTMLReport: Renderer {
       }
       out += "</table></section>\n"
     }
-    out += "<script>\n\(Self.script)\n</script>\n</body>\n</html>\n"
-    return out
+    return out + HTMLPage.end
   }
 
   /// One table per TDP MMU group (map, init-sp, spte-change, zap, wrprot): for each probe, the
@@ -244,12 +239,6 @@ public struct HTMLReport: Renderer {
     case .period: return "period"
     case .mixed: return "weight"
     }
-  }
-
-  private func row(_ cells: [String], header: Bool) -> String {
-    var s = "<tr>"
-    for (i, c) in cells.enumerated() { s += i == 0 && header ? "<th>\(c)</th>" : "<td>\(c)</td>" }
-    return s + "</tr>\n"
   }
 
   private func functionCell(_ name: String, anchors: Set<String>) -> String {
@@ -307,36 +296,4 @@ public struct HTMLReport: Renderer {
     if let note = table.note { s += "<p class=\"note\">\(Escaping.html(note))</p>\n" }
     return s
   }
-
-  static let style = """
-    body { font: 14px/1.4 -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 1em 2em; color: #222; }
-    h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; margin-top: 1.6em; } h3 { margin-bottom: 0.2em; }
-    nav a { text-decoration: none; }
-    table { border-collapse: collapse; margin: 0.5em 1.5em 0.5em 0; }
-    th, td { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
-    th { background: #f4f4f4; } caption { text-align: left; font-weight: bold; padding: 4px 0; }
-    td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-    td { font-family: "DejaVu Sans Mono", monospace; font-size: 13px; word-break: break-all; }
-    table.kv td { font-family: inherit; }
-    .cols { display: flex; flex-wrap: wrap; align-items: flex-start; }
-    .note { color: #666; } .notes { color: #a40; }
-    .graph svg { max-width: 100%; height: auto; }
-    .fn { margin-bottom: 1em; } .fn:target { background: #fffbe0; }
-    .fg-find { text-decoration: none; font-size: 0.9em; }
-    tr.self td { color: #666; }
-    """
-
-  /// Links to a function search the flame graph for exactly that name. The name comes from
-  /// the element's attribute and is regex-escaped, never pasted into code.
-  static let script = """
-    (function () {
-      "use strict";
-      function escapeRegExp(s) { return s.replace(/[.*+?^${}()|[\\]\\\\]/g, "\\\\$&"); }
-      document.addEventListener("click", function (e) {
-        var a = e.target.closest ? e.target.closest("a.fg-find") : null;
-        if (!a || !window.tdpflame) return;
-        window.tdpflame.search("^" + escapeRegExp(a.getAttribute("data-name")) + "$");
-      });
-    })();
-    """
 }

@@ -117,7 +117,8 @@ public struct CallersCallees: Hashable, Sendable {
             weight: sample.weight)
         } else {
           count(
-            v, withSource ? id(naming.sourceName(sample, in: profile)) : rootID, callee: false, kind: .unknown,
+            v, withSource ? id(naming.sourceName(sample, in: profile)) : rootID, callee: false,
+            kind: .unknown,
             sample: n, weight: sample.weight)
         }
         if i + 1 < stack.count {

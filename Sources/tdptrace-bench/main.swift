@@ -215,7 +215,8 @@ switch args.first {
 case "gen-perf" where args.count == 4:
   generatePerf(seed: readFile(args[1]), out: args[2], megabytes: Int(args[3]) ?? 200)
 case "gen-bpftrace" where args.count == 4 || (args.count == 5 && args[4] == "unique"):
-  generateBpftrace(seed: readFile(args[1]), out: args[2], megabytes: Int(args[3]) ?? 50, unique: args.count == 5)
+  generateBpftrace(
+    seed: readFile(args[1]), out: args[2], megabytes: Int(args[3]) ?? 50, unique: args.count == 5)
 case "run" where args.count >= 4:
   guard let format = InputFormat(rawValue: args[2]) else { fail("unknown format \(args[2])") }
   run(path: args[1], format: format, mode: args[3], parallel: !args.contains("--serial"))

@@ -8,11 +8,12 @@ struct DiffCommand: ParsableCommand {
     commandName: "diff",
     abstract: "Compare two captures: the functions whose share changed most, and a differential flame graph.",
     discussion: """
-      Prints a table of the functions whose share of the total weight changed most between BEFORE and AFTER, with exact counts on both sides (a function's total counts each stack once, even when it recurses). With --svg, also draws a differential flame graph as difffolded.pl and flamegraph.pl do: widths follow AFTER, red frames grew, blue frames shrank, white are unchanged; the color follows the change in a frame's total weight. Stacks only in BEFORE cannot be drawn with AFTER's widths: the graph counts them and the table lists their functions as [gone]. --normalize scales BEFORE to AFTER's total before taking differences (difffolded.pl -n), for captures of different lengths. Both inputs can be any supported format.
+      Prints a table of the functions whose share of the total weight changed most between BEFORE and AFTER, with exact counts on both sides (a function's total counts each stack once, even when it recurses). With --svg, also draws a differential flame graph as difffolded.pl and flamegraph.pl do: widths follow AFTER, red frames grew, blue frames shrank, white are unchanged; the color follows the change in a frame's total weight. Stacks only in BEFORE cannot be drawn with AFTER's widths: the graph counts them and the table lists their functions as [gone]. --normalize scales BEFORE to AFTER's total before taking differences (difffolded.pl -n), for captures of different lengths. --html writes one self-contained page with the totals, the table (names link to the graph) and the differential flame graph. Both inputs can be any supported format.
 
       Examples:
         tdptrace diff before.txt after.txt
         tdptrace diff --normalize --svg diff.svg before.folded after.folded
+        tdptrace diff --html diff.html before.txt after.txt
         tdptrace diff --focus kvm_tdp_mmu_map --top 10 base.json patched.json
       """)
 
@@ -41,34 +42,11 @@ struct DiffCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Rows in the table of changed functions (0 lists all).", valueName: "n"))
   var top = 20
 
-  @Option(
-    help: ArgumentHelp(
-      "Also write a differential flame graph. '-' writes it to stdout instead of the table.",
-      valueName: "out.svg"))
-  var svg: String?
-
-  @Option(help: ArgumentHelp("Title of the differential flame graph.", valueName: "text"))
-  var title: String?
-
-  @Option(help: ArgumentHelp("Flame graph width in pixels.", valueName: "px"))
-  var width = 1200
-
-  @Option(
-    help: ArgumentHelp(
-      "Omit frames narrower than this, in pixels (0.1) or percent (0.5%).", valueName: "px|pct%"))
-  var minwidth = "0.1"
-
-  @Flag(help: "Draw an icicle graph: root at the top.")
-  var inverted = false
+  @OptionGroup(title: "Graph and page")
+  var graph: GraphOutputOptions
 
   func validate() throws {
     if top < 0 { throw ValidationError("--top must be 0 or more.") }
-    if width < 100 || width > 1_000_000 {
-      throw ValidationError("--width must be between 100 and 1000000 pixels.")
-    }
-    if MinWidth(parsing: minwidth) == nil {
-      throw ValidationError("--minwidth expects pixels (0.1, 2px) or a percentage (0.5%), got '\(minwidth)'.")
-    }
     if before == "-" && after == "-" {
       throw ValidationError("Only one of BEFORE and AFTER can be stdin ('-').")
     }
@@ -92,13 +70,18 @@ struct DiffCommand: ParsableCommand {
     }
     let diff = ProfileDiff(
       before: profiles[0], after: profiles[1], naming: naming.naming, normalize: normalize)
-    if let svg {
-      let options = FlameGraphOptions(
-        title: title, width: width, minWidth: MinWidth(parsing: minwidth) ?? .pixels(0.1), inverted: inverted,
-        countName: profiles[1].unit == .count ? "samples" : profiles[1].unit.rawValue, naming: naming.naming)
-      try GraphOutputOptions.write(DiffFlameGraph(options: options).render(diff), to: svg)
-      if svg == "-" { return }
+    let table = DiffTable(limit: top == 0 ? nil : top)
+    if graph.any {
+      let options = graph.graphOptions(naming: naming.naming, unit: profiles[1].unit)
+      if let svg = graph.svg {
+        try GraphOutputOptions.write(DiffFlameGraph(options: options).render(diff), to: svg)
+      }
+      if let html = graph.html {
+        let page = DiffHTMLReport(graph: options, table: table, title: graph.title, inputs: [before, after])
+        try GraphOutputOptions.write(Array(page.document(diff).utf8), to: html)
+      }
+      if graph.usesStdout { return }
     }
-    try CommandSupport.writeOutput(Array(DiffTable(limit: top == 0 ? nil : top).render(diff).utf8))
+    try CommandSupport.writeOutput(Array(table.render(diff).utf8))
   }
 }

@@ -4,17 +4,18 @@ import Render
 import StackFold
 import TraceParse
 
-/// `report` and `diff` options for the flame graph SVG and the HTML report.
+/// `report` and `diff` options for the flame graph SVG and the HTML page (for `diff`, the
+/// differential flame graph and a page with the change table).
 struct GraphOutputOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "Also write an interactive flame graph (SVG: click to zoom, search, tooltips). '-' writes it to stdout instead of the text report.",
+      "Also write an interactive flame graph (SVG: click to zoom, search, tooltips; differential for diff). '-' writes it to stdout instead of the text output.",
       valueName: "out.svg"))
   var svg: String?
 
   @Option(
     help: ArgumentHelp(
-      "Also write a self-contained HTML report: summary, TDP MMU paths, flame graph, top functions, linked callers and callees. '-' writes it to stdout instead of the text report.",
+      "Also write a self-contained HTML page: for report, summary, TDP MMU paths, flame graph, top functions, linked callers and callees; for diff, totals, changed functions and the differential flame graph. '-' writes it to stdout instead of the text output.",
       valueName: "out.html"))
   var html: String?
 

@@ -147,6 +147,22 @@ import Testing
     #expect(n.out.contains("before normalized to after&#39;s total"))
   }
 
+  @Test func diffWritesHTML() throws {
+    let html = Self.temp("diff.html")
+    let args = ["fixtures/graphs/diff-before.folded", "fixtures/graphs/diff-after.folded"]
+    let r = try Self.run(["diff", "--top", "8", "--html", html] + args)
+    #expect(r.status == 0, "\(r.err)")
+    try Self.golden(r.out, "fixtures/expected/graphs/cli-diff-table.txt")  // the table still printed
+    let page = try String(contentsOfFile: html, encoding: .utf8)
+    try Self.golden(page, "fixtures/expected/graphs/diff.html")
+    let stdout = try Self.run(["diff", "--top", "8", "--html", "-"] + args)
+    #expect(stdout.status == 0)
+    #expect(stdout.out == page.replacingOccurrences(of: html, with: "-"))
+    let both = try Self.run(["diff", "--svg", "-", "--html", "-"] + args)
+    #expect(both.status != 0)
+    #expect(both.err.contains("Only one of --svg and --html"))
+  }
+
   @Test func diffAcrossFormats() throws {
     // BEFORE as bpftrace text, AFTER as folded: both name the same stacks.
     let r = try Self.run(["diff", "fixtures/seed/tdp_mmu-notes.txt", "fixtures/graphs/seed.folded"])

@@ -1,4 +1,5 @@
 import Foundation
+import StackFold
 import Testing
 import TraceParse
 
@@ -59,6 +60,22 @@ import TraceParse
     let (status, output) = try Self.run([
       "--out", dir.path, "--html", html.path, "--search", "tdp_mmu_init_sp", "--zoom", "kvm_tdp_mmu_map",
       "--expect-matched", "2192", "--min-frames", "15",
+    ])
+    #expect(status == 0, "\(output)")
+  }
+
+  @Test(.enabled(if: runnable, "chromium is not installed (apt-get install chromium); skipped outside CI"))
+  func diffPageRendersGraphAndLinks() throws {
+    let dir = try Self.tempDir("diff")
+    let (before, after) = try DiffFlameGraphTests.pair()
+    let html = dir.appendingPathComponent("diff.html")
+    try Array(
+      DiffHTMLReport(inputs: ["before", "after"]).document(ProfileDiff(before: before, after: after)).utf8
+    )
+    .write(to: html)
+    let (status, output) = try Self.run([
+      "--out", dir.path, "--html", html.path, "--search", "kvm_tdp_mmu_map", "--zoom", "kvm_vcpu_ioctl",
+      "--expect-matched", "452680", "--min-tables", "2",
     ])
     #expect(status == 0, "\(output)")
   }
