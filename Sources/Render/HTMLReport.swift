@@ -183,10 +183,7 @@ public struct HTMLReport: Renderer {
       out +=
         "<section id=\"values\"><h2>Other maps</h2>\n<table>\n<tr><th>map</th><th>key</th><th>kind</th><th>value</th></tr>\n"
       for value in model.values {
-        var text = value.numbers.map(String.init).joined(separator: ", ")
-        if !value.buckets.isEmpty {
-          text = value.buckets.map { "\($0.label) \($0.count)" }.joined(separator: "; ")
-        }
+        let text = MapValueText.value(value)
         out +=
           "<tr><td>\(Escaping.html(value.map))</td><td>\(Escaping.html(value.key.joined(separator: ", ")))</td>"
         out += "<td>\(value.kind.rawValue)</td><td>\(Escaping.html(text))</td></tr>\n"

@@ -57,6 +57,9 @@ public struct PprofExport: Renderer {
         "tdptrace: skipped \(profile.skipped.records) bad records (weight \(profile.skipped.weight)) under --lenient"
       )
     }
+    // pprof has no place for a histogram or a keyed scalar; comments keep them with the
+    // profile (`go tool pprof -comments`) without adding to any sample's weight.
+    comments += profile.values.map { "tdptrace: map value " + MapValueText.line($0) }
     out.comment = comments.map { builder.string($0) }
     out.mapping = builder.mappings
     out.location = builder.locationMessages

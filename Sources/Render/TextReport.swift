@@ -110,11 +110,8 @@ public struct TextReport: Renderer {
     let key = value.key.isEmpty ? "" : "[" + value.key.map(safe).joined(separator: ", ") + "]"
     var out = "  \(safe(value.map))\(key): "
     switch value.kind {
-    case .scalar:
-      out += value.numbers.map(String.init).joined(separator: " ") + "\n"
-    case .stats:
-      let names = ["count", "average", "total"]
-      out += zip(names, value.numbers).map { "\($0) \($1)" }.joined(separator: ", ") + "\n"
+    case .scalar, .stats:
+      out += MapValueText.value(value) + "\n"
     case .hist, .lhist:
       out += "\(value.kind.rawValue)\n"
       let labelWidth = value.buckets.map(\.label.count).max() ?? 0

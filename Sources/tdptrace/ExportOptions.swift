@@ -42,6 +42,12 @@ struct ExportOptions: ParsableArguments {
       if let speedscope {
         let name = inputs.count == 1 ? (inputs[0] as NSString).lastPathComponent : "tdptrace"
         try Self.write(try SpeedscopeExport(naming: naming, name: name).render(profile), to: speedscope)
+        if !profile.values.isEmpty {
+          // speedscope's format holds only stacks: say what is not in the file.
+          CommandSupport.warn(
+            "\(speedscope): \(profile.values.count) non-stack map value\(profile.values.count == 1 ? "" : "s") (hist, lhist, stats, scalars) not exported; speedscope has no place for them (see the report, --json or --pprof comments)"
+          )
+        }
       }
       guard tdp else { return nil }
       return try TDPSummaryText(format: json ? .json : .text).render(profile)

@@ -83,6 +83,18 @@ import Testing
     #expect(written == (try Self.expected("seed.speedscope.json")))
   }
 
+  @Test func speedscopeSaysWhichMapValuesItLeavesOut() throws {
+    let speedscope = Self.temporary("hist.json")
+    defer { try? FileManager.default.removeItem(atPath: speedscope) }
+    let result = try Self.run(["report", "--speedscope", speedscope, "fixtures/bpftrace/shape-hist-new.txt"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(
+      result.stderr.contains(
+        "\(speedscope): 4 non-stack map values (hist, lhist, stats, scalars) not exported"))
+    let quiet = try Self.run(["report", "--speedscope", speedscope, "fixtures/seed/tdp_mmu-notes.txt"])
+    #expect(!quiet.stderr.contains("not exported"))
+  }
+
   @Test func unwritableExportFailsWithThePathAndNoPartialFile() throws {
     let result = try Self.run([
       "report", "--pprof", "/nonexistent-dir/x.pb.gz", "fixtures/seed/tdp_mmu-notes.txt",

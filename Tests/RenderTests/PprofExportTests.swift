@@ -140,4 +140,23 @@ import TraceParse
     #expect(
       message.comment.map { message.stringTable[Int($0)] }.contains { $0.contains("skipped 1 bad records") })
   }
+
+  /// Histograms, stats and scalars have no place in pprof's samples; they travel as comments,
+  /// and the samples' total is unchanged.
+  @Test func mapValuesBecomeComments() throws {
+    let profile = try TDPFixture.load("fixtures/bpftrace/shape-hist-new.txt")
+    #expect(profile.values.count == 4)
+    let (message, samples) = try Self.decode(try PprofExport().render(profile))
+    #expect(samples.map(\.value).reduce(0, +) == Int64(profile.totalWeight))
+    let comments = message.comment.map { message.stringTable[Int($0)] }.filter {
+      $0.hasPrefix("tdptrace: map value")
+    }
+    #expect(
+      comments == [
+        "tdptrace: map value @stats: count 3, average 2, total 6",
+        "tdptrace: map value @stats_by[kvm_tdp_mmu_map]: count 228, average 1500, total 342000",
+        "tdptrace: map value @usecs[direct_page_fault+862;kvm_tdp_mmu_map+5]: hist [64K, 128K) 1; [128K, 256K) 0; [256K, 512K) 1",
+        "tdptrace: map value @l: lhist [0, 5) 3; [5, 10) 1",
+      ])
+  }
 }
