@@ -18,7 +18,9 @@ public struct FoldedParser: TraceParser {
     throws(ParseError)
   {
     var frames = ByteKeyTable(capacity: 4096)
-    var stacks = StackAccumulator()
+    // Folded lines are mostly unique already (a collapser summed them), so each goes straight
+    // to the builder: one hash per line. The scratch array is reused while lines repeat.
+    var stack: [FrameID] = []
     let labels = builder.intern(Labels())
     builder.unit = .count
     while true {
@@ -59,7 +61,7 @@ public struct FoldedParser: TraceParser {
       var stackEnd = countStart
       while stackEnd > 0 && (line[stackEnd - 1] == 0x20 || line[stackEnd - 1] == 0x09) { stackEnd -= 1 }
 
-      stacks.begin(labels: labels)
+      stack.removeAll(keepingCapacity: true)
       var start = 0
       if stackEnd > 0, let base = line.baseAddress {
         while true {
@@ -68,27 +70,21 @@ public struct FoldedParser: TraceParser {
           let length = stop - start
           let hash = hashBytes(base + start, length)
           if let id = frames.find(base + start, length, hash: hash) {
-            stacks.push(id)
+            stack.append(id)
           } else {
             let id = builder.intern(Self.frame(UnsafeBufferPointer(rebasing: line[start..<stop])))
             frames.insert(base + start, length, hash: hash, value: id)
-            stacks.push(id)
+            stack.append(id)
           }
           if stop == stackEnd { break }
           start = stop + 1
         }
       }
-      if !stacks.commit(weight: weight) {
+      do { try builder.add(stack: stack, labels: labels, weight: weight) } catch {
         try fail(
-          countStart + 1,
-          "a count that keeps the stack's summed weight within UInt64 "
-            + "(\(AggregationError.weightOverflow(existing: stacks.existingWeight(), adding: weight)))",
+          countStart + 1, "a count that keeps the stack's summed weight within UInt64 (\(error))",
           weight: weight)
       }
-    }
-    do { try stacks.flush(into: &builder, leafFirst: false) } catch {
-      throw ParseError(
-        SourcePosition(file: options.sourceName, line: input.lineNumber), expected: error.description)
     }
   }
 

@@ -64,7 +64,7 @@ public enum ParallelLoader {
     }
 
     // Merge in file order; shift each part's line numbers by the lines before it.
-    var merged = ProfileBuilder()
+    var merged: ProfileBuilder?
     var linesBefore = 0
     for i in 0..<(bounds.count - 1) {
       switch results.get(i) {
@@ -75,13 +75,17 @@ public enum ParallelLoader {
         for k in part.profile.skipped.examples.indices {
           part.profile.skipped.examples[k].position.line += linesBefore
         }
-        do { try merged.merge(part.profile) } catch { throw .aggregation(error) }
+        if merged == nil {
+          merged = ProfileBuilder(continuing: part.profile)  // the first part: no copy
+        } else {
+          do { try merged!.merge(part.profile) } catch { throw .aggregation(error) }
+        }
         linesBefore += part.lines
       case nil:
         fatalError("a parallel part did not finish")
       }
     }
-    return merged.build()
+    return merged?.build()
   }
 
   /// The first record start at or after `from`: just after a newline, at a line that starts a

@@ -4,13 +4,34 @@ public struct ProfileBuilder: Sendable {
   public private(set) var profile = Profile()
   private var frameIndex: [Frame: FrameID] = [:]
   private var labelIndex: [Labels: LabelSetID] = [:]
-  /// Samples by (stack, labels): open addressing over sample index + 1 (0 = empty), with each
-  /// sample's hash kept beside it. A Dictionary keyed by the stack array hashed every frame id
-  /// with SipHash, which dominated folding captures of a few hundred thousand unique stacks.
-  private var slots: [Int32] = Array(repeating: 0, count: 1024)
+  /// Samples by (stack, labels): open addressing; a slot holds the high 32 bits of the hash
+  /// and sample index + 1 (0 = empty), so most probes need no other memory. A Dictionary keyed
+  /// by the stack array hashed every frame id with SipHash, which dominated folding captures of
+  /// a few hundred thousand unique stacks.
+  private var slots: [UInt64] = Array(repeating: 0, count: 1024)
   private var sampleHashes: [UInt64] = []
 
   public init(unit: WeightUnit = .count) { profile.unit = unit }
+
+  /// A builder that goes on adding to `profile`, a profile a builder built (its frames, label
+  /// sets and (stack, labels) pairs are unique). Cheaper than merging it into an empty builder:
+  /// no stack is copied or remapped.
+  public init(continuing profile: Profile) {
+    self.profile = profile
+    for (i, frame) in profile.frames.enumerated() { frameIndex[frame] = FrameID(i) }
+    for (i, labels) in profile.labelSets.enumerated() { labelIndex[labels] = LabelSetID(i) }
+    var size = slots.count
+    while size < profile.samples.count * 2 + 2 { size *= 2 }
+    sampleHashes = profile.samples.map { Self.hash($0.stack, $0.labels) }
+    slots = Self.index(sampleHashes, size: size)
+  }
+
+  @inline(__always)
+  private static func hash(_ stack: [FrameID], _ labels: LabelSetID) -> UInt64 {
+    stack.withUnsafeBytes { raw in
+      hashBytes(raw.bindMemory(to: UInt8.self)) ^ (UInt64(labels) &* 0x9E37_79B9_7F4A_7C15)
+    }
+  }
 
   public var unit: WeightUnit {
     get { profile.unit }
@@ -44,16 +65,16 @@ public struct ProfileBuilder: Sendable {
   public mutating func addReturningIndex(stack: [FrameID], labels: LabelSetID, weight: UInt64)
     throws(AggregationError) -> Int
   {
-    let hash = stack.withUnsafeBytes { raw in
-      hashBytes(raw.bindMemory(to: UInt8.self)) ^ (UInt64(labels) &* 0x9E37_79B9_7F4A_7C15)
-    }
+    let hash = Self.hash(stack, labels)
     let mask = slots.count - 1
+    let tag = hash & 0xFFFF_FFFF_0000_0000
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
       let entry = slots[slot]
       if entry == 0 { break }
-      let index = Int(entry - 1)
-      if sampleHashes[index] == hash, profile.samples[index].labels == labels,
+      let index = Int(entry & 0xFFFF_FFFF) - 1
+      if entry & 0xFFFF_FFFF_0000_0000 == tag, sampleHashes[index] == hash,
+        profile.samples[index].labels == labels,
         profile.samples[index].stack == stack
       {
         try add(weight: weight, toSample: index)
@@ -65,8 +86,8 @@ public struct ProfileBuilder: Sendable {
     precondition(index < Int(Int32.max), "more than 2^31 unique samples")
     profile.samples.append(Sample(stack: stack, labels: labels, weight: weight))
     sampleHashes.append(hash)
-    slots[slot] = Int32(index + 1)
-    if sampleHashes.count * 2 > slots.count { growSlots() }
+    slots[slot] = tag | UInt64(index + 1)
+    if sampleHashes.count * 2 > slots.count { slots = Self.index(sampleHashes, size: slots.count * 2) }
     return index
   }
 
@@ -78,16 +99,16 @@ public struct ProfileBuilder: Sendable {
     profile.samples[index].weight = sum
   }
 
-  private mutating func growSlots() {
-    let size = slots.count * 2
-    var grown = [Int32](repeating: 0, count: size)
+  /// A slot table of `size` (a power of two) for samples with these hashes.
+  private static func index(_ hashes: [UInt64], size: Int) -> [UInt64] {
+    var slots = [UInt64](repeating: 0, count: size)
     let mask = size - 1
-    for (index, hash) in sampleHashes.enumerated() {
+    for (index, hash) in hashes.enumerated() {
       var slot = Int(truncatingIfNeeded: hash) & mask
-      while grown[slot] != 0 { slot = (slot + 1) & mask }
-      grown[slot] = Int32(index + 1)
+      while slots[slot] != 0 { slot = (slot + 1) & mask }
+      slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(index + 1)
     }
-    slots = grown
+    return slots
   }
 
   /// Convenience: interns `frames` (root first) and `labels`, then adds.
