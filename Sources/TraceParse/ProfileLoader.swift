@@ -56,11 +56,13 @@ public struct ProfileLoader: Sendable {
       let prefix: [UInt8]
       do { prefix = try reader.peek(64 << 10) } catch { throw .input(error) }
       guard let detected = FormatDetector.detect(prefix) else {
-        throw .parse(
-          ParseError(
-            SourcePosition(file: reader.name, line: 1),
-            expected: "bpftrace, bpftrace JSON, perf script or folded input (use --input-format)"
-          ))
+        var error = ParseError(
+          SourcePosition(file: reader.name, line: 1),
+          expected: "bpftrace, bpftrace JSON, perf script or folded input (use --input-format)")
+        if prefix.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+          error.found = prefix.isEmpty ? "no data (empty input)" : "only blank lines"  // words, not an excerpt
+        }
+        throw .parse(error)
       }
       chosen = detected
     }

@@ -18,6 +18,13 @@ import Testing
     #expect(!result.crashed)
     #expect(result.status == 1)
     #expect(result.stderr.hasPrefix("tdptrace: \(path):1: expected "))
+    #expect(result.stderr.contains("found no data (empty input)"))
+    let (blank, _) = try run([command], file: Array("\n  \n".utf8))
+    #expect(blank.status == 1)
+    #expect(blank.stderr.contains("found only blank lines"))
+    // With the format given, an empty input is an empty profile, not an error.
+    let (given, _) = try run([command, "--input-format", "folded"], file: [])
+    #expect(given.status == 0, "\(given.stderr)")
   }
 
   @Test func binaryGarbageFails() throws {
