@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `tdptrace` binary for end-to-end tests, and compares outputs with golden
@@ -19,8 +20,7 @@ enum CLIHarness {
   }
 
   /// The repository root (two levels above this file's directory).
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
+  static let root = TDPFixture.root
 
   /// `tdptrace` next to the test bundle (`.build/debug/`), or `swift build`'s default place.
   static let binary: URL = {
@@ -33,10 +33,7 @@ enum CLIHarness {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
   }()
 
-  static var updatingGoldens: Bool {
-    let env = ProcessInfo.processInfo.environment
-    return env["UPDATE_GOLDEN"] != nil || env["UPDATE_GOLDENS"] != nil
-  }
+  static var updatingGoldens: Bool { TDPFixture.updateGoldens }
 
   /// An absolute path for a repository-relative one.
   static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }

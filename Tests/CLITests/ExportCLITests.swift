@@ -1,10 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `tdptrace report --tdp / --pprof / --speedscope` end to end on the built binary.
 @Suite struct ExportCLITests {
-  static let repo = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let repo = TDPFixture.root
 
   static var tdptrace: String {
     get throws {

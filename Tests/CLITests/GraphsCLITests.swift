@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(FoundationXML)
@@ -61,7 +62,7 @@ import Testing
     throws
   {
     let url = root.appendingPathComponent(relative)
-    if ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] != nil
+    if TDPFixture.updateGoldens
       || ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] != nil
     {
       try actual.write(to: url, atomically: true, encoding: .utf8)

@@ -1,12 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 import TraceParse
 
 /// Helpers for the graph tests: fixture paths, a tiny folded reader (so these tests do not
 /// depend on the folded parser's branch), and golden comparison (`UPDATE_GOLDENS=1` rewrites).
 enum GraphFixtures {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
+  static let root = TDPFixture.root
 
   static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
@@ -39,7 +39,7 @@ enum GraphFixtures {
     throws
   {
     let url = root.appendingPathComponent(relative)
-    if ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] != nil {
+    if TDPFixture.updateGoldens {
       try FileManager.default.createDirectory(
         at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
       try actual.write(to: url, atomically: true, encoding: .utf8)

@@ -1,17 +1,14 @@
 import Foundation
+import TestSupport
 import Testing
 import TraceParse
 
 /// Golden files for the report tests. `UPDATE_GOLDEN=1 swift test --filter ReportTests`
-/// rewrites them (so does `UPDATE_GOLDENS=1`, the graph tests' spelling).
+/// rewrites them (see `TDPFixture.updateGoldens`).
 enum ReportGolden {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
+  static let root = TDPFixture.root
 
-  static var updating: Bool {
-    let env = ProcessInfo.processInfo.environment
-    return env["UPDATE_GOLDEN"] != nil || env["UPDATE_GOLDENS"] != nil
-  }
+  static var updating: Bool { TDPFixture.updateGoldens }
 
   static func expect(_ actual: String, _ relative: String, sourceLocation: SourceLocation = #_sourceLocation)
     throws

@@ -16,7 +16,7 @@ extension TDPFixture {
   /// TDPTRACE_UPDATE_GOLDEN set, rewrites the golden first (then review the diff by hand).
   static func golden(_ relative: String, _ actual: [UInt8]) throws -> Bool {
     let golden = url(relative)
-    if ProcessInfo.processInfo.environment["TDPTRACE_UPDATE_GOLDEN"] != nil {
+    if TDPFixture.updateGoldens {
       try FileManager.default.createDirectory(
         at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
       try Data(actual).write(to: golden)

@@ -39,7 +39,7 @@ import TraceParse
   @Test func everyFixtureStackHasItsHandCheckedOrigin() throws {
     let actual = try Self.classifyAll()
     let golden = TDPFixture.url("fixtures/expected/exports/tdp-origins.txt")
-    if ProcessInfo.processInfo.environment["TDPTRACE_UPDATE_GOLDEN"] != nil {
+    if TDPFixture.updateGoldens {
       try actual.write(to: golden, atomically: true, encoding: .utf8)
     }
     let expected = try String(contentsOf: golden, encoding: .utf8)

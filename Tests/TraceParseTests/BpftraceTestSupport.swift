@@ -1,13 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import TraceParse
 
 /// Fixture paths and a readable, exact dump of a parsed `Profile` for golden comparisons.
 enum BpftraceTestSupport {
-  static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent()
-    .deletingLastPathComponent()
+  static let repoRoot = TDPFixture.root
 
   static func fixture(_ relative: String) -> String {
     repoRoot.appendingPathComponent("fixtures/" + relative).path
@@ -71,7 +70,7 @@ enum BpftraceTestSupport {
   ) throws {
     let path = fixture("bpftrace/expected/\(name).model")
     let actual = dump(profile)
-    if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+    if TDPFixture.updateGoldens {
       try actual.write(toFile: path, atomically: true, encoding: .utf8)
       return
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import TraceParse
 
@@ -10,7 +11,7 @@ import TraceParse
     let profile = try S.parse(text, threadLabels: true)
     let got = S.describe(profile).joined(separator: "\n") + "\n"
     let path = S.fixtures + "perf/shapes.expected"
-    if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+    if TDPFixture.updateGoldens {
       try got.write(toFile: path, atomically: true, encoding: .utf8)
     }
     #expect(got == (try String(contentsOfFile: path, encoding: .utf8)))
