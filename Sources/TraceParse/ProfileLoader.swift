@@ -60,7 +60,8 @@ public struct ProfileLoader: Sendable {
           SourcePosition(file: reader.name, line: 1),
           expected: "bpftrace, bpftrace JSON, perf script or folded input (use --input-format)")
         if prefix.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-          error.found = prefix.isEmpty ? "no data (empty input)" : "only blank lines"  // words, not an excerpt
+          // Set directly: words describing the input, not a quoted excerpt of it.
+          error.found = prefix.isEmpty ? "no data (empty input)" : "only blank lines"
         }
         throw .parse(error)
       }
