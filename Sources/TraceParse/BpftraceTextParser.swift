@@ -205,25 +205,7 @@ struct BpftraceTextSession: ~Copyable {
     case 0x5D, 0x2C:  // "]" or ","
       if first == 0x5D, let weight = Self.plainCount(line) {  // fast path: `]: 123`
         state = .outside
-        if entries.active {
-          let (hash, known) = entries.lookup()
-          if let known {
-            entries.end()
-            do { try builder.add(weight: weight, toSample: known) } catch {
-              try overflow(error, lineNumber: lineNumber, column: 4, builder: &builder)
-            }
-            return
-          }
-          replayEntry()
-          key.endStack()
-          if let index = try addSample(weight: weight, lineNumber: lineNumber, column: 4, builder: &builder) {
-            entries.remember(hash: hash, sample: index)
-          }
-          return
-        }
-        key.endStack()
-        try addSample(weight: weight, lineNumber: lineNumber, column: 4, builder: &builder)
-        return
+        return try closeStack(weight: weight, lineNumber: lineNumber, builder: &builder)
       }
       if entries.active { replayEntry() }
       key.endStack()
@@ -263,6 +245,29 @@ struct BpftraceTextSession: ~Copyable {
           found: "a line of \(line.count) bytes"), builder: &builder)
     }
     key.addFrame(cache.template(for: line))
+  }
+
+  /// `]: N` right after a stack: a repeated entry is counted through the entry cache; a new
+  /// one is parsed frame by frame and remembered.
+  private mutating func closeStack(weight: UInt64, lineNumber: Int, builder: inout ProfileBuilder)
+    throws(ParseError)
+  {
+    var newEntry: UInt64?
+    if entries.active {
+      let (hash, known) = entries.lookup()
+      if let known {
+        entries.end()
+        do { try builder.add(weight: weight, toSample: known) } catch {
+          try overflow(error, lineNumber: lineNumber, column: 4, builder: &builder)
+        }
+        return
+      }
+      replayEntry()
+      newEntry = hash
+    }
+    key.endStack()
+    let index = try addSample(weight: weight, lineNumber: lineNumber, column: 4, builder: &builder)
+    if let newEntry, let index { entries.remember(hash: newEntry, sample: index) }
   }
 
   /// Parses the frame lines the entry cache copied, frame by frame, and goes on that way.
