@@ -2,7 +2,11 @@
 /// weights of identical (stack, labels) pairs as they arrive.
 public struct ProfileBuilder: Sendable {
   public private(set) var profile = Profile()
-  private var frameIndex: [Frame: FrameID] = [:]
+  /// Frames by value: open addressing like `slots`, hashed with `hashBytes` over the frame's
+  /// fields. A `[Frame: FrameID]` Dictionary (SipHash over every String field) dominated
+  /// parsing captures with a million distinct frames.
+  private var frameSlots: [UInt64] = Array(repeating: 0, count: 1024)
+  private var frameHashes: [UInt64] = []
   private var labelIndex: [Labels: LabelSetID] = [:]
   /// Samples by (stack, labels): open addressing; a slot holds the high 32 bits of the hash
   /// and sample index + 1 (0 = empty), so most probes need no other memory. A Dictionary keyed
@@ -18,7 +22,10 @@ public struct ProfileBuilder: Sendable {
   /// no stack is copied or remapped.
   public init(continuing profile: Profile) {
     self.profile = profile
-    for (i, frame) in profile.frames.enumerated() { frameIndex[frame] = FrameID(i) }
+    frameHashes = profile.frames.map(Self.hash)
+    var frameSize = frameSlots.count
+    while frameSize < frameHashes.count * 2 + 2 { frameSize *= 2 }
+    frameSlots = Self.index(frameHashes, size: frameSize)
     for (i, labels) in profile.labelSets.enumerated() { labelIndex[labels] = LabelSetID(i) }
     var size = slots.count
     while size < profile.samples.count * 2 + 2 { size *= 2 }
@@ -39,11 +46,49 @@ public struct ProfileBuilder: Sendable {
   }
 
   public mutating func intern(_ frame: Frame) -> FrameID {
-    if let id = frameIndex[frame] { return id }
-    let id = FrameID(profile.frames.count)
+    let hash = Self.hash(frame)
+    let mask = frameSlots.count - 1
+    let tag = hash & 0xFFFF_FFFF_0000_0000
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while true {
+      let entry = frameSlots[slot]
+      if entry == 0 { break }
+      let index = Int(entry & 0xFFFF_FFFF) - 1
+      if entry & 0xFFFF_FFFF_0000_0000 == tag, frameHashes[index] == hash, profile.frames[index] == frame {
+        return FrameID(index)
+      }
+      slot = (slot + 1) & mask
+    }
+    let index = profile.frames.count
+    precondition(index < Int(UInt32.max) - 1, "more than 2^32 distinct frames")
     profile.frames.append(frame)
-    frameIndex[frame] = id
-    return id
+    frameHashes.append(hash)
+    frameSlots[slot] = tag | UInt64(index + 1)
+    if frameHashes.count * 2 > frameSlots.count {
+      frameSlots = Self.index(frameHashes, size: frameSlots.count * 2)
+    }
+    return FrameID(index)
+  }
+
+  /// A hash of every field of `frame` (those `==` compares).
+  private static func hash(_ frame: Frame) -> UInt64 {
+    var h = hash(frame.symbol, seed: 0x9E37_79B9_7F4A_7C15)
+    if let offset = frame.offset {
+      h = (h ^ offset.value ^ (offset.base == .hex ? 0x5555 : 0xAAAA)) &* 0x5851_F42D_4C95_7F2D
+    }
+    if let module = frame.module { h = hash(module, seed: h ^ 1) }
+    if let address = frame.address { h = (h ^ address ^ 0x1234_5678) &* 0x5851_F42D_4C95_7F2D }
+    if let srcline = frame.srcline { h = hash(srcline, seed: h ^ 2) }
+    let kind = FrameKind.allCases.firstIndex(of: frame.kind) ?? 0
+    h = (h ^ UInt64(kind)) &* 0xD6E8_FEB8_6659_FD93
+    return h ^ (h >> 32)
+  }
+
+  private static func hash(_ text: String, seed: UInt64) -> UInt64 {
+    var text = text
+    return text.withUTF8 { bytes in
+      bytes.baseAddress.map { hashBytes($0, bytes.count, seed: seed) } ?? seed &* 0x5851_F42D_4C95_7F2D
+    }
   }
 
   public mutating func intern(_ labels: Labels) -> LabelSetID {
