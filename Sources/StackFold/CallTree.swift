@@ -45,6 +45,10 @@ public struct CallTree: Sendable {
     for sample in profile.samples { frameCount += sample.stack.count }
     nodes.reserveCapacity(min(frameCount, 1 << 22) + 1)
     nodeNames.reserveCapacity(min(frameCount, 1 << 22) + 1)
+    // Children are linked while the tree grows and become arrays once at the end: one exact
+    // allocation per inner node instead of a growing array for every node.
+    eagerChildren = false
+    defer { materializeChildren() }
     for sample in profile.samples {
       let weight = sample.weight
       var current = 0
@@ -94,11 +98,12 @@ public struct CallTree: Sendable {
   /// Most nodes have a few children, found fastest by scanning their name ids; a node with
   /// more than `scanLimit` children is looked up in `childIndex` instead.
   private mutating func child(of parent: Int, name: Int, kind: FrameKind) -> Int {
-    let count = nodes[parent].children.count
+    let count = Int(childCount[parent])
     if count <= Self.scanLimit {
-      for i in 0..<count {
-        let c = nodes[parent].children[i]
+      var c = Int(firstChild[parent])
+      while c >= 0 {
         if nodeNames[c] == name { return c }
+        c = Int(nextSibling[c])
       }
     } else if let child = childIndex[ChildKey(parent: parent, name: name)] {
       return child
@@ -106,10 +111,25 @@ public struct CallTree: Sendable {
     let child = nodes.count
     nodes.append(Node(name: names[name], kind: kind, parent: parent, depth: nodes[parent].depth + 1))
     nodeNames.append(name)
-    nodes[parent].children.append(child)
+    firstChild.append(-1)
+    lastChild.append(-1)
+    nextSibling.append(-1)
+    childCount.append(0)
+    if lastChild[parent] >= 0 {
+      nextSibling[Int(lastChild[parent])] = Int32(child)
+    } else {
+      firstChild[parent] = Int32(child)
+    }
+    lastChild[parent] = Int32(child)
+    childCount[parent] += 1
+    if eagerChildren { nodes[parent].children.append(child) }
     if count + 1 > Self.scanLimit {
       if count == Self.scanLimit {
-        for c in nodes[parent].children { childIndex[ChildKey(parent: parent, name: nodeNames[c])] = c }
+        var c = Int(firstChild[parent])
+        while c >= 0 {
+          childIndex[ChildKey(parent: parent, name: nodeNames[c])] = c
+          c = Int(nextSibling[c])
+        }
       } else {
         childIndex[ChildKey(parent: parent, name: name)] = child
       }
@@ -117,9 +137,32 @@ public struct CallTree: Sendable {
     return child
   }
 
+  /// Fills every node's `children` from the sibling links, in first-seen order.
+  private mutating func materializeChildren() {
+    for i in nodes.indices where childCount[i] > 0 && nodes[i].children.count != Int(childCount[i]) {
+      var children: [Int] = []
+      children.reserveCapacity(Int(childCount[i]))
+      var c = Int(firstChild[i])
+      while c >= 0 {
+        children.append(c)
+        c = Int(nextSibling[c])
+      }
+      nodes[i].children = children
+    }
+    eagerChildren = true
+  }
+
   private static let scanLimit = 8
   /// Name id of each node (the root's is -1).
   private var nodeNames: [Int] = [-1]
+  /// Children as links (first, last, next sibling; -1 for none) and their count, per node.
+  private var firstChild: [Int32] = [-1]
+  private var lastChild: [Int32] = [-1]
+  private var nextSibling: [Int32] = [-1]
+  private var childCount: [Int32] = [0]
+  /// Whether `child(of:)` also appends to `Node.children` (incremental `add(path:)`), or
+  /// leaves that to `materializeChildren` (building from a whole profile).
+  private var eagerChildren = true
 
   public var root: Node { nodes[0] }
   public var totalWeight: UInt64 { nodes[0].totalWeight }
