@@ -159,6 +159,11 @@ import Testing
     let stdout = try Self.run(["diff", "--top", "8", "--html", "-"] + args)
     #expect(stdout.status == 0)
     #expect(stdout.out == page.replacingOccurrences(of: html, with: "-"))
+    let titled = try Self.run(
+      ["diff", "--svg", "-", "--title", "<b>T</b>", "--subtitle", "kernel 6.1 & 6.12"] + args)
+    #expect(titled.status == 0)
+    #expect(titled.out.contains(">&lt;b&gt;T&lt;/b&gt;</text>"))
+    #expect(titled.out.contains(">kernel 6.1 &amp; 6.12</text>"))
     let both = try Self.run(["diff", "--svg", "-", "--html", "-"] + args)
     #expect(both.status != 0)
     #expect(both.err.contains("Only one of --svg and --html"))
