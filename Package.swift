@@ -46,14 +46,16 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["TraceParse"], path: "Tests/TestSupport"),
     .testTarget(name: "TraceParseTests", dependencies: ["TraceParse", "TestSupport"]),
     .testTarget(name: "StackFoldTests", dependencies: ["TraceParse", "StackFold", "TestSupport"]),
-    .testTarget(name: "SymbolizeTests", dependencies: ["TraceParse", "StackFold", "Symbolize"]),
+    .testTarget(
+      name: "SymbolizeTests", dependencies: ["TraceParse", "StackFold", "Symbolize", "TestSupport"]),
     .testTarget(
       name: "RenderTests",
       dependencies: [
         "TraceParse", "StackFold", "Render", "TestSupport",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]),
-    .testTarget(name: "LiveCaptureTests", dependencies: ["TraceParse", "StackFold", "LiveCapture"]),
+    .testTarget(
+      name: "LiveCaptureTests", dependencies: ["TraceParse", "StackFold", "LiveCapture", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["TraceParse", "TestSupport"]),
   ]
 )

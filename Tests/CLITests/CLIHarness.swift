@@ -2,11 +2,11 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Runs the built `tdptrace` binary for end-to-end tests, and compares outputs with golden
-/// files. Shared by every CLI test file.
+/// Runs the built `tdptrace` binary for end-to-end tests. Shared by every CLI test file.
 ///
-/// Golden files live under `fixtures/expected/`; `UPDATE_GOLDEN=1 swift test --filter CLITests`
-/// rewrites them from the current outputs (review the diff before committing).
+/// Golden files live under `fixtures/expected/` and are compared with
+/// `TDPFixture.expectGolden`; `UPDATE_GOLDEN=1 swift test --filter CLITests` rewrites them from
+/// the current outputs (review the diff before committing).
 enum CLIHarness {
   /// What one run produced.
   struct Result: Sendable {
@@ -32,8 +32,6 @@ enum CLIHarness {
     ]
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
   }()
-
-  static var updatingGoldens: Bool { TDPFixture.updateGoldens }
 
   /// An absolute path for a repository-relative one.
   static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
@@ -102,36 +100,4 @@ enum CLIHarness {
       crashed: process.terminationReason == .uncaughtSignal)
   }
 
-  /// Compares `actual` with `fixtures/expected/<relative>`, rewriting it under UPDATE_GOLDEN.
-  static func expectGolden(
-    _ actual: String, _ relative: String, sourceLocation: SourceLocation = #_sourceLocation
-  )
-    throws
-  {
-    let url = root.appendingPathComponent("fixtures/expected").appendingPathComponent(relative)
-    if updatingGoldens {
-      try FileManager.default.createDirectory(
-        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try Data(actual.utf8).write(to: url)
-      return
-    }
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-      Issue.record(
-        "missing golden fixtures/expected/\(relative); run with UPDATE_GOLDEN=1",
-        sourceLocation: sourceLocation)
-      return
-    }
-    let expected = String(decoding: data, as: UTF8.self)
-    if actual != expected {
-      let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
-      let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
-      let line = Array(zip(a, e)).firstIndex { $0.0 != $0.1 } ?? min(a.count, e.count)
-      Issue.record(
-        """
-        output differs from fixtures/expected/\(relative) at line \(line + 1) (UPDATE_GOLDEN=1 to accept):
-          expected: \(line < e.count ? String(e[line]) : "<end>")
-          actual:   \(line < a.count ? String(a[line]) : "<end>")
-        """, sourceLocation: sourceLocation)
-    }
-  }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// End-to-end tests of `tdptrace fold` and `tdptrace report` on the real fixtures.
@@ -33,7 +34,7 @@ import Testing
   func foldMatchesGolden(fixture: String) throws {
     let result = try CLIHarness.run(["fold", "fixtures/" + fixture])
     #expect(result.status == 0, "\(result.stderr)")
-    try CLIHarness.expectGolden(result.out, "fold/\(Self.goldenName(fixture)).folded")
+    try TDPFixture.expectGolden(result.out, "fixtures/expected/fold/\(Self.goldenName(fixture)).folded")
   }
 
   /// Folding the fold output again, through the folded parser, gives the same bytes.
@@ -52,10 +53,10 @@ import Testing
   func reportMatchesGolden(fixture: String) throws {
     let text = try CLIHarness.run(["report", "fixtures/" + fixture])
     #expect(text.status == 0, "\(text.stderr)")
-    try CLIHarness.expectGolden(text.out, "report/\(Self.goldenName(fixture)).txt")
+    try TDPFixture.expectGolden(text.out, "fixtures/expected/report/\(Self.goldenName(fixture)).txt")
     let json = try CLIHarness.run(["report", "--json", "fixtures/" + fixture])
     #expect(json.status == 0, "\(json.stderr)")
-    try CLIHarness.expectGolden(json.out, "report/\(Self.goldenName(fixture)).json")
+    try TDPFixture.expectGolden(json.out, "fixtures/expected/report/\(Self.goldenName(fixture)).json")
     #expect(try JSONSerialization.jsonObject(with: Data(json.stdout)) is [String: Any])
   }
 
@@ -82,13 +83,13 @@ import Testing
     #expect(result.out.contains("tdp_mmu_init_sp: total 2246 (0.21% of all), self 2246\n"))
     #expect(result.out.contains("     2192   97.60%  kvm_tdp_mmu_map\n"))
     #expect(result.out.contains("       54    2.40%  kvm_tdp_mmu_get_vcpu_root_hpa\n"))
-    try CLIHarness.expectGolden(result.out, "report/seed-callers-tdp_mmu_init_sp.txt")
+    try TDPFixture.expectGolden(result.out, "fixtures/expected/report/seed-callers-tdp_mmu_init_sp.txt")
     let json = try CLIHarness.run(
       [
         "report", "--json", "--callers", "tdp_mmu_init_sp", "--callees", "kvm_tdp_mmu_map",
         "fixtures/seed/tdp_mmu-notes.txt",
       ])
-    try CLIHarness.expectGolden(json.out, "report/seed-peek.json")
+    try TDPFixture.expectGolden(json.out, "fixtures/expected/report/seed-peek.json")
   }
 
   @Test func filtersAreReported() throws {

@@ -14,8 +14,7 @@ import Testing
     var err: String
   }
 
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
+  static let root = TDPFixture.root
 
   static let binary: String = {
     let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -58,21 +57,6 @@ import Testing
     ).path
   }
 
-  static func golden(_ actual: String, _ relative: String, sourceLocation: SourceLocation = #_sourceLocation)
-    throws
-  {
-    let url = root.appendingPathComponent(relative)
-    if TDPFixture.updateGoldens
-      || ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] != nil
-    {
-      try actual.write(to: url, atomically: true, encoding: .utf8)
-      return
-    }
-    #expect(
-      actual == (try String(contentsOf: url, encoding: .utf8)), "differs from \(relative)",
-      sourceLocation: sourceLocation)
-  }
-
   static func wellFormed(_ xml: String) -> Bool { XMLParser(data: Data(xml.utf8)).parse() }
 
   @Test func reportWritesSVGFromBpftraceSeedNotes() throws {
@@ -82,7 +66,7 @@ import Testing
     #expect(r.out.contains("tdptrace report"))  // the text report still goes to stdout
     let text = try String(contentsOfFile: svg, encoding: .utf8)
     #expect(Self.wellFormed(text))
-    try Self.golden(text, "fixtures/expected/graphs/cli-seed-notes.svg")
+    try TDPFixture.expectGolden(text, "fixtures/expected/graphs/cli-seed-notes.svg")
     #expect(text.contains("<title>all (1,065,373 samples, 100.00%)</title>"))
   }
 
@@ -136,7 +120,7 @@ import Testing
       "fixtures/graphs/diff-after.folded",
     ])
     #expect(r.status == 0, "\(r.err)")
-    try Self.golden(r.out, "fixtures/expected/graphs/cli-diff-table.txt")
+    try TDPFixture.expectGolden(r.out, "fixtures/expected/graphs/cli-diff-table.txt")
     let text = try String(contentsOfFile: svg, encoding: .utf8)
     #expect(Self.wellFormed(text))
     #expect(text.contains("Differential Flame Graph"))
@@ -153,9 +137,9 @@ import Testing
     let args = ["fixtures/graphs/diff-before.folded", "fixtures/graphs/diff-after.folded"]
     let r = try Self.run(["diff", "--top", "8", "--html", html] + args)
     #expect(r.status == 0, "\(r.err)")
-    try Self.golden(r.out, "fixtures/expected/graphs/cli-diff-table.txt")  // the table still printed
+    try TDPFixture.expectGolden(r.out, "fixtures/expected/graphs/cli-diff-table.txt")  // the table still printed
     let page = try String(contentsOfFile: html, encoding: .utf8)
-    try Self.golden(page, "fixtures/expected/graphs/diff.html")
+    try TDPFixture.expectGolden(page, "fixtures/expected/graphs/diff.html")
     let stdout = try Self.run(["diff", "--top", "8", "--html", "-"] + args)
     #expect(stdout.status == 0)
     #expect(stdout.out == page.replacingOccurrences(of: html, with: "-"))

@@ -1,18 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `tdptrace fold` and `report` on perf script and folded input, end to end.
 @Suite(.serialized) struct PerfCLITests {
   static let fixtures = RecordSupport.repo.appendingPathComponent("fixtures").path + "/"
   static let sample = fixtures + "perf/perf-script-sample.txt"
-
-  static func golden(_ name: String, _ text: String) throws -> String {
-    let path = fixtures + "perf/" + name
-    if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
-      try text.write(toFile: path, atomically: true, encoding: .utf8)
-    }
-    return try String(contentsOfFile: path, encoding: .utf8)
-  }
 
   static func weightSum(_ folded: String) -> UInt64 {
     folded.split(separator: "\n").reduce(0) { $0 + (UInt64($1.split(separator: " ").last ?? "") ?? 0) }
@@ -21,7 +14,7 @@ import Testing
   @Test func foldsTheRealCaptureDetectingTheFormat() throws {
     let r = try RecordSupport.tdptrace(["fold", Self.sample])
     #expect(r.status == 0, "\(r.stderr)")
-    #expect(r.stdout == (try Self.golden("perf-script-sample.tdptrace.folded", r.stdout)))
+    try TDPFixture.expectGolden(r.stdout, "fixtures/perf/perf-script-sample.tdptrace.folded")
     #expect(Self.weightSum(r.stdout) == 3257)
     let byPeriod = try RecordSupport.tdptrace([
       "fold", "--weight", "period", "--input-format", "perf-script", Self.sample,

@@ -1,12 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The guest checks of the QEMU test bed (`scripts/vm/check-captures.sh`) run on the committed
 /// captures in `fixtures/qemu-tdp/`, so the real 6.1 TDP MMU stacks are covered by every
 /// `swift test` without booting the guest.
 @Suite struct QemuTDPFixtureTests {
-  static let repo = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let repo = TDPFixture.root
 
   /// The built `tdptrace` next to the test bundle, if there is one.
   static var tdptrace: String? {

@@ -1,10 +1,10 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `tdptrace` and helper programs for the record tests. Every wait has a deadline;
 /// a process that outlives it is killed and the test fails instead of hanging.
 enum RecordSupport {
-  static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+  static let repo = TDPFixture.root
 
   /// `.build/<config>/tdptrace`, next to the test bundle.
   static var binary: String {

@@ -1,10 +1,10 @@
 import Foundation
+import TestSupport
 
 /// Running `tdptrace` and the tools the inline-expansion CLI tests compare against, plus the
 /// debuginfo fixtures they need (decompressed or compiled once per test process).
 enum SymbolizeCLI {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().path
+  static let root = TDPFixture.root.path
 
   struct Output {
     var status: Int32

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import TraceParse
 
@@ -57,12 +58,12 @@ import TraceParse
 
   @Test func rendersBpftraceTextGolden() throws {
     let text = CaptureWriter().render(Self.capture(), symbols: try Self.symbols())
-    #expect(try Fixtures.matchesGolden(text, "fixtures/record/capture.golden.txt"), "\(text)")
+    try TDPFixture.expectGolden(text, "fixtures/record/capture.golden.txt")
   }
 
   @Test func rendersPerfModeGolden() throws {
     let text = CaptureWriter(keepAddresses: true).render(Self.capture(), symbols: try Self.symbols())
-    #expect(try Fixtures.matchesGolden(text, "fixtures/record/capture-addresses.golden.txt"), "\(text)")
+    try TDPFixture.expectGolden(text, "fixtures/record/capture-addresses.golden.txt")
   }
 
   @Test func everyCountComesOut() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import StackFold
+import TestSupport
 import Testing
 import TraceParse
 
@@ -47,14 +48,14 @@ import TraceParse
     let (before, after) = try Self.pair()
     let diff = ProfileDiff(before: before, after: after)
     let svg = DiffFlameGraph().document(diff, standalone: true)
-    try GraphFixtures.expectGolden(svg, "fixtures/expected/graphs/diff.svg")
+    try TDPFixture.expectGolden(svg, "fixtures/expected/graphs/diff.svg")
     #expect(xmlError(svg) == nil)
-    try GraphFixtures.expectGolden(DiffTable().render(diff), "fixtures/expected/graphs/diff-table.txt")
+    try TDPFixture.expectGolden(DiffTable().render(diff), "fixtures/expected/graphs/diff-table.txt")
     let normalized = ProfileDiff(before: before, after: after, normalize: true)
-    try GraphFixtures.expectGolden(
+    try TDPFixture.expectGolden(
       DiffTable(limit: 5).render(normalized), "fixtures/expected/graphs/diff-table-normalized.txt")
     let nsvg = DiffFlameGraph().document(normalized, standalone: true)
-    try GraphFixtures.expectGolden(nsvg, "fixtures/expected/graphs/diff-normalized.svg")
+    try TDPFixture.expectGolden(nsvg, "fixtures/expected/graphs/diff-normalized.svg")
   }
 
   @Test func colorsFollowTheSignOfTheChange() throws {

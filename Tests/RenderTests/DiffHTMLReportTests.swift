@@ -1,5 +1,6 @@
 import Foundation
 import StackFold
+import TestSupport
 import Testing
 import TraceParse
 
@@ -13,7 +14,7 @@ import TraceParse
       table: DiffTable(limit: 8),
       inputs: ["fixtures/graphs/diff-before.folded", "fixtures/graphs/diff-after.folded"]
     ).document(diff)
-    try GraphFixtures.expectGolden(html, "fixtures/expected/graphs/diff.html")
+    try TDPFixture.expectGolden(html, "fixtures/expected/graphs/diff.html")
     // The table holds the same rows as the text table, the graph is the differential one.
     for (_, cells) in DiffTable(limit: 8).rows(diff) {
       for cell in cells.dropLast() { #expect(html.contains("<td class=\"n\">\(Escaping.html(cell))</td>")) }

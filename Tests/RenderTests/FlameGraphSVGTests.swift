@@ -1,5 +1,6 @@
 import Foundation
 import StackFold
+import TestSupport
 import Testing
 import TraceParse
 
@@ -19,7 +20,7 @@ func xmlError(_ text: String) -> String? {
   @Test func seedGraphMatchesGolden() throws {
     let profile = try GraphFixtures.profile(file: "fixtures/graphs/seed.folded")
     let svg = FlameGraphSVG().document(profile, standalone: true)
-    try GraphFixtures.expectGolden(svg, "fixtures/expected/graphs/seed.svg")
+    try TDPFixture.expectGolden(svg, "fixtures/expected/graphs/seed.svg")
     #expect(xmlError(svg) == nil)
   }
 
@@ -28,7 +29,7 @@ func xmlError(_ text: String) -> String? {
     let options = FlameGraphOptions(
       title: "TDP MMU <seed>", width: 800, minWidth: .percent(1), inverted: true)
     let svg = FlameGraphSVG(options: options).document(profile, standalone: true)
-    try GraphFixtures.expectGolden(svg, "fixtures/expected/graphs/seed-icicle.svg")
+    try TDPFixture.expectGolden(svg, "fixtures/expected/graphs/seed-icicle.svg")
     #expect(svg.contains("<text class=\"fg-title\" x=\"400\" y=\"24\">TDP MMU &lt;seed&gt;</text>"))
     // 1% of 780 px is 7.8 px: the 54 (root load) and 2192 (init_sp) stacks are pruned and said so.
     #expect(svg.contains("frames narrower than 1% not shown (2,246 samples, 0.21%)"))
@@ -38,7 +39,7 @@ func xmlError(_ text: String) -> String? {
   @Test func hostileNamesAreEscapedAndWellFormed() throws {
     let profile = try GraphFixtures.profile(file: "fixtures/hostile/hostile.folded")
     let svg = FlameGraphSVG().document(profile, standalone: true)
-    try GraphFixtures.expectGolden(svg, "fixtures/expected/graphs/hostile.svg")
+    try TDPFixture.expectGolden(svg, "fixtures/expected/graphs/hostile.svg")
     #expect(xmlError(svg) == nil)
     #expect(!svg.contains("<script>alert"))
     #expect(!svg.contains("<img"))

@@ -4,7 +4,7 @@ import Testing
 import TraceParse
 
 /// Helpers for the graph tests: fixture paths, a tiny folded reader (so these tests do not
-/// depend on the folded parser's branch), and golden comparison (`UPDATE_GOLDENS=1` rewrites).
+/// depend on the folded parser's branch); goldens go through `TDPFixture.expectGolden`.
 enum GraphFixtures {
   static let root = TDPFixture.root
 
@@ -30,24 +30,5 @@ enum GraphFixtures {
 
   static func profile(file relative: String) throws -> Profile {
     try profile(folded: text(relative))
-  }
-
-  /// Compares `actual` with the golden file, rewriting it when `UPDATE_GOLDENS` is set.
-  static func expectGolden(
-    _ actual: String, _ relative: String, sourceLocation: SourceLocation = #_sourceLocation
-  )
-    throws
-  {
-    let url = root.appendingPathComponent(relative)
-    if TDPFixture.updateGoldens {
-      try FileManager.default.createDirectory(
-        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try actual.write(to: url, atomically: true, encoding: .utf8)
-      return
-    }
-    let expected = try String(contentsOf: url, encoding: .utf8)
-    #expect(
-      actual == expected, "differs from \(relative); rerun with UPDATE_GOLDENS=1 to accept",
-      sourceLocation: sourceLocation)
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import StackFold
+import TestSupport
 import Testing
 import TraceParse
 
@@ -9,7 +10,7 @@ import TraceParse
   @Test func seedReportMatchesGolden() throws {
     let profile = try GraphFixtures.profile(file: "fixtures/graphs/seed.folded")
     let html = try HTMLReport(report: ReportOptions(inputs: ["seed.folded"])).document(profile)
-    try GraphFixtures.expectGolden(html, "fixtures/expected/graphs/seed.html")
+    try TDPFixture.expectGolden(html, "fixtures/expected/graphs/seed.html")
     #expect(html.contains("<a href=\"#fn-tdp_mmu_init_sp\">tdp_mmu_init_sp</a>"))
     #expect(html.contains("<div class=\"fn\" id=\"fn-tdp_mmu_init_sp\">"))
     // Every link target exists.
@@ -33,7 +34,7 @@ import TraceParse
   @Test func hostileNamesAreEscaped() throws {
     let profile = try GraphFixtures.profile(file: "fixtures/hostile/hostile.folded")
     let html = try HTMLReport(title: "<b>report</b>").document(profile)
-    try GraphFixtures.expectGolden(html, "fixtures/expected/graphs/hostile.html")
+    try TDPFixture.expectGolden(html, "fixtures/expected/graphs/hostile.html")
     #expect(!html.contains("<script>alert"))
     #expect(!html.contains("<img"))
     #expect(!html.contains("<b>report"))

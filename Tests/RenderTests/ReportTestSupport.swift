@@ -3,28 +3,9 @@ import TestSupport
 import Testing
 import TraceParse
 
-/// Golden files for the report tests. `UPDATE_GOLDEN=1 swift test --filter ReportTests`
-/// rewrites them (see `TDPFixture.updateGoldens`).
+/// Fixtures for the report tests (goldens go through `TDPFixture.expectGolden`).
 enum ReportGolden {
   static let root = TDPFixture.root
-
-  static var updating: Bool { TDPFixture.updateGoldens }
-
-  static func expect(_ actual: String, _ relative: String, sourceLocation: SourceLocation = #_sourceLocation)
-    throws
-  {
-    let url = root.appendingPathComponent(relative)
-    if updating {
-      try FileManager.default.createDirectory(
-        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try actual.write(to: url, atomically: true, encoding: .utf8)
-      return
-    }
-    let expected = try String(contentsOf: url, encoding: .utf8)
-    #expect(
-      actual == expected, "differs from \(relative); rerun with UPDATE_GOLDEN=1 to accept",
-      sourceLocation: sourceLocation)
-  }
 
   /// The seed notes' five stacks, built in code (leaf first as bpftrace prints, then reversed).
   static func seed() throws -> Profile {

@@ -1,6 +1,7 @@
 import Foundation
 import Render
 import StackFold
+import TestSupport
 import Testing
 import TraceParse
 
@@ -10,13 +11,13 @@ import TraceParse
   @Test func seedTextReport() throws {
     let text = String(
       decoding: try TextReport(options: Self.options).render(ReportGolden.seed()), as: UTF8.self)
-    try ReportGolden.expect(text, "fixtures/expected/report/seed-model.txt")
+    try TDPFixture.expectGolden(text, "fixtures/expected/report/seed-model.txt")
   }
 
   @Test func seedJSONReport() throws {
     let json = String(
       decoding: try JSONReport(options: Self.options).render(ReportGolden.seed()), as: UTF8.self)
-    try ReportGolden.expect(json, "fixtures/expected/report/seed-model.json")
+    try TDPFixture.expectGolden(json, "fixtures/expected/report/seed-model.json")
     let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
     #expect(object?["totalWeight"] as? Int == 1_065_373)
   }
@@ -27,11 +28,11 @@ import TraceParse
     options.callees = [NamePattern("__handle_changed_spte")]
     let profile = try ReportGolden.seed()
     let text = String(decoding: try TextReport(options: options).render(profile), as: UTF8.self)
-    try ReportGolden.expect(text, "fixtures/expected/report/seed-model-peek.txt")
+    try TDPFixture.expectGolden(text, "fixtures/expected/report/seed-model-peek.txt")
     #expect(text.contains("     2192   97.60%  kvm_tdp_mmu_map\n"))
     #expect(text.contains("       54    2.40%  kvm_tdp_mmu_get_vcpu_root_hpa\n"))
     let json = String(decoding: try JSONReport(options: options).render(profile), as: UTF8.self)
-    try ReportGolden.expect(json, "fixtures/expected/report/seed-model-peek.json")
+    try TDPFixture.expectGolden(json, "fixtures/expected/report/seed-model-peek.json")
   }
 
   @Test func treeSummarisesSmallChildrenWithoutLosingWeight() throws {

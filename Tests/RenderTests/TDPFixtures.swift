@@ -12,18 +12,6 @@ extension TDPFixture {
 }
 
 extension TDPFixture {
-  /// Compares `actual` with the golden file at `relative` (under the package root); with
-  /// TDPTRACE_UPDATE_GOLDEN set, rewrites the golden first (then review the diff by hand).
-  static func golden(_ relative: String, _ actual: [UInt8]) throws -> Bool {
-    let golden = url(relative)
-    if TDPFixture.updateGoldens {
-      try FileManager.default.createDirectory(
-        at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try Data(actual).write(to: golden)
-    }
-    return Array(try Data(contentsOf: golden)) == actual
-  }
-
   /// A profile whose names try to break out of SVG, HTML and JSON: tags, quotes, ampersands,
   /// C++ and Rust templates, a line separator, a control character.
   static func hostile() throws -> Profile {

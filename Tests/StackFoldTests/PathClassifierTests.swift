@@ -37,13 +37,7 @@ import TraceParse
   }
 
   @Test func everyFixtureStackHasItsHandCheckedOrigin() throws {
-    let actual = try Self.classifyAll()
-    let golden = TDPFixture.url("fixtures/expected/exports/tdp-origins.txt")
-    if TDPFixture.updateGoldens {
-      try actual.write(to: golden, atomically: true, encoding: .utf8)
-    }
-    let expected = try String(contentsOf: golden, encoding: .utf8)
-    #expect(actual == expected)
+    try TDPFixture.expectGolden(try Self.classifyAll(), "fixtures/expected/exports/tdp-origins.txt")
   }
 
   @Test func seedStacksSeparateFaultFromRootAndWorker() throws {

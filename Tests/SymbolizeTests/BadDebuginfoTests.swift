@@ -43,7 +43,7 @@ import TraceParse
     try Data("this is not an ELF file\n".utf8).write(to: URL(fileURLWithPath: path))
     #expect(try expandWith(path).reason == .notELF)
     let empty = dir + "/empty.ko"
-    FileManager.default.createFile(atPath: empty, contents: Data())
+    _ = FileManager.default.createFile(atPath: empty, contents: Data())
     #expect(try expandWith(empty).reason == .notELF)
   }
 
@@ -62,7 +62,7 @@ import TraceParse
     #expect(warning.reason == .noDWARF)
     #expect(warning.description.contains("no DWARF"))
     // Its own frames are counted against it, with the reason.
-    var symbolizer = DwarfSymbolizer(objects: [("nested", stripped)])
+    let symbolizer = DwarfSymbolizer(objects: [("nested", stripped)])
     let frame = Frame(symbol: "main", offset: FrameOffset(4, base: .decimal), module: stripped, kind: .user)
     let result = symbolizer.resolve(frame, isReturnAddress: true)
     guard case .unresolved(let object, _) = result else {

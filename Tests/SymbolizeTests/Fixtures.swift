@@ -1,10 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Paths, external tools and the compiled fixtures shared by the symbolizer tests.
 enum Fixtures {
-  static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().path
+  static let repoRoot = TDPFixture.root.path
 
   static func path(_ relative: String) -> String { repoRoot + "/fixtures/" + relative }
 
@@ -32,7 +32,7 @@ enum Fixtures {
     let errPath = dir + "/err"
     try Data(input.utf8).write(to: URL(fileURLWithPath: inPath))
     _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments

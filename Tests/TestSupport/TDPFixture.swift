@@ -17,13 +17,6 @@ public enum TDPFixture {
 
   public static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
 
-  /// Whether golden files are to be rewritten instead of compared: any of `UPDATE_GOLDEN`,
-  /// `UPDATE_GOLDENS` or `TDPTRACE_UPDATE_GOLDEN` set (then review the diff by hand).
-  public static var updateGoldens: Bool {
-    let env = ProcessInfo.processInfo.environment
-    return ["UPDATE_GOLDEN", "UPDATE_GOLDENS", "TDPTRACE_UPDATE_GOLDEN"].contains { env[$0] != nil }
-  }
-
   public struct BadFixture: Error, CustomStringConvertible {
     public var description: String
     public init(description: String) { self.description = description }

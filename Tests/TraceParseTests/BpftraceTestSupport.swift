@@ -64,17 +64,12 @@ enum BpftraceTestSupport {
   }
 
   /// Compares `dump(profile)` with `fixtures/bpftrace/expected/<name>.model`; with
-  /// `UPDATE_GOLDEN=1` in the environment, rewrites the expected file instead.
+  /// `UPDATE_GOLDEN=1` in the environment, rewrites the expected file instead
+  /// (`TDPFixture.expectGolden`).
   static func expectGolden(
     _ profile: Profile, _ name: String, sourceLocation: SourceLocation = #_sourceLocation
   ) throws {
-    let path = fixture("bpftrace/expected/\(name).model")
-    let actual = dump(profile)
-    if TDPFixture.updateGoldens {
-      try actual.write(toFile: path, atomically: true, encoding: .utf8)
-      return
-    }
-    let expected = try String(contentsOfFile: path, encoding: .utf8)
-    #expect(actual == expected, "golden \(name).model differs", sourceLocation: sourceLocation)
+    try TDPFixture.expectGolden(
+      dump(profile), "fixtures/bpftrace/expected/\(name).model", sourceLocation: sourceLocation)
   }
 }

@@ -10,11 +10,7 @@ import TraceParse
     let text = try String(contentsOfFile: S.fixtures + "perf/shapes.txt", encoding: .utf8)
     let profile = try S.parse(text, threadLabels: true)
     let got = S.describe(profile).joined(separator: "\n") + "\n"
-    let path = S.fixtures + "perf/shapes.expected"
-    if TDPFixture.updateGoldens {
-      try got.write(toFile: path, atomically: true, encoding: .utf8)
-    }
-    #expect(got == (try String(contentsOfFile: path, encoding: .utf8)))
+    try TDPFixture.expectGolden(got, "fixtures/perf/shapes.expected")
   }
 
   @Test func defaultLabelsAreEventAndComm() throws {
