@@ -137,7 +137,8 @@ import Testing
     let args = ["fixtures/graphs/diff-before.folded", "fixtures/graphs/diff-after.folded"]
     let r = try Self.run(["diff", "--top", "8", "--html", html] + args)
     #expect(r.status == 0, "\(r.err)")
-    try TDPFixture.expectGolden(r.out, "fixtures/expected/graphs/cli-diff-table.txt")  // the table still printed
+    // The table is still printed beside the page.
+    try TDPFixture.expectGolden(r.out, "fixtures/expected/graphs/cli-diff-table.txt")
     let page = try String(contentsOfFile: html, encoding: .utf8)
     try TDPFixture.expectGolden(page, "fixtures/expected/graphs/diff.html")
     let stdout = try Self.run(["diff", "--top", "8", "--html", "-"] + args)
