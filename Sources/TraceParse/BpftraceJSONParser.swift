@@ -28,7 +28,7 @@ public struct BpftraceJSONParser: TraceParser {
   }
 }
 
-struct BpftraceJSONSession {
+struct BpftraceJSONSession: ~Copyable {
   let options: ParseOptions
   var cache = BpftraceFrameCache(glued: true)
   var key = BpftraceMapKey()

@@ -92,7 +92,7 @@ struct BpftraceMapKey {
   }
 
   /// Whether the stack in `range` is a kernel stack (see the type's rules).
-  func isKernel(_ range: Range<Int>, ordinal: Int, _ cache: BpftraceFrameCache) -> Bool {
+  func isKernel(_ range: Range<Int>, ordinal: Int, _ cache: borrowing BpftraceFrameCache) -> Bool {
     for i in range {
       switch cache.placement[Int(frames[i])] {
       case 1: return true
@@ -134,7 +134,7 @@ struct BpftraceMapKey {
 
   /// Key fields as text for a `MapValue`: scalars as printed, a stack as its frames joined
   /// with `;` root first (with offsets).
-  func keyStrings(_ cache: BpftraceFrameCache) -> [String] {
+  func keyStrings(_ cache: borrowing BpftraceFrameCache) -> [String] {
     members.map { member in
       switch member {
       case .scalar(let text): return text

@@ -2,18 +2,11 @@
 /// weights of identical (stack, labels) pairs as they arrive.
 public struct ProfileBuilder: Sendable {
   public private(set) var profile = Profile()
-  /// Frames by value: open addressing like `slots`, hashed with `hashBytes` over the frame's
-  /// fields. A `[Frame: FrameID]` Dictionary (SipHash over every String field) dominated
-  /// parsing captures with a million distinct frames.
-  private var frameSlots: [UInt64] = Array(repeating: 0, count: 1024)
-  private var frameHashes: [UInt64] = []
+  /// Frames by value, hashed with `hashBytes` over the frame's fields.
+  private var frameIndex = HashIndex()
   private var labelIndex: [Labels: LabelSetID] = [:]
-  /// Samples by (stack, labels): open addressing; a slot holds the high 32 bits of the hash
-  /// and sample index + 1 (0 = empty), so most probes need no other memory. A Dictionary keyed
-  /// by the stack array hashed every frame id with SipHash, which dominated folding captures of
-  /// a few hundred thousand unique stacks.
-  private var slots: [UInt64] = Array(repeating: 0, count: 1024)
-  private var sampleHashes: [UInt64] = []
+  /// Samples by (stack, labels).
+  private var sampleIndex = HashIndex()
 
   public init(unit: WeightUnit = .count) { profile.unit = unit }
 
@@ -22,15 +15,9 @@ public struct ProfileBuilder: Sendable {
   /// no stack is copied or remapped.
   public init(continuing profile: Profile) {
     self.profile = profile
-    frameHashes = profile.frames.map(Self.hash)
-    var frameSize = frameSlots.count
-    while frameSize < frameHashes.count * 2 + 2 { frameSize *= 2 }
-    frameSlots = Self.index(frameHashes, size: frameSize)
+    frameIndex = HashIndex(hashes: profile.frames.map(Self.hash))
     for (i, labels) in profile.labelSets.enumerated() { labelIndex[labels] = LabelSetID(i) }
-    var size = slots.count
-    while size < profile.samples.count * 2 + 2 { size *= 2 }
-    sampleHashes = profile.samples.map { Self.hash($0.stack, $0.labels) }
-    slots = Self.index(sampleHashes, size: size)
+    sampleIndex = HashIndex(hashes: profile.samples.map { Self.hash($0.stack, $0.labels) })
   }
 
   @inline(__always)
@@ -47,27 +34,10 @@ public struct ProfileBuilder: Sendable {
 
   public mutating func intern(_ frame: Frame) -> FrameID {
     let hash = Self.hash(frame)
-    let mask = frameSlots.count - 1
-    let tag = hash & 0xFFFF_FFFF_0000_0000
-    var slot = Int(truncatingIfNeeded: hash) & mask
-    while true {
-      let entry = frameSlots[slot]
-      if entry == 0 { break }
-      let index = Int(entry & 0xFFFF_FFFF) - 1
-      if entry & 0xFFFF_FFFF_0000_0000 == tag, profile.frames[index] == frame {
-        return FrameID(index)
-      }
-      slot = (slot + 1) & mask
-    }
-    let index = profile.frames.count
-    precondition(index < Int(UInt32.max) - 1, "more than 2^32 distinct frames")
+    if let index = frameIndex.find(hash, matches: { profile.frames[$0] == frame }) { return FrameID(index) }
+    frameIndex.append(hash)
     profile.frames.append(frame)
-    frameHashes.append(hash)
-    frameSlots[slot] = tag | UInt64(index + 1)
-    if frameHashes.count * 2 > frameSlots.count {
-      frameSlots = Self.index(frameHashes, size: frameSlots.count * 2)
-    }
-    return FrameID(index)
+    return FrameID(profile.frames.count - 1)
   }
 
   /// A hash of every field of `frame` (those `==` compares).
@@ -111,30 +81,16 @@ public struct ProfileBuilder: Sendable {
     throws(AggregationError) -> Int
   {
     let hash = Self.hash(stack, labels)
-    let mask = slots.count - 1
-    let tag = hash & 0xFFFF_FFFF_0000_0000
-    var slot = Int(truncatingIfNeeded: hash) & mask
-    while true {
-      let entry = slots[slot]
-      if entry == 0 { break }
-      let index = Int(entry & 0xFFFF_FFFF) - 1
-      // The slot's tag filters nearly all other samples; a full-hash check would cost one
-      // more cache miss on every hit.
-      if entry & 0xFFFF_FFFF_0000_0000 == tag, profile.samples[index].labels == labels,
-        profile.samples[index].stack == stack
-      {
-        try add(weight: weight, toSample: index)
-        return index
-      }
-      slot = (slot + 1) & mask
+    let found = sampleIndex.find(hash) {
+      profile.samples[$0].labels == labels && profile.samples[$0].stack == stack
     }
-    let index = profile.samples.count
-    precondition(index < Int(Int32.max), "more than 2^31 unique samples")
+    if let index = found {
+      try add(weight: weight, toSample: index)
+      return index
+    }
+    sampleIndex.append(hash)
     profile.samples.append(Sample(stack: stack, labels: labels, weight: weight))
-    sampleHashes.append(hash)
-    slots[slot] = tag | UInt64(index + 1)
-    if sampleHashes.count * 2 > slots.count { slots = Self.index(sampleHashes, size: slots.count * 2) }
-    return index
+    return profile.samples.count - 1
   }
 
   /// Adds `weight` to sample `index` (from `addReturningIndex`).
@@ -143,18 +99,6 @@ public struct ProfileBuilder: Sendable {
     let (sum, overflow) = profile.samples[index].weight.addingReportingOverflow(weight)
     if overflow { throw .weightOverflow(existing: profile.samples[index].weight, adding: weight) }
     profile.samples[index].weight = sum
-  }
-
-  /// A slot table of `size` (a power of two) for samples with these hashes.
-  private static func index(_ hashes: [UInt64], size: Int) -> [UInt64] {
-    var slots = [UInt64](repeating: 0, count: size)
-    let mask = size - 1
-    for (index, hash) in hashes.enumerated() {
-      var slot = Int(truncatingIfNeeded: hash) & mask
-      while slots[slot] != 0 { slot = (slot + 1) & mask }
-      slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(index + 1)
-    }
-    return slots
   }
 
   /// Convenience: interns `frames` (root first) and `labels`, then adds.
