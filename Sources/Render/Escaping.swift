@@ -75,6 +75,18 @@ public enum Escaping {
     return out
   }
 
+  /// Text for a terminal: control characters (C0 and DEL), which could move the cursor, break
+  /// a line or start an escape sequence, become `escape(code)`; the rest is unchanged.
+  public static func terminal(_ text: String, escape: (UInt32) -> String) -> String {
+    func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || scalar.value == 0x7F }
+    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    var out = ""
+    for scalar in text.unicodeScalars {
+      if isControl(scalar) { out += escape(scalar.value) } else { out.unicodeScalars.append(scalar) }
+    }
+    return out
+  }
+
   /// A complete JSON string literal, quotes included.
   public static func json(_ text: String) -> String { "\"" + jsonBody(text) + "\"" }
 
@@ -95,7 +107,8 @@ public enum Escaping {
     return out
   }
 
-  private static func hexByte(_ byte: UInt8) -> String {
+  /// Two lowercase hex digits.
+  static func hexByte(_ byte: UInt8) -> String {
     let digits = Array("0123456789abcdef".unicodeScalars)
     var s = ""
     s.unicodeScalars.append(digits[Int(byte >> 4)])

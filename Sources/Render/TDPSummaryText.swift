@@ -64,16 +64,7 @@ public struct TDPSummaryText: Renderer {
   /// A name safe to print on a terminal: control characters (which could move the cursor or
   /// start an escape sequence) become `\u{1b}`-style escapes.
   static func printable(_ name: String) -> String {
-    guard name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return name }
-    var out = ""
-    for scalar in name.unicodeScalars {
-      if scalar.value < 0x20 || scalar.value == 0x7F {
-        out += "\\u{" + String(scalar.value, radix: 16) + "}"
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
-    }
-    return out
+    Escaping.terminal(name) { "\\u{" + String($0, radix: 16) + "}" }
   }
 
   /// `97.60%`, right-aligned to 7 columns, rounded to two decimals.

@@ -126,17 +126,7 @@ public struct TextReport: Renderer {
   /// `text` with control characters shown as `\xNN`: names come from untrusted traces and must
   /// not move the terminal's cursor or break a line.
   static func safe(_ text: String) -> String {
-    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return text }
-    var out = ""
-    for scalar in text.unicodeScalars {
-      if scalar.value < 0x20 || scalar.value == 0x7f {
-        let hex = String(scalar.value, radix: 16)
-        out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
-    }
-    return out
+    Escaping.terminal(text) { "\\x" + Escaping.hexByte(UInt8($0)) }
   }
 
   static func pad(_ text: String, _ width: Int) -> String {
