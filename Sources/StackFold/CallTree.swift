@@ -40,7 +40,7 @@ public struct CallTree: Sendable {
     var frameNames: [Int] = []
     frameNames.reserveCapacity(profile.frames.count)
     for frame in profile.frames { frameNames.append(nameID(naming.name(frame))) }
-    var sourceNames: [LabelSetID: Int] = [:]
+    let sourceNames = withSource ? naming.sourceNames(in: profile).map { nameID($0) } : []
     var frameCount = 0
     for sample in profile.samples { frameCount += sample.stack.count }
     nodes.reserveCapacity(min(frameCount, 1 << 22) + 1)
@@ -54,14 +54,7 @@ public struct CallTree: Sendable {
       var current = 0
       nodes[0].totalWeight &+= weight
       if withSource {
-        let id: Int
-        if let known = sourceNames[sample.labels] {
-          id = known
-        } else {
-          id = nameID(naming.sourceName(sample, in: profile))
-          sourceNames[sample.labels] = id
-        }
-        current = child(of: current, name: id, kind: .unknown)
+        current = child(of: current, name: sourceNames[Int(sample.labels)], kind: .unknown)
         nodes[current].totalWeight &+= weight
       }
       for frame in sample.stack {

@@ -69,6 +69,7 @@ public struct CallersCallees: Hashable, Sendable {
     let function = profile.frames.map { id(naming.functionName($0)) }
     let matched = names.map(matching)
     let rootID = withSource ? -1 : id(rootCaller)
+    let sourceIDs = withSource ? naming.sourceNames(in: profile).map { id($0) } : []
 
     var viewIndex = [Int](repeating: -1, count: names.count)
     var views: [CallersCallees] = []
@@ -117,7 +118,7 @@ public struct CallersCallees: Hashable, Sendable {
             weight: sample.weight)
         } else {
           count(
-            v, withSource ? id(naming.sourceName(sample, in: profile)) : rootID, callee: false,
+            v, withSource ? sourceIDs[Int(sample.labels)] : rootID, callee: false,
             kind: .unknown,
             sample: n, weight: sample.weight)
         }

@@ -44,24 +44,24 @@ public enum Folder {
   {
     _ = try profile.checkedTotalWeight()  // every merged line is at most this: no wrap below
     let withSource = options.naming.usesSourceRoot(profile)
-    let frameNames = profile.frames.map { frame -> String in
-      let name = options.naming.name(frame)
-      guard options.annotate || frame.kind == .inlined, let suffix = annotation(frame.kind) else {
-        return name
-      }
-      return name + suffix
-    }
     // Lines are built as bytes, summed in a byte-keyed table and sorted with memcmp on its
     // arena: with a few hundred thousand unique stacks, String keys and String comparisons
     // (hashing, retains) took most of the time.
-    let names = frameNames.map { Array($0.utf8) }
+    let names = profile.frames.map { frame -> [UInt8] in
+      let name = options.naming.name(frame)
+      guard options.annotate || frame.kind == .inlined, let suffix = annotation(frame.kind) else {
+        return Array(name.utf8)
+      }
+      return Array((name + suffix).utf8)
+    }
+    let sources = withSource ? options.naming.sourceNames(in: profile).map { Array($0.utf8) } : []
     let separator = UInt8(ascii: ";")
     var table = ByteKeyTable(capacity: profile.samples.count)
     var weights: [UInt64] = []
     var line: [UInt8] = []
     for sample in profile.samples {
       line.removeAll(keepingCapacity: true)
-      if withSource { line += options.naming.sourceName(sample, in: profile).utf8 }
+      if withSource { line += sources[Int(sample.labels)] }
       for id in sample.stack {
         if !line.isEmpty { line.append(separator) }
         line += names[Int(id)]

@@ -41,7 +41,17 @@ public struct FrameNaming: Sendable, Hashable {
 
   /// The root frame naming the sample's source (probe, event or map).
   public func sourceName(_ sample: Sample, in profile: Profile) -> String {
-    Self.sanitize(profile.labels(of: sample).source ?? Self.unknownSource)
+    sourceName(profile.labelSets[Int(sample.labels)])
+  }
+
+  /// `sourceName` of every label set, indexed by `LabelSetID`: the source depends only on the
+  /// labels, so a pass over many samples names each label set once.
+  public func sourceNames(in profile: Profile) -> [String] {
+    profile.labelSets.map(sourceName)
+  }
+
+  private func sourceName(_ labels: Labels) -> String {
+    Self.sanitize(labels.source ?? Self.unknownSource)
   }
 
   /// Whether a root frame naming the source is added for this profile.

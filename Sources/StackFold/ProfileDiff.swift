@@ -55,12 +55,13 @@ public struct ProfileDiff: Sendable {
     var stacks: [Stack] = []
     func collect(_ profile: Profile, isAfter: Bool) {
       var names: [String?] = Array(repeating: nil, count: profile.frames.count)
+      let sources = withSource ? naming.sourceNames(in: profile) : []
       for sample in profile.samples {
         var path: [String] = []
         var kinds: [FrameKind] = []
         path.reserveCapacity(sample.stack.count + 1)
         if withSource {
-          path.append(naming.sourceName(sample, in: profile))
+          path.append(sources[Int(sample.labels)])
           kinds.append(.unknown)
         }
         for id in sample.stack {
