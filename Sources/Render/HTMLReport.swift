@@ -70,7 +70,7 @@ public struct HTMLReport: Renderer {
     let model = try ReportModel(profile: profile, options: options)
     // Callers and callees only for the functions that get a section: for every function they
     // cost most of the page's time on profiles with hundreds of thousands of stacks.
-    let functions = try FunctionTable(profile: profile, naming: report.naming).functions
+    let functions = model.functions
     let heaviest = functions.sorted {
       $0.totalWeight != $1.totalWeight ? $0.totalWeight > $1.totalWeight : $0.name.utf8Precedes($1.name)
     }.prefix(max(0, functionSections))

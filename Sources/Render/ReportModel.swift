@@ -74,8 +74,10 @@ public struct ReportModel: Sendable {
   public var sources: [SourceTotal]
   public var skipped: SkipTally
   public var filtered: [FilterRemoval]
+  /// Every distinct function (empty when the report shows callers/callees views instead).
+  public var functions: [FunctionStat]
   /// Number of distinct functions; the top tables show at most `top` of them.
-  public var functionCount: Int
+  public var functionCount: Int { functions.count }
   public var topBySelf: [FunctionStat]
   public var topByTotal: [FunctionStat]
   /// nil when the report shows callers/callees views instead.
@@ -124,14 +126,14 @@ public struct ReportModel: Sendable {
 
     if peeks.isEmpty {
       let table = try FunctionTable(profile: profile, naming: options.naming)
-      functionCount = table.functions.count
+      functions = table.functions
       topBySelf = table.topBySelf(options.top)
       topByTotal = table.topByTotal(options.top)
       let callTree = CallTree(profile: profile, naming: options.naming)
       let threshold = Double(totalWeight) * options.treeMinPercent / 100
       tree = Self.prune(callTree, 0, threshold: threshold, maxDepth: options.treeMaxDepth)
     } else {
-      functionCount = 0
+      functions = []
       topBySelf = []
       topByTotal = []
       tree = nil
