@@ -102,16 +102,7 @@ public struct ByteKeyTable: ~Copyable {
   }
 
   /// Whether the `a`-th key sorts before the `b`-th by bytes.
-  public func keyPrecedes(_ a: Int, _ b: Int) -> Bool {
-    let x = key(a)
-    let y = key(b)
-    let n = min(x.count, y.count)
-    if n > 0 {
-      let c = memcmp(x.baseAddress!, y.baseAddress!, n)
-      if c != 0 { return c < 0 }
-    }
-    return x.count < y.count
-  }
+  public func keyPrecedes(_ a: Int, _ b: Int) -> Bool { bytesPrecede(key(a), key(b)) }
 
   /// The bytes of every key with its value, in no particular order.
   func forEach(_ body: (UnsafeBufferPointer<UInt8>, UInt32) -> Void) {
