@@ -243,13 +243,7 @@ public final class DebugObject {
     let index = unitIndexes[unit] ?? InlineTreeIndex(cu: cu)
     unitIndexes[unit] = index
     if let innermost = index.innermost(at: pc) {
-      var file: String?
-      var line: Int?
-      if let row = dwarf_getsrc_die(cu, pc) {
-        if let cFile = dwarf_linesrc(row, nil, nil) { file = String(cString: cFile) }
-        var number: Int32 = 0
-        if dwarf_lineno(row, &number) == 0 { line = Int(number) }
-      }
+      var (file, line) = Self.sourceLine(cu: cu, pc: pc)
       var chain: [InlineScope] = []
       var current: Int? = innermost
       while let at = current {
@@ -263,6 +257,14 @@ public final class DebugObject {
       return chain.reversed()
     }
     return scopesFromDIEWalk(cu: cu, pc: pc)
+  }
+
+  /// The line table's file and line for `pc`: where the innermost scope's code is.
+  private static func sourceLine(cu: UnsafeMutablePointer<Dwarf_Die>, pc: Dwarf_Addr) -> (String?, Int?) {
+    guard let row = dwarf_getsrc_die(cu, pc) else { return (nil, nil) }
+    let file = dwarf_linesrc(row, nil, nil).map { String(cString: $0) }
+    var number: Int32 = 0
+    return (file, dwarf_lineno(row, &number) == 0 ? Int(number) : nil)
   }
 
   /// The slow path, for units the index has no function for: `dwarf_getscopes` for the
@@ -290,13 +292,7 @@ public final class DebugObject {
 
     // Innermost first while walking; reversed at the end.
     var chain: [InlineScope] = []
-    var file: String?
-    var line: Int?
-    if let row = dwarf_getsrc_die(cu, pc) {
-      if let cFile = dwarf_linesrc(row, nil, nil) { file = String(cString: cFile) }
-      var number: Int32 = 0
-      if dwarf_lineno(row, &number) == 0 { line = Int(number) }
-    }
+    var (file, line) = Self.sourceLine(cu: cu, pc: pc)
     for index in 0..<Int(count) {
       let scope = chainPointer + index
       let tag = dwarf_tag(scope)
