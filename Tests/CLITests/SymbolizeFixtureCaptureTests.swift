@@ -54,14 +54,7 @@ import Testing
       let record = text.components(separatedBy: "\n\n")[number] + "\n\n"
       capture += String(repeating: record, count: Int(stack.count))
     }
-    let path = SymbolizeCLI.scratch + "/nested-perf.txt"
-    try Data(capture.utf8).write(to: URL(fileURLWithPath: path))
-    let out = try SymbolizeCLI.tdptrace(["fold", "--module", "nested=\(exe)", path])
-    #expect(out.status == 0)
-    #expect(out.stderr == "")
-    let got = Set(out.stdout.split(separator: "\n").map(String.init))
-    let expected = try Self.expectedFold(exe: exe)
-    #expect(got == expected, "got \(got.sorted()) expected \(expected.sorted())")
+    let got = try Self.foldMatchesExpected(capture, file: "nested-perf.txt", exe: exe)
     #expect(got.contains { $0.contains("outer;level1_[i];level2_[i];level3_[i];sink") })
   }
 
@@ -73,14 +66,25 @@ import Testing
       for (symbol, offset) in stack.frames.reversed() { capture += "    \(symbol)+\(offset)\n" }
       capture += "]: \(stack.count)\n"
     }
-    let path = SymbolizeCLI.scratch + "/nested-bpftrace.txt"
-    try Data(capture.utf8).write(to: URL(fileURLWithPath: path))
     // bpftrace does not name the object: the frames are looked up in every object given.
+    try Self.foldMatchesExpected(capture, file: "nested-bpftrace.txt", exe: exe)
+  }
+
+  /// Writes `capture` to the scratch directory, folds it with the fixture's debuginfo, and
+  /// expects exactly the lines `expectedFold` derives from addr2line. Returns the lines.
+  @discardableResult
+  static func foldMatchesExpected(
+    _ capture: String, file: String, exe: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) throws -> Set<String> {
+    let path = SymbolizeCLI.scratch + "/" + file
+    try Data(capture.utf8).write(to: URL(fileURLWithPath: path))
     let out = try SymbolizeCLI.tdptrace(["fold", "--module", "nested=\(exe)", path])
-    #expect(out.status == 0)
-    #expect(out.stderr == "")
+    #expect(out.status == 0, sourceLocation: sourceLocation)
+    #expect(out.stderr == "", sourceLocation: sourceLocation)
     let got = Set(out.stdout.split(separator: "\n").map(String.init))
-    let expected = try Self.expectedFold(exe: exe)
-    #expect(got == expected, "got \(got.sorted()) expected \(expected.sorted())")
+    let expected = try expectedFold(exe: exe)
+    #expect(
+      got == expected, "got \(got.sorted()) expected \(expected.sorted())", sourceLocation: sourceLocation)
+    return got
   }
 }

@@ -121,22 +121,26 @@ import TraceParse
     }
   }
 
+  /// Expected from the input alone: the weight of the samples with
+  /// `__handle_changed_spte+1549` below the top, the frame that inlines `handle_removed_pt`.
+  func weightInliningHandleRemovedPT() -> UInt64 {
+    var weight: UInt64 = 0
+    for sample in capture.samples
+    where capture.frames(of: sample).dropLast().contains(where: {
+      $0.symbol == "__handle_changed_spte" && $0.offset?.value == 1549
+    }) {
+      weight += sample.weight
+    }
+    return weight
+  }
+
   /// The recursion in the seed notes: `__handle_changed_spte` calls itself through
   /// `handle_removed_pt` and `handle_changed_spte`, which the compiler inlined. After
   /// expansion the inlined function is a call-tree node of its own with the right counts.
   @Test func inlinedFunctionGetsItsOwnCallTreeNode() throws {
     var symbolizer = DwarfSymbolizer(objects: [("kvm", ko)])
     let (expanded, _) = InlineExpander().expand(capture, with: &symbolizer)
-    // Expected from the input alone: samples with __handle_changed_spte+1549 below the top.
-    var expected: UInt64 = 0
-    for sample in capture.samples {
-      let frames = capture.frames(of: sample)
-      if frames.dropLast().contains(where: {
-        $0.symbol == "__handle_changed_spte" && $0.offset?.value == 1549
-      }) {
-        expected += sample.weight
-      }
-    }
+    let expected = weightInliningHandleRemovedPT()
     #expect(expected > 0)
     let tree = CallTree(profile: expanded)
     var total: UInt64 = 0
@@ -161,15 +165,7 @@ import TraceParse
     let view = try #require(views.first)
     #expect(views.count == 1)
     #expect(view.kind == .inlined)
-    var expected: UInt64 = 0
-    for sample in capture.samples {
-      let frames = capture.frames(of: sample)
-      if frames.dropLast().contains(where: {
-        $0.symbol == "__handle_changed_spte" && $0.offset?.value == 1549
-      }) {
-        expected += sample.weight
-      }
-    }
+    let expected = weightInliningHandleRemovedPT()
     #expect(view.totalWeight == expected)
     #expect(view.selfWeight == 0)
     #expect(view.callers.map(\.name) == ["__handle_changed_spte"])
