@@ -6,42 +6,6 @@ import Testing
 @Suite struct ExportCLITests {
   static let repo = TDPFixture.root
 
-  static var tdptrace: String {
-    get throws {
-      let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-      for candidate in [dir, dir.deletingLastPathComponent()] {
-        let path = candidate.appendingPathComponent("tdptrace").path
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-      }
-      let debug = repo.appendingPathComponent(".build/debug/tdptrace").path
-      return try #require(FileManager.default.isExecutableFile(atPath: debug) ? debug : nil)
-    }
-  }
-
-  struct Run {
-    var status: Int32
-    var stdout: [UInt8]
-    var stderr: String
-  }
-
-  static func run(_ arguments: [String]) throws -> Run {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try tdptrace)
-    process.arguments = arguments
-    process.currentDirectoryURL = repo
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(
-      status: process.terminationStatus, stdout: Array(stdout),
-      stderr: String(decoding: stderr, as: UTF8.self))
-  }
-
   static func expected(_ name: String) throws -> [UInt8] {
     Array(try Data(contentsOf: repo.appendingPathComponent("fixtures/expected/exports/\(name)")))
   }
@@ -57,10 +21,10 @@ import Testing
     ("fixtures/bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt", "qemu-tdp"),
   ])
   func tdpSummaryTextAndJSON(input: String, golden: String) throws {
-    let text = try Self.run(["report", "--tdp", input])
+    let text = try CLIHarness.run(["report", "--tdp", input])
     #expect(text.status == 0, "\(text.stderr)")
     #expect(text.stdout == (try Self.expected("\(golden).txt")))
-    let json = try Self.run(["report", "--tdp", "--json", input])
+    let json = try CLIHarness.run(["report", "--tdp", "--json", input])
     #expect(json.status == 0)
     #expect(json.stdout == (try Self.expected("\(golden).json")))
   }
@@ -72,7 +36,7 @@ import Testing
       try? FileManager.default.removeItem(atPath: pprof)
       try? FileManager.default.removeItem(atPath: speedscope)
     }
-    let result = try Self.run([
+    let result = try CLIHarness.run([
       "report", "--pprof", pprof, "--speedscope", speedscope, "fixtures/seed/tdp_mmu-notes.txt",
     ])
     #expect(result.status == 0, "\(result.stderr)")
@@ -86,17 +50,19 @@ import Testing
   @Test func speedscopeSaysWhichMapValuesItLeavesOut() throws {
     let speedscope = Self.temporary("hist.json")
     defer { try? FileManager.default.removeItem(atPath: speedscope) }
-    let result = try Self.run(["report", "--speedscope", speedscope, "fixtures/bpftrace/shape-hist-new.txt"])
+    let result = try CLIHarness.run([
+      "report", "--speedscope", speedscope, "fixtures/bpftrace/shape-hist-new.txt",
+    ])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(
       result.stderr.contains(
         "\(speedscope): 4 non-stack map values (hist, lhist, stats, scalars) not exported"))
-    let quiet = try Self.run(["report", "--speedscope", speedscope, "fixtures/seed/tdp_mmu-notes.txt"])
+    let quiet = try CLIHarness.run(["report", "--speedscope", speedscope, "fixtures/seed/tdp_mmu-notes.txt"])
     #expect(!quiet.stderr.contains("not exported"))
   }
 
   @Test func unwritableExportFailsWithThePathAndNoPartialFile() throws {
-    let result = try Self.run([
+    let result = try CLIHarness.run([
       "report", "--pprof", "/nonexistent-dir/x.pb.gz", "fixtures/seed/tdp_mmu-notes.txt",
     ])
     #expect(result.status == 1)
@@ -104,7 +70,7 @@ import Testing
   }
 
   @Test func stdoutIsNotAnExportTarget() throws {
-    let result = try Self.run(["report", "--speedscope", "-", "fixtures/seed/tdp_mmu-notes.txt"])
+    let result = try CLIHarness.run(["report", "--speedscope", "-", "fixtures/seed/tdp_mmu-notes.txt"])
     #expect(result.status == 64)
     #expect(result.stderr.contains("--speedscope needs a file name"))
   }

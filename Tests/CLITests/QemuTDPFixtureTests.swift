@@ -24,17 +24,8 @@ import Testing
   }
 
   static func run(_ arguments: [String]) throws -> Run {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = arguments
-    process.currentDirectoryURL = repo
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    let (status, output) = try TDPFixture.run("/bin/bash", arguments, in: repo)
+    return Run(status: status, output: output)
   }
 
   /// kvm.ko with DWARF from the committed fixture, decompressed into a temporary directory.

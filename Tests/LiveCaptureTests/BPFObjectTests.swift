@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import LiveCapture
@@ -7,16 +8,8 @@ import Testing
   /// The committed BPFObjectData.swift is what scripts/gen-bpf.sh builds from tdptrace.bpf.c.
   @Test(.enabled(if: Self.clangAvailable, "needs the toolchain's clang (with BPF target) and llvm-objcopy"))
   func embeddedObjectMatchesSource() throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = [Fixtures.path("scripts/gen-bpf.sh"), "--check"]
-    let pipe = Pipe()
-    process.standardError = pipe
-    process.standardOutput = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "\(output)")
+    let (status, output) = try TDPFixture.run("/bin/bash", [Fixtures.path("scripts/gen-bpf.sh"), "--check"])
+    #expect(status == 0, "\(output)")
   }
 
   @Test func embeddedObjectIsABPFELFWithBTF() {

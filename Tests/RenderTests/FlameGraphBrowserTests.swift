@@ -1,5 +1,6 @@
 import Foundation
 import StackFold
+import TestSupport
 import Testing
 import TraceParse
 
@@ -17,16 +18,8 @@ import TraceParse
   static let runnable = chromium != nil || inCI
 
   static func run(_ arguments: [String]) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", GraphFixtures.path("scripts/browser-test.py")] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try TDPFixture.run(
+      "/usr/bin/env", ["python3", GraphFixtures.path("scripts/browser-test.py")] + arguments)
   }
 
   static func tempDir(_ name: String) throws -> URL {

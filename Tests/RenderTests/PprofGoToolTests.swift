@@ -12,20 +12,10 @@ import TraceParse
   }
 
   static func pprof(_ arguments: [String]) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: go!)
-    process.arguments = ["tool", "pprof"] + arguments
     var environment = ProcessInfo.processInfo.environment
     environment["HOME"] = environment["HOME"] ?? NSTemporaryDirectory()
     environment["PPROF_TMPDIR"] = NSTemporaryDirectory()
-    process.environment = environment
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    return try TDPFixture.run(go!, ["tool", "pprof"] + arguments, environment: environment)
   }
 
   @Test(.enabled(if: go != nil)) func goToolPprofReadsSeedExport() throws {
