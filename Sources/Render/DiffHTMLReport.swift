@@ -50,10 +50,7 @@ public struct DiffHTMLReport {
       out += "<tr>"
       for cell in cells.dropLast() { out += "<td class=\"n\">\(Escaping.html(cell))</td>" }
       out += "<td>\(Escaping.html(function.name))\(Escaping.html(DiffTable.marker(function))) "
-      if function.afterTotal > 0 {  // only AFTER's stacks are drawn
-        out +=
-          "<a class=\"fg-find\" href=\"#flamegraph\" data-name=\"\(Escaping.html(function.name))\" title=\"show in the flame graph\">⌕</a>"
-      }
+      if function.afterTotal > 0 { out += HTMLPage.findLink(function.name) }  // only AFTER is drawn
       out += "</td></tr>\n"
     }
     if rows.isEmpty { out += "<tr><td colspan=\"\(DiffTable.header.count)\">none</td></tr>\n" }

@@ -18,6 +18,12 @@ enum HTMLPage {
   /// The script and the closing tags.
   static let end = "<script>\n\(script)\n</script>\n</body>\n</html>\n"
 
+  /// The ⌕ link that searches the page's flame graph for exactly `function` (the script
+  /// reads the name from the attribute; it is never pasted into code).
+  static func findLink(_ function: String) -> String {
+    "<a class=\"fg-find\" href=\"#flamegraph\" data-name=\"\(Escaping.html(function))\" title=\"show in the flame graph\">⌕</a>"
+  }
+
   /// A table row of already-escaped cells; with `header`, the first is a `<th>`.
   static func row(_ cells: [String], header: Bool) -> String {
     var s = "<tr>"

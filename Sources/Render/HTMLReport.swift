@@ -167,7 +167,7 @@ public struct HTMLReport: Renderer {
       let id = "fn-" + Escaping.identifier(view.function)
       out += "<div class=\"fn\" id=\"\(id)\"><h3>\(Escaping.html(view.function)) "
       out +=
-        "<a class=\"fg-find\" href=\"#flamegraph\" data-name=\"\(Escaping.html(view.function))\" title=\"show in the flame graph\">⌕</a></h3>\n"
+        HTMLPage.findLink(view.function) + "</h3>\n"
       out +=
         "<p>total \(FlameGraphNumbers.grouped(view.totalWeight)) (\(FlameGraphNumbers.percent(view.totalWeight, of: total))%), "
       out +=
