@@ -104,14 +104,6 @@ public struct ByteKeyTable: ~Copyable {
   /// Whether the `a`-th key sorts before the `b`-th by bytes.
   public func keyPrecedes(_ a: Int, _ b: Int) -> Bool { bytesPrecede(key(a), key(b)) }
 
-  /// The bytes of every key with its value, in no particular order.
-  func forEach(_ body: (UnsafeBufferPointer<UInt8>, UInt32) -> Void) {
-    for i in 0...mask where slots[i].hash != 0 {
-      body(
-        UnsafeBufferPointer(start: arena + Int(slots[i].offset), count: Int(slots[i].length)), slots[i].value)
-    }
-  }
-
   @inline(__always)
   private static func tag(_ hash: UInt64) -> UInt32 {
     let high = UInt32(truncatingIfNeeded: hash >> 32)
