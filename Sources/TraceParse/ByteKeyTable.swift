@@ -89,12 +89,12 @@ public struct ByteKeyTable: ~Copyable {
   /// hashing, for callers that can guess which key comes next.
   @inline(__always)
   func keyEquals(_ index: Int, _ key: UnsafePointer<UInt8>, _ length: Int) -> Bool {
-    let start = keyStarts[index]
-    let end = index + 1 < keyStarts.count ? keyStarts[index + 1] : arenaUsed
-    return end - start == length && memcmp(arena + start, key, length) == 0
+    let stored = self.key(index)
+    return stored.count == length && memcmp(stored.baseAddress!, key, length) == 0
   }
 
   /// The bytes of the `index`-th key inserted, valid until the next `insert`.
+  @inline(__always)
   public func key(_ index: Int) -> UnsafeBufferPointer<UInt8> {
     let start = keyStarts[index]
     let end = index + 1 < keyStarts.count ? keyStarts[index + 1] : arenaUsed
