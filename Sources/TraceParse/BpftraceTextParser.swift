@@ -258,7 +258,7 @@ struct BpftraceTextSession: ~Copyable {
       if let known {
         entries.end()
         do { try builder.add(weight: weight, toSample: known) } catch {
-          try overflow(error, lineNumber: lineNumber, column: 4, builder: &builder)
+          try overflow(error, weight: weight, lineNumber: lineNumber, column: 4, builder: &builder)
         }
         return
       }
@@ -347,21 +347,20 @@ struct BpftraceTextSession: ~Copyable {
       if key.members.count == 1 { lastMapLabels = (key.map, labelID) }
     }
     do { return try builder.addReturningIndex(stack: stack, labels: labelID, weight: weight) } catch {
-      try overflow(error, lineNumber: lineNumber, column: column, builder: &builder)
+      try overflow(error, weight: weight, lineNumber: lineNumber, column: column, builder: &builder)
       return nil
     }
   }
 
   /// A count that would take a sample's total past UInt64: an error, or skipped with `--lenient`.
   private mutating func overflow(
-    _ error: AggregationError, lineNumber: Int, column: Int, builder: inout ProfileBuilder
+    _ error: AggregationError, weight: UInt64, lineNumber: Int, column: Int, builder: inout ProfileBuilder
   ) throws(ParseError) {
-    let parseError = ParseError(
-      position(lineNumber, column), expected: "a total weight that fits in UInt64", found: error.description)
-    if !options.lenient { throw parseError }
-    switch error {
-    case .weightOverflow(_, let weight): builder.recordSkip(parseError, weight: weight)
-    }
+    try fail(
+      ParseError(
+        position(lineNumber, column), expected: "a total weight that fits in UInt64", found: error.description
+      ),
+      weight: weight, builder: &builder)
   }
 
   private mutating func valueLine(
@@ -415,11 +414,14 @@ struct BpftraceTextSession: ~Copyable {
   }
 
   // MARK: errors
-
+  /// An error in a finished entry (its value): throw, or with `--lenient` count it (with the
+  /// weight it would have added, when known) and go on.
   /// An error in a finished entry (its value): throw, or with `--lenient` count it and go on.
-  private mutating func fail(_ error: ParseError, builder: inout ProfileBuilder) throws(ParseError) {
+  private mutating func fail(_ error: ParseError, weight: UInt64 = 0, builder: inout ProfileBuilder)
+    throws(ParseError)
+  {
     if !options.lenient { throw error }
-    builder.recordSkip(error)
+    builder.recordSkip(error, weight: weight)
     state = .outside
   }
 
