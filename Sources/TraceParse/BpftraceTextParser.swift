@@ -414,9 +414,9 @@ struct BpftraceTextSession: ~Copyable {
   }
 
   // MARK: errors
+
   /// An error in a finished entry (its value): throw, or with `--lenient` count it (with the
   /// weight it would have added, when known) and go on.
-  /// An error in a finished entry (its value): throw, or with `--lenient` count it and go on.
   private mutating func fail(_ error: ParseError, weight: UInt64 = 0, builder: inout ProfileBuilder)
     throws(ParseError)
   {
