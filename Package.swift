@@ -16,8 +16,11 @@ let package = Package(
   targets: [
     // Bytes -> one sample model (Profile). No dependencies beyond Foundation.
     .target(name: "TraceParse"),
+    // What tdptrace knows about KVM's MMU: probe groups, tracepoints and path rules, read by
+    // record, probes and report alike.
+    .target(name: "TDPTable", dependencies: ["TraceParse"]),
     // Folding, call trees, filters, inline expansion and path classification on the model.
-    .target(name: "StackFold", dependencies: ["TraceParse"]),
+    .target(name: "StackFold", dependencies: ["TraceParse", "TDPTable"]),
     // DWARF symbolization through elfutils' libdw.
     .systemLibrary(name: "CLibdw", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
     .target(name: "Symbolize", dependencies: ["TraceParse", "StackFold", "CLibdw"]),
@@ -27,17 +30,18 @@ let package = Package(
     .target(
       name: "Render",
       dependencies: [
-        "TraceParse", "StackFold", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        "TraceParse", "TDPTable", "StackFold", "CZlib",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]),
     // Live capture around libbpf; the BPF C program lives beside it.
     .systemLibrary(name: "CLibbpf", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev"])]),
     .target(
-      name: "LiveCapture", dependencies: ["TraceParse", "CLibbpf"],
+      name: "LiveCapture", dependencies: ["TraceParse", "TDPTable", "CLibbpf"],
       exclude: ["bpf"], resources: []),
     .executableTarget(
       name: "tdptrace",
       dependencies: [
-        "TraceParse", "StackFold", "Symbolize", "Render", "LiveCapture",
+        "TraceParse", "TDPTable", "StackFold", "Symbolize", "Render", "LiveCapture",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Generates large inputs and times the read-and-fold path (scripts/bench.sh).
@@ -45,17 +49,18 @@ let package = Package(
     // Fixture access shared by the test targets.
     .target(name: "TestSupport", dependencies: ["TraceParse"], path: "Tests/TestSupport"),
     .testTarget(name: "TraceParseTests", dependencies: ["TraceParse", "TestSupport"]),
-    .testTarget(name: "StackFoldTests", dependencies: ["TraceParse", "StackFold", "TestSupport"]),
+    .testTarget(name: "StackFoldTests", dependencies: ["TraceParse", "TDPTable", "StackFold", "TestSupport"]),
     .testTarget(
       name: "SymbolizeTests", dependencies: ["TraceParse", "StackFold", "Symbolize", "TestSupport"]),
     .testTarget(
       name: "RenderTests",
       dependencies: [
-        "TraceParse", "StackFold", "Render", "TestSupport",
+        "TraceParse", "TDPTable", "StackFold", "Render", "TestSupport",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ]),
     .testTarget(
-      name: "LiveCaptureTests", dependencies: ["TraceParse", "StackFold", "LiveCapture", "TestSupport"]),
+      name: "LiveCaptureTests",
+      dependencies: ["TraceParse", "TDPTable", "StackFold", "LiveCapture", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["TraceParse", "TestSupport"]),
   ]
 )

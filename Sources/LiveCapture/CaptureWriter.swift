@@ -1,20 +1,20 @@
+import TraceParse
+
 /// Writes a capture in bpftrace 0.17's text format, as `@[probe, kstack] = count()` prints it:
 /// `Attaching N probes...`, two blank lines, then `@[PROBE, ` entries with 4-space-indented
 /// `func+off` frames (decimal offsets), innermost first, sorted by ascending count. Drops follow
 /// as the non-stack map `@tdptrace_drops[PROBE, REASON]: N`, so they are never lost.
 ///
-/// The BPF frames on top of each stack (`bpf_prog_*`, `bpf_trampoline_*`, `bpf_trace_run*`,
-/// `__bpf_trace_*`) are removed (`__traceiter_*` stays: bpftrace shows it too) and stacks that become equal are merged.
+/// The BPF frames on top of each stack (`FrameName.Machinery.bpfRuntime`) are removed
+/// (`__traceiter_*` and probe dispatch stay: bpftrace shows them too) and stacks that become equal are merged.
 public struct CaptureWriter: Sendable {
   /// Frame lines in bpftrace's `kstack(perf)` form (`\tADDR func+off`), for later DWARF work.
   public var keepAddresses = false
 
   public init(keepAddresses: Bool = false) { self.keepAddresses = keepAddresses }
 
-  /// Frame name prefixes of the BPF machinery that runs the program, not the traced kernel.
-  static let bpfFramePrefixes = ["bpf_prog_", "bpf_trampoline_", "bpf_trace_run", "__bpf_trace_"]
-
-  static func isBPFFrame(_ name: String) -> Bool { bpfFramePrefixes.contains { name.hasPrefix($0) } }
+  /// Whether a frame is the BPF machinery that runs the program, not the traced kernel.
+  static func isBPFFrame(_ name: String) -> Bool { FrameName.machinery(Substring(name)) == .bpfRuntime }
 
   /// One stack in the output: the probe's name and the frames after BPF frames were stripped.
   public struct Stack: Hashable, Sendable {

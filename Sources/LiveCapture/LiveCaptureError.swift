@@ -1,3 +1,5 @@
+import TDPTable
+
 /// Why live capture could not start or continue. Each case prints as one line.
 public enum LiveCaptureError: Error, CustomStringConvertible, Equatable {
   case badProbe(String, String)
@@ -12,7 +14,7 @@ public enum LiveCaptureError: Error, CustomStringConvertible, Equatable {
     switch self {
     case .badProbe(let text, let why): return "unknown probe '\(text)': \(why)"
     case .unknownPreset(let name):
-      return "unknown preset '\(name)' (known: \(Preset.all.map(\.name).joined(separator: ", ")))"
+      return "unknown preset '\(name)' (known: \(ProbeTable.all.map(\.name).joined(separator: ", ")))"
     case .missingPrivileges(let missing):
       return "needs root, or CAP_BPF and CAP_PERFMON (missing: \(missing.joined(separator: ", ")))"
     case .noBPF(let why): return "this kernel cannot run BPF programs: \(why)"

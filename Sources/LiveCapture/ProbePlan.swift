@@ -1,17 +1,19 @@
+import TDPTable
+
 /// Which probes to attach: presets' groups plus `--probe` specs, under one `--attach` choice.
 ///
-/// For a preset group, every function that exists is attached (fentry, then kprobe, under
+/// For a preset group, every recorded function (`ProbeGroup.recordedFunctions`) that exists is attached (fentry, then kprobe, under
 /// `auto`). The group's tracepoints are attached when none of its functions attached, when
 /// `--attach tracepoint` asks for tracepoints only, or always with `withTracepoints`. A tracepoint
 /// shared by several groups is attached once.
 public struct ProbePlan: Sendable {
-  public var presets: [Preset]
+  public var presets: [ProbeTable]
   public var probes: [ProbeSpec]
   public var attach: AttachRequest
   public var withTracepoints: Bool
 
   public init(
-    presets: [Preset] = [], probes: [ProbeSpec] = [], attach: AttachRequest = .auto,
+    presets: [ProbeTable] = [], probes: [ProbeSpec] = [], attach: AttachRequest = .auto,
     withTracepoints: Bool = false
   ) {
     self.presets = presets
@@ -49,16 +51,17 @@ public struct ProbePlan: Sendable {
       return outcome
     }
     for preset in presets {
-      for group in preset.groups {
+      for group in preset.recordedGroups {
+        let tracepoints = group.recordedTracepoints.map { ProbeSpec.tracepoint($0.system, $0.event) }
         var anyFunction = false
         if attach != .tracepoint {
-          for function in group.functions {
+          for function in group.recordedFunctions {
             if tryAttach(.function(function, attach), request: attach, group: group.name)?.attached == true {
               anyFunction = true
             }
           }
         }
-        for tracepoint in group.tracepoints {
+        for tracepoint in tracepoints {
           if anyFunction && !withTracepoints {
             if !seen.contains("\(tracepoint.target)") {
               outcomes.append(

@@ -1,3 +1,5 @@
+import TraceParse
+
 /// How the user asked for a probe to be attached.
 public enum AttachRequest: String, Sendable, CaseIterable, Hashable {
   /// Try every method that fits the probe, in `AttachMethod.order(for:)` order.
@@ -69,9 +71,9 @@ public struct ProbeSpec: Hashable, Sendable, CustomStringConvertible {
     ProbeSpec(target: .tracepoint(category: category, name: name), request: .auto)
   }
 
-  /// Parses a probe as written on the command line.
+  /// Parses a probe as written on the command line, through the one probe-name parser
+  /// (`ProbeName.command`), keeping the kinds `record` can attach.
   public static func parse(_ text: String) throws(LiveCaptureError) -> ProbeSpec {
-    let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
     func identifier(_ s: String) -> Bool {
       !s.isEmpty
         && s.utf8.allSatisfy { c in
@@ -80,38 +82,25 @@ public struct ProbeSpec: Hashable, Sendable, CustomStringConvertible {
         }
     }
     func bad(_ why: String) -> LiveCaptureError { .badProbe(text, why) }
-    switch parts.count {
-    case 1:
-      guard identifier(parts[0]) else { throw bad("expected a kernel function name") }
-      return .function(parts[0])
-    case 2:
-      guard identifier(parts[1]) else { throw bad("expected a kernel function name after '\(parts[0]):'") }
-      switch parts[0] {
-      case "kprobe", "k": return .function(parts[1], .kprobe)
-      case "fentry", "kfunc", "f": return .function(parts[1], .fentry)
-      case "func", "function": return .function(parts[1], .auto)
-      case "tracepoint", "t", "tp_btf", "rawtracepoint":
-        throw bad("expected tracepoint:CATEGORY:NAME")
-      default: throw bad("unknown probe type '\(parts[0])' (kprobe, fentry, kfunc, tracepoint)")
-      }
-    case 3:
-      switch parts[0] {
-      case "tracepoint", "t":
-        guard identifier(parts[1]), identifier(parts[2]) else {
-          throw bad("expected tracepoint:CATEGORY:NAME")
-        }
-        return .tracepoint(parts[1], parts[2])
-      case "kfunc", "fentry":
-        // bpftrace's kfunc:MODULE:FUNC; the module is found from kallsyms.
-        guard identifier(parts[2]) else { throw bad("expected \(parts[0]):MODULE:FUNC") }
-        return .function(parts[2], .fentry)
-      case "kprobe":
-        guard identifier(parts[2]) else { throw bad("expected kprobe:MODULE:FUNC") }
-        return .function(parts[2], .kprobe)
-      default: throw bad("unknown probe type '\(parts[0])' (kprobe, fentry, kfunc, tracepoint)")
-      }
+    let fields = text.split(separator: ":", omittingEmptySubsequences: false)
+    let kinds = "(kprobe, fentry, kfunc, tracepoint)"
+    guard fields.count <= 3 else { throw bad("too many ':' (kprobe:FUNC, fentry:FUNC, tracepoint:CATEGORY:NAME)") }
+    guard let probe = ProbeName.command(text) else { throw bad("unknown probe type '\(fields[0])' \(kinds)") }
+    let function = fields.count == 1 ? "a kernel function name" : "a kernel function name after '\(fields[0]):'"
+    switch probe.kind {
+    case .bare where fields.count <= 2:
+      guard identifier(probe.name) else { throw bad("expected \(function)") }
+      return .function(probe.name, .auto)
+    case .kprobe, .fentry:
+      guard identifier(probe.name), probe.module.map(identifier) ?? true else { throw bad("expected \(function)") }
+      return .function(probe.name, probe.kind == .kprobe ? .kprobe : .fentry)
+    case .tracepoint, .tpBTF, .rawTracepoint:
+      guard probe.kind == .tracepoint, fields.count == 3, let system = probe.system, identifier(system),
+        identifier(probe.name)
+      else { throw bad("expected tracepoint:CATEGORY:NAME") }
+      return .tracepoint(system, probe.name)
     default:
-      throw bad("too many ':' (kprobe:FUNC, fentry:FUNC, tracepoint:CATEGORY:NAME)")
+      throw bad("unknown probe type '\(fields[0])' \(kinds)")
     }
   }
 
@@ -119,12 +108,10 @@ public struct ProbeSpec: Hashable, Sendable, CustomStringConvertible {
   /// tdptrace writes, so captures read like bpftrace's.
   public func bpftraceName(via method: AttachMethod?) -> String {
     switch target {
-    case .tracepoint(let category, let name): return "tracepoint:\(category):\(name)"
+    case .tracepoint(let category, let name): return ProbeName(kind: .tracepoint, name: name, system: category).text
     case .function(let name):
-      switch method ?? (request == .kprobe ? .kprobe : .fentry) {
-      case .kprobe: return "kprobe:\(name)"
-      default: return "kfunc:\(name)"
-      }
+      let kind: ProbeName.Kind = (method ?? (request == .kprobe ? .kprobe : .fentry)) == .kprobe ? .kprobe : .fentry
+      return ProbeName(kind: kind, name: name).text
     }
   }
 

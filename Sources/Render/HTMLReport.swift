@@ -41,8 +41,8 @@ public struct HTMLReport: Renderer {
   public var title: String?
   /// How many functions (heaviest by total) get a caller/callee section.
   public var functionSections: Int
-  /// The TDP MMU summary tables; nil computes them with `TDPSummary` (branch exports' path
-  /// classification), an empty array leaves the section with a note.
+  /// The TDP MMU summary tables (`ReportRequest` passes the summary it computed once); nil
+  /// computes them with the TDP MMU table, an empty array leaves the section with a note.
   public var tdpTables: [Table]?
 
   public init(
@@ -129,7 +129,7 @@ public struct HTMLReport: Renderer {
     }
     out += "</table></section>\n"
 
-    // TDP MMU summary: filled by `report --tdp` (branch exports) through `tdpTables`.
+    // TDP MMU summary, from `tdpTables`.
     out += "<section id=\"tdp\"><h2>TDP MMU paths</h2>\n"
     let tables = tdpTables ?? Self.tdpTables(TDPSummary(profile: profile))
     if !tables.isEmpty {

@@ -1,5 +1,6 @@
 import Foundation
 import StackFold
+import TDPTable
 import TraceParse
 
 /// `report --tdp`: the TDP MMU summary as a text table or as JSON.
@@ -11,18 +12,19 @@ public struct TDPSummaryText: Renderer {
   public enum Format: String, Sendable { case text, json }
 
   public var format: Format
-  public var classifier: PathClassifier
+  /// The groups and path rules samples are filed by.
+  public var table: ProbeTable
 
-  public init(format: Format = .text, classifier: PathClassifier = PathClassifier()) {
+  public init(format: Format = .text, table: ProbeTable = .tdpMMU) {
     self.format = format
-    self.classifier = classifier
+    self.table = table
   }
 
   public func render(_ profile: Profile) throws -> [UInt8] {
-    try render(TDPSummary(profile: profile, classifier: classifier))
+    try render(TDPSummary(profile: profile, table: table))
   }
 
-  /// Renders an already computed summary (the HTML report computes it once for several views).
+  /// Renders an already computed summary (`ReportRequest` computes it once for every output).
   public func render(_ summary: TDPSummary) throws -> [UInt8] {
     switch format {
     case .text: return Array(text(summary).utf8)

@@ -1,6 +1,7 @@
+import TDPTable
 import TraceParse
 
-/// Says which path reached a sample by applying a rule table (`PathRule.tdpMMU` by default) in
+/// Says which path reached a sample by applying a rule table (the TDP MMU table's by default) in
 /// order, first match wins; a stack no rule matches is `other`, described by its top frames.
 public struct PathClassifier: Sendable {
   /// The result for one stack.
@@ -33,7 +34,7 @@ public struct PathClassifier: Sendable {
   private var exactSteps: [String: [StepRef]] = [:]
   private var prefixSteps: [(prefix: String, ref: StepRef)] = []
 
-  public init(rules: [PathRule] = PathRule.tdpMMU, topFrameCount: Int = 3) {
+  public init(rules: [PathRule] = ProbeTable.tdpMMU.pathRules, topFrameCount: Int = 3) {
     self.rules = rules
     self.topFrameCount = topFrameCount
     for (r, rule) in rules.enumerated() {
@@ -59,7 +60,7 @@ public struct PathClassifier: Sendable {
   /// Classifies a stack of function names, root first. `probeFunction`, when given, is left out
   /// of the top frames of an `other` stack (it is the row the stack is reported under).
   public func classify(_ functions: [String], probeFunction: String? = nil) -> Classification {
-    let names = functions.map { Self.baseName($0) }
+    let names = functions.map { FrameName.base(Substring($0)) }
     if let rule = firstMatch(names.map { steps(for: $0) }) {
       return Classification(origin: rules[rule].origin, rule: rule)
     }
@@ -76,13 +77,13 @@ public struct PathClassifier: Sendable {
       if let known = cache.steps[id] {
         stepLists.append(known)
       } else {
-        let found = steps(for: Self.baseName(profile.frame(id).symbol))
+        let found = steps(for: FrameName.base(Substring(profile.frame(id).symbol)))
         cache.steps[id] = found
         stepLists.append(found)
       }
     }
     if let rule = firstMatch(stepLists) { return Classification(origin: rules[rule].origin, rule: rule) }
-    return other(sample.stack.map { Self.baseName(profile.frame($0).symbol) }, probeFunction: probeFunction)
+    return other(sample.stack.map { FrameName.base(Substring(profile.frame($0).symbol)) }, probeFunction: probeFunction)
   }
 
   /// Classifies one sample of `profile`.
@@ -118,31 +119,15 @@ public struct PathClassifier: Sendable {
   /// `other`, described by the top frames below the probe, tracer frames left out.
   private func other(_ names: [Substring], probeFunction: String?) -> Classification {
     var top: [String] = []
-    let probe = probeFunction.map { Self.baseName($0) }
+    let probe = probeFunction.map { FrameName.base(Substring($0)) }
     var skippingProbe = probe != nil
     for name in names.reversed() {
-      if Self.isTracingMachinery(name) { continue }
+      if FrameName.isTracingMachinery(name) { continue }
       if skippingProbe && name == probe { continue }
       skippingProbe = false
       top.append(String(name))
       if top.count == topFrameCount { break }
     }
     return Classification(origin: .other, rule: nil, topFrames: top)
-  }
-
-  /// The function without a compiler clone suffix: `__pvm_handle_exit.isra.0` →
-  /// `__pvm_handle_exit`, `handle_changed_spte.cold` → `handle_changed_spte`.
-  static func baseName(_ symbol: String) -> Substring {
-    guard let dot = symbol.firstIndex(of: "."), dot != symbol.startIndex else { return Substring(symbol) }
-    return symbol[..<dot]
-  }
-
-  /// Frames the tracer itself adds on top of the probed function (BPF program, trampoline,
-  /// tracepoint dispatch): never what the user asks about.
-  static func isTracingMachinery(_ name: Substring) -> Bool {
-    name.hasPrefix("bpf_prog_") || name.hasPrefix("bpf_trace_run") || name.hasPrefix("__bpf_trace_")
-      || name.hasPrefix("bpf_trampoline_") || name.hasPrefix("__bpf_prog_enter")
-      || name.hasPrefix("__bpf_prog_exit")
-      || name.hasPrefix("kprobe_ftrace_handler") || name.hasPrefix("perf_trace_")
   }
 }

@@ -1,9 +1,10 @@
+import TDPTable
 import TraceParse
 
 /// `report --tdp`: for every TDP MMU group and probe, the weight by the path that reached it.
 ///
 /// A sample's probe is its `probe` label (bpftrace), else its `event` label (perf), else its leaf
-/// frame's function. Its group comes from `TDPGroup.all`; if the probe is not a TDP MMU probe
+/// frame's function. Its group comes from a `ProbeTable` (the TDP MMU's by default); if the probe is not a TDP MMU probe
 /// (a perf `cpu-clock` sample, say) but the leaf function is, the leaf function stands in.
 /// Samples in no group are counted under `elsewhere`, so every weight that goes in comes out:
 /// the group totals plus the `elsewhere` total equal the profile's total.
@@ -49,7 +50,7 @@ public struct TDPSummary: Sendable {
     public var share: Double
   }
 
-  /// Groups with samples, in `TDPGroup.all` order.
+  /// Groups with samples, in the table's order.
   public var groups: [GroupRow]
   /// Probes of samples that belong to no TDP MMU group, heaviest first, with no origins.
   public var elsewhere: [ProbeRow]
@@ -77,8 +78,9 @@ public struct TDPSummary: Sendable {
     }
   }
 
-  /// Summarises `profile` with `classifier`'s rules.
-  public init(profile: Profile, classifier: PathClassifier = PathClassifier()) {
+  /// Summarises `profile` by `table`'s groups and path rules.
+  public init(profile: Profile, table: ProbeTable = .tdpMMU) {
+    let classifier = PathClassifier(rules: table.pathRules)
     struct OriginKey: Hashable {
       var origin: PathOrigin
       var topFrames: [String]
@@ -90,24 +92,24 @@ public struct TDPSummary: Sendable {
     var probeOrigins: [ProbeKey: [OriginKey: UInt64]] = [:]
     var elsewhereWeights: [String: UInt64] = [:]
     var cache = PathClassifier.Cache()
-    var groupOfProbe: [String: TDPGroup?] = [:]
+    var groupOfProbe: [String: ProbeGroup?] = [:]
 
     for sample in profile.samples {
       let labels = profile.labels(of: sample)
       let leaf = sample.stack.last.map { profile.frame($0).symbol }
-      let probe = labels.probe ?? labels.event ?? leaf.map { TDPProbeName.stripClone($0) } ?? "[empty stack]"
-      func lookUp(_ name: String) -> TDPGroup? {
+      let probe = labels.probe ?? labels.event ?? leaf.map { FrameName.base($0) } ?? "[empty stack]"
+      func lookUp(_ name: String) -> ProbeGroup? {
         if let known = groupOfProbe[name] { return known }
-        let found = TDPGroup.group(of: name)
+        let found = table.group(of: name)
         groupOfProbe[name] = .some(found)
         return found
       }
       var group = lookUp(probe)
       var probeName = probe
-      var probeFunction = TDPProbeName(probe).function
+      var probeFunction = ProbeName(probe).function
       if group == nil, let leaf, let leafGroup = lookUp(leaf) {
         group = leafGroup
-        probeFunction = TDPProbeName.stripClone(leaf)
+        probeFunction = FrameName.base(leaf)
         probeName = probeFunction
       }
       guard let group else {
@@ -121,7 +123,7 @@ public struct TDPSummary: Sendable {
 
     let originOrder = Dictionary(uniqueKeysWithValues: PathOrigin.allCases.enumerated().map { ($1, $0) })
     var groups: [GroupRow] = []
-    for group in TDPGroup.all {
+    for group in table.groups {
       var probes: [ProbeRow] = []
       for (key, origins) in probeOrigins where key.group == group.name {
         let rows = origins.map {

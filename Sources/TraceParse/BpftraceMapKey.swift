@@ -7,7 +7,7 @@
 ///   as in `@[, qemu-kvm]: 3`; ≥0.21 prints `"\n"`, a stack of no frames. Both are kept as a
 ///   sample with an empty stack, never dropped.
 /// - The first member that looks like a probe (`tracepoint:…`, `kprobe:…`, `kfunc:…`, see
-///   `probePrefixes`) becomes the `probe` label. Every other non-stack member becomes
+///   `ProbeName.bpftrace`) becomes the `probe` label. Every other non-stack member becomes
 ///   `key<position>`, its 0-based position in the tuple (stacks count as positions): in
 ///   `@[comm, kstack, pid]` the labels are `key0` and `key2`. bpftrace prints no field names
 ///   and an integer could be a pid, a tid or a CPU, so no member is guessed to be comm or pid.
@@ -29,13 +29,6 @@ struct BpftraceMapKey {
   /// Template ids (`BpftraceFrameCache`) of all stacks' frames, leaf first as printed.
   var frames: [Int32] = []
   private var openStack: Int?
-
-  /// Probe types whose names bpftrace's `probe` builtin prints before a `:`.
-  static let probePrefixes: Set<String> = [
-    "tracepoint", "rawtracepoint", "raw_tracepoint", "tracepoint_btf", "tp_btf", "kprobe",
-    "kretprobe", "kfunc", "kretfunc", "fentry", "fexit", "uprobe", "uretprobe", "usdt", "profile",
-    "interval", "software", "hardware", "watchpoint", "asyncwatchpoint", "iter", "lsm",
-  ]
 
   mutating func reset(map: String) {
     self.map = map
@@ -67,13 +60,8 @@ struct BpftraceMapKey {
     }
   }
 
-  static func isProbe(_ text: String) -> Bool {
-    if text == "BEGIN" || text == "END" { return true }
-    guard let colon = text.firstIndex(of: ":"), colon != text.startIndex,
-      text.index(after: colon) != text.endIndex
-    else { return false }
-    return probePrefixes.contains(String(text[..<colon]))
-  }
+  /// Whether a member is a probe as bpftrace's `probe` builtin prints it (`ProbeName.bpftrace`).
+  static func isProbe(_ text: String) -> Bool { ProbeName.bpftrace(text) != nil }
 
   /// `map`, then `probe` and `key<N>` labels in key order.
   func labels() -> Labels {

@@ -1,12 +1,7 @@
 import ArgumentParser
+import Render
 import StackFold
 import TraceParse
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// What the CLI commands share: loading inputs, reporting what was skipped or filtered, writing
 /// output and failing with `tdptrace: ...` on stderr and exit status 1.
@@ -15,7 +10,7 @@ enum CommandSupport {
   static func warn(_ message: String) {
     var text = "tdptrace: " + message
     if !text.hasSuffix("\n") { text += "\n" }
-    writeAll(2, Array(text.utf8))
+    OutputWriter.writeStandardError(text)
   }
 
   /// Prints the error and returns the exit code to throw: 1 for bad input and I/O.
@@ -59,24 +54,18 @@ enum CommandSupport {
     return result
   }
 
-  /// Writes all of `bytes` to stdout.
-  static func writeOutput(_ bytes: [UInt8]) throws {
-    if !writeAll(1, bytes) { throw failure("cannot write output: \(String(cString: strerror(errno)))") }
+  /// Writes all of `bytes` to `destination` (stdout by default) through the one output writer.
+  static func writeOutput(_ bytes: [UInt8], to destination: OutputDestination = .stdout) throws {
+    do { try OutputWriter.write(bytes, to: destination) } catch { throw failure(error.description) }
   }
 
-  @discardableResult
-  private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-    bytes.withUnsafeBytes { raw in
-      var offset = 0
-      while offset < raw.count {
-        let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-        if n < 0 {
-          if errno == EINTR { continue }
-          return false
-        }
-        offset += n
-      }
-      return true
+  /// Runs a report request on `profile` and writes its outputs, files first.
+  static func run(_ request: ReportRequest, on profile: Profile, exportName: String = "tdptrace") throws {
+    let result: ReportRequest.Result
+    do { result = try request.run(on: profile, exportName: exportName) } catch {
+      throw failure("\(error)")
     }
+    for note in result.notes { warn(note) }
+    for output in result.outputs { try writeOutput(output.bytes, to: output.destination) }
   }
 }

@@ -50,6 +50,12 @@ struct DiffCommand: ParsableCommand {
     if before == "-" && after == "-" {
       throw ValidationError("Only one of BEFORE and AFTER can be stdin ('-').")
     }
+    if graph.svg == "-" && graph.html == "-" {
+      throw ValidationError("--svg - and --html - both write to stdout; give a file name to one of them.")
+    }
+    if graph.svg == nil && graph.html == nil, let flag = graph.given.first {
+      throw ValidationError("\(flag.rawValue) has no effect without --svg or --html.")
+    }
   }
 
   func run() throws {
@@ -71,17 +77,15 @@ struct DiffCommand: ParsableCommand {
     let diff = ProfileDiff(
       before: profiles[0], after: profiles[1], naming: naming.naming, normalize: normalize)
     let table = DiffTable(limit: top == 0 ? nil : top)
-    if graph.any {
-      let options = graph.graphOptions(naming: naming.naming, unit: profiles[1].unit)
-      if let svg = graph.svg {
-        try GraphOutputOptions.write(DiffFlameGraph(options: options).render(diff), to: svg)
-      }
-      if let html = graph.html {
-        let page = DiffHTMLReport(graph: options, table: table, title: graph.title, inputs: [before, after])
-        try GraphOutputOptions.write(Array(page.document(diff).utf8), to: html)
-      }
-      if graph.usesStdout { return }
+    let options = graph.graphOptions(naming: naming.naming, unit: profiles[1].unit)
+    if let svg = graph.svg {
+      try CommandSupport.writeOutput(DiffFlameGraph(options: options).render(diff), to: OutputDestination(svg))
     }
+    if let html = graph.html {
+      let page = DiffHTMLReport(graph: options, table: table, title: graph.title, inputs: [before, after])
+      try CommandSupport.writeOutput(Array(page.document(diff).utf8), to: OutputDestination(html))
+    }
+    if graph.svg == "-" || graph.html == "-" { return }
     try CommandSupport.writeOutput(Array(table.render(diff).utf8))
   }
 }

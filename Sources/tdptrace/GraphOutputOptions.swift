@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Render
 import StackFold
 import TraceParse
@@ -25,67 +24,51 @@ struct GraphOutputOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Second title line of the flame graph.", valueName: "text"))
   var subtitle: String?
 
-  @Option(help: ArgumentHelp("Flame graph width in pixels.", valueName: "px"))
-  var width = 1200
+  @Option(help: ArgumentHelp("Flame graph width in pixels (default 1200).", valueName: "px"))
+  var width: Int?
 
   @Option(
     help: ArgumentHelp(
-      "Omit frames narrower than this, in pixels (0.1) or percent of the width (0.5%); the graph says how many were omitted and their weight.",
+      "Omit frames narrower than this, in pixels (default 0.1) or percent of the width (0.5%); the graph says how many were omitted and their weight.",
       valueName: "px|pct%"))
-  var minwidth = "0.1"
+  var minwidth: String?
 
   @Flag(help: "Draw an icicle graph: root at the top, callees below.")
   var inverted = false
 
   func validate() throws {
-    if width < 100 || width > 1_000_000 {
+    if let width, width < 100 || width > 1_000_000 {
       throw ValidationError("--width must be between 100 and 1000000 pixels.")
     }
-    if MinWidth(parsing: minwidth) == nil {
+    if let minwidth, MinWidth(parsing: minwidth) == nil {
       throw ValidationError("--minwidth expects pixels (0.1, 2px) or a percentage (0.5%), got '\(minwidth)'.")
-    }
-    if svg == "-" && html == "-" {
-      throw ValidationError("Only one of --svg and --html can write to stdout ('-').")
     }
   }
 
-  /// Whether any graph output was asked for.
-  var any: Bool { svg != nil || html != nil }
-  /// Whether a graph goes to stdout, in place of the text report.
-  var usesStdout: Bool { svg == "-" || html == "-" }
+  /// The graph flags the user gave, for the request's check that some output reads them.
+  var given: Set<ReportRequest.Given> {
+    var flags: Set<ReportRequest.Given> = []
+    if title != nil { flags.insert(.title) }
+    if subtitle != nil { flags.insert(.subtitle) }
+    if width != nil { flags.insert(.width) }
+    if minwidth != nil { flags.insert(.minwidth) }
+    if inverted { flags.insert(.inverted) }
+    return flags
+  }
 
   func graphOptions(naming: FrameNaming, unit: WeightUnit) -> FlameGraphOptions {
     FlameGraphOptions(
-      title: title, subtitle: subtitle, width: width, minWidth: MinWidth(parsing: minwidth) ?? .pixels(0.1),
-      inverted: inverted, countName: unit == .count ? "samples" : unit.rawValue, naming: naming)
+      title: title, subtitle: subtitle, width: width ?? 1200,
+      minWidth: minwidth.flatMap(MinWidth.init(parsing:)) ?? .pixels(0.1), inverted: inverted,
+      countName: unit == .count ? "samples" : unit.rawValue, naming: naming)
   }
 
-  /// Writes the SVG and HTML outputs asked for.
-  func write(_ profile: Profile, report: ReportOptions) throws {
-    let graph = graphOptions(naming: report.naming, unit: profile.unit)
-    if let svg {
-      try Self.write(Array(FlameGraphSVG(options: graph).document(profile, standalone: true).utf8), to: svg)
-    }
-    if let html {
-      let page: String
-      do { page = try HTMLReport(report: report, graph: graph, title: title).document(profile) } catch {
-        throw CommandSupport.failure(error.description)
-      }
-      try Self.write(Array(page.utf8), to: html)
-    }
-  }
-
-  /// Writes `bytes` to `path` (`-` is stdout) through a temporary file, so a failed run never
-  /// leaves half a file behind.
-  static func write(_ bytes: [UInt8], to path: String) throws {
-    if path == "-" {
-      try CommandSupport.writeOutput(bytes)
-      return
-    }
-    do {
-      try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-      throw CommandSupport.failure("cannot write \(path): \((error as NSError).localizedDescription)")
-    }
+  /// Sets the request's graph fields.
+  func apply(to request: inout ReportRequest, unit: WeightUnit) {
+    request.graph = graphOptions(naming: request.report.naming, unit: unit)
+    request.svg = svg
+    request.html = html
+    request.title = title
+    request.given.formUnion(given)
   }
 }

@@ -27,7 +27,7 @@ struct ProbesCommand: ParsableCommand {
   var probe: [String] = []
 
   @Option(name: .long, help: "Attach method: auto, kprobe, fentry, tracepoint.")
-  var attach: String = "auto"
+  var attach: AttachRequest = .auto
 
   @Flag(name: .long, help: "Also try a group's tracepoints when its functions attach.")
   var withTracepoints = false
@@ -37,12 +37,6 @@ struct ProbesCommand: ParsableCommand {
 
   @Flag(name: .long, help: "Print libbpf's messages (warnings, verifier logs) on stderr.")
   var verbose = false
-
-  func validate() throws {
-    guard AttachRequest(rawValue: attach) != nil else {
-      throw ValidationError("--attach must be auto, kprobe, fentry or tracepoint, not '\(attach)'")
-    }
-  }
 
   func run() throws {
     let stderr = FileHandle.standardError
@@ -79,7 +73,7 @@ struct ProbesCommand: ParsableCommand {
       }
       let ok = outcomes.filter(\.attached).count
       text += "# \(ok) of \(outcomes.count) probes resolve\n"
-      FileHandle.standardOutput.write(Data(text.utf8))
+      try CommandSupport.writeOutput(Array(text.utf8))
       if ok == 0 { throw ExitCode(1) }
     } catch let error as LiveCaptureError {
       log(error.description)

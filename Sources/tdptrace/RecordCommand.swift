@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LiveCapture
+import Render
+import TDPTable
 import TraceParse
 
 struct RecordCommand: ParsableCommand {
@@ -35,7 +37,7 @@ struct RecordCommand: ParsableCommand {
 
   @Option(
     name: .long, help: "Attach method for functions and preset groups: auto, kprobe, fentry, tracepoint.")
-  var attach: String = "auto"
+  var attach: AttachRequest = .auto
 
   @Flag(name: .long, help: "Attach a preset group's tracepoints even when its functions attached.")
   var withTracepoints = false
@@ -76,9 +78,6 @@ struct RecordCommand: ParsableCommand {
   var verbose = false
 
   func validate() throws {
-    guard AttachRequest(rawValue: attach) != nil else {
-      throw ValidationError("--attach must be auto, kprobe, fentry or tracepoint, not '\(attach)'")
-    }
     if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
     if let interval, !(interval > 0) { throw ValidationError("--interval must be positive") }
     if let comm, comm.isEmpty || comm.utf8.count > 15 {
@@ -101,25 +100,19 @@ struct RecordCommand: ParsableCommand {
       limits.comm = comm
       // Fail before attaching, not after a long capture, when an output file cannot be written.
       for path in [output, saveKallsyms].compactMap({ $0 }) {
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-          throw LiveCaptureError.io("cannot write \(path)")
+        do { try OutputWriter.checkWritable(OutputDestination(path)) } catch {
+          throw LiveCaptureError.io(error.description)
         }
       }
       let recorder = Recorder(plan: plan, limits: limits, duration: duration, interval: interval, log: log)
       let result = try recorder.run()
       let text = CaptureWriter(keepAddresses: keepAddresses).render(result.capture, symbols: result.symbols)
       if let saveKallsyms {
-        guard FileManager.default.createFile(atPath: saveKallsyms, contents: Data(result.kallsymsText.utf8))
-        else {
-          throw LiveCaptureError.io("cannot write \(saveKallsyms)")
-        }
+        try CommandSupport.writeOutput(Array(result.kallsymsText.utf8), to: OutputDestination(saveKallsyms))
       }
-      if let output {
-        guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
-          throw LiveCaptureError.io("cannot write \(output)")
-        }
-      } else if !report {
-        FileHandle.standardOutput.write(Data(text.utf8))
+      // With --report and no --output, stdout carries the report, not the capture.
+      if output != nil || !report {
+        try CommandSupport.writeOutput(Array(text.utf8), to: OutputDestination(output ?? "-"))
       }
       let capture = result.capture
       var summary =
@@ -132,7 +125,7 @@ struct RecordCommand: ParsableCommand {
           log("  \(drop.probe) \(drop.reason.name): \(drop.count)")
         }
       }
-      if report { try RecordReport.show(captureText: text, output: output, symbols: symbols) }
+      if report { try RecordReport.show(captureText: text, name: output ?? "<record>", symbols: symbols) }
     } catch let error as LiveCaptureError {
       log(error.description)
       throw ExitCode(1)
@@ -142,40 +135,36 @@ struct RecordCommand: ParsableCommand {
 
 /// Flag parsing shared by `record` and `probes`.
 enum LiveOptions {
-  static func plan(presets: [String], probes: [String], attach: String, withTracepoints: Bool)
+  static func plan(presets: [String], probes: [String], attach: AttachRequest, withTracepoints: Bool)
     throws(LiveCaptureError)
     -> ProbePlan
   {
-    var chosen: [Preset] = []
-    for name in presets { chosen.append(try Preset.named(name)) }
+    var chosen: [ProbeTable] = []
+    for name in presets { chosen.append(try ProbeTable.preset(named: name)) }
     var specs: [ProbeSpec] = []
     for text in probes { specs.append(try ProbeSpec.parse(text)) }
-    if chosen.isEmpty && specs.isEmpty { chosen = [Preset.tdpMMU] }
+    if chosen.isEmpty && specs.isEmpty { chosen = [ProbeTable.tdpMMU] }
     return ProbePlan(
-      presets: chosen, probes: specs, attach: AttachRequest(rawValue: attach) ?? .auto,
-      withTracepoints: withTracepoints)
+      presets: chosen, probes: specs, attach: attach, withTracepoints: withTracepoints)
   }
 }
 
-/// `record --report`: the report of a fresh capture, by the same code as `tdptrace report`, with
-/// the record command's debuginfo options so inlined frames are expanded there too.
+/// `record --report`: the report of a fresh capture, by the same request as `tdptrace report`,
+/// on a profile parsed from the capture in memory, with the record command's debuginfo options
+/// so inlined frames are expanded there too.
 enum RecordReport {
-  static func show(captureText: String, output: String?, symbols: SymbolOptions) throws {
-    let path: String
-    var temporary: String? = nil
-    if let output {
-      path = output
-    } else {
-      let tmp = NSTemporaryDirectory() + "tdptrace-record-\(getpid()).txt"
-      guard FileManager.default.createFile(atPath: tmp, contents: Data(captureText.utf8)) else {
-        throw LiveCaptureError.io("cannot write \(tmp) for the report")
-      }
-      path = tmp
-      temporary = tmp
+  static func show(captureText: String, name: String, symbols: SymbolOptions) throws {
+    var reader = LineReader(string: captureText, name: name)
+    var builder = ProfileBuilder()
+    do {
+      try ProfileLoader.parser(for: .bpftrace).parse(
+        &reader, into: &builder, options: ParseOptions(sourceName: name))
+    } catch {
+      throw CommandSupport.failure(error.description)
     }
-    defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
-    var command = try ReportCommand.parse([path])
-    command.symbols = symbols
-    try command.run()
+    let profile = symbols.apply(to: builder.build())
+    try CommandSupport.run(ReportRequest(report: ReportOptions(inputs: [name])), on: profile)
   }
 }
+
+extension AttachRequest: ExpressibleByArgument {}

@@ -8,7 +8,7 @@ struct ReportCommand: ParsableCommand {
     commandName: "report",
     abstract: "Summarise stacks: totals per map or probe, top functions, call tree, callers and callees.",
     discussion: """
-      The text report shows the inputs and total weight, what --lenient skipped and what the filters removed, totals per map/probe/event, the top functions by self weight (flat: the function is the leaf) and by total weight (cum: the function is anywhere on the stack, counted once per stack), the call tree with percentages, non-stack map values (hist, stats) and notes. --callers/--callees show those views instead of the tables and tree. --json writes the same content as JSON.
+      The text report shows the inputs and total weight, what --lenient skipped and what the filters removed, totals per map/probe/event, the top functions by self weight (flat: the function is the leaf) and by total weight (cum: the function is anywhere on the stack, counted once per stack), the call tree with percentages, non-stack map values (hist, stats) and notes. --callers/--callees show those views instead of the tables and tree. --json writes the same content as JSON. --tdp prints the TDP MMU summary instead; flags only the report reads (--callers, --top, ...) are refused with --tdp, and so are two outputs on stdout (--svg - with --json).
 
       Examples:
         tdptrace report trace.txt
@@ -35,53 +35,58 @@ struct ReportCommand: ParsableCommand {
       "Show what functions matching this glob call, with counts and shares (repeatable).", valueName: "func"))
   var callees: [String] = []
 
-  @Option(help: ArgumentHelp("Rows in each top-functions table.", valueName: "n"))
-  var top = 20
+  @Option(help: ArgumentHelp("Rows in each top-functions table (default 20).", valueName: "n"))
+  var top: Int?
 
   @Option(
     help: ArgumentHelp(
-      "Summarise call-tree children under this percentage of the total in one line.", valueName: "pct"))
-  var treeMinPercent = 0.5
+      "Summarise call-tree children under this percentage of the total in one line (default 0.5).",
+      valueName: "pct"))
+  var treeMinPercent: Double?
 
   @Option(help: ArgumentHelp("Deepest call-tree level shown (deeper levels are summarised).", valueName: "n"))
   var treeMaxDepth: Int?
 
-  @Flag(help: "Write the report as JSON instead of text.")
+  @Flag(help: "Write the report (or with --tdp, the TDP MMU summary) as JSON instead of text.")
   var json = false
 
   func validate() throws {
-    if top < 0 { throw ValidationError("--top must be 0 or more.") }
-    if !(treeMinPercent >= 0 && treeMinPercent <= 100) {
+    if let top, top < 0 { throw ValidationError("--top must be 0 or more.") }
+    if let treeMinPercent, !(treeMinPercent >= 0 && treeMinPercent <= 100) {
       throw ValidationError("--tree-min-percent must be between 0 and 100.")
     }
     if let treeMaxDepth, treeMaxDepth < 0 { throw ValidationError("--tree-max-depth must be 0 or more.") }
+    // Conflicts need only the flags, so they are refused before any input is read.
+    do { try request(naming: naming.naming, unit: .count).validate() } catch {
+      throw ValidationError(error.description)
+    }
+  }
+
+  /// The library request these flags ask for.
+  func request(naming: FrameNaming, unit: WeightUnit, filtered: [FilterRemoval] = []) -> ReportRequest {
+    var request = ReportRequest(
+      report: ReportOptions(
+        inputs: input.displayNames, naming: naming, top: top ?? 20, treeMinPercent: treeMinPercent ?? 0.5,
+        treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init), callees: callees.map(NamePattern.init),
+        filtered: filtered),
+      json: json)
+    exports.apply(to: &request)
+    graphs.apply(to: &request, unit: unit)
+    let given: [(Bool, ReportRequest.Given)] = [
+      (!callers.isEmpty, .callers), (!callees.isEmpty, .callees), (top != nil, .top),
+      (treeMinPercent != nil, .treeMinPercent), (treeMaxDepth != nil, .treeMaxDepth), (json, .json),
+    ]
+    for (isGiven, flag) in given where isGiven { request.given.insert(flag) }
+    return request
   }
 
   func run() throws {
     let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
     let filtered = try CommandSupport.filter(
       profile, with: filters.filter(naming: naming.naming), announce: false)
-    // Other outputs go here: an @OptionGroup above and a line that renders `filtered.profile`.
-    let options = ReportOptions(
-      inputs: input.displayNames, naming: naming.naming, top: top, treeMinPercent: treeMinPercent,
-      treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init),
-      callees: callees.map(NamePattern.init),
-      filtered: filtered.removals)
-    // Graph files are written whatever else is printed (also with --tdp).
-    try graphs.write(filtered.profile, report: options)
-    if graphs.usesStdout { return }
-    let replacement: [UInt8]?
-    do {
-      replacement = try exports.run(
-        on: filtered.profile, naming: naming.naming, inputs: input.displayNames, json: json)
-    } catch {
-      throw CommandSupport.failure("\(error)")
-    }
-    if let replacement { return try CommandSupport.writeOutput(replacement) }
-    let model: ReportModel
-    do { model = try ReportModel(profile: filtered.profile, options: options) } catch {
-      throw CommandSupport.failure(error.description)
-    }
-    try CommandSupport.writeOutput(json ? JSONReport.render(model) : Array(TextReport.render(model).utf8))
+    let name = input.files.count == 1 ? String(input.files[0].split(separator: "/").last ?? "tdptrace") : "tdptrace"
+    try CommandSupport.run(
+      request(naming: naming.naming, unit: filtered.profile.unit, filtered: filtered.removals),
+      on: filtered.profile, exportName: name)
   }
 }

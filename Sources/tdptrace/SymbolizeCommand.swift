@@ -1,4 +1,5 @@
 import ArgumentParser
+import Render
 import Foundation
 import StackFold
 import Symbolize
@@ -60,7 +61,7 @@ struct SymbolizeCommand: ParsableCommand {
       FileHandle.standardError.write(Data("warning: debuginfo: \(warning)\n".utf8))
     }
 
-    var output = OutputBuffer()
+    var output = StandardOutput()
     var failures = 0
     // Each unique SPEC is resolved and rendered once; repeats copy the bytes.
     var rendered: [ArraySlice<UInt8>: (bytes: [UInt8], failed: Bool)] = [:]
@@ -75,7 +76,7 @@ struct SymbolizeCommand: ParsableCommand {
         return
       }
       let spec = Substring(decoding: key, as: UTF8.self)
-      var text = OutputBuffer(flushes: false)
+      var text = OutputBuffer()
       var failed = false
       switch Self.lookUp(spec, in: symbolizer, isReturnAddress: isReturnAddress) {
       case .success(let scopes):
@@ -98,7 +99,7 @@ struct SymbolizeCommand: ParsableCommand {
     } else {
       for spec in specs { handle(ArraySlice(spec.utf8)) }
     }
-    output.flush()
+    do { try output.finish() } catch { throw CommandSupport.failure(error.description) }
     if failures > 0 { throw ExitCode(1) }
   }
 
@@ -190,34 +191,9 @@ struct SymbolizeCommand: ParsableCommand {
   }
 }
 
-/// Buffered standard output: a symbolize run over stdin prints hundreds of thousands of lines.
+/// The bytes of one rendered spec, kept to be copied for its repeats.
 struct OutputBuffer {
   private(set) var bytes: [UInt8] = []
-  /// False for a buffer that only collects bytes.
-  var flushes = true
 
-  init(flushes: Bool = true) { self.flushes = flushes }
-
-  mutating func append<S: StringProtocol>(_ text: S) {
-    bytes.append(contentsOf: text.utf8)
-    if flushes && bytes.count >= 1 << 16 { flush() }
-  }
-
-  mutating func append(bytes more: [UInt8]) {
-    bytes.append(contentsOf: more)
-    if flushes && bytes.count >= 1 << 16 { flush() }
-  }
-
-  mutating func flush() {
-    guard !bytes.isEmpty else { return }
-    bytes.withUnsafeBytes { raw in
-      var offset = 0
-      while offset < raw.count {
-        let written = Glibc.write(1, raw.baseAddress! + offset, raw.count - offset)
-        if written <= 0 { break }
-        offset += written
-      }
-    }
-    bytes.removeAll(keepingCapacity: true)
-  }
+  mutating func append<S: StringProtocol>(_ text: S) { bytes.append(contentsOf: text.utf8) }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Render
 
 @main
 struct TDPTrace: ParsableCommand {
@@ -20,4 +21,10 @@ struct TDPTrace: ParsableCommand {
       SymbolizeCommand.self,
     ]
   )
+
+  /// A closed stdout pipe must end the run quietly, through `OutputWriter`, not by signal.
+  static func main() {
+    OutputWriter.ignoreSIGPIPE()
+    main(nil)
+  }
 }

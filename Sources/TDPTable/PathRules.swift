@@ -54,7 +54,7 @@ public struct PathRule: Sendable, Hashable {
     public init(stringLiteral value: String) { names = [value] }
     public init(arrayLiteral elements: String...) { names = elements }
 
-    /// Whether `function` (already without clone suffix) is one of the names.
+    /// Whether `function` (already without clone suffix, `FrameName.base`) is one of the names.
     public func matches(_ function: Substring) -> Bool {
       names.contains { name in
         name.last == "*" ? function.hasPrefix(name.dropLast()) : function == name
@@ -81,7 +81,7 @@ extension PathRule {
   /// outer ones: a fault taken while a notifier runs is the notifier's doing, a notifier
   /// release inside `kvm_destroy_vm` is a release, and `KVM_RUN` or a bare kernel thread only
   /// decide when nothing more specific is on the stack. Names cover 5.15 to linux-next and
-  /// VMX, SVM and PVM (research/kvm-probes.md).
+  /// VMX, SVM and PVM.
   public static let tdpMMU: [PathRule] = [
     PathRule(
       .zapWorker, ["tdp_mmu_zap_root_work"],

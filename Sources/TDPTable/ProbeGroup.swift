@@ -1,0 +1,63 @@
+import TraceParse
+
+/// One path through the MMU as probes see it: the kernel functions on it under every name they
+/// have had, and the tracepoints on the same path.
+///
+/// Order, everywhere in the table: within an entry, the newest kernel's name first, then the
+/// names older kernels used; entries and groups in report order.
+public struct ProbeGroup: Sendable, Hashable {
+  /// One probe point: a function under its names across kernel versions. Names of one entry
+  /// never exist in the same kernel; functions that coexist are separate entries.
+  public struct Function: Sendable, Hashable {
+    /// Newest name first.
+    public var names: [String]
+    /// Whether `record` attaches it (every name that resolves). Entries left out are known so
+    /// that `report` files saved captures of them under the right group.
+    public var recorded: Bool
+
+    public init(_ names: [String], recorded: Bool = true) {
+      self.names = names
+      self.recorded = recorded
+    }
+  }
+
+  /// A tracepoint on the group's path.
+  public struct Tracepoint: Sendable, Hashable {
+    public var system: String
+    public var event: String
+    /// Whether `record` attaches it (when the group's functions cannot be probed, or with
+    /// `--with-tracepoints`).
+    public var recorded: Bool
+
+    public init(_ system: String, _ event: String, recorded: Bool = true) {
+      self.system = system
+      self.event = event
+      self.recorded = recorded
+    }
+
+    /// `system:event`.
+    public var name: String { system + ":" + event }
+  }
+
+  /// `map`, `init-sp`, `spte-change`, `zap`, `wrprot`, `extra`.
+  public var name: String
+  public var summary: String
+  public var functions: [Function]
+  public var tracepoints: [Tracepoint]
+
+  public init(name: String, summary: String, functions: [Function], tracepoints: [Tracepoint] = []) {
+    self.name = name
+    self.summary = summary
+    self.functions = functions
+    self.tracepoints = tracepoints
+  }
+
+  /// Every function name of every entry, in table order.
+  public var functionNames: [String] { functions.flatMap(\.names) }
+  /// The names `record` attaches, in table order.
+  public var recordedFunctions: [String] { functions.filter(\.recorded).flatMap(\.names) }
+  /// The tracepoints `record` attaches, in table order.
+  public var recordedTracepoints: [Tracepoint] { tracepoints.filter(\.recorded) }
+  /// Whether `record` attaches anything of this group.
+  public var isRecorded: Bool { !recordedFunctions.isEmpty || !recordedTracepoints.isEmpty }
+}

@@ -1,0 +1,101 @@
+extension ProbeTable {
+  /// KVM's TDP MMU (`arch/x86/kvm/mmu/tdp_mmu.c` and its callers in `mmu.c`), 5.15 through 6.18
+  /// and linux-next. Groups in report order; see `ProbeGroup` for the order of names.
+  ///
+  /// Entries with `recorded: false` are not attached by `record`: they fire for every fault
+  /// whatever the MMU (`kvm_tdp_page_fault`), are static helpers the compiler inlines
+  /// (`tdp_mmu_alloc_sp`, `tdp_mmu_set_spte`), or sit outside the TDP MMU file
+  /// (`kvm_arch_flush_shadow_all`). A saved capture that probed them is still filed correctly.
+  public static let tdpMMU = ProbeTable(
+    name: "tdp-mmu",
+    summary: "KVM TDP MMU: map, init-sp, spte-change, zap, wrprot",
+    groups: [
+      ProbeGroup(
+        name: "map", summary: "installing SPTEs on a fault",
+        functions: [
+          .init(["kvm_tdp_mmu_map"]),
+          .init(["kvm_tdp_page_fault", "tdp_page_fault"], recorded: false),
+          // direct_page_fault is the TDP caller of kvm_tdp_mmu_map only up to 6.2.
+          .init(["kvm_tdp_mmu_page_fault", "direct_page_fault"], recorded: false),
+          .init(["tdp_mmu_link_sp", "tdp_mmu_link_page"]),
+          // Inlined on Debian's 6.1: `probes` says so, and the QEMU guest checks it.
+          .init(["tdp_mmu_map_handle_target_level"]),
+        ],
+        tracepoints: [
+          .init("kvmmmu", "kvm_mmu_spte_requested"), .init("kvmmmu", "kvm_mmu_set_spte"),
+          .init("kvm", "kvm_page_fault", recorded: false),
+        ]),
+      ProbeGroup(
+        name: "init-sp", summary: "allocating and initialising shadow pages, roots included",
+        functions: [
+          .init(["tdp_mmu_init_sp", "alloc_tdp_mmu_page"]),
+          .init(["tdp_mmu_alloc_sp"], recorded: false),
+          .init(["kvm_tdp_mmu_alloc_root", "kvm_tdp_mmu_get_vcpu_root_hpa"]),
+          .init(["tdp_mmu_init_child_sp"]),
+        ],
+        tracepoints: [.init("kvmmmu", "kvm_mmu_get_page")]),
+      ProbeGroup(
+        name: "spte-change", summary: "SPTE change bookkeeping",
+        functions: [
+          // Through 6.3 the set_spte helpers call the inner function directly, and it takes 7
+          // arguments (fentry refuses it, kprobe works); from 6.4 on handle_changed_spte is it.
+          .init(["__handle_changed_spte"]),
+          .init(["handle_changed_spte"]),
+          // Inlined on Debian's 6.1: `probes` says so, and the QEMU guest checks it.
+          .init(["handle_removed_pt", "handle_removed_tdp_mmu_page"]),
+          .init(["kvm_tdp_mmu_set_spte_gfn", "set_spte_gfn"], recorded: false),
+          .init(["tdp_mmu_set_spte", "__tdp_mmu_set_spte"], recorded: false),
+        ],
+        tracepoints: [.init("kvmmmu", "kvm_tdp_mmu_spte_changed")]),
+      ProbeGroup(
+        name: "zap", summary: "zapping SPTEs and roots",
+        functions: [
+          .init(["kvm_tdp_mmu_zap_leafs", "__kvm_tdp_mmu_zap_gfn_range"]),
+          .init(["tdp_mmu_zap_leafs", "zap_gfn_range"]),
+          .init(["kvm_tdp_mmu_unmap_gfn_range"]),
+          .init(["kvm_tdp_mmu_zap_all"]),
+          .init(["kvm_tdp_mmu_invalidate_roots", "kvm_tdp_mmu_invalidate_all_roots"]),
+          .init(["kvm_tdp_mmu_zap_invalidated_roots"]),
+          .init(["tdp_mmu_zap_root_work"]),
+          .init(["__tdp_mmu_zap_root"]),
+          .init(["tdp_mmu_zap_root"]),
+          .init(["kvm_tdp_mmu_zap_possible_nx_huge_page", "kvm_tdp_mmu_zap_sp"]),
+          .init(["kvm_tdp_mmu_put_root"]),
+          .init(["kvm_arch_flush_shadow_all"], recorded: false),
+          .init(["kvm_mmu_notifier_release"], recorded: false),
+        ],
+        tracepoints: [
+          // The TDP MMU emits it from handle_removed_pt, for each page table a zap unlinks; it is
+          // a zap event, as in the shadow MMU, though handle_removed_pt is SPTE bookkeeping.
+          .init("kvmmmu", "kvm_mmu_prepare_zap_page"), .init("kvmmmu", "kvm_mmu_zap_all_fast"),
+          .init("kvm", "kvm_unmap_hva_range", recorded: false),
+        ]),
+      ProbeGroup(
+        name: "wrprot", summary: "write protection and dirty logging",
+        functions: [
+          .init(["kvm_tdp_mmu_write_protect_gfn"]),
+          .init(["kvm_tdp_mmu_wrprot_slot"]),
+          .init(["kvm_tdp_mmu_clear_dirty_slot"]),
+          .init(["kvm_tdp_mmu_clear_dirty_pt_masked"]),
+          .init(["wrprot_gfn_range"], recorded: false),
+          .init(["clear_dirty_gfn_range"], recorded: false),
+          .init(["clear_dirty_pt_masked"], recorded: false),
+          .init(["write_protect_gfn"], recorded: false),
+        ]),
+      ProbeGroup(
+        name: "extra", summary: "huge page split and recovery, aging",
+        functions: [
+          .init(["kvm_tdp_mmu_try_split_huge_pages"], recorded: false),
+          .init(["tdp_mmu_split_huge_pages_root"], recorded: false),
+          .init(["tdp_mmu_split_huge_page"], recorded: false),
+          .init(["kvm_tdp_mmu_recover_huge_pages", "kvm_tdp_mmu_zap_collapsible_sptes"], recorded: false),
+          .init(["kvm_tdp_mmu_age_gfn_range"], recorded: false),
+          .init(["kvm_tdp_mmu_test_age_gfn"], recorded: false),
+        ],
+        tracepoints: [
+          .init("kvmmmu", "kvm_mmu_split_huge_page", recorded: false),
+          .init("kvm", "kvm_age_hva", recorded: false), .init("kvm", "kvm_test_age_hva", recorded: false),
+        ]),
+    ],
+    pathRules: PathRule.tdpMMU)
+}
