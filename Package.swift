@@ -35,8 +35,10 @@ let package = Package(
       ]),
     // Live capture around libbpf; the BPF C program lives beside it.
     .systemLibrary(name: "CLibbpf", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev"])]),
+    // The BPF program's kernel/user contract: its header, bpf/tdptrace.h, imported into Swift.
+    .systemLibrary(name: "CTDPTraceBPF", path: "Sources/CTDPTraceBPF"),
     .target(
-      name: "LiveCapture", dependencies: ["TraceParse", "TDPTable", "CLibbpf"],
+      name: "LiveCapture", dependencies: ["TraceParse", "TDPTable", "CLibbpf", "CTDPTraceBPF"],
       exclude: ["bpf"], resources: []),
     .executableTarget(
       name: "tdptrace",

@@ -1,4 +1,5 @@
 import CLibbpf
+import CTDPTraceBPF
 import Foundation
 
 /// A live capture: the shared maps, and one libbpf object and link per attached probe.
@@ -18,7 +19,8 @@ public final class CaptureSession {
   public private(set) var probes: [AttachOutcome] = []
   private var closed = false
 
-  static let maxStackDepth = 127
+  /// Frames per stack-map value (bpf/tdptrace.h).
+  static let maxStackDepth = Int(MAX_STACK_DEPTH)
   static let objectBytes: [UInt8] = Array(
     Data(base64Encoded: BPFObjectData.base64, options: .ignoreUnknownCharacters) ?? Data())
 
@@ -39,10 +41,16 @@ public final class CaptureSession {
       }
       return fd
     }
+    // Key and value sizes as tdptrace.bpf.c declares its maps: u32 keys (a count_key for the
+    // counts), u64 values (MAX_STACK_DEPTH of them per stack).
+    let u32 = UInt32(MemoryLayout<UInt32>.size)
+    let u64 = UInt32(MemoryLayout<UInt64>.size)
     stacksFD = try create(
-      BPF_MAP_TYPE_STACK_TRACE, "tdp_stacks", 4, UInt32(Self.maxStackDepth * 8), limits.stackEntries)
-    countsFD = try create(BPF_MAP_TYPE_HASH, "tdp_counts", 8, 8, limits.countEntries)
-    dropsFD = try create(BPF_MAP_TYPE_ARRAY, "tdp_drops", 4, 8, limits.maxProbes * DropReason.kernelReasons)
+      BPF_MAP_TYPE_STACK_TRACE, "tdp_stacks", u32, UInt32(Self.maxStackDepth) * u64, limits.stackEntries)
+    countsFD = try create(
+      BPF_MAP_TYPE_HASH, "tdp_counts", UInt32(MemoryLayout<count_key>.size), u64, limits.countEntries)
+    dropsFD = try create(
+      BPF_MAP_TYPE_ARRAY, "tdp_drops", u32, u64, limits.maxProbes * DropReason.kernelReasons)
   }
 
   deinit { detach() }
@@ -308,8 +316,8 @@ public final class CaptureSession {
   /// keeps running; call again for partial counts.
   public func read() -> RawCapture {
     var capture = RawCapture(probes: probes)
-    var key = CountKey(probe: 0, stackid: 0)
-    var next = CountKey(probe: 0, stackid: 0)
+    var key = count_key()
+    var next = count_key()
     var havePrev = false
     var counts: [CountKey: UInt64] = [:]
     while true {
@@ -318,7 +326,7 @@ public final class CaptureSession {
         ? bpf_map_get_next_key(countsFD, &key, &next) : bpf_map_get_next_key(countsFD, nil, &next)
       if rc != 0 { break }
       var value: UInt64 = 0
-      if bpf_map_lookup_elem(countsFD, &next, &value) == 0 { counts[next, default: 0] += value }
+      if bpf_map_lookup_elem(countsFD, &next, &value) == 0 { counts[CountKey(next), default: 0] += value }
       key = next
       havePrev = true
     }
@@ -338,7 +346,7 @@ public final class CaptureSession {
     }
     for probe in 0..<UInt32(probes.count) {
       for reason in DropReason.allCases where reason.rawValue < DropReason.kernelReasons {
-        var index = probe * DropReason.kernelReasons + reason.rawValue
+        var index = drop_index(probe, reason.rawValue)
         var value: UInt64 = 0
         if bpf_map_lookup_elem(dropsFD, &index, &value) == 0, value > 0 {
           capture.drops[.init(probe: probe, reason: reason), default: 0] += value
@@ -349,8 +357,14 @@ public final class CaptureSession {
   }
 }
 
-/// The BPF side's `struct count_key`.
+/// A `struct count_key` (bpf/tdptrace.h) as a dictionary key: imported C structs are not
+/// Hashable, and a conformance added to one here could clash with one its module adds later.
 struct CountKey: Hashable {
   var probe: UInt32
   var stackid: Int32
+
+  init(_ key: count_key) {
+    probe = key.probe
+    stackid = key.stackid
+  }
 }

@@ -1,5 +1,8 @@
-/// The bytes of the BPF program's `const volatile struct config cfg` (`.rodata`):
-/// `u32 probe_id, u32 filter_tgid, u32 filter_comm_len, char filter_comm[16]`.
+import CTDPTraceBPF
+
+/// The bytes of the BPF program's `const volatile struct config cfg` (`.rodata`). The layout is
+/// `struct config` from bpf/tdptrace.h, which the BPF program is built with too, so the bytes are
+/// those of the imported C struct rather than a hand-kept copy of its fields.
 struct ProbeConfig {
   var probeID: UInt32
   var tgid: UInt32
@@ -8,16 +11,18 @@ struct ProbeConfig {
   init(probeID: UInt32, limits: CaptureLimits) {
     self.probeID = probeID
     tgid = limits.pid ?? 0
-    comm = Array((limits.comm ?? "").utf8.prefix(15))
+    // The kernel's comm has room for COMM_LEN - 1 bytes and its NUL; a longer filter could
+    // never match.
+    comm = Array((limits.comm ?? "").utf8.prefix(Int(COMM_LEN) - 1))
   }
 
   var bytes: [UInt8] {
-    var out: [UInt8] = []
-    for word in [probeID, tgid, UInt32(comm.count)] {
-      withUnsafeBytes(of: word.littleEndian) { out.append(contentsOf: $0) }
-    }
-    out.append(contentsOf: comm)
-    out.append(contentsOf: [UInt8](repeating: 0, count: 16 - comm.count))
-    return out
+    var cfg = config()  // zeroed, so the unused tail of filter_comm is NULs
+    cfg.probe_id = probeID
+    cfg.filter_tgid = tgid
+    cfg.filter_comm_len = UInt32(comm.count)
+    withUnsafeMutableBytes(of: &cfg.filter_comm) { $0.copyBytes(from: comm) }
+    // Host byte order and the host's layout are the BPF program's: it runs on this CPU.
+    return withUnsafeBytes(of: cfg) { Array($0) }
   }
 }

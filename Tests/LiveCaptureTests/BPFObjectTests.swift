@@ -1,3 +1,5 @@
+import CLibbpf
+import CTDPTraceBPF
 import Foundation
 import TestSupport
 import Testing
@@ -23,6 +25,36 @@ import Testing
     ] {
       #expect(text.contains(name), "\(name)")
     }
+  }
+
+  /// The object was built with the same bpf/tdptrace.h that Swift imports: its maps and .rodata
+  /// have the header's sizes. Opening parses the ELF and BTF only, so no privileges are needed.
+  @Test func embeddedObjectHasTheHeadersLayout() throws {
+    let bytes = CaptureSession.objectBytes
+    let object = try #require(bytes.withUnsafeBytes { bpf_object__open_mem($0.baseAddress, $0.count, nil) })
+    defer { bpf_object__close(object) }
+    func map(_ name: String) throws -> OpaquePointer {
+      try #require(bpf_object__find_map_by_name(object, name), "\(name)")
+    }
+    #expect(try bpf_map__value_size(map(".rodata")) == MemoryLayout<config>.size)
+    #expect(try bpf_map__key_size(map("counts")) == MemoryLayout<count_key>.size)
+    #expect(try bpf_map__value_size(map("stacks")) == Int(MAX_STACK_DEPTH) * MemoryLayout<UInt64>.size)
+    #expect(try bpf_map__max_entries(map("drops")) == UInt32(MAX_PROBES) * DROP_REASONS.rawValue)
+    #expect(MemoryLayout<config>.size == ProbeConfig(probeID: 0, limits: CaptureLimits()).bytes.count)
+  }
+
+  /// Every reason the BPF program counts (0 ..< DROP_REASONS in bpf/tdptrace.h) has a Swift
+  /// case, with a name for the output, and the user-space reason is none of them.
+  @Test func everyKernelDropReasonHasACase() {
+    #expect(DropReason.kernelReasons == DROP_REASONS.rawValue)
+    for raw in 0..<DROP_REASONS.rawValue {
+      #expect(DropReason(rawValue: raw)?.rawValue == raw, "drop reason \(raw) has no DropReason case")
+    }
+    let kernel = DropReason.allCases.filter { $0.rawValue < DROP_REASONS.rawValue }
+    #expect(kernel.count == Int(DROP_REASONS.rawValue))
+    #expect(DropReason.stackUnreadable.rawValue >= DROP_REASONS.rawValue)
+    #expect(Set(DropReason.allCases.map(\.rawValue)).count == DropReason.allCases.count)
+    #expect(Set(DropReason.allCases.map(\.name)).count == DropReason.allCases.count)
   }
 
   static var clangAvailable: Bool {

@@ -77,7 +77,7 @@ import Testing
     limits.pid = 0x0102_0304
     limits.comm = "kvmloop"
     let bytes = ProbeConfig(probeID: 7, limits: limits).bytes
-    #expect(bytes.count == 28)  // sizeof(struct config) in tdptrace.bpf.c; .rodata is 0x1c bytes
+    #expect(bytes.count == 28)  // sizeof(struct config) in bpf/tdptrace.h; .rodata is 0x1c bytes
     #expect(Array(bytes[0..<12]) == [7, 0, 0, 0, 4, 3, 2, 1, 7, 0, 0, 0])
     #expect(Array(bytes[12..<19]) == Array("kvmloop".utf8))
     #expect(bytes[19...].allSatisfy { $0 == 0 })

@@ -6,56 +6,42 @@
 // between all objects with bpf_map__reuse_fd. The body is the same for every attach kind, so the
 // counts do not depend on how a probe was attached.
 //
+// tdptrace.h is the contract with the user side: the layouts of struct config and struct
+// count_key, the drop reasons and the drops array's index, the stack depth and the map sizes. It
+// is the one place they are defined; Swift imports the same header (the CTDPTraceBPF module), so
+// nothing here is copied by hand into LiveCapture.
+//
 // Build (scripts/gen-bpf.sh regenerates BPFObjectData.swift from this file):
 //   clang -target bpf -O2 -g -D__TARGET_ARCH_x86 -I/usr/include/x86_64-linux-gnu -c tdptrace.bpf.c
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-// bpf_get_stackid stores at most this many frames (PERF_MAX_STACK_DEPTH).
-#define MAX_STACK_DEPTH 127
-
-// Drop reasons; the user side names them (LiveCapture/DropReason.swift).
-#define DROP_STACK_COLLISION 0 // bpf_get_stackid: -EEXIST, another stack owns the hash bucket
-#define DROP_STACK_MAP_FULL 1  // bpf_get_stackid: -ENOMEM, no free stack-map entry
-#define DROP_NO_STACK 2        // bpf_get_stackid: any other error (-EFAULT: no stack)
-#define DROP_COUNTS_FULL 3     // the counts hash had no room for a new (probe, stack) key
-#define DROP_REASONS 4
-
-struct count_key {
-  __u32 probe;
-  __s32 stackid;
-};
+#include "tdptrace.h"
 
 struct {
   __uint(type, BPF_MAP_TYPE_STACK_TRACE);
   __uint(key_size, sizeof(__u32));
   __uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
-  __uint(max_entries, 16384);
+  __uint(max_entries, STACK_ENTRIES);
 } stacks SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __type(key, struct count_key);
   __type(value, __u64);
-  __uint(max_entries, 10240);
+  __uint(max_entries, COUNT_ENTRIES);
 } counts SEC(".maps");
 
-// Index probe * DROP_REASONS + reason; the user side sizes it to probes * DROP_REASONS.
+// Indexed by drop_index(probe, reason); the user side sizes it to probes * DROP_REASONS.
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __type(key, __u32);
   __type(value, __u64);
-  __uint(max_entries, 64 * DROP_REASONS);
+  __uint(max_entries, MAX_PROBES * DROP_REASONS);
 } drops SEC(".maps");
 
-// Set by the user side before load (LiveCapture/ProbeConfig.swift mirrors this layout); const
-// volatile keeps the values out of constant folding.
-struct config {
-  __u32 probe_id;
-  __u32 filter_tgid;     // 0: every process
-  __u32 filter_comm_len; // 0: every command
-  char filter_comm[16];
-};
+// Set by the user side before load (struct config in tdptrace.h); const volatile keeps the values
+// out of constant folding.
 const volatile struct config cfg = {};
 #define probe_id cfg.probe_id
 #define filter_tgid cfg.filter_tgid
@@ -63,18 +49,18 @@ const volatile struct config cfg = {};
 #define filter_comm cfg.filter_comm
 
 static __always_inline void count_drop(__u32 reason) {
-  __u32 index = probe_id * DROP_REASONS + reason;
+  __u32 index = drop_index(probe_id, reason);
   __u64 *value = bpf_map_lookup_elem(&drops, &index);
   if (value)
     __sync_fetch_and_add(value, 1);
 }
 
 static __always_inline int comm_matches(void) {
-  char comm[16] = {};
+  char comm[COMM_LEN] = {};
   if (bpf_get_current_comm(comm, sizeof(comm)) != 0)
     return 0;
 #pragma unroll
-  for (int i = 0; i < 16; i++) {
+  for (int i = 0; i < COMM_LEN; i++) {
     if (i >= filter_comm_len)
       return comm[i] == 0;
     if (comm[i] != filter_comm[i])
