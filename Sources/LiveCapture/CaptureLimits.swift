@@ -13,6 +13,9 @@ public struct CaptureLimits: Sendable, Equatable {
   /// Count only threads whose `comm` is exactly this (at most 15 bytes); nil counts all.
   public var comm: String? = nil
 
+  /// The longest `comm` filter: the kernel's comm buffer less its NUL.
+  public static let maxCommBytes = Int(COMM_LEN) - 1
+
   public init() {}
 }
 

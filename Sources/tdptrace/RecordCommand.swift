@@ -58,10 +58,10 @@ struct RecordCommand: ParsableCommand {
   var comm: String?
 
   @Option(name: .long, help: "Stack-trace map entries (distinct stacks kept).")
-  var stackEntries: UInt32 = 16384
+  var stackEntries: UInt32 = CaptureLimits().stackEntries
 
   @Option(name: .long, help: "Counts hash entries (distinct probe and stack pairs).")
-  var countEntries: UInt32 = 10240
+  var countEntries: UInt32 = CaptureLimits().countEntries
 
   @Flag(name: .long, help: "Write frames with raw addresses, as bpftrace's kstack(perf): TAB ADDR func+off.")
   var keepAddresses = false
@@ -80,8 +80,8 @@ struct RecordCommand: ParsableCommand {
   func validate() throws {
     if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
     if let interval, !(interval > 0) { throw ValidationError("--interval must be positive") }
-    if let comm, comm.isEmpty || comm.utf8.count > 15 {
-      throw ValidationError("--comm must be 1 to 15 bytes (the kernel's comm length)")
+    if let comm, comm.isEmpty || comm.utf8.count > CaptureLimits.maxCommBytes {
+      throw ValidationError("--comm must be 1 to \(CaptureLimits.maxCommBytes) bytes (the kernel's comm length)")
     }
     if stackEntries == 0 || countEntries == 0 { throw ValidationError("map sizes must be positive") }
   }

@@ -112,7 +112,7 @@ import Testing
     #expect(titled.out.contains(">kernel 6.1 &amp; 6.12</text>"))
     let both = try CLIHarness.run(["diff", "--svg", "-", "--html", "-"] + args)
     #expect(both.status != 0)
-    #expect(both.stderr.contains("Only one of --svg and --html"))
+    #expect(both.stderr.contains("--svg - and --html - both write to stdout"))
   }
 
   @Test func diffAcrossFormats() throws {

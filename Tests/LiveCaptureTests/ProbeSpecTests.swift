@@ -1,3 +1,4 @@
+import TDPTable
 import Testing
 
 @testable import LiveCapture
@@ -52,24 +53,24 @@ import Testing
   }
 
   @Test func presetsCoverRenamesAndGroups() throws {
-    let tdp = try Preset.named("tdp-mmu")
-    #expect(tdp.groups.map(\.name) == ["map", "init-sp", "spte-change", "zap", "wrprot"])
-    let functions = Set(tdp.groups.flatMap(\.functions))
+    let tdp = try ProbeTable.preset(named: "tdp-mmu")
+    #expect(tdp.recordedGroups.map(\.name) == ["map", "init-sp", "spte-change", "zap", "wrprot"])
+    let functions = Set(tdp.groups.flatMap(\.recordedFunctions))
     for name in [
       "__handle_changed_spte", "handle_changed_spte", "kvm_tdp_mmu_zap_leafs", "__kvm_tdp_mmu_zap_gfn_range",
       "tdp_mmu_init_sp", "alloc_tdp_mmu_page", "kvm_tdp_mmu_alloc_root", "kvm_tdp_mmu_get_vcpu_root_hpa",
     ] {
       #expect(functions.contains(name), "\(name)")
     }
-    let tracepoints = Set(tdp.groups.flatMap(\.tracepoints).map(\.description))
+    let tracepoints = Set(tdp.groups.flatMap(\.recordedTracepoints).map { "tracepoint:" + $0.name })
     #expect(
       tracepoints.isSuperset(of: [
         "tracepoint:kvmmmu:kvm_mmu_get_page", "tracepoint:kvmmmu:kvm_tdp_mmu_spte_changed",
         "tracepoint:kvmmmu:kvm_mmu_prepare_zap_page", "tracepoint:kvmmmu:kvm_mmu_set_spte",
         "tracepoint:kvmmmu:kvm_mmu_spte_requested",
       ]))
-    #expect(try Preset.named("shadow-mmu").groups.count == 5)
-    #expect(throws: LiveCaptureError.unknownPreset("nope")) { try Preset.named("nope") }
+    #expect(try ProbeTable.preset(named: "shadow-mmu").recordedGroups.count == 5)
+    #expect(throws: LiveCaptureError.unknownPreset("nope")) { try ProbeTable.preset(named: "nope") }
   }
 
   @Test func probeConfigMatchesTheBPFLayout() {

@@ -1,5 +1,6 @@
 import Foundation
 import StackFold
+import TDPTable
 import TestSupport
 import Testing
 import TraceParse
@@ -27,7 +28,7 @@ import TraceParse
         let labels = profile.labels(of: sample)
         let functions = profile.frames(of: sample).map(\.symbol)
         let probe = labels.probe ?? functions.last ?? "[empty]"
-        let result = classifier.classify(functions, probeFunction: TDPProbeName(probe).function)
+        let result = classifier.classify(functions, probeFunction: ProbeName(probe).function)
         var origin = result.origin.rawValue
         if !result.topFrames.isEmpty { origin += "(" + result.topFrames.joined(separator: " < ") + ")" }
         out += "\(origin)\t\(sample.weight)\t\(probe)\t\(functions.reversed().joined(separator: " < "))\n"
@@ -111,17 +112,17 @@ import TraceParse
   }
 
   @Test func groupsResolveAcrossProbeSpellings() {
-    #expect(TDPGroup.group(of: "kprobe:tdp_mmu_init_sp")?.name == "init-sp")
-    #expect(TDPGroup.group(of: "tracepoint:kvmmmu:kvm_mmu_get_page")?.name == "init-sp")
-    #expect(TDPGroup.group(of: "tracepoint_btf:kvm_mmu_get_page")?.name == "init-sp")
-    #expect(TDPGroup.group(of: "kvmmmu:kvm_tdp_mmu_spte_changed")?.name == "spte-change")
-    #expect(TDPGroup.group(of: "kfunc:kvm:handle_changed_spte")?.name == "spte-change")
-    #expect(TDPGroup.group(of: "handle_changed_spte.cold")?.name == "spte-change")
-    #expect(TDPGroup.group(of: "kvm_tdp_mmu_wrprot_slot")?.name == "wrprot")
-    #expect(TDPGroup.group(of: "cpu-clock") == nil)
-    #expect(TDPGroup.group(of: "tracepoint:kvm:kvm_pio") == nil)
+    #expect(ProbeTable.tdpMMU.group(of: "kprobe:tdp_mmu_init_sp")?.name == "init-sp")
+    #expect(ProbeTable.tdpMMU.group(of: "tracepoint:kvmmmu:kvm_mmu_get_page")?.name == "init-sp")
+    #expect(ProbeTable.tdpMMU.group(of: "tracepoint_btf:kvm_mmu_get_page")?.name == "init-sp")
+    #expect(ProbeTable.tdpMMU.group(of: "kvmmmu:kvm_tdp_mmu_spte_changed")?.name == "spte-change")
+    #expect(ProbeTable.tdpMMU.group(of: "kfunc:kvm:handle_changed_spte")?.name == "spte-change")
+    #expect(ProbeTable.tdpMMU.group(of: "handle_changed_spte.cold")?.name == "spte-change")
+    #expect(ProbeTable.tdpMMU.group(of: "kvm_tdp_mmu_wrprot_slot")?.name == "wrprot")
+    #expect(ProbeTable.tdpMMU.group(of: "cpu-clock") == nil)
+    #expect(ProbeTable.tdpMMU.group(of: "tracepoint:kvm:kvm_pio") == nil)
     // Function names are unique across groups.
-    let names = TDPGroup.all.flatMap(\.functions)
+    let names = ProbeTable.tdpMMU.groups.flatMap(\.functionNames)
     #expect(Set(names).count == names.count)
   }
 }
