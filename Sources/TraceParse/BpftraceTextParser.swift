@@ -490,3 +490,36 @@ struct BpftraceTextSession: ~Copyable {
     (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
   }
 }
+
+// MARK: detection and splitting
+
+extension BpftraceTextParser {
+  /// A line `Attaching N probe(s)...`, or one starting with a map entry `@name[` or `@name:`
+  /// (optionally after an echoed `^C`).
+  public static func recognizes(_ input: DetectionInput) -> Bool {
+    input.nonBlank.contains { line in
+      if line.starts(with: Array("Attaching ".utf8)) {
+        let rest = line.dropFirst(10)
+        let digits = rest.prefix { $0 >= 0x30 && $0 <= 0x39 }
+        return !digits.isEmpty && rest.dropFirst(digits.count).starts(with: Array(" probe".utf8))
+      }
+      var rest = line[...]
+      if rest.starts(with: [0x5E, 0x43]) { rest = rest.dropFirst(2) }  // ^C
+      guard rest.first == 0x40 else { return false }
+      let name = rest.dropFirst().prefix(while: BpftraceTextSession.isIdentifier)
+      guard let next = rest.dropFirst(1 + name.count).first else { return false }
+      return next == 0x5B || next == 0x3A
+    }
+  }
+
+  public static var canSplit: Bool { true }
+
+  /// A line starting with `@` and a map name or `[`: an entry. Never inside a key, whose
+  /// frame lines are indented and whose members follow `, ` on the `@` line or a `,` line.
+  public static func recordStart(in window: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+    LineStarts.first(in: window, from: from) { i in
+      guard window[i] == 0x40, i + 1 < window.count else { return false }
+      return window[i + 1] == 0x5B || BpftraceTextSession.isIdentifier(window[i + 1])
+    }
+  }
+}
