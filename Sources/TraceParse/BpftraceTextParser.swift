@@ -61,8 +61,8 @@ struct BpftraceTextSession: ~Copyable {
   var notedTextValueMaps: Set<String> = []
   /// Whether any map entry was read (to note inputs that have none).
   var sawEntry = false
-  /// The sample the last `]: N` after a stack added to (nil if it was skipped), for the entry
-  /// cache to count repeats of the entry into.
+  /// The sample the last `]: N` after a stack added to (nil if it was skipped), so a repeat of
+  /// the same entry text can be counted into it without parsing it again.
   private(set) var closedSample: Int?
   private var labelCache: [Labels: LabelSetID] = [:]
   /// Label set of the last entry keyed by a stack alone, and its map.

@@ -10,7 +10,7 @@ public struct DetectionInput: Sendable {
   public let nonBlank: [ArraySlice<UInt8>]
 
   /// nil when `prefix` has no non-blank line: nothing for a format to recognize.
-  init?(prefix: [UInt8]) {
+  public init?(prefix: [UInt8]) {
     var lines = prefix.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
       line.last == 0x0D ? line.dropLast() : line
     }

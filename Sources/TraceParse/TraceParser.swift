@@ -41,7 +41,8 @@ public struct ParseOptions: Sendable {
 /// Besides parsing, each parser answers for its format the two questions asked before any
 /// parse: whether a prefix of an input looks like it (`recognizes`, for `FormatDetector`), and
 /// where a record may start inside a file (`recordStart`, for `ParallelLoader`). Adding a format
-/// is one conforming type plus its line in `TraceParsers.all`.
+/// is one conforming type (in its own file, with its `InputFormat` case) plus its line in
+/// `TraceParsers.all`.
 public protocol TraceParser: Sendable {
   static var format: InputFormat { get }
   init()
