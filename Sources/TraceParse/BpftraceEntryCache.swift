@@ -1,15 +1,19 @@
-/// Recognizes a whole bpftrace entry it has seen before, `@name[` + frame lines + `]: N`, by its
-/// raw bytes, so a stack repeated across a capture's `print(@)` intervals costs one hash of its
-/// text and one compare instead of a frame lookup per line.
+/// The pass in front of the bpftrace text grammar (`BpftraceTextSession`) that serves repeated
+/// entries: a stack repeated across a capture's `print(@)` intervals costs one hash of its text
+/// and one compare instead of a frame lookup per line.
 ///
-/// While an entry of that shape is read, its frame lines are only copied here. At `]: N` the
-/// bytes are looked up: on a hit the count goes straight to the sample it made last time; on a
-/// miss (or any other shape: a tuple key, a stack value, an error) the session replays the
-/// copied lines through the frame-by-frame path, which then decides. The key includes the map
-/// name, so a hit always means the same map, stack and labels.
+/// Between entries, a line `@name[` alone starts an entry of the cached shape: it and the
+/// indented frame lines after it are only copied. At `]: N` the copied bytes are looked up: on
+/// a hit the count goes straight to the sample the same text made last time, and the grammar
+/// never sees the entry; on a miss the copied lines and the `]: N` go to the grammar, which
+/// parses them as if they came from the input, and the sample it made is remembered. Any other
+/// line inside the entry (a tuple key, a raw-mode frame, an over-long line, an error) hands the
+/// copied lines and that line to the grammar, which then decides. Lines outside entries go
+/// straight to the grammar. The key includes the `@name[` line, so a hit always means the same
+/// map, stack and labels.
 ///
 /// Memory: at most `arenaLimit` bytes of distinct entry text are kept; past that, new entries
-/// take the frame-by-frame path and old ones still hit.
+/// are parsed every time and old ones still hit.
 struct BpftraceEntryCache: ~Copyable {
   static let arenaLimit = 16 << 20
 
@@ -17,58 +21,98 @@ struct BpftraceEntryCache: ~Copyable {
   private var bytes: UnsafeMutablePointer<UInt8>
   private var capacity = 4096
   private var used = 0
-  /// Where each copied frame line ends in `bytes` (the next starts after its separator).
+  /// Where each copied line ends in `bytes` (the next starts after its separator), and its
+  /// line number: the `@name[` line first, then the frame lines.
   private var lineEnds: [Int] = []
-  /// Bytes of the map name prefix at the start of `bytes`.
-  private var prefixLength = 0
-  /// Whether an entry's lines are being copied rather than parsed.
-  private(set) var active = false
+  private var lineNumbers: [Int] = []
+  /// Whether an entry's lines are being copied rather than handed on.
+  private var collecting = false
 
   init() { bytes = .allocate(capacity: capacity) }
 
   deinit { bytes.deallocate() }
 
-  /// Starts copying an entry of map `name` (`@name[` alone on its line).
-  mutating func begin(map name: UnsafeBufferPointer<UInt8>) {
-    used = 0
-    lineEnds.removeAll(keepingCapacity: true)
-    append(bytes: name)
-    prefixLength = used
-    active = true
+  /// Takes the next input line: serves it from the cache, keeps it for later, or hands it (and
+  /// any lines kept before it) to `session`.
+  @inline(__always)
+  mutating func consume(
+    _ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, session: inout BpftraceTextSession,
+    builder: inout ProfileBuilder
+  ) throws(ParseError) {
+    if collecting {
+      guard let first = line.first else { return }  // the grammar skips blank lines in a key
+      if first == 0x20 || first == 0x09 {
+        var i = 1
+        while i < line.count, BpftraceStackLine.isSpace(line[i]) { i += 1 }
+        if i == line.count { return }
+        if line.count <= BpftraceTextParser.maxFrameLineLength { return copy(line, lineNumber: lineNumber) }
+      } else if first == 0x5D, let weight = BpftraceTextSession.plainCount(line) {
+        return try close(line, weight: weight, lineNumber: lineNumber, session: &session, builder: &builder)
+      }
+      try handOn(session: &session, builder: &builder)
+    } else if session.isBetweenEntries, Self.opensStack(line) {
+      used = 0
+      lineEnds.removeAll(keepingCapacity: true)
+      lineNumbers.removeAll(keepingCapacity: true)
+      collecting = true
+      return copy(line, lineNumber: lineNumber)
+    }
+    try session.consume(line, lineNumber: lineNumber, builder: &builder)
   }
 
-  /// Copies one frame line (as read, indentation included).
-  mutating func append(line: UnsafeBufferPointer<UInt8>) {
-    append(bytes: line)
-    lineEnds.append(used - 1)
+  /// End of input: an entry still being copied is the grammar's to report as unclosed.
+  mutating func finish(lineNumber: Int, session: inout BpftraceTextSession, builder: inout ProfileBuilder)
+    throws(ParseError)
+  {
+    if collecting { try handOn(session: &session, builder: &builder) }
+    try session.finish(lineNumber: lineNumber, builder: &builder)
   }
 
-  /// The sample this entry's text made before, and the hash to `remember` it by on a miss.
-  func lookup() -> (hash: UInt64, sample: Int?) {
+  /// `]: N` closing a copied entry.
+  private mutating func close(
+    _ line: UnsafeBufferPointer<UInt8>, weight: UInt64, lineNumber: Int, session: inout BpftraceTextSession,
+    builder: inout ProfileBuilder
+  ) throws(ParseError) {
     let hash = hashBytes(bytes, used)
-    return (hash, table.find(bytes, used, hash: hash).map { Int($0) })
+    if let known = table.find(bytes, used, hash: hash) {
+      collecting = false
+      do { try builder.add(weight: weight, toSample: Int(known)) } catch {
+        try session.overflow(error, weight: weight, lineNumber: lineNumber, column: 4, builder: &builder)
+      }
+      return
+    }
+    try handOn(session: &session, builder: &builder)
+    try session.consume(line, lineNumber: lineNumber, builder: &builder)
+    // nil when the count was skipped (`--lenient`): nothing to count repeats into.
+    if let index = session.closedSample, table.arenaBytes + used <= Self.arenaLimit {
+      table.insert(bytes, used, hash: hash, value: UInt32(index))
+    }
   }
 
-  /// Records that the current entry's text makes sample `index`.
-  mutating func remember(hash: UInt64, sample index: Int) {
-    guard table.arenaBytes + used <= Self.arenaLimit else { return }
-    table.insert(bytes, used, hash: hash, value: UInt32(index))
-  }
-
-  /// Hands each copied frame line to `body` in order, and stops copying.
-  mutating func replay(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-    var start = prefixLength
-    for end in lineEnds {
-      body(UnsafeBufferPointer(start: bytes + start, count: end - start))
+  /// Gives the copied lines to `session`, with their line numbers, and stops copying.
+  private mutating func handOn(session: inout BpftraceTextSession, builder: inout ProfileBuilder)
+    throws(ParseError)
+  {
+    collecting = false
+    var start = 0
+    for (end, number) in zip(lineEnds, lineNumbers) {
+      try session.consume(
+        UnsafeBufferPointer(start: bytes + start, count: end - start), lineNumber: number, builder: &builder)
       start = end + 1
     }
-    active = false
   }
 
-  /// Stops copying (the entry was counted through the cache).
-  mutating func end() { active = false }
+  /// `@name[` alone on its line (after an echoed `^C`, as the grammar allows): a stack key.
+  private static func opensStack(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    var at = 0
+    if line.count >= 2, line[0] == 0x5E, line[1] == 0x43 { at = 2 }
+    guard line.count >= at + 2, line[at] == 0x40, line[line.count - 1] == 0x5B else { return false }
+    var i = at + 1
+    while i < line.count - 1, BpftraceTextSession.isIdentifier(line[i]) { i += 1 }
+    return i == line.count - 1
+  }
 
-  private mutating func append(bytes line: UnsafeBufferPointer<UInt8>) {
+  private mutating func copy(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) {
     // A separator, so `ab` + `c` and `a` + `bc` never give the same key.
     let needed = used + line.count + 1
     if needed > capacity {
@@ -82,6 +126,8 @@ struct BpftraceEntryCache: ~Copyable {
     }
     if let base = line.baseAddress { (bytes + used).update(from: base, count: line.count) }
     used += line.count
+    lineEnds.append(used)
+    lineNumbers.append(lineNumber)
     bytes[used] = 0x0A
     used += 1
   }

@@ -245,3 +245,22 @@ struct BpftraceJSONSession: ~Copyable {
     return BpftraceStackLine.string(line, start, line.count)
   }
 }
+
+// MARK: detection and splitting
+
+extension BpftraceJSONParser {
+  /// The first non-blank line is a message object, `{"type":` with optional spaces.
+  public static func recognizes(_ input: DetectionInput) -> Bool {
+    var rest = input.nonBlank[0].drop(while: DetectionInput.isSpace)
+    guard rest.first == 0x7B else { return false }
+    rest = rest.dropFirst().drop(while: DetectionInput.isSpace)
+    return rest.starts(with: Array("\"type\"".utf8))
+  }
+
+  public static var canSplit: Bool { true }
+
+  /// Every line is a whole message.
+  public static func recordStart(in window: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+    LineStarts.first(in: window, from: from) { _ in true }
+  }
+}

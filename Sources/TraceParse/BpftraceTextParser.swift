@@ -24,16 +24,18 @@ public struct BpftraceTextParser: TraceParser {
     throws(ParseError)
   {
     var session = BpftraceTextSession(options: options)
+    var entries = BpftraceEntryCache()
     while true {
       guard let line = try input.nextLine(source: options.sourceName) else { break }
-      try session.consume(line, lineNumber: input.lineNumber, builder: &builder)
+      try entries.consume(line, lineNumber: input.lineNumber, session: &session, builder: &builder)
     }
-    try session.finish(lineNumber: input.lineNumber, builder: &builder)
+    try entries.finish(lineNumber: input.lineNumber, session: &session, builder: &builder)
     if !session.sawEntry { builder.note("\(options.sourceName): no bpftrace map entries found") }
   }
 }
 
-/// The state of one text parse: which part of an entry the next line belongs to.
+/// The state of one text parse: which part of an entry the next line belongs to. Lines come
+/// through `BpftraceEntryCache`, which keeps back the entries it has seen before.
 struct BpftraceTextSession: ~Copyable {
   enum State {
     /// Between entries: a line starting with `@name[` or `@name:` opens one; others are noise.
@@ -50,8 +52,6 @@ struct BpftraceTextSession: ~Copyable {
   var state = State.outside
   var key = BpftraceMapKey()
   var cache = BpftraceFrameCache()
-  /// Entries seen before, recognized by their text (the fast path for repeated stacks).
-  private var entries = BpftraceEntryCache()
   /// Line where the current entry started.
   var entryLine = 0
   var buckets: [MapValue.Bucket] = []
@@ -61,6 +61,9 @@ struct BpftraceTextSession: ~Copyable {
   var notedTextValueMaps: Set<String> = []
   /// Whether any map entry was read (to note inputs that have none).
   var sawEntry = false
+  /// The sample the last `]: N` after a stack added to (nil if it was skipped), so a repeat of
+  /// the same entry text can be counted into it without parsing it again.
+  private(set) var closedSample: Int?
   private var labelCache: [Labels: LabelSetID] = [:]
   /// Label set of the last entry keyed by a stack alone, and its map.
   private var lastMapLabels: (String, LabelSetID)?
@@ -71,6 +74,9 @@ struct BpftraceTextSession: ~Copyable {
   private var stack: [FrameID] = []
 
   init(options: ParseOptions) { self.options = options }
+
+  /// Whether the next line is outside any entry.
+  var isBetweenEntries: Bool { state == .outside }
 
   func position(_ line: Int, _ column: Int? = nil) -> SourcePosition {
     SourcePosition(file: options.sourceName, line: line, column: column)
@@ -126,10 +132,10 @@ struct BpftraceTextSession: ~Copyable {
     key.reset(map: mapName(line, at, nameEnd))
     sawEntry = true
     entryLine = lineNumber
+    closedSample = nil
     if nameEnd + 1 == line.count, line[nameEnd] == 0x5B {  // `@name[` alone: a stack follows
       key.beginStack()
       state = .stack
-      entries.begin(map: line)
       return
     }
     let text = BpftraceStackLine.string(line, nameEnd + 1, line.count)
@@ -197,22 +203,16 @@ struct BpftraceTextSession: ~Copyable {
       var i = 1
       while i < line.count, BpftraceStackLine.isSpace(line[i]) { i += 1 }
       if i == line.count { return }
-      if entries.active {
-        if line.count <= BpftraceTextParser.maxFrameLineLength { return entries.append(line: line) }
-        replayEntry()
-      }
       try frameLine(line, column: i + 1, lineNumber: lineNumber, builder: &builder)
     case 0x5D, 0x2C:  // "]" or ","
       if first == 0x5D, let weight = Self.plainCount(line) {  // fast path: `]: 123`
         state = .outside
         return try closeStack(weight: weight, lineNumber: lineNumber, builder: &builder)
       }
-      if entries.active { replayEntry() }
       key.endStack()
       try segment(
         Substring(line.string), column: 1, afterStack: true, lineNumber: lineNumber, builder: &builder)
     case 0x40:  // "@": a new entry while this one is open
-      if entries.active { replayEntry() }
       let error = ParseError(
         position(lineNumber, 1),
         expected: "a frame line or `]: <value>` closing the entry opened at line \(entryLine)",
@@ -222,7 +222,6 @@ struct BpftraceTextSession: ~Copyable {
       state = .outside
       try startEntry(line, lineNumber: lineNumber, builder: &builder)
     default:
-      if entries.active { replayEntry() }
       if BpftraceStackLine.looksLikeAddress(line, 0, line.count) {  // raw mode: no indentation
         try frameLine(line, column: 1, lineNumber: lineNumber, builder: &builder)
       } else {
@@ -247,32 +246,12 @@ struct BpftraceTextSession: ~Copyable {
     key.addFrame(cache.template(for: line))
   }
 
-  /// `]: N` right after a stack: a repeated entry is counted through the entry cache; a new
-  /// one is parsed frame by frame and remembered.
+  /// `]: N` right after a stack.
   private mutating func closeStack(weight: UInt64, lineNumber: Int, builder: inout ProfileBuilder)
     throws(ParseError)
   {
-    var newEntry: UInt64?
-    if entries.active {
-      let (hash, known) = entries.lookup()
-      if let known {
-        entries.end()
-        do { try builder.add(weight: weight, toSample: known) } catch {
-          try overflow(error, weight: weight, lineNumber: lineNumber, column: 4, builder: &builder)
-        }
-        return
-      }
-      replayEntry()
-      newEntry = hash
-    }
     key.endStack()
-    let index = try addSample(weight: weight, lineNumber: lineNumber, column: 4, builder: &builder)
-    if let newEntry, let index { entries.remember(hash: newEntry, sample: index) }
-  }
-
-  /// Parses the frame lines the entry cache copied, frame by frame, and goes on that way.
-  private mutating func replayEntry() {
-    entries.replay { line in key.addFrame(cache.template(for: line)) }
+    closedSample = try addSample(weight: weight, lineNumber: lineNumber, column: 4, builder: &builder)
   }
 
   // MARK: values
@@ -353,7 +332,7 @@ struct BpftraceTextSession: ~Copyable {
   }
 
   /// A count that would take a sample's total past UInt64: an error, or skipped with `--lenient`.
-  private mutating func overflow(
+  mutating func overflow(
     _ error: AggregationError, weight: UInt64, lineNumber: Int, column: Int, builder: inout ProfileBuilder
   ) throws(ParseError) {
     try fail(
@@ -488,5 +467,38 @@ struct BpftraceTextSession: ~Copyable {
 
   @inline(__always) static func isIdentifier(_ b: UInt8) -> Bool {
     (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+  }
+}
+
+// MARK: detection and splitting
+
+extension BpftraceTextParser {
+  /// A line `Attaching N probe(s)...`, or one starting with a map entry `@name[` or `@name:`
+  /// (optionally after an echoed `^C`).
+  public static func recognizes(_ input: DetectionInput) -> Bool {
+    input.nonBlank.contains { line in
+      if line.starts(with: Array("Attaching ".utf8)) {
+        let rest = line.dropFirst(10)
+        let digits = rest.prefix { $0 >= 0x30 && $0 <= 0x39 }
+        return !digits.isEmpty && rest.dropFirst(digits.count).starts(with: Array(" probe".utf8))
+      }
+      var rest = line[...]
+      if rest.starts(with: [0x5E, 0x43]) { rest = rest.dropFirst(2) }  // ^C
+      guard rest.first == 0x40 else { return false }
+      let name = rest.dropFirst().prefix(while: BpftraceTextSession.isIdentifier)
+      guard let next = rest.dropFirst(1 + name.count).first else { return false }
+      return next == 0x5B || next == 0x3A
+    }
+  }
+
+  public static var canSplit: Bool { true }
+
+  /// A line starting with `@` and a map name or `[`: an entry. Never inside a key, whose
+  /// frame lines are indented and whose members follow `, ` on the `@` line or a `,` line.
+  public static func recordStart(in window: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+    LineStarts.first(in: window, from: from) { i in
+      guard window[i] == 0x40, i + 1 < window.count else { return false }
+      return window[i + 1] == 0x5B || BpftraceTextSession.isIdentifier(window[i + 1])
+    }
   }
 }

@@ -10,7 +10,7 @@
 /// and no allocation. Keys are copied into one arena; memory follows the number of unique keys.
 ///
 /// Open addressing with linear probing; the table doubles at 50% load.
-public struct ByteKeyTable: ~Copyable {
+package struct ByteKeyTable: ~Copyable {
   /// 16 bytes, so a table of a few thousand keys stays in L2 cache.
   private struct Slot {
     /// The high 32 bits of the hash; 0 marks an empty slot (a real 0 is stored as 1).
@@ -28,11 +28,11 @@ public struct ByteKeyTable: ~Copyable {
   /// Arena offset of each key, in insertion order; key `i` ends where key `i + 1` starts.
   private var keyStarts: [Int] = []
   /// Keys stored.
-  public var count: Int { keyStarts.count }
+  package var count: Int { keyStarts.count }
   /// Bytes of key text stored.
   var arenaBytes: Int { arenaUsed }
 
-  public init(capacity: Int = 1024) {
+  package init(capacity: Int = 1024) {
     var size = 16
     while size < capacity * 2 { size <<= 1 }
     slots = .allocate(capacity: size)
@@ -49,7 +49,7 @@ public struct ByteKeyTable: ~Copyable {
 
   /// The value stored for the `length` bytes at `key`, or nil.
   @inline(__always)
-  public func find(_ key: UnsafePointer<UInt8>, _ length: Int, hash rawHash: UInt64) -> UInt32? {
+  package func find(_ key: UnsafePointer<UInt8>, _ length: Int, hash rawHash: UInt64) -> UInt32? {
     let hash = Self.tag(rawHash)
     var i = Int(truncatingIfNeeded: rawHash) & mask
     while true {
@@ -64,8 +64,9 @@ public struct ByteKeyTable: ~Copyable {
   }
 
   /// Stores `value` for a key that `find` did not find.
-  public mutating func insert(_ key: UnsafePointer<UInt8>, _ length: Int, hash rawHash: UInt64, value: UInt32)
-  {
+  package mutating func insert(
+    _ key: UnsafePointer<UInt8>, _ length: Int, hash rawHash: UInt64, value: UInt32
+  ) {
     if (keyStarts.count + 1) * 2 > mask + 1 { grow() }
     if arenaUsed + length > arenaCapacity {
       var newCapacity = arenaCapacity * 2
@@ -95,14 +96,14 @@ public struct ByteKeyTable: ~Copyable {
 
   /// The bytes of the `index`-th key inserted, valid until the next `insert`.
   @inline(__always)
-  public func key(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+  package func key(_ index: Int) -> UnsafeBufferPointer<UInt8> {
     let start = keyStarts[index]
     let end = index + 1 < keyStarts.count ? keyStarts[index + 1] : arenaUsed
     return UnsafeBufferPointer(start: arena + start, count: end - start)
   }
 
   /// Whether the `a`-th key sorts before the `b`-th by bytes.
-  public func keyPrecedes(_ a: Int, _ b: Int) -> Bool { bytesPrecede(key(a), key(b)) }
+  package func keyPrecedes(_ a: Int, _ b: Int) -> Bool { bytesPrecede(key(a), key(b)) }
 
   @inline(__always)
   private static func tag(_ hash: UInt64) -> UInt32 {
@@ -137,7 +138,7 @@ public struct ByteKeyTable: ~Copyable {
 /// A fast non-cryptographic hash of bytes (8 bytes per multiply), good enough for interning
 /// tables whose keys an attacker could at worst make collide into slow lookups, never wrong ones.
 @inlinable @inline(__always)
-public func hashBytes(_ p: UnsafePointer<UInt8>, _ length: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15)
+package func hashBytes(_ p: UnsafePointer<UInt8>, _ length: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15)
   -> UInt64
 {
   var h = seed ^ UInt64(truncatingIfNeeded: length)
@@ -171,7 +172,7 @@ public func hashBytes(_ p: UnsafePointer<UInt8>, _ length: Int, seed: UInt64 = 0
 
 /// `hashBytes` of a buffer, which may be empty (and then has no base address).
 @inlinable @inline(__always)
-public func hashBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+package func hashBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
   guard let base = bytes.baseAddress else {
     return withUnsafePointer(to: UInt8(0)) { hashBytes($0, 0) }
   }

@@ -143,3 +143,24 @@ public struct FoldedParser: TraceParser {
     return Frame(symbol: symbol, offset: offset, kind: kind)
   }
 }
+
+// MARK: detection and splitting
+
+extension FoldedParser {
+  /// Every complete non-blank line is `a;b;c 12`: something, a space, then only digits.
+  public static func recognizes(_ input: DetectionInput) -> Bool {
+    input.nonBlank.allSatisfy { line in
+      guard let first = line.first, !DetectionInput.isSpace(first) else { return false }
+      guard let space = line.lastIndex(of: 0x20), space > line.startIndex else { return false }
+      let count = line[(space + 1)...]
+      return !count.isEmpty && count.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+  }
+
+  public static var canSplit: Bool { true }
+
+  /// Every line is a whole sample.
+  public static func recordStart(in window: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+    LineStarts.first(in: window, from: from) { _ in true }
+  }
+}

@@ -10,38 +10,41 @@ import Dispatch
 /// boundaries, parses each range with its own reader and builder, and merges the parts in file
 /// order, so the result (samples in order of first appearance, errors with whole-file line
 /// numbers) is the same as a single-threaded parse.
-public enum ParallelLoader {
+package enum ParallelLoader {
   /// Files smaller than this are parsed on one core: the split costs more than it saves.
-  public static let minimumSize: Int64 = 16 << 20
+  package static let minimumSize: Int64 = 16 << 20
   /// Each part gets at least this much.
   static let minimumPart: Int64 = 8 << 20
 
   /// Whether `format` can be split at byte boundaries found without parsing.
-  public static func canSplit(_ format: InputFormat) -> Bool {
-    format == .perfScript || format == .folded || format == .bpftrace || format == .bpftraceJSON
+  package static func canSplit(_ format: InputFormat) -> Bool {
+    TraceParsers.type(for: format).canSplit
   }
 
   /// The number of cores to use for a file of `size` bytes.
-  public static func partCount(size: Int64) -> Int {
+  package static func partCount(size: Int64) -> Int {
     let cores = max(1, min(16, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     return max(1, min(cores, Int(size / minimumPart)))
   }
 
   /// Parses `path` (a regular file of `size` bytes, already known to be `format`) in parts.
   /// Returns nil if no split point was found (the caller then reads it in one piece).
-  public static func load(
+  package static func load(
     path: String, size: Int64, format: InputFormat, options: ParseOptions, parts requested: Int? = nil,
     progress: ProgressReporter? = nil
   ) throws(LoadError) -> Profile? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 { throw .input(InputError(path: path, errno: errno)) }
     defer { close(fd) }
+    let parserType = TraceParsers.type(for: format)
+    guard parserType.canSplit else { return nil }
     let parts = requested ?? partCount(size: size)
     var bounds: [Int64] = [0]
     for i in 1..<max(parts, 1) {
       let guess = size * Int64(i) / Int64(parts)
       guard
-        let cut = try boundary(fd: fd, path: path, from: max(guess, bounds.last!), size: size, format: format)
+        let cut = try boundary(
+          fd: fd, path: path, from: max(guess, bounds.last!), size: size, parser: parserType)
       else { continue }
       if cut > bounds.last! && cut < size { bounds.append(cut) }
     }
@@ -49,7 +52,7 @@ public enum ParallelLoader {
     if bounds.count <= 2 { return nil }
 
     let results = ResultSlots(count: bounds.count - 1)
-    let parser = ProfileLoader.parser(for: format)
+    let parser = parserType.init()
     let ranges = (0..<(bounds.count - 1)).map { bounds[$0]..<bounds[$0 + 1] }
     DispatchQueue.concurrentPerform(iterations: ranges.count) { i in
       var reader = LineReader(fileDescriptor: fd, name: options.sourceName, range: ranges[i])
@@ -88,17 +91,16 @@ public enum ParallelLoader {
     return merged?.build()
   }
 
-  /// The first record start at or after `from`: just after a newline, at a line that starts a
-  /// record. perf script: a line that starts with neither blank nor TAB is a sample header
-  /// (frames and srclines are indented). bpftrace text: a line starting with `@`. Folded: any
-  /// line. Looks at most 64 MB ahead.
-  static func boundary(fd: Int32, path: String, from: Int64, size: Int64, format: InputFormat)
-    throws(LoadError)
-    -> Int64?
+  /// The first record start at or after `from`, as `parser` finds it in windows of the file.
+  /// Looks at most 64 MB ahead.
+  static func boundary(fd: Int32, path: String, from: Int64, size: Int64, parser: any TraceParser.Type)
+    throws(LoadError) -> Int64?
   {
     let chunk = 1 << 20
     let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk + 1)
     defer { buffer.deallocate() }
+    // Each window starts one byte early, so a record start at its first byte is seen after
+    // the newline before it.
     var offset = max(from - 1, 0)
     let limit = min(size, from + (64 << 20))
     while offset < limit {
@@ -108,21 +110,8 @@ public enum ParallelLoader {
         throw .input(InputError(path: path, errno: errno))
       }
       if n < 2 { return nil }
-      for k in 0..<(n - 1) where buffer[k] == 0x0A {
-        let next = buffer[k + 1]
-        // bpftrace text: only at a line starting with `@` (an entry; never inside a key).
-        if format == .bpftrace {
-          if next == 0x40, k + 2 < n, buffer[k + 2] == 0x5B || BpftraceTextSession.isIdentifier(buffer[k + 2])
-          {
-            return offset + Int64(k) + 1
-          }
-          continue
-        }
-        if format == .folded || format == .bpftraceJSON
-          || (next != 0x20 && next != 0x09 && next != 0x0A && next != 0x0D && next != UInt8(ascii: "#"))
-        {
-          return offset + Int64(k) + 1
-        }
+      if let start = parser.recordStart(in: UnsafeBufferPointer(start: buffer, count: n), from: 1) {
+        return offset + Int64(start)
       }
       offset += Int64(n - 1)
     }

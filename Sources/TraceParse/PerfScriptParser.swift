@@ -366,3 +366,58 @@ struct PerfScriptReader: ~Copyable {
     singleLine = false
   }
 }
+
+// MARK: detection and splitting
+
+extension PerfScriptParser {
+  /// A non-indented header line directly followed by an indented frame line; or, for a
+  /// capture without `-g`, every line but `#` comments is a sample header.
+  public static func recognizes(_ input: DetectionInput) -> Bool {
+    for (header, frame) in zip(input.lines, input.lines.dropFirst()) where isHeader(header) && isFrame(frame)
+    {
+      return true
+    }
+    return isWithoutCallchains(input.nonBlank)
+  }
+
+  public static var canSplit: Bool { true }
+
+  /// A line that starts with neither blank nor TAB (nor `#`, nor is empty) is a sample
+  /// header: frames and srclines are indented.
+  public static func recordStart(in window: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+    LineStarts.first(in: window, from: from) { i in
+      let b = window[i]
+      return b != 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x23
+    }
+  }
+
+  /// Not indented, not a `#` comment, and with a `:` (after the time and the event).
+  static func isHeader(_ line: ArraySlice<UInt8>) -> Bool {
+    guard let first = line.first, !DetectionInput.isSpace(first), first != 0x23 else { return false }
+    return line.contains(0x3A)
+  }
+
+  /// `\tffffffffb4019501 do_mmap+0x1 ([kernel.kallsyms])` or `    7f89e341d84f sym (dso)`.
+  static func isFrame(_ line: ArraySlice<UInt8>) -> Bool {
+    guard let first = line.first, DetectionInput.isSpace(first) else { return false }
+    let rest = line.drop(while: DetectionInput.isSpace)
+    let address = rest.prefix(while: PerfFrameLine.isHex)
+    guard !address.isEmpty else { return false }
+    let after = rest.dropFirst(address.count)
+    return after.first == 0x20 && after.count > 1
+  }
+
+  /// Every line (but `#` comments) parses as a sample header, some with their one frame on
+  /// the line.
+  static func isWithoutCallchains(_ lines: [ArraySlice<UInt8>]) -> Bool {
+    let scratch = UnsafeMutablePointer<Int>.allocate(capacity: PerfSampleHeader.scratchCount)
+    defer { scratch.deallocate() }
+    var headers = 0
+    for line in lines where line.first != 0x23 {
+      let ok = line.withUnsafeBufferPointer { (try? PerfSampleHeader.parse($0, scratch: scratch)) != nil }
+      if !ok { return false }
+      headers += 1
+    }
+    return headers > 0
+  }
+}

@@ -23,13 +23,9 @@ public struct ProfileLoader: Sendable {
     self.weight = weight
   }
 
+  /// A parser for `format`, from `TraceParsers.all`.
   public static func parser(for format: InputFormat) -> any TraceParser {
-    switch format {
-    case .bpftrace: return BpftraceTextParser()
-    case .bpftraceJSON: return BpftraceJSONParser()
-    case .perfScript: return PerfScriptParser()
-    case .folded: return FoldedParser()
-    }
+    TraceParsers.type(for: format).init()
   }
 
   /// Parses one input into a fresh profile.

@@ -7,9 +7,9 @@
 /// A progress bar on stderr for long reads: bytes read, rate and time left, redrawn at most
 /// ten times a second. It draws only when stderr is a terminal and the input is large, so
 /// pipes, logs and tests see nothing. Thread-safe: the readers of a parallel load share one.
-public final class ProgressReporter: @unchecked Sendable {
+package final class ProgressReporter: @unchecked Sendable {
   /// Inputs smaller than this finish too fast to need a bar.
-  public static let threshold: Int64 = 100_000_000
+  package static let threshold: Int64 = 100_000_000
 
   private let total: Int64
   private let label: String
@@ -21,7 +21,7 @@ public final class ProgressReporter: @unchecked Sendable {
 
   /// A reporter for `total` bytes of `label`, or nil when no bar should be shown (stderr is not
   /// a terminal, or the input is below `threshold` or of unknown size).
-  public static func make(total: Int64?, label: String, force: Bool = false) -> ProgressReporter? {
+  package static func make(total: Int64?, label: String, force: Bool = false) -> ProgressReporter? {
     guard let total, total >= threshold || force, force || isatty(2) == 1 else { return nil }
     return ProgressReporter(total: total, label: label)
   }
@@ -36,7 +36,7 @@ public final class ProgressReporter: @unchecked Sendable {
   deinit { pthread_mutex_destroy(&lock) }
 
   /// Counts `bytes` more as read, and redraws if enough time has passed.
-  public func add(_ bytes: Int) {
+  package func add(_ bytes: Int) {
     pthread_mutex_lock(&lock)
     defer { pthread_mutex_unlock(&lock) }
     done += Int64(bytes)
@@ -48,7 +48,7 @@ public final class ProgressReporter: @unchecked Sendable {
   }
 
   /// Erases the bar.
-  public func finish() {
+  package func finish() {
     pthread_mutex_lock(&lock)
     defer { pthread_mutex_unlock(&lock) }
     if drawn { write(2, "\r\u{1B}[K", 4) }
@@ -56,7 +56,7 @@ public final class ProgressReporter: @unchecked Sendable {
   }
 
   /// `label [=========>          ] 1200/5000 MB  820 MB/s  4s left` (GB from 10 GB on)
-  public static func line(label: String, done: Int64, total: Int64, seconds: Double, width: Int = 30)
+  package static func line(label: String, done: Int64, total: Int64, seconds: Double, width: Int = 30)
     -> String
   {
     let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0

@@ -37,11 +37,36 @@ public struct ParseOptions: Sendable {
 
 /// Turns the bytes of one input into samples in a `ProfileBuilder`. Parsers stream: they read
 /// through a `LineReader` and never hold the whole input.
+///
+/// Besides parsing, each parser answers for its format the two questions asked before any
+/// parse: whether a prefix of an input looks like it (`recognizes`, for `FormatDetector`), and
+/// where a record may start inside a file (`recordStart`, for `ParallelLoader`). Adding a format
+/// is one conforming type (in its own file, with its `InputFormat` case) plus its line in
+/// `TraceParsers.all`.
 public protocol TraceParser: Sendable {
   static var format: InputFormat { get }
+  init()
+  /// Whether `input`, the start of a file, is in this format. Called in the order of
+  /// `TraceParsers.all`, and only for text that has a non-blank line; the first parser that
+  /// recognizes the input wins, so a rule may assume the formats before it did not match.
+  static func recognizes(_ input: DetectionInput) -> Bool
+  /// Whether the file can be cut at the offsets `recordStart` finds. Without it the file is
+  /// parsed on one core.
+  static var canSplit: Bool { get }
+  /// The first index at or after `from` in `window` (bytes read from the middle of a file) where
+  /// a record starts, judged from the bytes alone: just after a newline, so `from` must be at
+  /// least 1 and `window[from - 1]` is looked at. nil if no record starts in the window.
+  static func recordStart(in window: UnsafeBufferPointer<UInt8>, from: Int) -> Int?
   /// Reads every record of `input` into `builder`.
   /// - Throws: `ParseError` for the first bad record unless `options.lenient` is set, in which
   ///   case bad records are recorded with `builder.recordSkip` and parsing goes on.
   func parse(_ input: inout LineReader, into builder: inout ProfileBuilder, options: ParseOptions)
     throws(ParseError)
+}
+
+extension TraceParser {
+  /// A format that does not say where its records start is read in one piece.
+  public static var canSplit: Bool { false }
+
+  public static func recordStart(in window: UnsafeBufferPointer<UInt8>, from: Int) -> Int? { nil }
 }

@@ -106,4 +106,28 @@ import Testing
     #expect(lenient.totalWeight == 2)
     #expect(lenient.skipped.weight == 9)
   }
+
+  /// Entries after an echoed `^C`, after a histogram, and after a printf line are cached
+  /// like any other.
+  @Test func entriesAfterOtherLines() throws {
+    let a = ["kvm_tdp_mmu_map+123", "direct_page_fault+862"]
+    let text =
+      "^C" + Self.entry(a, "]: 1") + "@h:\n[0, 1)    2 |@@|\n" + Self.entry(a, "]: 2") + "tick\n"
+      + Self.entry(a, "]: 3") + "^C" + Self.entry(a, "]: 4")
+    let profile = try BpftraceTestSupport.parse(text)
+    #expect(profile.samples.map(\.weight) == [10])
+    #expect(profile.values.map(\.map) == ["@h"])
+  }
+
+  /// A count skipped with `--lenient` leaves nothing to remember: the same text again is
+  /// parsed (and skipped) again, not counted into another sample.
+  @Test func skippedCountIsNotRemembered() throws {
+    let max = "]: 18446744073709551615"
+    let deeper = "@[\n        kvm_tdp_mmu_map+123\n]: "
+    let text = Self.entry(["kvm_tdp_mmu_map+123"], max) + deeper + "2\n" + deeper + "3\n"
+    let profile = try BpftraceTestSupport.parse(text, lenient: true)
+    #expect(profile.samples.map(\.weight) == [18_446_744_073_709_551_615])
+    #expect(profile.skipped.records == 2)
+    #expect(profile.skipped.weight == 5)
+  }
 }
