@@ -105,6 +105,10 @@ CHAINS_OUT="$SHARE/out/addr2line.txt" timeout 600 \
   scripts/vm/check-captures.sh "$SHARE/out" "$DBG" "$SHARE/bin/tdptrace"
 crc=$?
 set -e
+# tdptrace's own view of the captures, by its tables: Tests/StackFoldTests/GuestCaptureTests.swift.
+TDPTRACE_GUEST_CAPTURES="$SHARE/out" timeout 900 swift test --filter GuestCaptureTests \
+  >"$VM_CACHE/guest-swift-tests.log" 2>&1 || { tail -n 40 "$VM_CACHE/guest-swift-tests.log" >&2; crc=1; }
+grep -E '^(✔|✘) Test run' "$VM_CACHE/guest-swift-tests.log" >&2 || true
 printf 'host-checks\t%s\n' "$(($(date +%s) - t1))" >>"$VM_TIMINGS"
 if [ "${TDPTRACE_VM_UPDATE_FIXTURES:-}" = 1 ]; then
   scripts/vm/update-fixtures.sh "$SHARE/out" "$KVER"
