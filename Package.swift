@@ -63,6 +63,6 @@ let package = Package(
     .testTarget(
       name: "LiveCaptureTests",
       dependencies: ["TraceParse", "TDPTable", "StackFold", "LiveCapture", "TestSupport"]),
-    .testTarget(name: "CLITests", dependencies: ["TraceParse", "TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["TraceParse", "Render", "TestSupport", "tdptrace"]),
   ]
 )

@@ -20,6 +20,17 @@ public enum OutputDestination: Sendable, Hashable, CustomStringConvertible {
   }
 }
 
+/// One output of a command, computed and not yet written: where it goes and its bytes.
+public struct RenderedOutput: Sendable, Equatable {
+  public var destination: OutputDestination
+  public var bytes: [UInt8]
+
+  public init(_ destination: OutputDestination, _ bytes: [UInt8]) {
+    self.destination = destination
+    self.bytes = bytes
+  }
+}
+
 /// An output that could not be written, with the path and the system's reason.
 public struct OutputError: Error, Sendable, Equatable, CustomStringConvertible {
   public var destination: OutputDestination

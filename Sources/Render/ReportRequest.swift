@@ -117,16 +117,10 @@ public struct ReportRequest: Sendable {
     }
   }
 
-  /// One output of a run.
-  public struct Output: Sendable {
-    public var destination: OutputDestination
-    public var bytes: [UInt8]
-  }
-
   /// What a run produced: files first (so a closed stdout never loses them), stdout last, and
   /// notes for stderr.
   public struct Result: Sendable {
-    public var outputs: [Output]
+    public var outputs: [RenderedOutput]
     public var notes: [String]
   }
 
@@ -134,24 +128,23 @@ public struct ReportRequest: Sendable {
   /// HTML page.
   public func run(on profile: Profile, exportName: String = "tdptrace") throws -> Result {
     try validate()
-    var outputs: [Output] = []
+    var outputs: [RenderedOutput] = []
     var notes: [String] = []
     let needsSummary = primary == .tdpSummary || html != nil
     let summary = needsSummary ? TDPSummary(profile: profile, table: table) : nil
     if let svg {
       outputs.append(
-        Output(
-          destination: OutputDestination(svg),
-          bytes: Array(FlameGraphSVG(options: graph).document(profile, standalone: true).utf8)))
+        RenderedOutput(
+          OutputDestination(svg), Array(FlameGraphSVG(options: graph).document(profile, standalone: true).utf8)))
     }
     if let html, let summary {
       let page = HTMLReport(report: report, graph: graph, title: title, tdpTables: HTMLReport.tdpTables(summary))
-      outputs.append(Output(destination: OutputDestination(html), bytes: Array(try page.document(profile).utf8)))
+      outputs.append(RenderedOutput(OutputDestination(html), Array(try page.document(profile).utf8)))
     }
-    if let pprof { outputs.append(Output(destination: .file(pprof), bytes: try PprofExport().render(profile))) }
+    if let pprof { outputs.append(RenderedOutput(.file(pprof), try PprofExport().render(profile))) }
     if let speedscope {
       let bytes = try SpeedscopeExport(naming: report.naming, name: exportName).render(profile)
-      outputs.append(Output(destination: .file(speedscope), bytes: bytes))
+      outputs.append(RenderedOutput(.file(speedscope), bytes))
       if !profile.values.isEmpty {
         let n = profile.values.count
         notes.append(
@@ -163,11 +156,11 @@ public struct ReportRequest: Sendable {
     case .svg, .html: break
     case .tdpSummary:
       let text = try TDPSummaryText(format: json ? .json : .text).render(summary!)
-      outputs.append(Output(destination: .stdout, bytes: text))
+      outputs.append(RenderedOutput(.stdout, text))
     case .report:
       let model = try ReportModel(profile: profile, options: report)
       outputs.append(
-        Output(destination: .stdout, bytes: json ? try JSONReport.render(model) : Array(TextReport.render(model).utf8)))
+        RenderedOutput(.stdout, json ? try JSONReport.render(model) : Array(TextReport.render(model).utf8)))
     }
     let files = outputs.filter { $0.destination != .stdout }
     return Result(outputs: files + outputs.filter { $0.destination == .stdout }, notes: notes)

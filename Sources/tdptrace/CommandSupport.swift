@@ -59,13 +59,30 @@ enum CommandSupport {
     do { try OutputWriter.write(bytes, to: destination) } catch { throw failure(error.description) }
   }
 
-  /// Runs a report request on `profile` and writes its outputs, files first.
-  static func run(_ request: ReportRequest, on profile: Profile, exportName: String = "tdptrace") throws {
+  /// Runs a report request on `profile`: its outputs, files first, with its notes told on stderr.
+  static func outputs(of request: ReportRequest, on profile: Profile, exportName: String = "tdptrace") throws
+    -> [RenderedOutput]
+  {
     let result: ReportRequest.Result
     do { result = try request.run(on: profile, exportName: exportName) } catch {
       throw failure("\(error)")
     }
     for note in result.notes { warn(note) }
-    for output in result.outputs { try writeOutput(output.bytes, to: output.destination) }
+    return result.outputs
   }
+
+  /// Writes every output, in order.
+  static func write(_ outputs: [RenderedOutput]) throws {
+    for output in outputs { try writeOutput(output.bytes, to: output.destination) }
+  }
+}
+
+/// A command whose work ends in outputs: `run()` computes them and writes them, and the golden
+/// tests call `outputs()` in-process.
+protocol ProducesOutputs: ParsableCommand {
+  func outputs() throws -> [RenderedOutput]
+}
+
+extension ProducesOutputs {
+  func run() throws { try CommandSupport.write(outputs()) }
 }

@@ -3,7 +3,7 @@ import Render
 import StackFold
 import TraceParse
 
-struct DiffCommand: ParsableCommand {
+struct DiffCommand: ProducesOutputs {
   static let configuration = CommandConfiguration(
     commandName: "diff",
     abstract: "Compare two captures: the functions whose share changed most, and a differential flame graph.",
@@ -58,7 +58,7 @@ struct DiffCommand: ParsableCommand {
     }
   }
 
-  func run() throws {
+  func outputs() throws -> [RenderedOutput] {
     var loader = ProfileLoader(format: inputFormat, lenient: lenient, weight: weight)
     loader.threadLabels = filters.needsThreadLabels
     let filter = filters.filter(naming: naming.naming)
@@ -78,14 +78,16 @@ struct DiffCommand: ParsableCommand {
       before: profiles[0], after: profiles[1], naming: naming.naming, normalize: normalize)
     let table = DiffTable(limit: top == 0 ? nil : top)
     let options = graph.graphOptions(naming: naming.naming, unit: profiles[1].unit)
+    var outputs: [RenderedOutput] = []
     if let svg = graph.svg {
-      try CommandSupport.writeOutput(DiffFlameGraph(options: options).render(diff), to: OutputDestination(svg))
+      outputs.append(RenderedOutput(OutputDestination(svg), DiffFlameGraph(options: options).render(diff)))
     }
     if let html = graph.html {
       let page = DiffHTMLReport(graph: options, table: table, title: graph.title, inputs: [before, after])
-      try CommandSupport.writeOutput(Array(page.document(diff).utf8), to: OutputDestination(html))
+      outputs.append(RenderedOutput(OutputDestination(html), Array(page.document(diff).utf8)))
     }
-    if graph.svg == "-" || graph.html == "-" { return }
-    try CommandSupport.writeOutput(Array(table.render(diff).utf8))
+    // The table goes to stdout unless a graph does; files come first either way.
+    if graph.svg != "-" && graph.html != "-" { outputs.append(RenderedOutput(.stdout, Array(table.render(diff).utf8))) }
+    return outputs.filter { $0.destination != .stdout } + outputs.filter { $0.destination == .stdout }
   }
 }

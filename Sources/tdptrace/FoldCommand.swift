@@ -1,8 +1,9 @@
 import ArgumentParser
+import Render
 import StackFold
 import TraceParse
 
-struct FoldCommand: ParsableCommand {
+struct FoldCommand: ProducesOutputs {
   static let configuration = CommandConfiguration(
     commandName: "fold",
     abstract: "Write folded stacks (root;...;leaf count), one line per unique stack.",
@@ -26,7 +27,7 @@ struct FoldCommand: ParsableCommand {
   @Flag(help: "Suffix frames with their kind: _[k] kernel or module, _[i] inlined, _[j] JIT.")
   var annotate = false
 
-  func run() throws {
+  func outputs() throws -> [RenderedOutput] {
     let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
     let filtered = try CommandSupport.filter(
       profile, with: filters.filter(naming: naming.naming), announce: true)
@@ -42,6 +43,6 @@ struct FoldCommand: ParsableCommand {
         "\(filtered.profile.values.count) map values are not stacks and are not folded (see 'tdptrace report')"
       )
     }
-    try CommandSupport.writeOutput(Folder.render(lines))
+    return [RenderedOutput(.stdout, Folder.render(lines))]
   }
 }

@@ -163,7 +163,8 @@ enum RecordReport {
       throw CommandSupport.failure(error.description)
     }
     let profile = symbols.apply(to: builder.build())
-    try CommandSupport.run(ReportRequest(report: ReportOptions(inputs: [name])), on: profile)
+    try CommandSupport.write(
+      CommandSupport.outputs(of: ReportRequest(report: ReportOptions(inputs: [name])), on: profile))
   }
 }
 

@@ -3,7 +3,7 @@ import Render
 import StackFold
 import TraceParse
 
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: ProducesOutputs {
   static let configuration = CommandConfiguration(
     commandName: "report",
     abstract: "Summarise stacks: totals per map or probe, top functions, call tree, callers and callees.",
@@ -80,13 +80,13 @@ struct ReportCommand: ParsableCommand {
     return request
   }
 
-  func run() throws {
+  func outputs() throws -> [RenderedOutput] {
     let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
     let filtered = try CommandSupport.filter(
       profile, with: filters.filter(naming: naming.naming), announce: false)
     let name = input.files.count == 1 ? String(input.files[0].split(separator: "/").last ?? "tdptrace") : "tdptrace"
-    try CommandSupport.run(
-      request(naming: naming.naming, unit: filtered.profile.unit, filtered: filtered.removals),
+    return try CommandSupport.outputs(
+      of: request(naming: naming.naming, unit: filtered.profile.unit, filtered: filtered.removals),
       on: filtered.profile, exportName: name)
   }
 }

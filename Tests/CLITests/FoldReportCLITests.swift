@@ -4,7 +4,7 @@ import Testing
 
 /// End-to-end tests of `tdptrace fold` and `tdptrace report` on the real fixtures.
 @Suite struct FoldReportCLITests {
-  /// Fixtures whose folded output is kept as a golden file.
+  /// Fixtures folded end to end (their goldens: GoldenCLITests).
   static let foldFixtures = [
     "seed/tdp_mmu-notes.txt", "seed/tdp_mmu-notes-zap_all.txt",
     "bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.txt", "bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.json",
@@ -14,7 +14,7 @@ import Testing
     "perf/perf-script-sample.txt", "hostile/hostile.folded",
   ]
 
-  /// Fixtures whose text and JSON reports are kept as golden files.
+  /// Fixtures reported end to end.
   static let reportFixtures = [
     "seed/tdp_mmu-notes.txt", "bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.txt",
     "bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt", "bpftrace/qemu-tdp-bpftrace-kprobe-counts.txt",
@@ -22,19 +22,8 @@ import Testing
     "hostile/hostile.folded",
   ]
 
-  static func goldenName(_ fixture: String) -> String {
-    fixture.replacingOccurrences(of: "/", with: "-")
-  }
-
   static func foldedSum(_ text: String) -> UInt64 {
     text.split(separator: "\n").reduce(0) { $0 + UInt64($1[$1.index(after: $1.lastIndex(of: " ")!)...])! }
-  }
-
-  @Test(arguments: foldFixtures)
-  func foldMatchesGolden(fixture: String) throws {
-    let result = try CLIHarness.run(["fold", "fixtures/" + fixture])
-    #expect(result.status == 0, "\(result.stderr)")
-    try TDPFixture.expectGolden(result.out, "fixtures/expected/fold/\(Self.goldenName(fixture)).folded")
   }
 
   /// Folding the fold output again, through the folded parser, gives the same bytes.
@@ -49,14 +38,11 @@ import Testing
     }
   }
 
+  /// The JSON report of every fixture is JSON (its bytes are GoldenCLITests' business).
   @Test(arguments: reportFixtures)
-  func reportMatchesGolden(fixture: String) throws {
-    let text = try CLIHarness.run(["report", "fixtures/" + fixture])
-    #expect(text.status == 0, "\(text.stderr)")
-    try TDPFixture.expectGolden(text.out, "fixtures/expected/report/\(Self.goldenName(fixture)).txt")
+  func reportJSONParses(fixture: String) throws {
     let json = try CLIHarness.run(["report", "--json", "fixtures/" + fixture])
     #expect(json.status == 0, "\(json.stderr)")
-    try TDPFixture.expectGolden(json.out, "fixtures/expected/report/\(Self.goldenName(fixture)).json")
     #expect(try JSONSerialization.jsonObject(with: Data(json.stdout)) is [String: Any])
   }
 
@@ -83,13 +69,6 @@ import Testing
     #expect(result.out.contains("tdp_mmu_init_sp: total 2246 (0.21% of all), self 2246\n"))
     #expect(result.out.contains("     2192   97.60%  kvm_tdp_mmu_map\n"))
     #expect(result.out.contains("       54    2.40%  kvm_tdp_mmu_get_vcpu_root_hpa\n"))
-    try TDPFixture.expectGolden(result.out, "fixtures/expected/report/seed-callers-tdp_mmu_init_sp.txt")
-    let json = try CLIHarness.run(
-      [
-        "report", "--json", "--callers", "tdp_mmu_init_sp", "--callees", "kvm_tdp_mmu_map",
-        "fixtures/seed/tdp_mmu-notes.txt",
-      ])
-    try TDPFixture.expectGolden(json.out, "fixtures/expected/report/seed-peek.json")
   }
 
   @Test func filtersAreReported() throws {

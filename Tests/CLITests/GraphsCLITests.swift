@@ -25,7 +25,7 @@ import Testing
     #expect(r.out.contains("tdptrace report"))  // the text report still goes to stdout
     let text = try String(contentsOfFile: svg, encoding: .utf8)
     #expect(Self.wellFormed(text))
-    try TDPFixture.expectGolden(text, "fixtures/expected/graphs/cli-seed-notes.svg")
+    try TDPFixture.expectGolden(text, "fixtures/seed/tdp_mmu-notes.txt.report.svg=-.golden")
     #expect(text.contains("<title>all (1,065,373 samples, 100.00%)</title>"))
   }
 
@@ -81,7 +81,7 @@ import Testing
       "fixtures/graphs/diff-after.folded",
     ])
     #expect(r.status == 0, "\(r.stderr)")
-    try TDPFixture.expectGolden(r.out, "fixtures/expected/graphs/cli-diff-table.txt")
+    try TDPFixture.expectGolden(r.out, "fixtures/graphs/diff-before.folded.diff.top=8.golden")
     let text = try String(contentsOfFile: svg, encoding: .utf8)
     #expect(Self.wellFormed(text))
     #expect(text.contains("Differential Flame Graph"))
@@ -99,7 +99,7 @@ import Testing
     let r = try CLIHarness.run(["diff", "--top", "8", "--html", html] + args)
     #expect(r.status == 0, "\(r.stderr)")
     // The table is still printed beside the page.
-    try TDPFixture.expectGolden(r.out, "fixtures/expected/graphs/cli-diff-table.txt")
+    try TDPFixture.expectGolden(r.out, "fixtures/graphs/diff-before.folded.diff.top=8.golden")
     let page = try String(contentsOfFile: html, encoding: .utf8)
     try TDPFixture.expectGolden(page, "fixtures/expected/graphs/diff.html")
     let stdout = try CLIHarness.run(["diff", "--top", "8", "--html", "-"] + args)

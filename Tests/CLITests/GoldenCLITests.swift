@@ -1,0 +1,95 @@
+import Foundation
+import Render
+import TestSupport
+import Testing
+
+@testable import tdptrace
+
+/// The CLI's outputs, in-process: each case is a command line, parsed by the real commands and
+/// run through their `outputs()`, and compared with a golden file beside its input named by the
+/// input, the command and its flags, as pprof names `pprof.<source>.<flags>`:
+/// `fixtures/seed/tdp_mmu-notes.txt.report.callers=tdp_mmu_init_sp.golden`.
+/// `UPDATE_GOLDEN=1 swift test --filter GoldenCLITests` rewrites them. Exit codes and stderr
+/// are the process tests' business (CLIHarness).
+@Suite struct GoldenCLITests {
+  static let foldInputs = [
+    "seed/tdp_mmu-notes.txt", "seed/tdp_mmu-notes-zap_all.txt",
+    "bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.txt", "bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.json",
+    "bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt", "bpftrace/libbpf-loader-tp_btf-kvm-kstack.txt",
+    "bpftrace/bpftrace-tracepoint-probe-kstack-tuple.json", "bpftrace/shape-named-maps.txt",
+    "bpftrace/shape-tuple-keys.txt", "bpftrace/shape-empty-stack.txt", "bpftrace/shape-kstack-ustack.txt",
+    "perf/perf-script-sample.txt", "hostile/hostile.folded",
+  ]
+
+  static let reportInputs = [
+    "seed/tdp_mmu-notes.txt", "bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.txt",
+    "bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt", "bpftrace/qemu-tdp-bpftrace-kprobe-counts.txt",
+    "bpftrace/shape-named-maps.txt", "bpftrace/shape-hist-new.txt", "perf/perf-script-sample.txt",
+    "hostile/hostile.folded",
+  ]
+
+  static let seed = "fixtures/seed/tdp_mmu-notes.txt"
+
+  /// Every case: the command line, input last (diff: BEFORE then AFTER).
+  static let cases: [[String]] =
+    foldInputs.map { ["fold", "fixtures/" + $0] }
+    + reportInputs.flatMap { [["report", "fixtures/" + $0], ["report", "--json", "fixtures/" + $0]] }
+    + [
+      ["report", "--callers", "tdp_mmu_init_sp", seed],
+      ["report", "--json", "--callers", "tdp_mmu_init_sp", "--callees", "kvm_tdp_mmu_map", seed],
+      ["report", "--tdp", seed], ["report", "--tdp", "--json", seed],
+      ["report", "--tdp", "fixtures/bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt"],
+      ["report", "--tdp", "fixtures/bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.txt"],
+      ["report", "--svg", "-", seed],
+      ["diff", "--top", "8", "fixtures/graphs/diff-before.folded", "fixtures/graphs/diff-after.folded"],
+      ["fold", "--annotate", "fixtures/perf/perf-script-sample.txt"],
+    ]
+
+  /// `fixtures/x/in.txt` + `report --json --callers f` → `fixtures/x/in.txt.report.json.callers=f.golden`.
+  static func goldenPath(_ args: [String]) -> String {
+    let command = args[0]
+    var rest = Array(args.dropFirst())
+    let input = command == "diff" ? rest[rest.count - 2] : rest[rest.count - 1]
+    rest.removeLast(command == "diff" ? 2 : 1)
+    var words: [String] = []
+    var i = 0
+    while i < rest.count {
+      let flag = String(rest[i].drop { $0 == "-" })
+      if i + 1 < rest.count, !rest[i + 1].hasPrefix("--") {
+        words.append(flag + "=" + rest[i + 1].replacingOccurrences(of: "/", with: "_"))
+        i += 2
+      } else {
+        words.append(flag)
+        i += 1
+      }
+    }
+    return ([input, command] + words + ["golden"]).joined(separator: ".")
+  }
+
+  /// Runs a command line in-process; returns what it sends to stdout.
+  static func stdout(_ args: [String]) throws -> [UInt8] {
+    let command = try TDPTrace.parseAsRoot(args)
+    guard let producer = command as? any ProducesOutputs else {
+      Issue.record("\(args[0]) does not produce outputs in-process")
+      return []
+    }
+    let previous = FileManager.default.currentDirectoryPath
+    // Inputs print as given, relative to the repository, as users run them.
+    FileManager.default.changeCurrentDirectoryPath(TDPFixture.root.path)
+    defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+    return try producer.outputs().filter { $0.destination == .stdout }.flatMap(\.bytes)
+  }
+
+  @Test(.serialized, arguments: cases)
+  func matchesGolden(args: [String]) throws {
+    try TDPFixture.expectGolden(String(decoding: try Self.stdout(args), as: UTF8.self), Self.goldenPath(args))
+  }
+
+  @Test func goldenNamesSayInputCommandAndFlags() {
+    #expect(
+      Self.goldenPath(["report", "--json", "--callers", "f", "fixtures/a/in.txt"])
+        == "fixtures/a/in.txt.report.json.callers=f.golden")
+    #expect(Self.goldenPath(["diff", "--top", "8", "a.folded", "b.folded"]) == "a.folded.diff.top=8.golden")
+    #expect(Self.goldenPath(["report", "--svg", "-", "x"]) == "x.report.svg=-.golden")
+  }
+}
