@@ -1,5 +1,5 @@
 #!/bin/bash
-# Benchmark of report --tdp, --pprof and --speedscope (issue 5) on the large inputs that
+# Benchmark of report --tdp, --pprof and --speedscope on the large inputs that
 # scripts/bench.sh generates (run it first, or set INPUTS). For each input: wall time and peak
 # RSS of `tdptrace fold` (the parse-and-fold baseline) and of each export, best of RUNS.
 #

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Rendering benchmark: time `tdptrace report --svg` (and --html) on a large synthetic folded
 # file and compare with flamegraph.pl when FlameGraph is available (set FLAMEGRAPH_DIR; it is
-# not a Debian package). Without it, compare with the figure measured in
-# shared/research/perf-anchors.md: flamegraph.pl renders bpftrace-large.folded (42.9 MB,
-# 434,924 lines) in 5.122 s, 8.4 MB/s. The goal is at least 10x that, 84 MB/s.
+# not a Debian package). Without it, compare with a figure measured on the development VM:
+# flamegraph.pl rendered a 42.9 MB, 434,924-line folded file in 5.122 s, 8.4 MB/s. The goal is
+# at least 10x that, 84 MB/s.
 #
 # Usage: scripts/bench-render.sh [LINES]   (default 434924 lines, about 50 MB)
 # Needs GNU time (/usr/bin/time, Debian package `time`) and bc. Builds tdptrace in release mode. Runs each command 3 times and reports the best CPU time.
@@ -54,6 +54,6 @@ if [ -n "${FLAMEGRAPH_DIR:-}" ] && [ -x "$FLAMEGRAPH_DIR/flamegraph.pl" ]; then
   show "flamegraph.pl:" "$pl"
   echo "speedup (SVG only, CPU): $(echo "scale=1; ${pl% *} / $t_cpu" | bc -l)x; wall: $(echo "scale=1; ${pl#* } / $t_wall" | bc -l)x"
 else
-  echo "flamegraph.pl: not available (set FLAMEGRAPH_DIR); reference 8.4 MB/s from research/perf-anchors.md"
+  echo "flamegraph.pl: not available (set FLAMEGRAPH_DIR); reference 8.4 MB/s measured on the development VM"
   echo "speedup vs 8.4 MB/s (SVG only): $(echo "scale=1; $(rate "$t_cpu") / 8.4" | bc -l)x by CPU time, $(echo "scale=1; $(rate "$t_wall") / 8.4" | bc -l)x by wall time"
 fi

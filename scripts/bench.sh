@@ -1,5 +1,5 @@
 #!/bin/bash
-# Benchmark of the read-and-fold path (issue 3). Builds release, generates a large perf script
+# Benchmark of the read-and-fold path. Builds release, generates a large perf script
 # file and a large bpftrace text file from the seed capture in fixtures/perf/, then prints, for
 # fold, report and flame graph input: MB/s, samples/s and peak RSS, next to `cat FILE >
 # /dev/null` and `wc -l FILE` on the same file, and the ratio of their times.

@@ -62,21 +62,14 @@ public struct ProbePlan: Sendable {
           }
         }
         for tracepoint in tracepoints {
-          if anyFunction && !withTracepoints {
+          // Why a group's tracepoint is not tried, if it is not.
+          let skip: String? =
+            anyFunction && !withTracepoints
+            ? "its group's functions are probed; --with-tracepoints adds it"
+            : attach == .kprobe || attach == .fentry ? "\(attach.rawValue) only: tracepoints left out" : nil
+          if let skip {
             if !seen.contains("\(tracepoint.target)") {
-              outcomes.append(
-                AttachOutcome(
-                  group: group.name, spec: tracepoint,
-                  skipped: "its group's functions are probed; --with-tracepoints adds it"))
-            }
-            continue
-          }
-          if attach == .kprobe || attach == .fentry {
-            if !seen.contains("\(tracepoint.target)") {
-              outcomes.append(
-                AttachOutcome(
-                  group: group.name, spec: tracepoint,
-                  skipped: "\(attach.rawValue) only: tracepoints left out"))
+              outcomes.append(AttachOutcome(group: group.name, spec: tracepoint, skipped: skip))
             }
             continue
           }

@@ -84,15 +84,20 @@ public struct ProbeSpec: Hashable, Sendable, CustomStringConvertible {
     func bad(_ why: String) -> LiveCaptureError { .badProbe(text, why) }
     let fields = text.split(separator: ":", omittingEmptySubsequences: false)
     let kinds = "(kprobe, fentry, kfunc, tracepoint)"
-    guard fields.count <= 3 else { throw bad("too many ':' (kprobe:FUNC, fentry:FUNC, tracepoint:CATEGORY:NAME)") }
+    guard fields.count <= 3 else {
+      throw bad("too many ':' (kprobe:FUNC, fentry:FUNC, tracepoint:CATEGORY:NAME)")
+    }
     guard let probe = ProbeName.command(text) else { throw bad("unknown probe type '\(fields[0])' \(kinds)") }
-    let function = fields.count == 1 ? "a kernel function name" : "a kernel function name after '\(fields[0]):'"
+    let function =
+      fields.count == 1 ? "a kernel function name" : "a kernel function name after '\(fields[0]):'"
     switch probe.kind {
     case .bare where fields.count <= 2:
       guard identifier(probe.name) else { throw bad("expected \(function)") }
       return .function(probe.name, .auto)
     case .kprobe, .fentry:
-      guard identifier(probe.name), probe.module.map(identifier) ?? true else { throw bad("expected \(function)") }
+      guard identifier(probe.name), probe.module.map(identifier) ?? true else {
+        throw bad("expected \(function)")
+      }
       return .function(probe.name, probe.kind == .kprobe ? .kprobe : .fentry)
     case .tracepoint, .tpBTF, .rawTracepoint:
       guard probe.kind == .tracepoint, fields.count == 3, let system = probe.system, identifier(system),
@@ -108,9 +113,11 @@ public struct ProbeSpec: Hashable, Sendable, CustomStringConvertible {
   /// tdptrace writes, so captures read like bpftrace's.
   public func bpftraceName(via method: AttachMethod?) -> String {
     switch target {
-    case .tracepoint(let category, let name): return ProbeName(kind: .tracepoint, name: name, system: category).text
+    case .tracepoint(let category, let name):
+      return ProbeName(kind: .tracepoint, name: name, system: category).text
     case .function(let name):
-      let kind: ProbeName.Kind = (method ?? (request == .kprobe ? .kprobe : .fentry)) == .kprobe ? .kprobe : .fentry
+      let kind: ProbeName.Kind =
+        (method ?? (request == .kprobe ? .kprobe : .fentry)) == .kprobe ? .kprobe : .fentry
       return ProbeName(kind: kind, name: name).text
     }
   }

@@ -144,7 +144,9 @@ public enum OutputWriter {
   }
 
   /// Writes `text` to standard error; a closed stderr is ignored.
-  public static func writeStandardError(_ text: String) { _ = writeAll(2, Array(text.utf8), quietOnEPIPE: false) }
+  public static func writeStandardError(_ text: String) {
+    _ = writeAll(2, Array(text.utf8), quietOnEPIPE: false)
+  }
 
   /// The path a chain of dangling symlinks ends at (at most 40 links, as the kernel allows); the path
   /// itself when it is not a link. A dangling link resolves to the file it names, which is

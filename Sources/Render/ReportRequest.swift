@@ -59,7 +59,8 @@ public struct ReportRequest: Sendable {
   public var given: Set<Given>
 
   public init(
-    report: ReportOptions = ReportOptions(), graph: FlameGraphOptions = FlameGraphOptions(), json: Bool = false,
+    report: ReportOptions = ReportOptions(), graph: FlameGraphOptions = FlameGraphOptions(),
+    json: Bool = false,
     tdp: Bool = false, table: ProbeTable = .tdpMMU, svg: String? = nil, html: String? = nil,
     pprof: String? = nil, speedscope: String? = nil, title: String? = nil, given: Set<Given> = []
   ) {
@@ -100,18 +101,21 @@ public struct ReportRequest: Sendable {
     let primary = self.primary
     for flag in Given.allCases where given.contains(flag) {
       if !flag.isRead(primary: primary, svg: svg != nil, html: html != nil) {
-        throw ReportRequestError("\(flag.rawValue) has no effect \(Self.reason(primary: primary, flag: flag))")
+        throw ReportRequestError(
+          "\(flag.rawValue) has no effect \(Self.reason(primary: primary, flag: flag))")
       }
     }
   }
 
   private static func reason(primary: Primary, flag: Given) -> String {
     switch (primary, flag) {
-    case (.tdpSummary, .callers), (.tdpSummary, .callees), (.tdpSummary, .top), (.tdpSummary, .treeMinPercent),
+    case (.tdpSummary, .callers), (.tdpSummary, .callees), (.tdpSummary, .top),
+      (.tdpSummary, .treeMinPercent),
       (.tdpSummary, .treeMaxDepth):
       return "with --tdp, which prints the TDP MMU summary instead of the report; run the two separately"
     case (.svg, _), (.html, _):
-      return "when \(primary == .svg ? "--svg -" : "--html -") writes the page to stdout instead of the report"
+      return
+        "when \(primary == .svg ? "--svg -" : "--html -") writes the page to stdout instead of the report"
     default:
       return "without --svg or --html"
     }
@@ -135,10 +139,12 @@ public struct ReportRequest: Sendable {
     if let svg {
       outputs.append(
         RenderedOutput(
-          OutputDestination(svg), Array(FlameGraphSVG(options: graph).document(profile, standalone: true).utf8)))
+          OutputDestination(svg),
+          Array(FlameGraphSVG(options: graph).document(profile, standalone: true).utf8)))
     }
     if let html, let summary {
-      let page = HTMLReport(report: report, graph: graph, title: title, tdpTables: HTMLReport.tdpTables(summary))
+      let page = HTMLReport(
+        report: report, graph: graph, title: title, tdpTables: HTMLReport.tdpTables(summary))
       outputs.append(RenderedOutput(OutputDestination(html), Array(try page.document(profile).utf8)))
     }
     if let pprof { outputs.append(RenderedOutput(.file(pprof), try PprofExport().render(profile))) }

@@ -8,7 +8,9 @@ extension ProbeTable {
     groups: [
       ProbeGroup(
         name: "fault", summary: "guest page faults",
-        functions: [.init(["kvm_mmu_page_fault"]), .init(["paging64_page_fault"]), .init(["nonpaging_page_fault"])],
+        functions: [
+          .init(["kvm_mmu_page_fault"]), .init(["paging64_page_fault"]), .init(["nonpaging_page_fault"]),
+        ],
         tracepoints: [.init("kvm", "kvm_page_fault")]),
       ProbeGroup(
         name: "get-page", summary: "finding or allocating shadow pages",

@@ -34,7 +34,8 @@ public enum FrameName {
   /// The kind of tracing machinery `name` is, or nil for an ordinary frame.
   public static func machinery(_ name: Substring) -> Machinery? {
     // Every prefix starts with one of these bytes; most frames are rejected by the first check.
-    guard let first = name.utf8.first, first == UInt8(ascii: "b") || first == UInt8(ascii: "_")
+    guard let first = name.utf8.first,
+      first == UInt8(ascii: "b") || first == UInt8(ascii: "_")
         || first == UInt8(ascii: "k") || first == UInt8(ascii: "p")
     else { return nil }
     return machineryPrefixes.first { name.hasPrefix($0.prefix) }?.kind

@@ -109,7 +109,9 @@ public struct ProbeName: Sendable, Hashable, CustomStringConvertible {
   public static func command(_ text: String) -> ProbeName? {
     guard let colon = text.firstIndex(of: ":") else { return ProbeName(kind: .bare, name: text, text: text) }
     let prefix = String(text[..<colon])
-    guard let kind = Kind.byPrinted[prefix] ?? Kind.byAlias[prefix] ?? (["func", "function"].contains(prefix) ? .bare : nil)
+    guard
+      let kind = Kind.byPrinted[prefix] ?? Kind.byAlias[prefix]
+        ?? (["func", "function"].contains(prefix) ? .bare : nil)
     else {
       return nil
     }

@@ -87,7 +87,9 @@ struct DiffCommand: ProducesOutputs {
       outputs.append(RenderedOutput(OutputDestination(html), Array(page.document(diff).utf8)))
     }
     // The table goes to stdout unless a graph does; files come first either way.
-    if graph.svg != "-" && graph.html != "-" { outputs.append(RenderedOutput(.stdout, Array(table.render(diff).utf8))) }
+    if graph.svg != "-" && graph.html != "-" {
+      outputs.append(RenderedOutput(.stdout, Array(table.render(diff).utf8)))
+    }
     return outputs.filter { $0.destination != .stdout } + outputs.filter { $0.destination == .stdout }
   }
 }

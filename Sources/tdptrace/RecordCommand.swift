@@ -81,7 +81,8 @@ struct RecordCommand: ParsableCommand {
     if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
     if let interval, !(interval > 0) { throw ValidationError("--interval must be positive") }
     if let comm, comm.isEmpty || comm.utf8.count > CaptureLimits.maxCommBytes {
-      throw ValidationError("--comm must be 1 to \(CaptureLimits.maxCommBytes) bytes (the kernel's comm length)")
+      throw ValidationError(
+        "--comm must be 1 to \(CaptureLimits.maxCommBytes) bytes (the kernel's comm length)")
     }
     if stackEntries == 0 || countEntries == 0 { throw ValidationError("map sizes must be positive") }
   }

@@ -67,7 +67,8 @@ struct ReportCommand: ProducesOutputs {
     var request = ReportRequest(
       report: ReportOptions(
         inputs: input.displayNames, naming: naming, top: top ?? 20, treeMinPercent: treeMinPercent ?? 0.5,
-        treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init), callees: callees.map(NamePattern.init),
+        treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init),
+        callees: callees.map(NamePattern.init),
         filtered: filtered),
       json: json)
     exports.apply(to: &request)
@@ -84,7 +85,8 @@ struct ReportCommand: ProducesOutputs {
     let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
     let filtered = try CommandSupport.filter(
       profile, with: filters.filter(naming: naming.naming), announce: false)
-    let name = input.files.count == 1 ? String(input.files[0].split(separator: "/").last ?? "tdptrace") : "tdptrace"
+    let name =
+      input.files.count == 1 ? String(input.files[0].split(separator: "/").last ?? "tdptrace") : "tdptrace"
     return try CommandSupport.outputs(
       of: request(naming: naming.naming, unit: filtered.profile.unit, filtered: filtered.removals),
       on: filtered.profile, exportName: name)

@@ -4,23 +4,9 @@ import Testing
 
 /// End-to-end tests of `tdptrace fold` and `tdptrace report` on the real fixtures.
 @Suite struct FoldReportCLITests {
-  /// Fixtures folded end to end (their goldens: GoldenCLITests).
-  static let foldFixtures = [
-    "seed/tdp_mmu-notes.txt", "seed/tdp_mmu-notes-zap_all.txt",
-    "bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.txt", "bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.json",
-    "bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt", "bpftrace/libbpf-loader-tp_btf-kvm-kstack.txt",
-    "bpftrace/bpftrace-tracepoint-probe-kstack-tuple.json", "bpftrace/shape-named-maps.txt",
-    "bpftrace/shape-tuple-keys.txt", "bpftrace/shape-empty-stack.txt", "bpftrace/shape-kstack-ustack.txt",
-    "perf/perf-script-sample.txt", "hostile/hostile.folded",
-  ]
-
-  /// Fixtures reported end to end.
-  static let reportFixtures = [
-    "seed/tdp_mmu-notes.txt", "bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.txt",
-    "bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt", "bpftrace/qemu-tdp-bpftrace-kprobe-counts.txt",
-    "bpftrace/shape-named-maps.txt", "bpftrace/shape-hist-new.txt", "perf/perf-script-sample.txt",
-    "hostile/hostile.folded",
-  ]
+  /// The fixtures that GoldenCLITests folds and reports, end to end here.
+  static let foldFixtures = GoldenCLITests.foldInputs
+  static let reportFixtures = GoldenCLITests.reportInputs
 
   static func foldedSum(_ text: String) -> UInt64 {
     text.split(separator: "\n").reduce(0) { $0 + UInt64($1[$1.index(after: $1.lastIndex(of: " ")!)...])! }

@@ -69,10 +69,13 @@ import Testing
     let marker = try #require(text.range(of: "\n]: "))
     let digits = text[marker.upperBound...].prefix { $0.isNumber }
     let changed = text.replacingCharacters(
-      in: marker.upperBound..<text.index(marker.upperBound, offsetBy: digits.count), with: String(Int(digits)! + 1))
+      in: marker.upperBound..<text.index(marker.upperBound, offsetBy: digits.count),
+      with: String(Int(digits)! + 1))
     try changed.write(to: capture, atomically: true, encoding: .utf8)
     let result = try Self.run(["scripts/vm/check-captures.sh", dir.path])
     #expect(result.status != 0)
-    #expect(result.output.contains("FAIL crosscheck.kprobe-vs-bpftrace: stacks or counts differ"), "\(result.output)")
+    #expect(
+      result.output.contains("FAIL crosscheck.kprobe-vs-bpftrace: stacks or counts differ"),
+      "\(result.output)")
   }
 }

@@ -68,7 +68,8 @@ import Testing
     for i in 0..<40_000 { lines += "root;function_number_\(i);leaf \(i + 1)\n" }
     let input = try CLIHarness.temporaryFile(Array(lines.utf8), suffix: ".folded")
     defer { try? FileManager.default.removeItem(atPath: input) }
-    let script = "set -o pipefail; '\(CLIHarness.binary.path)' fold '\(input)' 2>\"$0.err\" | head -c 100 >/dev/null; echo \"${PIPESTATUS[0]}\"; cat \"$0.err\""
+    let script =
+      "set -o pipefail; '\(CLIHarness.binary.path)' fold '\(input)' 2>\"$0.err\" | head -c 100 >/dev/null; echo \"${PIPESTATUS[0]}\"; cat \"$0.err\""
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/bash")
     process.arguments = ["-c", script, input]

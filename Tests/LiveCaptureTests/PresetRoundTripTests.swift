@@ -20,7 +20,8 @@ import TraceParse
       }
       for tracepoint in group.recordedTracepoints {
         outcomes.append(
-          AttachOutcome(group: group.name, spec: .tracepoint(tracepoint.system, tracepoint.event), method: .tpBTF))
+          AttachOutcome(
+            group: group.name, spec: .tracepoint(tracepoint.system, tracepoint.event), method: .tpBTF))
       }
     }
     return outcomes
@@ -48,7 +49,8 @@ import TraceParse
     let text = CaptureWriter().render(RawCapture(probes: outcomes, entries: entries), symbols: symbols)
     var reader = LineReader(string: text)
     var builder = ProfileBuilder()
-    try ProfileLoader.parser(for: .bpftrace).parse(&reader, into: &builder, options: ParseOptions(sourceName: "t"))
+    try ProfileLoader.parser(for: .bpftrace).parse(
+      &reader, into: &builder, options: ParseOptions(sourceName: "t"))
     let summary = TDPSummary(profile: builder.build(), table: table)
 
     var reported: [String: [String]] = [:]

@@ -1,13 +1,13 @@
 import Foundation
 import StackFold
+import TestSupport
 import Testing
 import TraceParse
 
 /// Folding, reading the folded text back with `FoldedParser`, and folding again gives the
 /// same bytes, with and without annotations and offsets.
 @Suite struct FoldedRoundTripTests {
-  static let fixtures =
-    "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/") + "/fixtures/"
+  static let fixtures = TDPFixture.url("fixtures").path + "/"
 
   static func reparse(_ bytes: [UInt8]) throws -> Profile {
     var reader = LineReader(bytes: bytes, name: "folded")

@@ -28,7 +28,8 @@ import TraceParse
   static func profile(_ text: String, name: String) throws -> Profile {
     var reader = LineReader(string: text, name: name)
     var builder = ProfileBuilder()
-    try ProfileLoader.parser(for: .bpftrace).parse(&reader, into: &builder, options: ParseOptions(sourceName: name))
+    try ProfileLoader.parser(for: .bpftrace).parse(
+      &reader, into: &builder, options: ParseOptions(sourceName: name))
     return builder.build()
   }
 
@@ -38,7 +39,9 @@ import TraceParse
     var function: String
     var origin: PathOrigin
     var through: String?
-    var description: String { "\(function) from \(origin.rawValue)" + (through.map { " through \($0)" } ?? "") }
+    var description: String {
+      "\(function) from \(origin.rawValue)" + (through.map { " through \($0)" } ?? "")
+    }
   }
 
   static let paths: [Path] = [
@@ -46,7 +49,8 @@ import TraceParse
     Path(function: "tdp_mmu_init_sp", origin: .vcpuFault, through: "kvm_tdp_mmu_map"),
     Path(function: "tdp_mmu_init_sp", origin: .rootLoad, through: "kvm_tdp_mmu_get_vcpu_root_hpa"),
     Path(function: "__handle_changed_spte", origin: .vcpuFault, through: "kvm_tdp_mmu_map"),
-    Path(function: "__handle_changed_spte", origin: .notifierInvalidate, through: "kvm_tdp_mmu_unmap_gfn_range"),
+    Path(
+      function: "__handle_changed_spte", origin: .notifierInvalidate, through: "kvm_tdp_mmu_unmap_gfn_range"),
     Path(function: "__handle_changed_spte", origin: .notifierRelease, through: "__tdp_mmu_zap_root"),
     Path(function: "__tdp_mmu_zap_root", origin: .notifierRelease, through: "kvm_tdp_mmu_zap_all"),
     Path(function: "__tdp_mmu_zap_root", origin: .memslotIoctl, through: "kvm_tdp_mmu_zap_invalidated_roots"),
@@ -69,7 +73,10 @@ import TraceParse
     }
     return paths.filter { path in
       !skipping.contains(path.function)
-        && !seen.contains { $0.function == path.function && $0.origin == path.origin && (path.through.map($0.frames.contains) ?? true) }
+        && !seen.contains {
+          $0.function == path.function && $0.origin == path.origin
+            && (path.through.map($0.frames.contains) ?? true)
+        }
     }
   }
 
@@ -109,7 +116,9 @@ import TraceParse
     #expect(summary.groupedWeight + summary.elsewhereWeight == profile.totalWeight)
     #expect(summary.elsewhere.isEmpty, "\(summary.elsewhere.map(\.probe))")
     var byProbe: [String: UInt64] = [:]
-    for sample in profile.samples { byProbe[profile.labels(of: sample).probe ?? "", default: 0] += sample.weight }
+    for sample in profile.samples {
+      byProbe[profile.labels(of: sample).probe ?? "", default: 0] += sample.weight
+    }
     for group in summary.groups {
       for probe in group.probes {
         #expect(probe.weight == byProbe[probe.probe], "\(probe.probe)")
@@ -124,16 +133,21 @@ import TraceParse
     var text = try Self.text("bpftrace-kprobe.txt")
     text = text.replacingOccurrences(of: "kvm_mmu_notifier_release+", with: "other_function+")
     text = text.replacingOccurrences(
-      of: "\n    kvm_tdp_mmu_map+1\n", with: "\n    bpf_prog_6deef7357e7b4530_probe+63\n    kvm_tdp_mmu_map+1\n")
+      of: "\n    kvm_tdp_mmu_map+1\n",
+      with: "\n    bpf_prog_6deef7357e7b4530_probe+63\n    kvm_tdp_mmu_map+1\n")
     let profile = try Self.profile(text, name: "broken")
-    #expect(Self.missingPaths(profile).map(\.description).contains("__tdp_mmu_zap_root from mmu-notifier-release through kvm_tdp_mmu_zap_all"))
+    #expect(
+      Self.missingPaths(profile).map(\.description).contains(
+        "__tdp_mmu_zap_root from mmu-notifier-release through kvm_tdp_mmu_zap_all"))
     #expect(Self.wrongTops(profile).contains { $0.hasPrefix("kprobe:kvm_tdp_mmu_map -> bpf_prog_") })
   }
 
   /// What `probes` said on the guest: lines by function name.
   static func probeLines(_ function: String, in file: String) throws -> [String] {
     try text(file).split(separator: "\n").map(String.init).filter { line in
-      line.split(whereSeparator: { " :".contains($0) }).contains { ProbeName(String($0)).function == function }
+      line.split(whereSeparator: { " :".contains($0) }).contains {
+        ProbeName(String($0)).function == function
+      }
     }
   }
 
@@ -144,9 +158,14 @@ import TraceParse
     }
     let refusals = [("__handle_changed_spte", "ENOTSUPP"), ("tdp_mmu_init_sp", "UNION")]
     for (function, reason) in refusals {
-      #expect(try Self.probeLines(function, in: "probes-fentry.txt").contains { $0.contains(reason) }, "\(function)")
+      #expect(
+        try Self.probeLines(function, in: "probes-fentry.txt").contains { $0.contains(reason) }, "\(function)"
+      )
       // Under --attach auto, kprobe stands in where fentry is refused.
-      #expect(try Self.probeLines(function, in: "probes.txt").contains { $0.contains(" ok ") && $0.contains("via kprobe") })
+      #expect(
+        try Self.probeLines(function, in: "probes.txt").contains {
+          $0.contains(" ok ") && $0.contains("via kprobe")
+        })
     }
   }
 
@@ -160,6 +179,8 @@ import TraceParse
       })
     let table = ProbeTable.tdpMMU.recordedGroups
     let wanted = Set(table.flatMap(\.recordedFunctions) + table.flatMap(\.recordedTracepoints).map(\.event))
-    #expect(listed == wanted, "only listed: \(listed.subtracting(wanted)); only in the table: \(wanted.subtracting(listed))")
+    #expect(
+      listed == wanted,
+      "only listed: \(listed.subtracting(wanted)); only in the table: \(wanted.subtracting(listed))")
   }
 }

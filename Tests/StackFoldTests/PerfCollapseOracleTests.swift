@@ -1,14 +1,13 @@
 import Foundation
 import StackFold
+import TestSupport
 import Testing
 import TraceParse
 
 /// Checks the perf script parser against FlameGraph's `stackcollapse-perf.pl` on a real
 /// capture (`fixtures/perf/perf-script-sample.txt`, 3,257 samples).
 @Suite struct PerfCollapseOracleTests {
-  static let fixtures =
-    String(#filePath.split(separator: "/").dropLast(3).joined(separator: "/"))
-    .withLeadingSlash + "/fixtures/perf/"
+  static let fixtures = TDPFixture.url("fixtures/perf").path + "/"
 
   @Test func foldedMatchesStackcollapsePerl() throws {
     let profile = try ProfileLoader(format: .perfScript, weight: .period)
@@ -39,8 +38,4 @@ import TraceParse
     #expect(profile.unit == .count)
     #expect(Set(profile.labelSets.compactMap(\.event)) == ["cpu-clock:ppp"])
   }
-}
-
-extension String {
-  fileprivate var withLeadingSlash: String { hasPrefix("/") ? self : "/" + self }
 }

@@ -1,13 +1,11 @@
+import TestSupport
 import Testing
 import TraceParse
 
 /// Helpers shared by the perf script and folded parser tests.
 enum PerfTestSupport {
   /// The repository's `fixtures/` directory.
-  static let fixtures: String = {
-    let parts = #filePath.split(separator: "/").dropLast(3)
-    return "/" + parts.joined(separator: "/") + "/fixtures/"
-  }()
+  static let fixtures = TDPFixture.url("fixtures").path + "/"
 
   static func parse(
     _ text: String, parser: any TraceParser = PerfScriptParser(), lenient: Bool = false,
