@@ -14,18 +14,13 @@ public struct JSONReport: Renderer {
   }
 
   /// The JSON of a computed report, pretty-printed with two-space indents and a final newline.
-  public static func render(_ model: ReportModel) -> [UInt8] {
-    var out: [UInt8] = []
-    value(model).write(to: &out, indent: 0)
-    out.append(0x0A)
-    return out
-  }
+  public static func render(_ model: ReportModel) -> [UInt8] { value(model).document }
 
-  static func value(_ model: ReportModel) -> Value {
+  static func value(_ model: ReportModel) -> JSONValue {
     let total = model.totalWeight
-    func pct(_ w: UInt64, _ of: UInt64) -> Value { .raw(ReportModel.percent(w, of: of)) }
-    var fields: [(String, Value)] = [
-      ("inputs", .array(model.inputs.map(Value.string))),
+    func pct(_ w: UInt64, _ of: UInt64) -> JSONValue { .raw(ReportModel.percent(w, of: of)) }
+    var fields: [(String, JSONValue)] = [
+      ("inputs", .array(model.inputs.map(JSONValue.string))),
       ("unit", .string(model.unit.rawValue)),
       ("totalWeight", .int(total)),
       ("uniqueStacks", .int(UInt64(model.uniqueStacks))),
@@ -59,7 +54,7 @@ public struct JSONReport: Renderer {
       ),
     ]
     if model.peeks.isEmpty {
-      func rows(_ stats: [FunctionStat]) -> Value {
+      func rows(_ stats: [FunctionStat]) -> JSONValue {
         .array(
           stats.map {
             .object([
@@ -75,8 +70,8 @@ public struct JSONReport: Renderer {
       fields.append(("topByTotal", rows(model.topByTotal)))
     }
     if let tree = model.tree {
-      func node(_ n: ReportModel.TreeNode) -> Value {
-        var f: [(String, Value)] = [
+      func node(_ n: ReportModel.TreeNode) -> JSONValue {
+        var f: [(String, JSONValue)] = [
           ("name", .string(n.name)), ("kind", .string(n.kind.rawValue)), ("total", .int(n.totalWeight)),
           ("percent", pct(n.totalWeight, total)), ("self", .int(n.selfWeight)),
         ]
@@ -108,7 +103,7 @@ public struct JSONReport: Renderer {
                   "functions",
                   .array(
                     peek.views.map { view in
-                      func edges(_ list: [CallEdge]) -> Value {
+                      func edges(_ list: [CallEdge]) -> JSONValue {
                         .array(
                           list.map {
                             .object([
@@ -135,8 +130,8 @@ public struct JSONReport: Renderer {
         "values",
         .array(
           model.values.map { v in
-            var f: [(String, Value)] = [
-              ("map", .string(v.map)), ("key", .array(v.key.map(Value.string))),
+            var f: [(String, JSONValue)] = [
+              ("map", .string(v.map)), ("key", .array(v.key.map(JSONValue.string))),
               ("kind", .string(v.kind.rawValue)),
             ]
             switch v.kind {
@@ -156,57 +151,7 @@ public struct JSONReport: Renderer {
             return .object(f)
           })
       ))
-    fields.append(("notes", .array(model.notes.map(Value.string))))
+    fields.append(("notes", .array(model.notes.map(JSONValue.string))))
     return .object(fields)
-  }
-
-  /// A JSON value with object keys kept in insertion order.
-  indirect enum Value {
-    case object([(String, Value)])
-    case array([Value])
-    case string(String)
-    case int(UInt64)
-    /// A number already formatted (percentages, signed values).
-    case raw(String)
-
-    func write(to out: inout [UInt8], indent: Int) {
-      switch self {
-      case .string(let s): Self.writeString(s, to: &out)
-      case .int(let n): out.append(contentsOf: String(n).utf8)
-      case .raw(let text): out.append(contentsOf: text.utf8)
-      case .array(let items):
-        if items.isEmpty { return out.append(contentsOf: "[]".utf8) }
-        out.append(UInt8(ascii: "["))
-        for (i, item) in items.enumerated() {
-          if i > 0 { out.append(UInt8(ascii: ",")) }
-          Self.newline(&out, indent + 1)
-          item.write(to: &out, indent: indent + 1)
-        }
-        Self.newline(&out, indent)
-        out.append(UInt8(ascii: "]"))
-      case .object(let fields):
-        if fields.isEmpty { return out.append(contentsOf: "{}".utf8) }
-        out.append(UInt8(ascii: "{"))
-        for (i, (key, item)) in fields.enumerated() {
-          if i > 0 { out.append(UInt8(ascii: ",")) }
-          Self.newline(&out, indent + 1)
-          Self.writeString(key, to: &out)
-          out.append(contentsOf: ": ".utf8)
-          item.write(to: &out, indent: indent + 1)
-        }
-        Self.newline(&out, indent)
-        out.append(UInt8(ascii: "}"))
-      }
-    }
-
-    static func newline(_ out: inout [UInt8], _ indent: Int) {
-      out.append(0x0A)
-      out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
-    }
-
-    /// Escaped with `Escaping.json`: also safe inside HTML `<script>` and JavaScript.
-    static func writeString(_ s: String, to out: inout [UInt8]) {
-      out.append(contentsOf: Escaping.json(s).utf8)
-    }
   }
 }

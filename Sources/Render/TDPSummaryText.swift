@@ -28,7 +28,7 @@ public struct TDPSummaryText: Renderer {
   public func render(_ summary: TDPSummary) throws -> [UInt8] {
     switch format {
     case .text: return Array(text(summary).utf8)
-    case .json: return try SafeJSON.encode(JSONSummary(summary), pretty: true) + [UInt8(ascii: "\n")]
+    case .json: return Self.json(summary).document
     }
   }
 
@@ -78,52 +78,44 @@ public struct TDPSummaryText: Renderer {
   }
 }
 
-/// The JSON shape of `TDPSummary`; field names are part of the output format.
-struct JSONSummary: Encodable {
-  struct Origin: Encodable {
-    var origin: String
-    var label: String
-    var topFrames: [String]
-    var weight: UInt64
-  }
-  struct Probe: Encodable {
-    var probe: String
-    var weight: UInt64
-    var origins: [Origin]
-  }
-  struct Group: Encodable {
-    var group: String
-    var summary: String
-    var weight: UInt64
-    var probes: [Probe]
-  }
-  struct Skipped: Encodable {
-    var records: Int
-    var weight: UInt64
-  }
-  var unit: String
-  var total: UInt64
-  var grouped: UInt64
-  var groups: [Group]
-  var elsewhere: [Probe]
-  var skipped: Skipped
-
-  init(_ summary: TDPSummary) {
-    func probe(_ p: TDPSummary.ProbeRow) -> Probe {
-      Probe(
-        probe: p.probe, weight: p.weight,
-        origins: p.origins.map {
-          Origin(
-            origin: $0.origin.rawValue, label: $0.origin.label, topFrames: $0.topFrames, weight: $0.weight)
-        })
+extension TDPSummaryText {
+  /// The JSON shape of `TDPSummary`; field names are part of the output format, keys sorted.
+  static func json(_ summary: TDPSummary) -> JSONValue {
+    func strings(_ items: [String]) -> JSONValue { .array(items.map(JSONValue.string)) }
+    func probe(_ p: TDPSummary.ProbeRow) -> JSONValue {
+      .object([
+        (
+          "origins",
+          .array(
+            p.origins.map {
+              .object([
+                ("label", .string($0.origin.label)), ("origin", .string($0.origin.rawValue)),
+                ("topFrames", strings($0.topFrames)), ("weight", .int($0.weight)),
+              ])
+            })
+        ),
+        ("probe", .string(p.probe)), ("weight", .int(p.weight)),
+      ])
     }
-    unit = summary.unit.rawValue
-    total = summary.totalWeight
-    grouped = summary.groupedWeight
-    groups = summary.groups.map {
-      Group(group: $0.group, summary: $0.summary, weight: $0.weight, probes: $0.probes.map(probe))
-    }
-    elsewhere = summary.elsewhere.map(probe)
-    skipped = Skipped(records: summary.skipped.records, weight: summary.skipped.weight)
+    return .object([
+      ("elsewhere", .array(summary.elsewhere.map(probe))), ("grouped", .int(summary.groupedWeight)),
+      (
+        "groups",
+        .array(
+          summary.groups.map {
+            .object([
+              ("group", .string($0.group)), ("probes", .array($0.probes.map(probe))),
+              ("summary", .string($0.summary)), ("weight", .int($0.weight)),
+            ])
+          })
+      ),
+      (
+        "skipped",
+        .object([
+          ("records", .int(UInt64(summary.skipped.records))), ("weight", .int(summary.skipped.weight)),
+        ])
+      ),
+      ("total", .int(summary.totalWeight)), ("unit", .string(summary.unit.rawValue)),
+    ])
   }
 }

@@ -16,19 +16,6 @@ import Testing
     ).path
   }
 
-  @Test(arguments: [
-    ("fixtures/seed/tdp_mmu-notes.txt", "seed-tdp"),
-    ("fixtures/bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt", "qemu-tdp"),
-  ])
-  func tdpSummaryTextAndJSON(input: String, golden: String) throws {
-    let text = try CLIHarness.run(["report", "--tdp", input])
-    #expect(text.status == 0, "\(text.stderr)")
-    #expect(text.stdout == (try Self.expected("\(golden).txt")))
-    let json = try CLIHarness.run(["report", "--tdp", "--json", input])
-    #expect(json.status == 0)
-    #expect(json.stdout == (try Self.expected("\(golden).json")))
-  }
-
   @Test func pprofAndSpeedscopeFilesBesideTheReport() throws {
     let pprof = Self.temporary("seed.pb.gz")
     let speedscope = Self.temporary("seed.json")

@@ -10,15 +10,15 @@ import TraceParse
   static let qemu = "fixtures/bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt"
   static let tracepoints = "fixtures/bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.txt"
 
-  @Test(arguments: [
-    (seed, "seed-tdp"), (qemu, "qemu-tdp"), (tracepoints, "tracepoints-tdp"),
-  ])
-  func textAndJSONMatchGoldens(input: String, name: String) throws {
+  /// The library renders what `report --tdp [--json] INPUT` prints: the same goldens as
+  /// GoldenCLITests, beside the input.
+  @Test(arguments: [seed, qemu, tracepoints])
+  func textAndJSONMatchGoldens(input: String) throws {
     let profile = try TDPFixture.load(input)
     let text = try TDPSummaryText().render(profile)
-    #expect(try TDPFixture.golden("fixtures/expected/exports/\(name).txt", text))
+    #expect(try TDPFixture.golden("\(input).report.tdp.golden", text))
     let json = try TDPSummaryText(format: .json).render(profile)
-    #expect(try TDPFixture.golden("fixtures/expected/exports/\(name).json", json))
+    #expect(try TDPFixture.golden("\(input).report.tdp.json.golden", json))
     #expect(try JSONSerialization.jsonObject(with: Data(json)) is [String: Any])
   }
 
