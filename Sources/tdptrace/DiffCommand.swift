@@ -50,12 +50,15 @@ struct DiffCommand: ProducesOutputs {
     if before == "-" && after == "-" {
       throw ValidationError("Only one of BEFORE and AFTER can be stdin ('-').")
     }
-    if graph.svg == "-" && graph.html == "-" {
-      throw ValidationError("--svg - and --html - both write to stdout; give a file name to one of them.")
-    }
-    if graph.svg == nil && graph.html == nil, let flag = graph.given.first {
-      throw ValidationError("\(flag.rawValue) has no effect without --svg or --html.")
-    }
+    do { try request(unit: .count).validate() } catch { throw ValidationError(error.description) }
+  }
+
+  /// The library request these flags ask for.
+  func request(unit: WeightUnit) -> DiffRequest {
+    DiffRequest(
+      naming: naming.naming, limit: top == 0 ? nil : top, normalize: normalize,
+      graph: graph.graphOptions(naming: naming.naming, unit: unit), svg: graph.svg, html: graph.html,
+      title: graph.title, inputs: [before, after], given: graph.given)
   }
 
   func outputs() throws -> [RenderedOutput] {
@@ -74,22 +77,8 @@ struct DiffCommand: ProducesOutputs {
       }
       profiles.append(try CommandSupport.filter(profile, with: filter, announce: true).profile)
     }
-    let diff = ProfileDiff(
-      before: profiles[0], after: profiles[1], naming: naming.naming, normalize: normalize)
-    let table = DiffTable(limit: top == 0 ? nil : top)
-    let options = graph.graphOptions(naming: naming.naming, unit: profiles[1].unit)
-    var outputs: [RenderedOutput] = []
-    if let svg = graph.svg {
-      outputs.append(RenderedOutput(OutputDestination(svg), DiffFlameGraph(options: options).render(diff)))
+    do { return try request(unit: profiles[1].unit).run(before: profiles[0], after: profiles[1]) } catch {
+      throw CommandSupport.failure("\(error)")
     }
-    if let html = graph.html {
-      let page = DiffHTMLReport(graph: options, table: table, title: graph.title, inputs: [before, after])
-      outputs.append(RenderedOutput(OutputDestination(html), Array(page.document(diff).utf8)))
-    }
-    // The table goes to stdout unless a graph does; files come first either way.
-    if graph.svg != "-" && graph.html != "-" {
-      outputs.append(RenderedOutput(.stdout, Array(table.render(diff).utf8)))
-    }
-    return outputs.filter { $0.destination != .stdout } + outputs.filter { $0.destination == .stdout }
   }
 }

@@ -28,6 +28,13 @@ import Testing
     #expect(r.stderr.contains(message), "\(r.stderr)")
   }
 
+  @Test func diffRefusesGraphFlagsWithoutAGraph() throws {
+    let r = try CLIHarness.run(["diff", "--title", "t", Self.input, Self.input])
+    #expect(r.status != 0)
+    #expect(r.stdout.isEmpty)
+    #expect(r.stderr.contains("--title has no effect without --svg or --html"), "\(r.stderr)")
+  }
+
   @Test(arguments: [
     ["--tdp", "--json"], ["--tdp", "--preset", "shadow-mmu"], ["--callers", "tdp_mmu_init_sp", "--json"],
     ["--svg", "-", "--title", "t"], ["--top", "3"],

@@ -1,0 +1,68 @@
+import StackFold
+import TraceParse
+
+/// One `diff` run as data: the change table on stdout, and the differential flame graph and
+/// page where asked, run on two profiles. The CLI maps flags to it, as it does `ReportRequest`.
+public struct DiffRequest: Sendable {
+  public var naming: FrameNaming
+  /// Rows of the change table; nil lists all.
+  public var limit: Int?
+  /// Scale BEFORE to AFTER's total first (difffolded.pl -n).
+  public var normalize: Bool
+  public var graph: FlameGraphOptions
+  /// `--svg` and `--html`; `-` is stdout, in place of the table.
+  public var svg: String?
+  public var html: String?
+  public var title: String?
+  /// The two inputs as given, for the page.
+  public var inputs: [String]
+  /// Graph flags the user gave (`--title`, `--width`, ...), refused when no graph reads them.
+  public var given: Set<ReportRequest.Given>
+
+  public init(
+    naming: FrameNaming = FrameNaming(), limit: Int? = 20, normalize: Bool = false,
+    graph: FlameGraphOptions = FlameGraphOptions(), svg: String? = nil, html: String? = nil,
+    title: String? = nil,
+    inputs: [String] = [], given: Set<ReportRequest.Given> = []
+  ) {
+    self.naming = naming
+    self.limit = limit
+    self.normalize = normalize
+    self.graph = graph
+    self.svg = svg
+    self.html = html
+    self.title = title
+    self.inputs = inputs
+    self.given = given
+  }
+
+  /// Refuses two outputs on stdout, and graph flags with no graph to read them.
+  public func validate() throws(ReportRequestError) {
+    if svg == "-" && html == "-" {
+      throw ReportRequestError("--svg - and --html - both write to stdout; give a file name to one of them")
+    }
+    if svg == nil && html == nil, let flag = given.sorted(by: { $0.rawValue < $1.rawValue }).first {
+      throw ReportRequestError("\(flag.rawValue) has no effect without --svg or --html")
+    }
+  }
+
+  /// The outputs, files first.
+  public func run(before: Profile, after: Profile) throws -> [RenderedOutput] {
+    try validate()
+    let diff = ProfileDiff(before: before, after: after, naming: naming, normalize: normalize)
+    let table = DiffTable(limit: limit)
+    var files: [RenderedOutput] = []
+    var stdout: [RenderedOutput] = []
+    func add(_ path: String, _ bytes: [UInt8]) {
+      let output = RenderedOutput(OutputDestination(path), bytes)
+      if output.destination == .stdout { stdout.append(output) } else { files.append(output) }
+    }
+    if let svg { add(svg, DiffFlameGraph(options: graph).render(diff)) }
+    if let html {
+      let page = DiffHTMLReport(graph: graph, table: table, title: title, inputs: inputs)
+      add(html, Array(page.document(diff).utf8))
+    }
+    if stdout.isEmpty { stdout.append(RenderedOutput(.stdout, Array(table.render(diff).utf8))) }
+    return files + stdout
+  }
+}
