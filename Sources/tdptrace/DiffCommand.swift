@@ -35,6 +35,7 @@ struct DiffCommand: ParsableCommand {
 
   @OptionGroup var naming: NamingOptions
   @OptionGroup var filters: FilterOptions
+  @OptionGroup var trim: TrimOptions
 
   @Flag(help: "Scale BEFORE to AFTER's total before taking differences.")
   var normalize = false
@@ -72,14 +73,18 @@ struct DiffCommand: ParsableCommand {
           "\(name): skipped \(profile.skipped.records) bad record\(profile.skipped.records == 1 ? "" : "s") (weight \(profile.skipped.weight)) under --lenient"
         )
       }
-      profiles.append(try CommandSupport.filter(profile, with: filter, announce: true).profile)
+      let name = path == "-" ? "<stdin>" : path
+      let trimmed = try trim.apply(to: profile, announce: true, name: name).0
+      CommandSupport.announceSuspects(trimmed, name: name)
+      profiles.append(try CommandSupport.filter(trimmed, with: filter, announce: true).profile)
     }
     let diff = ProfileDiff(
       before: profiles[0], after: profiles[1], naming: naming.naming, normalize: normalize)
     let table = DiffTable(limit: top == 0 ? nil : top)
     let options = graph.graphOptions(naming: naming.naming, unit: profiles[1].unit)
     if let svg = graph.svg {
-      try CommandSupport.writeOutput(DiffFlameGraph(options: options).render(diff), to: OutputDestination(svg))
+      try CommandSupport.writeOutput(
+        DiffFlameGraph(options: options).render(diff), to: OutputDestination(svg))
     }
     if let html = graph.html {
       let page = DiffHTMLReport(graph: options, table: table, title: graph.title, inputs: [before, after])

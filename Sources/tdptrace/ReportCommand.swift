@@ -21,6 +21,7 @@ struct ReportCommand: ParsableCommand {
   @OptionGroup var input: InputOptions
   @OptionGroup var naming: NamingOptions
   @OptionGroup var filters: FilterOptions
+  @OptionGroup var trim: TrimOptions
   @OptionGroup(title: "Debuginfo") var symbols: SymbolOptions
   @OptionGroup(title: "TDP summary and exports") var exports: ExportOptions
   @OptionGroup(title: "Flame graph and HTML") var graphs: GraphOutputOptions
@@ -67,7 +68,8 @@ struct ReportCommand: ParsableCommand {
     var request = ReportRequest(
       report: ReportOptions(
         inputs: input.displayNames, naming: naming, top: top ?? 20, treeMinPercent: treeMinPercent ?? 0.5,
-        treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init), callees: callees.map(NamePattern.init),
+        treeMaxDepth: treeMaxDepth, callers: callers.map(NamePattern.init),
+        callees: callees.map(NamePattern.init),
         filtered: filtered),
       json: json)
     exports.apply(to: &request)
@@ -81,12 +83,16 @@ struct ReportCommand: ParsableCommand {
   }
 
   func run() throws {
-    let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
+    let loaded = try CommandSupport.load(input, threadLabels: filters.needsThreadLabels)
+    let (trimmed, trimSummary) = try trim.apply(to: loaded, announce: false)
+    let (profile, sizes) = symbols.expand(trimmed)
     let filtered = try CommandSupport.filter(
       profile, with: filters.filter(naming: naming.naming), announce: false)
-    let name = input.files.count == 1 ? String(input.files[0].split(separator: "/").last ?? "tdptrace") : "tdptrace"
-    try CommandSupport.run(
-      request(naming: naming.naming, unit: filtered.profile.unit, filtered: filtered.removals),
-      on: filtered.profile, exportName: name)
+    let name =
+      input.files.count == 1 ? String(input.files[0].split(separator: "/").last ?? "tdptrace") : "tdptrace"
+    var request = request(naming: naming.naming, unit: filtered.profile.unit, filtered: filtered.removals)
+    request.report.bpfFrames = trimSummary
+    request.report.symbolSizes = sizes
+    try CommandSupport.run(request, on: filtered.profile, exportName: name)
   }
 }
