@@ -215,5 +215,12 @@ else
   na fold.debuginfo-inline "no kvm.ko with DWARF given"
 fi
 
+# bpftrace's kfunc capture (issue 20): once fold trims the BPF frames, every leaf is the probe's function.
+if [ -s "$DIR/bpftrace-kfunc.txt" ] && has_feature fold --keep-bpf-frames; then
+  bad=$("$TDP" fold "$DIR/bpftrace-kfunc.txt" 2>/dev/null | awk '{ sub(/ [0-9]+$/, ""); n = split($0, f, ";"); p = f[1]
+    sub(/.*:/, "", p); if (f[n] != p) print f[n] }' | sort -u | tr '\n' ' ')
+  if [ -z "$bad" ]; then pass bpftrace-kfunc.trimmed "every stack's leaf is its probed function"; else fail bpftrace-kfunc.trimmed "other leaves: $bad"; fi
+fi
+
 echo "checks: $npass passed, $nfail failed, $nna not available in this build"
 [ $nfail = 0 ]
