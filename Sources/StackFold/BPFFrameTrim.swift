@@ -49,6 +49,12 @@ public struct BPFFrameTrim: Sendable {
     public var stacks: Int
     /// Their weight.
     public var weight: UInt64
+
+    public init(name: String, stacks: Int, weight: UInt64) {
+      self.name = name
+      self.stacks = stacks
+      self.weight = weight
+    }
   }
 
   /// What trimming did, for the report and `fold`'s stderr.

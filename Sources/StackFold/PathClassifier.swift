@@ -83,7 +83,8 @@ public struct PathClassifier: Sendable {
       }
     }
     if let rule = firstMatch(stepLists) { return Classification(origin: rules[rule].origin, rule: rule) }
-    return other(sample.stack.map { FrameName.base(Substring(profile.frame($0).symbol)) }, probeFunction: probeFunction)
+    return other(
+      sample.stack.map { FrameName.base(Substring(profile.frame($0).symbol)) }, probeFunction: probeFunction)
   }
 
   /// Classifies one sample of `profile`.

@@ -20,6 +20,13 @@ public struct SuspectFrames: Sendable, Hashable {
     /// Unique stacks holding the frame, and their weight (a stack counts once).
     public var stacks: Int
     public var weight: UInt64
+
+    public init(frame: String, size: UInt64?, stacks: Int, weight: UInt64) {
+      self.frame = frame
+      self.size = size
+      self.stacks = stacks
+      self.weight = weight
+    }
   }
 
   /// Heaviest first, ties by frame text.
