@@ -27,8 +27,9 @@ import TraceParse
 /// starts at F's caller, and an F lower down is an outer call of a recursion, whose callees are
 /// real. Sampling probes (`profile:`, `interval:`, perf events, `software:`, `hardware:`) are
 /// left alone: a BPF frame on top of a sampled stack is CPU time really spent there. A bpftrace
-/// map without a probe in its key (`@[kstack]`) gets the name rule; perf samples (an `event`
-/// label) are left alone.
+/// map without a probe in its key (`@[kstack]`) gets the name rule. perf samples (an `event`
+/// label) and folded stacks (no labels: nothing says how they were recorded, and `fold`'s own
+/// output was trimmed already, so folding it again gives the same bytes) are left alone.
 public struct BPFFrameTrim: Sendable {
   /// How a sample's stack is trimmed.
   public enum Rule: Sendable, Hashable {
@@ -104,7 +105,7 @@ public struct BPFFrameTrim: Sendable {
 
   /// The rule for a sample with these labels.
   public static func rule(for labels: Labels) -> Rule {
-    guard let text = labels.probe else { return labels.event == nil ? .byName : .none }
+    guard let text = labels.probe else { return labels.map != nil && labels.event == nil ? .byName : .none }
     let probe = ProbeName(text)
     switch probe.kind {
     case .fentry, .fexit, .kprobe: return .aboveFunction(probe.function)

@@ -166,7 +166,8 @@ import TraceParse
     #expect(rule("kretprobe:kvm_tdp_mmu_map") == .byName)
     #expect(rule("tracepoint:kvmmmu:kvm_mmu_get_page") == .byName)
     #expect(rule("profile:hz:99") == .none)
-    #expect(BPFFrameTrim.rule(for: Labels()) == .byName)
+    #expect(BPFFrameTrim.rule(for: Labels([.init(Labels.Name.map, "@")])) == .byName)
+    #expect(BPFFrameTrim.rule(for: Labels()) == .none)
     #expect(BPFFrameTrim.rule(for: Labels([.init(Labels.Name.event, "cpu-clock")])) == .none)
   }
 
