@@ -108,6 +108,34 @@ public struct HTMLReport: Renderer {
     for removal in model.filtered {
       out += HTMLPage.row(["Filtered out", Escaping.html(String(describing: removal))], header: true)
     }
+    if let trim = model.bpfFrames, trim.stacks > 0 {
+      let names = trim.dropped.prefix(TextReport.listed).map {
+        "\(Escaping.html($0.name)) (\(FlameGraphNumbers.grouped(UInt64($0.stacks))) stacks, weight \(FlameGraphNumbers.grouped($0.weight)))"
+      }
+      out += HTMLPage.row(
+        [
+          "Tracing frames trimmed",
+          "\(FlameGraphNumbers.grouped(UInt64(trim.stacks))) stacks (weight \(FlameGraphNumbers.grouped(trim.weight))): "
+            + names.joined(separator: ", ") + (trim.dropped.count > names.count ? ", …" : ""),
+        ], header: true)
+    }
+    if let trim = model.bpfFrames, trim.probeNotOnStack > 0 {
+      out += HTMLPage.row(
+        [
+          "Probe function not on stack",
+          "\(FlameGraphNumbers.grouped(UInt64(trim.probeNotOnStack))) stacks (weight \(FlameGraphNumbers.grouped(trim.probeNotOnStackWeight))), left as recorded",
+        ], header: true)
+    }
+    if !model.suspectFrames.isEmpty {
+      let shown = model.suspectFrames.prefix(TextReport.listed).map {
+        "\(Escaping.html($0.frame)) (weight \(FlameGraphNumbers.grouped($0.weight)), \(SuspectFrames.reason($0)))"
+      }
+      out += HTMLPage.row(
+        [
+          "Suspect frames (not real callers)",
+          shown.joined(separator: "<br>") + (model.suspectFrames.count > shown.count ? "<br>…" : ""),
+        ], header: true)
+    }
     out += "</table>\n"
     if !model.skipped.examples.isEmpty {
       out += "<ul class=\"notes\">"

@@ -42,6 +42,17 @@ public struct JSONReport: Renderer {
             ])
           })
       ),
+      ("bpfFrames", model.bpfFrames.map(bpfFrames) ?? .raw("null")),
+      (
+        "suspectFrames",
+        .array(
+          model.suspectFrames.map {
+            .object([
+              ("frame", .string($0.frame)), ("size", $0.size.map(JSONValue.int) ?? .raw("null")),
+              ("stacks", .int(UInt64($0.stacks))), ("weight", .int($0.weight)),
+            ])
+          })
+      ),
       (
         "sources",
         .array(
@@ -153,5 +164,30 @@ public struct JSONReport: Renderer {
       ))
     fields.append(("notes", .array(model.notes.map(JSONValue.string))))
     return .object(fields)
+  }
+
+  /// What trimming tracing frames removed: stacks and weight trimmed, frames dropped, stacks
+  /// merged, entry-probe stacks without their function, and every dropped name.
+  static func bpfFrames(_ trim: BPFFrameTrim.Summary) -> JSONValue {
+    .object([
+      ("stacks", .int(UInt64(trim.stacks))), ("weight", .int(trim.weight)),
+      ("frames", .int(UInt64(trim.frames))),
+      ("mergedStacks", .int(UInt64(trim.merged))),
+      (
+        "probeNotOnStack",
+        .object([
+          ("stacks", .int(UInt64(trim.probeNotOnStack))), ("weight", .int(trim.probeNotOnStackWeight)),
+        ])
+      ),
+      (
+        "dropped",
+        .array(
+          trim.dropped.map {
+            .object([
+              ("name", .string($0.name)), ("stacks", .int(UInt64($0.stacks))), ("weight", .int($0.weight)),
+            ])
+          })
+      ),
+    ])
   }
 }

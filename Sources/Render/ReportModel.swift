@@ -21,11 +21,17 @@ public struct ReportOptions: Sendable {
   public var callees: [NamePattern]
   /// What the filters removed.
   public var filtered: [FilterRemoval]
+  /// What trimming tracing frames removed (`BPFFrameTrim`); nil when it did not run
+  /// (`--keep-bpf-frames`).
+  public var bpfFrames: BPFFrameTrim.Summary?
+  /// Symbol sizes by name, where debuginfo gave them, for `SuspectFrames`.
+  public var symbolSizes: [String: UInt64]
 
   public init(
     inputs: [String] = [], naming: FrameNaming = FrameNaming(), top: Int = 20, treeMinPercent: Double = 0.5,
     treeMaxDepth: Int? = nil, callers: [NamePattern] = [], callees: [NamePattern] = [],
-    filtered: [FilterRemoval] = []
+    filtered: [FilterRemoval] = [], bpfFrames: BPFFrameTrim.Summary? = nil,
+    symbolSizes: [String: UInt64] = [:]
   ) {
     self.inputs = inputs
     self.naming = naming
@@ -35,6 +41,8 @@ public struct ReportOptions: Sendable {
     self.callers = callers
     self.callees = callees
     self.filtered = filtered
+    self.bpfFrames = bpfFrames
+    self.symbolSizes = symbolSizes
   }
 }
 
@@ -74,6 +82,10 @@ public struct ReportModel: Sendable {
   public var sources: [SourceTotal]
   public var skipped: SkipTally
   public var filtered: [FilterRemoval]
+  /// What trimming tracing frames removed; nil when it did not run.
+  public var bpfFrames: BPFFrameTrim.Summary?
+  /// Frames whose offset no function can have, heaviest first.
+  public var suspectFrames: [SuspectFrames.Entry]
   /// Every distinct function (empty when the report shows callers/callees views instead).
   public var functions: [FunctionStat]
   /// Number of distinct functions; the top tables show at most `top` of them.
@@ -95,6 +107,8 @@ public struct ReportModel: Sendable {
     uniqueStacks = profile.samples.count
     skipped = profile.skipped
     filtered = options.filtered
+    bpfFrames = options.bpfFrames
+    suspectFrames = SuspectFrames(profile: profile, sizes: options.symbolSizes).entries
     values = profile.values
     notes = profile.notes
     treeMinPercent = options.treeMinPercent

@@ -10,6 +10,9 @@ public struct TextReport: Renderer {
 
   public init(options: ReportOptions = ReportOptions()) { self.options = options }
 
+  /// Names listed for trimmed and suspect frames; the JSON report has them all.
+  static let listed = 5
+
   public func render(_ profile: Profile) throws -> [UInt8] {
     Array(Self.render(try ReportModel(profile: profile, options: options)).utf8)
   }
@@ -33,6 +36,35 @@ public struct TextReport: Renderer {
       out += "filtered out by \(removal.filter): \(removal.samples) stacks, weight \(removal.weight)"
       if removal.values > 0 { out += ", \(removal.values) map values" }
       out += "\n"
+    }
+    if let trim = model.bpfFrames {
+      if trim.stacks > 0 {
+        out +=
+          "tracing frames trimmed (--keep-bpf-frames keeps them): \(trim.stacks) stacks, weight \(trim.weight), "
+        out += "\(trim.frames) frames"
+        if trim.merged > 0 { out += ", \(trim.merged) stacks merged into equal ones" }
+        out += "\n  dropped: "
+        out += trim.dropped.prefix(Self.listed).map {
+          "\(safe($0.name)) (\($0.stacks) stacks, weight \($0.weight))"
+        }
+        .joined(separator: ", ")
+        if trim.dropped.count > Self.listed { out += ", [\(trim.dropped.count - Self.listed) more]" }
+        out += "\n"
+      }
+      if trim.probeNotOnStack > 0 {
+        out += "probe function not on stack (left as recorded): \(trim.probeNotOnStack) stacks, "
+        out += "weight \(trim.probeNotOnStackWeight)\n"
+      }
+    }
+    if !model.suspectFrames.isEmpty {
+      out += "suspect frames (an offset no function has; not real callers): \(model.suspectFrames.count)\n"
+      for entry in model.suspectFrames.prefix(Self.listed) {
+        out +=
+          "  \(safe(entry.frame)): \(entry.stacks) stacks, weight \(entry.weight), \(SuspectFrames.reason(entry))\n"
+      }
+      if model.suspectFrames.count > Self.listed {
+        out += "  [\(model.suspectFrames.count - Self.listed) more]\n"
+      }
     }
 
     out += "\nsources:\n"

@@ -85,6 +85,16 @@ public final class DwarfSymbolizer: Symbolizer {
     return result
   }
 
+  /// The size in bytes of `symbol` in the first loaded object (or `module`'s, when given) that
+  /// has it once with a size, for telling an offset past a function's end (`SuspectFrames`).
+  public func symbolSize(_ symbol: String, module: String? = nil) -> UInt64? {
+    let candidates = module.map { object(named: $0).map { [$0] } ?? [] } ?? objects
+    for object in candidates {
+      if case .found(let sym) = object.symbol(named: symbol), sym.size > 0 { return sym.size }
+    }
+    return nil
+  }
+
   /// Chains for a symbol and offset, or a raw address in `object`, for `tdptrace symbolize`.
   public func scopes(symbol: String, offset: UInt64, module: String? = nil, isReturnAddress: Bool)
     -> Result<(object: DebugObject, scopes: [InlineScope]), Unresolved>

@@ -54,6 +54,19 @@ enum CommandSupport {
     return result
   }
 
+  /// Tells stderr which frames have an offset no function has (fold and diff, whose stdout has
+  /// no room for it; the report lists them itself).
+  static func announceSuspects(_ profile: Profile, sizes: [String: UInt64] = [:], name: String? = nil) {
+    let suspects = SuspectFrames(profile: profile, sizes: sizes).entries
+    guard !suspects.isEmpty else { return }
+    let shown = suspects.prefix(3).map { "\($0.frame) (weight \($0.weight))" }.joined(separator: ", ")
+    let more = suspects.count > 3 ? ", [\(suspects.count - 3) more]" : ""
+    warn(
+      (name.map { $0 + ": " } ?? "")
+        + "\(suspects.count) suspect frame\(suspects.count == 1 ? "" : "s") (an offset no function has, not real callers): \(shown)\(more)"
+    )
+  }
+
   /// Writes all of `bytes` to `destination` (stdout by default) through the one output writer.
   static func writeOutput(_ bytes: [UInt8], to destination: OutputDestination = .stdout) throws {
     do { try OutputWriter.write(bytes, to: destination) } catch { throw failure(error.description) }

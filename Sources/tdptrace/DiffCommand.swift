@@ -35,6 +35,7 @@ struct DiffCommand: ProducesOutputs {
 
   @OptionGroup var naming: NamingOptions
   @OptionGroup var filters: FilterOptions
+  @OptionGroup var trim: TrimOptions
 
   @Flag(help: "Scale BEFORE to AFTER's total before taking differences.")
   var normalize = false
@@ -75,7 +76,10 @@ struct DiffCommand: ProducesOutputs {
           "\(name): skipped \(profile.skipped.records) bad record\(profile.skipped.records == 1 ? "" : "s") (weight \(profile.skipped.weight)) under --lenient"
         )
       }
-      profiles.append(try CommandSupport.filter(profile, with: filter, announce: true).profile)
+      let name = path == "-" ? "<stdin>" : path
+      let trimmed = try trim.apply(to: profile, announce: true, name: name).0
+      CommandSupport.announceSuspects(trimmed, name: name)
+      profiles.append(try CommandSupport.filter(trimmed, with: filter, announce: true).profile)
     }
     do { return try request(unit: profiles[1].unit).run(before: profiles[0], after: profiles[1]) } catch {
       throw CommandSupport.failure("\(error)")

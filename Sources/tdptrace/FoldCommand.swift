@@ -22,13 +22,16 @@ struct FoldCommand: ProducesOutputs {
   @OptionGroup var input: InputOptions
   @OptionGroup var naming: NamingOptions
   @OptionGroup var filters: FilterOptions
+  @OptionGroup var trim: TrimOptions
   @OptionGroup(title: "Debuginfo") var symbols: SymbolOptions
 
   @Flag(help: "Suffix frames with their kind: _[k] kernel or module, _[i] inlined, _[j] JIT.")
   var annotate = false
 
   func outputs() throws -> [RenderedOutput] {
-    let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
+    let loaded = try CommandSupport.load(input, threadLabels: filters.needsThreadLabels)
+    let (profile, sizes) = symbols.expand(try trim.apply(to: loaded, announce: true).0)
+    CommandSupport.announceSuspects(profile, sizes: sizes)
     let filtered = try CommandSupport.filter(
       profile, with: filters.filter(naming: naming.naming), announce: true)
     let lines: [FoldedLine]

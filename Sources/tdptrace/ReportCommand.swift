@@ -21,6 +21,7 @@ struct ReportCommand: ProducesOutputs {
   @OptionGroup var input: InputOptions
   @OptionGroup var naming: NamingOptions
   @OptionGroup var filters: FilterOptions
+  @OptionGroup var trim: TrimOptions
   @OptionGroup(title: "Debuginfo") var symbols: SymbolOptions
   @OptionGroup(title: "TDP summary and exports") var exports: ExportOptions
   @OptionGroup(title: "Flame graph and HTML") var graphs: GraphOutputOptions
@@ -82,13 +83,16 @@ struct ReportCommand: ProducesOutputs {
   }
 
   func outputs() throws -> [RenderedOutput] {
-    let profile = symbols.apply(to: try CommandSupport.load(input, threadLabels: filters.needsThreadLabels))
+    let loaded = try CommandSupport.load(input, threadLabels: filters.needsThreadLabels)
+    let (trimmed, trimSummary) = try trim.apply(to: loaded, announce: false)
+    let (profile, sizes) = symbols.expand(trimmed)
     let filtered = try CommandSupport.filter(
       profile, with: filters.filter(naming: naming.naming), announce: false)
     let name =
       input.files.count == 1 ? String(input.files[0].split(separator: "/").last ?? "tdptrace") : "tdptrace"
-    return try CommandSupport.outputs(
-      of: request(naming: naming.naming, unit: filtered.profile.unit, filtered: filtered.removals),
-      on: filtered.profile, exportName: name)
+    var request = request(naming: naming.naming, unit: filtered.profile.unit, filtered: filtered.removals)
+    request.report.bpfFrames = trimSummary
+    request.report.symbolSizes = sizes
+    return try CommandSupport.outputs(of: request, on: filtered.profile, exportName: name)
   }
 }

@@ -66,9 +66,22 @@ struct SymbolOptions: ParsableArguments {
   /// Expands `profile`'s frames into inline chains when debuginfo was given and `--no-inline`
   /// was not. Debuginfo warnings and the per-object count of frames left unexpanded go to
   /// standard error and are also added to the profile's notes.
-  func apply(to profile: Profile) -> Profile {
-    guard isActive else { return profile }
-    var symbolizer = makeSymbolizer()
+  func apply(to profile: Profile) -> Profile { expand(profile).profile }
+
+  /// `apply`, also returning the sizes debuginfo gives for the symbols of frames with an
+  /// offset (for `SuspectFrames`; empty without debuginfo). One symbolizer serves both.
+  func expand(_ profile: Profile) -> (profile: Profile, sizes: [String: UInt64]) {
+    guard !sources.isEmpty else { return (profile, [:]) }
+    let symbolizer = makeSymbolizer()
+    var sizes: [String: UInt64] = [:]
+    for frame in profile.frames where frame.offset != nil && sizes[frame.symbol] == nil {
+      if let size = symbolizer.symbolSize(frame.symbol, module: frame.module) { sizes[frame.symbol] = size }
+    }
+    return (noInline ? profile : inline(profile, with: symbolizer), sizes)
+  }
+
+  private func inline(_ profile: Profile, with symbolizer: DwarfSymbolizer) -> Profile {
+    var symbolizer = symbolizer
     var (expanded, report) = InlineExpander().expand(profile, with: &symbolizer)
     let warnings = symbolizer.warnings.map { "warning: debuginfo: \($0)" }
     expanded.notes += warnings

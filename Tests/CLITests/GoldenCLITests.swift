@@ -45,6 +45,8 @@ import Testing
       ["report", "--svg", "-", seed],
       ["diff", "--top", "8", "fixtures/graphs/diff-before.folded", "fixtures/graphs/diff-after.folded"],
       ["fold", "--annotate", "fixtures/perf/perf-script-sample.txt"],
+      ["fold", "fixtures/qemu-tdp/bpftrace-kfunc.txt"], ["report", "fixtures/qemu-tdp/bpftrace-kfunc.txt"],
+      ["report", "--json", "fixtures/qemu-tdp/bpftrace-kfunc.txt"],
     ]
 
   /// `fixtures/x/in.txt` + `report --json --callers f` → `fixtures/x/in.txt.report.json.callers=f.golden`.

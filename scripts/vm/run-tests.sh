@@ -105,8 +105,9 @@ CHAINS_OUT="$SHARE/out/addr2line.txt" timeout 600 \
   scripts/vm/check-captures.sh "$SHARE/out" "$DBG" "$SHARE/bin/tdptrace"
 crc=$?
 set -e
-# tdptrace's own view of the captures, by its tables: Tests/StackFoldTests/GuestCaptureTests.swift.
-TDPTRACE_GUEST_CAPTURES="$SHARE/out" timeout 900 swift test --filter GuestCaptureTests \
+# tdptrace's own view of the captures, by its tables: Tests/StackFoldTests/GuestCaptureTests.swift
+# and BPFFrameTrimFixtureTests.swift (bpftrace's kfunc stacks trimmed back to the probed function).
+TDPTRACE_GUEST_CAPTURES="$SHARE/out" timeout 900 swift test --filter 'GuestCaptureTests|BPFFrameTrimFixtureTests' \
   >"$VM_CACHE/guest-swift-tests.log" 2>&1 || { tail -n 40 "$VM_CACHE/guest-swift-tests.log" >&2; crc=1; }
 grep -E '^(✔|✘) Test run' "$VM_CACHE/guest-swift-tests.log" >&2 || true
 printf 'host-checks\t%s\n' "$(($(date +%s) - t1))" >>"$VM_TIMINGS"
