@@ -12,6 +12,11 @@ public struct CaptureLimits: Sendable, Equatable {
   public var pid: UInt32? = nil
   /// Count only threads whose `comm` is exactly this (at most 15 bytes); nil counts all.
   public var comm: String? = nil
+  /// `--latency`: entries in the histograms hash (distinct probe and entry-stack pairs; each
+  /// holds LATENCY_BUCKETS counters, about 4 KiB).
+  public var latencyEntries = UInt32(HIST_ENTRIES)
+  /// `--latency --slower-than`: each call at least this slow (ns) is listed; nil lists none.
+  public var slowerThanNs: UInt64? = nil
 
   /// The longest `comm` filter: the kernel's comm buffer less its NUL.
   public static let maxCommBytes = Int(COMM_LEN) - 1
@@ -33,6 +38,18 @@ public enum DropReason: Sendable, CaseIterable, Comparable, RawRepresentable {
   case noStack
   /// The counts hash had no room for a new (probe, stack) pair (raise --count-entries).
   case countsFull
+  /// `--latency`: an exit whose entry was not seen (the call began before the probe attached).
+  case exitWithoutEntry
+  /// `--latency`: more timed calls nested in one task than the kernel side keeps.
+  case depthOverflow
+  /// `--latency`: no room for another task's calls in progress.
+  case tasksFull
+  /// `--latency`: no room for another (probe, stack) histogram (raise --latency-entries).
+  case histsFull
+  /// `--latency`: an entry whose exit never came (a kretprobe's maxactive, or lost).
+  case missedExit
+  /// `--slower-than`: the ring buffer was full, so a slow call was not listed (it is still timed).
+  case slowLost
   /// Found in user space: the stack id was counted but its stack was gone from the map.
   case stackUnreadable
 
@@ -47,6 +64,12 @@ public enum DropReason: Sendable, CaseIterable, Comparable, RawRepresentable {
     case .stackMapFull: return DROP_STACK_MAP_FULL.rawValue
     case .noStack: return DROP_NO_STACK.rawValue
     case .countsFull: return DROP_COUNTS_FULL.rawValue
+    case .exitWithoutEntry: return DROP_EXIT_WITHOUT_ENTRY.rawValue
+    case .depthOverflow: return DROP_DEPTH_OVERFLOW.rawValue
+    case .tasksFull: return DROP_TASKS_FULL.rawValue
+    case .histsFull: return DROP_HISTS_FULL.rawValue
+    case .missedExit: return DROP_MISSED_EXIT.rawValue
+    case .slowLost: return DROP_SLOW_LOST.rawValue
     case .stackUnreadable: return 100
     }
   }
@@ -64,6 +87,12 @@ public enum DropReason: Sendable, CaseIterable, Comparable, RawRepresentable {
     case .stackMapFull: return "stack_map_full"
     case .noStack: return "no_stack"
     case .countsFull: return "counts_full"
+    case .exitWithoutEntry: return "exit_without_entry"
+    case .depthOverflow: return "depth_overflow"
+    case .tasksFull: return "entry_map_full"
+    case .histsFull: return "hist_map_full"
+    case .missedExit: return "missed"
+    case .slowLost: return "slow_dropped"
     case .stackUnreadable: return "stack_unreadable"
     }
   }

@@ -11,10 +11,17 @@ import Foundation
 /// whichever the kernel has). `detach()` (also run by `deinit`) destroys every link and object.
 public final class CaptureSession {
   public let limits: CaptureLimits
-  private let stacksFD: Int32
-  private let countsFD: Int32
-  private let dropsFD: Int32
-  private var objects: [(object: OpaquePointer, link: OpaquePointer?)] = []
+  public let mode: CaptureMode
+  /// The session's maps by the name the BPF object gives them; only those of `mode`.
+  private var maps: [String: Int32] = [:]
+  private var objects: [(object: OpaquePointer, links: [OpaquePointer])] = []
+  /// `--slower-than` events read from the ring buffer, and those past `slowLimit`.
+  public private(set) var slowCalls: [SlowCall] = []
+  public private(set) var slowCallsOverLimit: UInt64 = 0
+  /// The most slow calls kept; later ones are counted, not kept.
+  public static let slowLimit = 10_000
+  private var ring: OpaquePointer?
+  private var ringContext: Unmanaged<SlowCallSink>?
   /// Attached probes, by probe id.
   public private(set) var probes: [AttachOutcome] = []
   private var closed = false
@@ -25,8 +32,9 @@ public final class CaptureSession {
     Data(base64Encoded: BPFObjectData.base64, options: .ignoreUnknownCharacters) ?? Data())
 
   /// Creates the maps. Throws when privileges are missing or the kernel has no BPF.
-  public init(limits: CaptureLimits = CaptureLimits()) throws(LiveCaptureError) {
+  public init(limits: CaptureLimits = CaptureLimits(), mode: CaptureMode = .count) throws(LiveCaptureError) {
     self.limits = limits
+    self.mode = mode
     LibbpfLog.install()
     func create(_ type: bpf_map_type, _ name: String, _ key: UInt32, _ value: UInt32, _ entries: UInt32)
       throws(LiveCaptureError) -> Int32
@@ -41,17 +49,36 @@ public final class CaptureSession {
       }
       return fd
     }
-    // Key and value sizes as tdptrace.bpf.c declares its maps: u32 keys (a count_key for the
-    // counts), u64 values (MAX_STACK_DEPTH of them per stack).
+    // Key and value sizes as tdptrace.bpf.c declares its maps, from the structs of tdptrace.h.
     let u32 = UInt32(MemoryLayout<UInt32>.size)
     let u64 = UInt32(MemoryLayout<UInt64>.size)
-    stacksFD = try create(
-      BPF_MAP_TYPE_STACK_TRACE, "tdp_stacks", u32, UInt32(Self.maxStackDepth) * u64, limits.stackEntries)
-    countsFD = try create(
-      BPF_MAP_TYPE_HASH, "tdp_counts", UInt32(MemoryLayout<count_key>.size), u64, limits.countEntries)
-    dropsFD = try create(
-      BPF_MAP_TYPE_ARRAY, "tdp_drops", u32, u64, limits.maxProbes * DropReason.kernelReasons)
+    let countKey = UInt32(MemoryLayout<count_key>.size)
+    let specs: [(String, bpf_map_type, UInt32, UInt32, UInt32)] = [
+      ("stacks", BPF_MAP_TYPE_STACK_TRACE, u32, UInt32(Self.maxStackDepth) * u64, limits.stackEntries),
+      ("counts", BPF_MAP_TYPE_HASH, countKey, u64, limits.countEntries),
+      ("drops", BPF_MAP_TYPE_ARRAY, u32, u64, limits.maxProbes * DropReason.kernelReasons),
+      ("tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<task_stack>.size), UInt32(TASK_ENTRIES)),
+      ("hists", BPF_MAP_TYPE_HASH, countKey, UInt32(MemoryLayout<latency_value>.size), limits.latencyEntries),
+      ("hist_zero", BPF_MAP_TYPE_PERCPU_ARRAY, u32, UInt32(MemoryLayout<latency_value>.size), 1),
+      ("task_zero", BPF_MAP_TYPE_PERCPU_ARRAY, u32, UInt32(MemoryLayout<task_stack>.size), 1),
+      ("slow", BPF_MAP_TYPE_RINGBUF, 0, 0, UInt32(SLOW_RING_BYTES)),
+    ]
+    do {
+      for (name, type, key, value, entries) in specs where mode.maps.contains(name) {
+        maps[name] = try create(type, "tdp_" + name, key, value, entries)
+      }
+    } catch {
+      for fd in maps.values { close(fd) }
+      throw error
+    }
+    if mode == .latency, let fd = maps["slow"] {
+      let sink = Unmanaged.passRetained(SlowCallSink())
+      ringContext = sink
+      ring = ring_buffer__new(fd, slowCallReceived, sink.toOpaque(), nil)
+    }
   }
+
+  private func fd(_ name: String) -> Int32 { maps[name] ?? -1 }
 
   deinit { detach() }
 
@@ -59,9 +86,10 @@ public final class CaptureSession {
   /// `bpf_prog_*` symbols stay in kallsyms) and the maps readable. Safe to call twice.
   public func stop() {
     for i in objects.indices.reversed() {
-      if let link = objects[i].link { bpf_link__destroy(link) }
-      objects[i].link = nil
+      for link in objects[i].links.reversed() { bpf_link__destroy(link) }
+      objects[i].links = []
     }
+    pollSlowCalls()
   }
 
   /// Destroys every link and object and closes the maps. Safe to call twice.
@@ -69,11 +97,23 @@ public final class CaptureSession {
     guard !closed else { return }
     closed = true
     stop()
+    if let ring { ring_buffer__free(ring) }
+    ring = nil
+    ringContext?.release()
+    ringContext = nil
     for (object, _) in objects.reversed() { bpf_object__close(object) }
     objects.removeAll()
-    close(stacksFD)
-    close(countsFD)
-    close(dropsFD)
+    for fd in maps.values { close(fd) }
+    maps.removeAll()
+  }
+
+  /// Takes the `--slower-than` events the kernel side has written so far.
+  public func pollSlowCalls() {
+    guard let ring, let sink = ringContext?.takeUnretainedValue() else { return }
+    _ = ring_buffer__consume(ring)
+    for call in sink.take() {
+      if slowCalls.count < Self.slowLimit { slowCalls.append(call) } else { slowCallsOverLimit += 1 }
+    }
   }
 
   /// Tries `methods` in order until one attaches. Probes that cannot work on this kernel (not in
@@ -84,7 +124,7 @@ public final class CaptureSession {
     features: KernelFeatures
   ) -> AttachOutcome {
     var outcome = AttachOutcome(group: group, spec: spec)
-    if let refusal = Self.refusal(spec, methods: methods, symbols: symbols, features: features) {
+    if let refusal = Self.refusal(spec, methods: methods, mode: mode, symbols: symbols, features: features) {
       outcome.failures.append(.init(method: nil, reason: refusal))
       return outcome
     }
@@ -98,8 +138,8 @@ public final class CaptureSession {
         continue
       }
       switch load(spec, method) {
-      case .success(let pair):
-        objects.append((pair.object, pair.link))
+      case .success(let loaded):
+        objects.append((loaded.object, loaded.links))
         outcome.method = method
         outcome.probeID = UInt32(probes.count)
         probes.append(outcome)
@@ -108,17 +148,21 @@ public final class CaptureSession {
         outcome.failures.append(.init(method: method, reason: reason))
       }
     }
+    if mode == .latency {
+      outcome.failures.append(
+        .init(method: nil, reason: "latency needs fentry or kprobe, and neither attached"))
+    }
     return outcome
   }
 
   /// The static part of `attach`: the first method that passes every check without loading is
   /// returned as a tentative result.
   public static func check(
-    _ spec: ProbeSpec, methods: [AttachMethod], group: String? = nil, symbols: KernelSymbols,
-    features: KernelFeatures
+    _ spec: ProbeSpec, methods: [AttachMethod], group: String? = nil, mode: CaptureMode = .count,
+    symbols: KernelSymbols, features: KernelFeatures
   ) -> AttachOutcome {
     var outcome = AttachOutcome(group: group, spec: spec)
-    if let refusal = refusal(spec, methods: methods, symbols: symbols, features: features) {
+    if let refusal = refusal(spec, methods: methods, mode: mode, symbols: symbols, features: features) {
       outcome.failures.append(.init(method: nil, reason: refusal))
       return outcome
     }
@@ -136,10 +180,14 @@ public final class CaptureSession {
 
   /// A reason that rules out every method.
   static func refusal(
-    _ spec: ProbeSpec, methods: [AttachMethod], symbols: KernelSymbols, features: KernelFeatures
+    _ spec: ProbeSpec, methods: [AttachMethod], mode: CaptureMode, symbols: KernelSymbols,
+    features: KernelFeatures
   )
     -> String?
   {
+    if mode == .latency, case .tracepoint = spec.target {
+      return "latency needs fentry or kprobe: a tracepoint has no exit to time the call by"
+    }
     if case .function(let name) = spec.target, symbols.function(named: name) == nil {
       return "not in kallsyms (inlined, renamed or not built on this kernel)"
     }
@@ -195,7 +243,7 @@ public final class CaptureSession {
   }
 
   private enum LoadResult {
-    case success((object: OpaquePointer, link: OpaquePointer))
+    case success((object: OpaquePointer, links: [OpaquePointer]))
     case failure(String)
   }
 
@@ -215,15 +263,18 @@ public final class CaptureSession {
     var ok = false
     defer { if !ok { bpf_object__close(object) } }
 
-    var chosen: OpaquePointer? = nil
+    let wanted = mode.programs(method)
+    guard !wanted.isEmpty else { return .failure("\(method.rawValue) cannot time a call") }
+    var chosen: [String: OpaquePointer] = [:]
     var prog = bpf_object__next_program(object, nil)
     while let p = prog {
       let name = String(cString: bpf_program__name(p))
-      if name == method.programName { chosen = p } else { bpf_program__set_autoload(p, false) }
+      if wanted.contains(name) { chosen[name] = p } else { bpf_program__set_autoload(p, false) }
       prog = bpf_object__next_program(object, p)
     }
-    guard let program = chosen else {
-      return .failure("program \(method.programName) missing from the BPF object")
+    let programs = wanted.compactMap { chosen[$0] }
+    guard programs.count == wanted.count else {
+      return .failure("program \(wanted.joined(separator: ", ")) missing from the BPF object")
     }
 
     let targetName: String
@@ -232,15 +283,26 @@ public final class CaptureSession {
     case .tracepoint(_, let name): targetName = name
     }
     if method == .fentry || method == .tpBTF {
-      let err = bpf_program__set_attach_target(program, 0, targetName)
-      if err != 0 {
-        return .failure("no BTF target \(targetName): \(Errno.describe(err))")
+      for program in programs {
+        let err = bpf_program__set_attach_target(program, 0, targetName)
+        if err != 0 {
+          return .failure("no BTF target \(targetName): \(Errno.describe(err))")
+        }
       }
     }
 
-    for (mapName, fd) in [("stacks", stacksFD), ("counts", countsFD), ("drops", dropsFD)] {
-      guard let map = bpf_object__find_map_by_name(object, mapName), bpf_map__reuse_fd(map, fd) == 0 else {
-        return .failure("cannot share map \(mapName): \(Errno.describe(errno))")
+    // Every map of the object is the session's, or, when the mode does not use it, not created.
+    var map = bpf_object__next_map(object, nil)
+    while let m = map {
+      let mapName = String(cString: bpf_map__name(m))
+      defer { map = bpf_object__next_map(object, m) }
+      if bpf_map__is_internal(m) { continue }  // .rodata and the like: the object's own
+      if let fd = maps[mapName] {
+        guard bpf_map__reuse_fd(m, fd) == 0 else {
+          return .failure("cannot share map \(mapName): \(Errno.describe(errno))")
+        }
+      } else if bpf_map__set_autocreate(m, false) != 0 {
+        return .failure("cannot leave map \(mapName) out: \(Errno.describe(errno))")
       }
     }
     guard let rodata = bpf_object__find_map_by_name(object, ".rodata") else {
@@ -258,23 +320,30 @@ public final class CaptureSession {
       return .failure(Self.explainLoad(method, loadErr, log))
     }
 
-    let link: OpaquePointer?
-    switch (method, spec.target) {
-    case (.fentry, _), (.tpBTF, _): link = bpf_program__attach_trace(program)
-    case (.kprobe, .function(let name)): link = bpf_program__attach_kprobe(program, false, name)
-    case (.rawTracepoint, .tracepoint(_, let name)): link = bpf_program__attach_raw_tracepoint(program, name)
-    case (.tracepoint, .tracepoint(let category, let name)):
-      link = bpf_program__attach_tracepoint(program, category, name)
-    default: link = nil
-    }
-    guard let link else {
-      let code = errno
-      let log = LibbpfLog.summary(LibbpfLog.take())
-      return .failure(Self.explainAttach(method, code, log))
+    var links: [OpaquePointer] = []
+    for (index, program) in programs.enumerated() {
+      // The second program of a latency pair is the exit: fexit (attached like fentry) or kretprobe.
+      let link: OpaquePointer?
+      switch (method, spec.target) {
+      case (.fentry, _), (.tpBTF, _): link = bpf_program__attach_trace(program)
+      case (.kprobe, .function(let name)): link = bpf_program__attach_kprobe(program, index == 1, name)
+      case (.rawTracepoint, .tracepoint(_, let name)):
+        link = bpf_program__attach_raw_tracepoint(program, name)
+      case (.tracepoint, .tracepoint(let category, let name)):
+        link = bpf_program__attach_tracepoint(program, category, name)
+      default: link = nil
+      }
+      guard let link else {
+        let code = errno
+        let log = LibbpfLog.summary(LibbpfLog.take())
+        for made in links.reversed() { bpf_link__destroy(made) }
+        return .failure(Self.explainAttach(method, code, log))
+      }
+      links.append(link)
     }
     _ = LibbpfLog.take()
     ok = true
-    return .success((object, link))
+    return .success((object, links))
   }
 
   static func explainLoad(_ method: AttachMethod, _ err: Int32, _ log: String?) -> String {
@@ -312,49 +381,108 @@ public final class CaptureSession {
     return text
   }
 
-  /// Reads the maps: counts per (probe, stack id), the stacks, and the drop counters. The capture
-  /// keeps running; call again for partial counts.
+  /// Reads the maps: counts (or latency histograms) per (probe, stack id), the stacks, and the
+  /// drop counters. The capture keeps running; call again for partial counts.
   public func read() -> RawCapture {
     var capture = RawCapture(probes: probes)
-    var key = count_key()
-    var next = count_key()
-    var havePrev = false
-    var counts: [CountKey: UInt64] = [:]
-    while true {
-      let rc =
-        havePrev
-        ? bpf_map_get_next_key(countsFD, &key, &next) : bpf_map_get_next_key(countsFD, nil, &next)
-      if rc != 0 { break }
+    capture.mode = mode
+    var stacks = StackReader(fd: fd("stacks"))
+    if mode == .count {
+      var counts: [CountKey: UInt64] = [:]
       var value: UInt64 = 0
-      if bpf_map_lookup_elem(countsFD, &next, &value) == 0 { counts[CountKey(next), default: 0] += value }
-      key = next
-      havePrev = true
-    }
-    var stack = [UInt64](repeating: 0, count: Self.maxStackDepth)
-    var stacks: [Int32: [UInt64]?] = [:]
-    for (k, count) in counts {
-      if stacks[k.stackid] == nil {
-        var id = k.stackid
-        let rc = stack.withUnsafeMutableBytes { bpf_map_lookup_elem(stacksFD, &id, $0.baseAddress) }
-        stacks[k.stackid] = rc == 0 ? Array(stack.prefix { $0 != 0 }) : .some(nil)
+      forEachKey(of: fd("counts")) { key in
+        if bpf_map_lookup_elem(fd("counts"), &key, &value) == 0 { counts[CountKey(key), default: 0] += value }
       }
-      if let frames = stacks[k.stackid] ?? nil {
-        capture.entries.append(.init(probe: k.probe, addresses: frames, count: count))
-      } else {
-        capture.drops[.init(probe: k.probe, reason: .stackUnreadable), default: 0] += count
+      for (k, count) in counts {
+        if let frames = stacks.frames(k.stackid) {
+          capture.entries.append(.init(probe: k.probe, addresses: frames, count: count))
+        } else {
+          capture.drops[.init(probe: k.probe, reason: .stackUnreadable), default: 0] += count
+        }
       }
+    } else {
+      var value = latency_value()
+      forEachKey(of: fd("hists")) { key in
+        guard bpf_map_lookup_elem(fd("hists"), &key, &value) == 0, value.count > 0 else { return }
+        let histogram = LatencyCounts(value)
+        // A failed stack at entry is stack id -1: timed all the same, with no frames.
+        let frames = key.stackid < 0 ? [] : stacks.frames(key.stackid)
+        if let frames {
+          capture.latency.append(.init(probe: key.probe, addresses: frames, counts: histogram))
+        } else {
+          capture.drops[.init(probe: key.probe, reason: .stackUnreadable), default: 0] += histogram.count
+        }
+      }
+      pollSlowCalls()
+      capture.slowCalls = slowCalls.map { call in
+        var call = call
+        call.addresses = call.stackid < 0 ? [] : stacks.frames(call.stackid) ?? []
+        return call
+      }
+      capture.slowCallsOverLimit = slowCallsOverLimit
     }
     for probe in 0..<UInt32(probes.count) {
       for reason in DropReason.allCases where reason.rawValue < DropReason.kernelReasons {
         var index = drop_index(probe, reason.rawValue)
         var value: UInt64 = 0
-        if bpf_map_lookup_elem(dropsFD, &index, &value) == 0, value > 0 {
+        if bpf_map_lookup_elem(fd("drops"), &index, &value) == 0, value > 0 {
           capture.drops[.init(probe: probe, reason: reason), default: 0] += value
         }
       }
     }
     return capture
   }
+
+  /// Calls `body` with every key of a hash keyed by `struct count_key`.
+  private func forEachKey(of map: Int32, _ body: (inout count_key) -> Void) {
+    var key = count_key()
+    var next = count_key()
+    var first = true
+    while (first ? bpf_map_get_next_key(map, nil, &next) : bpf_map_get_next_key(map, &key, &next)) == 0 {
+      first = false
+      key = next
+      var current = next
+      body(&current)
+    }
+  }
+}
+
+/// Reads stacks from the stack map once per id.
+private struct StackReader {
+  let fd: Int32
+  var known: [Int32: [UInt64]?] = [:]
+  var buffer = [UInt64](repeating: 0, count: Int(MAX_STACK_DEPTH))
+
+  init(fd: Int32) { self.fd = fd }
+
+  /// The stack's addresses, innermost first; nil when the id is no longer in the map.
+  mutating func frames(_ id: Int32) -> [UInt64]? {
+    if let cached = known[id] { return cached }
+    var key = id
+    let rc = buffer.withUnsafeMutableBytes { bpf_map_lookup_elem(fd, &key, $0.baseAddress) }
+    let frames: [UInt64]? = rc == 0 ? Array(buffer.prefix { $0 != 0 }) : nil
+    known[id] = .some(frames)
+    return frames
+  }
+}
+
+/// Collects `struct slow_event`s from libbpf's ring buffer callback, which runs on the thread
+/// that consumes the buffer (the recorder's), so no lock is needed.
+final class SlowCallSink {
+  private var calls: [SlowCall] = []
+  func add(_ call: SlowCall) { calls.append(call) }
+  func take() -> [SlowCall] {
+    defer { calls.removeAll() }
+    return calls
+  }
+}
+
+/// libbpf's ring buffer callback: one `struct slow_event` of `size` bytes at `data`.
+private let slowCallReceived: ring_buffer_sample_fn = { context, data, size in
+  guard let context, let data, size >= MemoryLayout<slow_event>.size else { return 0 }
+  let event = data.loadUnaligned(as: slow_event.self)
+  Unmanaged<SlowCallSink>.fromOpaque(context).takeUnretainedValue().add(SlowCall(event))
+  return 0
 }
 
 /// A `struct count_key` (bpf/tdptrace.h) as a dictionary key: imported C structs are not

@@ -16,6 +16,15 @@ public struct CaptureWriter: Sendable {
   /// Whether a frame is the BPF machinery that runs the program, not the traced kernel.
   static func isBPFFrame(_ name: String) -> Bool { FrameName.machinery(Substring(name)) == .bpfRuntime }
 
+  /// The addresses below the BPF frames on top (the program and its trampoline).
+  static func traced(_ addresses: [UInt64], _ symbols: KernelSymbols) -> [UInt64] {
+    var frames = addresses[...]
+    while let first = frames.first, let (symbol, _) = symbols.lookup(first), isBPFFrame(symbol.name) {
+      frames = frames.dropFirst()
+    }
+    return Array(frames)
+  }
+
   /// One stack in the output: the probe's name and the frames after BPF frames were stripped.
   public struct Stack: Hashable, Sendable {
     public var probe: String
@@ -30,17 +39,31 @@ public struct CaptureWriter: Sendable {
       let probe =
         Int(entry.probe) < capture.probes.count
         ? capture.probes[Int(entry.probe)].name : "probe\(entry.probe)"
-      var frames = entry.addresses[...]
-      while let first = frames.first, let (symbol, _) = symbols.lookup(first), Self.isBPFFrame(symbol.name) {
-        frames = frames.dropFirst()
-      }
-      merged[Stack(probe: probe, addresses: Array(frames)), default: 0] += entry.count
+      merged[Stack(probe: probe, addresses: Self.traced(entry.addresses, symbols)), default: 0] += entry.count
     }
     return merged.map { (stack: $0.key, count: $0.value) }.sorted { a, b in
       if a.count != b.count { return a.count < b.count }
       if a.stack.probe != b.stack.probe { return a.stack.probe < b.stack.probe }
       return a.stack.addresses.lexicographicallyPrecedes(b.stack.addresses)
     }
+  }
+
+  /// A stack's frame lines, innermost first, as bpftrace's kstack prints them.
+  func frameLines(_ addresses: [UInt64], _ symbols: KernelSymbols) -> String {
+    var out = ""
+    for address in addresses {
+      if keepAddresses {
+        out += "\t" + String(address, radix: 16) + " " + symbols.name(of: address) + "\n"
+      } else {
+        out += "    " + symbols.name(of: address) + "\n"
+      }
+    }
+    return out
+  }
+
+  /// The name of probe `id` in the capture.
+  static func probeName(_ id: UInt32, in capture: RawCapture) -> String {
+    Int(id) < capture.probes.count ? capture.probes[Int(id)].name : "probe\(id)"
   }
 
   /// The drop counters by probe name and reason, ascending by count.
@@ -59,16 +82,9 @@ public struct CaptureWriter: Sendable {
   /// The whole capture as text.
   public func render(_ capture: RawCapture, symbols: KernelSymbols) -> String {
     var out = "Attaching \(capture.probes.count) probe\(capture.probes.count == 1 ? "" : "s")...\n\n\n"
+    if capture.mode == .latency { return out + LatencyWriter(writer: self, symbols: symbols).render(capture) }
     for (stack, count) in stacks(capture, symbols: symbols) {
-      out += "@[\(stack.probe), \n"
-      for address in stack.addresses {
-        if keepAddresses {
-          out += "\t" + String(address, radix: 16) + " " + symbols.name(of: address) + "\n"
-        } else {
-          out += "    " + symbols.name(of: address) + "\n"
-        }
-      }
-      out += "]: \(count)\n"
+      out += "@[\(stack.probe), \n" + frameLines(stack.addresses, symbols) + "]: \(count)\n"
     }
     let drops = drops(capture)
     if !drops.isEmpty {

@@ -11,11 +11,14 @@ public struct ProbePlan: Sendable {
   public var probes: [ProbeSpec]
   public var attach: AttachRequest
   public var withTracepoints: Bool
+  /// Count stacks, or time calls (`--latency`: functions only, entry with exit).
+  public var mode: CaptureMode
 
   public init(
     presets: [ProbeTable] = [], probes: [ProbeSpec] = [], attach: AttachRequest = .auto,
-    withTracepoints: Bool = false
+    withTracepoints: Bool = false, mode: CaptureMode = .count
   ) {
+    self.mode = mode
     self.presets = presets
     self.probes = probes
     self.attach = attach
@@ -35,7 +38,8 @@ public struct ProbePlan: Sendable {
   /// whose static checks pass is reported as tentative.
   public func check(symbols: KernelSymbols, features: KernelFeatures) -> [AttachOutcome] {
     resolve { spec, methods, group in
-      CaptureSession.check(spec, methods: methods, group: group, symbols: symbols, features: features)
+      CaptureSession.check(
+        spec, methods: methods, group: group, mode: mode, symbols: symbols, features: features)
     }
   }
 

@@ -13,9 +13,23 @@ public struct RawCapture: Sendable {
     public var reason: DropReason
   }
 
+  /// One `--latency` histogram: the calls of a probe that entered with this stack.
+  public struct LatencyEntry: Sendable, Equatable {
+    public var probe: UInt32
+    /// The stack at entry, innermost frame first; empty when it could not be taken.
+    public var addresses: [UInt64]
+    public var counts: LatencyCounts
+  }
+
+  /// What was measured: stack counts (`entries`) or call latencies (`latency`).
+  public var mode: CaptureMode = .count
   /// The attached probes, by probe id.
   public var probes: [AttachOutcome]
   public var entries: [Entry] = []
+  public var latency: [LatencyEntry] = []
+  /// `--slower-than`: each slow call, oldest first, at most `CaptureSession.slowLimit`.
+  public var slowCalls: [SlowCall] = []
+  public var slowCallsOverLimit: UInt64 = 0
   public var drops: [DropKey: UInt64] = [:]
 
   public init(probes: [AttachOutcome], entries: [Entry] = [], drops: [DropKey: UInt64] = [:]) {

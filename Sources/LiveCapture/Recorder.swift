@@ -57,7 +57,7 @@ public struct Recorder {
       throw .io("/proc/kallsyms shows no addresses (kernel.kptr_restrict); run as root")
     }
     let features = KernelFeatures()
-    let session = try CaptureSession(limits: limits)
+    let session = try CaptureSession(limits: limits, mode: plan.mode)
     defer { session.detach() }
     let outcomes = plan.attach(to: session, symbols: symbols0, features: features)
     for outcome in outcomes { log(outcome.summary) }
@@ -83,6 +83,8 @@ public struct Recorder {
       if let duration { wait = min(wait, max(0, duration - now.timeIntervalSince(start))) }
       var timeout = timespec(tv_sec: 0, tv_nsec: Int(wait * 1e9))
       let got = sigtimedwait(&set, nil, &timeout)
+      // Slow calls are taken as they come, so the ring buffer does not fill.
+      session.pollSlowCalls()
       if got == SIGINT || got == SIGTERM {
         signal = got
         break
@@ -100,7 +102,8 @@ public struct Recorder {
   }
 
   private func printPartial(_ capture: RawCapture, elapsed: Double) {
-    let byProbe = capture.countsByProbe
+    var byProbe = capture.countsByProbe
+    for entry in capture.latency { byProbe[entry.probe, default: 0] += entry.counts.count }
     var line = String(format: "%.1fs:", elapsed)
     for (id, probe) in capture.probes.enumerated() { line += " \(probe.name)=\(byProbe[UInt32(id)] ?? 0)" }
     if capture.totalDrops > 0 { line += " dropped=\(capture.totalDrops)" }

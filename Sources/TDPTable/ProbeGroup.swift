@@ -14,10 +14,13 @@ public struct ProbeGroup: Sendable, Hashable {
     /// Whether `record` attaches it (every name that resolves). Entries left out are known so
     /// that `report` files saved captures of them under the right group.
     public var recorded: Bool
+    /// Whether `record --latency` times it (entry and exit), in the `tdp-mmu-latency` preset.
+    public var timed: Bool
 
-    public init(_ names: [String], recorded: Bool = true) {
+    public init(_ names: [String], recorded: Bool = true, timed: Bool = false) {
       self.names = names
       self.recorded = recorded
+      self.timed = timed
     }
   }
 

@@ -13,8 +13,8 @@ extension ProbeTable {
       ProbeGroup(
         name: "map", summary: "installing SPTEs on a fault",
         functions: [
-          .init(["kvm_tdp_mmu_map"]),
-          .init(["kvm_tdp_page_fault", "tdp_page_fault"], recorded: false),
+          .init(["kvm_tdp_mmu_map"], timed: true),
+          .init(["kvm_tdp_page_fault", "tdp_page_fault"], recorded: false, timed: true),
           // direct_page_fault is the TDP caller of kvm_tdp_mmu_map only up to 6.2.
           .init(["kvm_tdp_mmu_page_fault", "direct_page_fault"], recorded: false),
           .init(["tdp_mmu_link_sp", "tdp_mmu_link_page"]),
@@ -39,8 +39,8 @@ extension ProbeTable {
         functions: [
           // Through 6.3 the set_spte helpers call the inner function directly, and it takes 7
           // arguments (fentry refuses it, kprobe works); from 6.4 on handle_changed_spte is it.
-          .init(["__handle_changed_spte"]),
-          .init(["handle_changed_spte"]),
+          .init(["__handle_changed_spte"], timed: true),
+          .init(["handle_changed_spte"], timed: true),
           // Inlined on Debian's 6.1: `probes` says so, and the QEMU guest checks it.
           .init(["handle_removed_pt", "handle_removed_tdp_mmu_page"]),
           .init(["kvm_tdp_mmu_set_spte_gfn", "set_spte_gfn"], recorded: false),
@@ -50,15 +50,15 @@ extension ProbeTable {
       ProbeGroup(
         name: "zap", summary: "zapping SPTEs and roots",
         functions: [
-          .init(["kvm_tdp_mmu_zap_leafs", "__kvm_tdp_mmu_zap_gfn_range"]),
+          .init(["kvm_tdp_mmu_zap_leafs", "__kvm_tdp_mmu_zap_gfn_range"], timed: true),
           .init(["tdp_mmu_zap_leafs", "zap_gfn_range"]),
-          .init(["kvm_tdp_mmu_unmap_gfn_range"]),
-          .init(["kvm_tdp_mmu_zap_all"]),
+          .init(["kvm_tdp_mmu_unmap_gfn_range"], timed: true),
+          .init(["kvm_tdp_mmu_zap_all"], timed: true),
           .init(["kvm_tdp_mmu_invalidate_roots", "kvm_tdp_mmu_invalidate_all_roots"]),
-          .init(["kvm_tdp_mmu_zap_invalidated_roots"]),
+          .init(["kvm_tdp_mmu_zap_invalidated_roots"], timed: true),
           .init(["tdp_mmu_zap_root_work"]),
-          .init(["__tdp_mmu_zap_root"]),
-          .init(["tdp_mmu_zap_root"]),
+          .init(["__tdp_mmu_zap_root"], timed: true),
+          .init(["tdp_mmu_zap_root"], timed: true),
           .init(["kvm_tdp_mmu_zap_possible_nx_huge_page", "kvm_tdp_mmu_zap_sp"]),
           .init(["kvm_tdp_mmu_put_root"]),
           .init(["kvm_arch_flush_shadow_all"], recorded: false),
@@ -74,8 +74,8 @@ extension ProbeTable {
         name: "wrprot", summary: "write protection and dirty logging",
         functions: [
           .init(["kvm_tdp_mmu_write_protect_gfn"]),
-          .init(["kvm_tdp_mmu_wrprot_slot"]),
-          .init(["kvm_tdp_mmu_clear_dirty_slot"]),
+          .init(["kvm_tdp_mmu_wrprot_slot"], timed: true),
+          .init(["kvm_tdp_mmu_clear_dirty_slot"], timed: true),
           .init(["kvm_tdp_mmu_clear_dirty_pt_masked"]),
           .init(["wrprot_gfn_range"], recorded: false),
           .init(["clear_dirty_gfn_range"], recorded: false),
@@ -85,7 +85,7 @@ extension ProbeTable {
       ProbeGroup(
         name: "extra", summary: "huge page split and recovery, aging",
         functions: [
-          .init(["kvm_tdp_mmu_try_split_huge_pages"], recorded: false),
+          .init(["kvm_tdp_mmu_try_split_huge_pages"], recorded: false, timed: true),
           .init(["tdp_mmu_split_huge_pages_root"], recorded: false),
           .init(["tdp_mmu_split_huge_page"], recorded: false),
           .init(["kvm_tdp_mmu_recover_huge_pages", "kvm_tdp_mmu_zap_collapsible_sptes"], recorded: false),
@@ -96,6 +96,27 @@ extension ProbeTable {
           .init("kvmmmu", "kvm_mmu_split_huge_page", recorded: false),
           .init("kvm", "kvm_age_hva", recorded: false), .init("kvm", "kvm_test_age_hva", recorded: false),
         ]),
+      ProbeGroup(
+        name: "callers", summary: "the callers MMU developers time: fault entry, memslot, notifier, fast zap",
+        functions: [
+          .init(["kvm_mmu_page_fault"], recorded: false, timed: true),
+          .init(["kvm_mmu_zap_all_fast"], recorded: false, timed: true),
+          .init(["kvm_set_memslot"], recorded: false, timed: true),
+          .init(["kvm_mmu_notifier_invalidate_range_start"], recorded: false, timed: true),
+        ]),
     ],
+    pathRules: PathRule.tdpMMU)
+
+  /// `record --latency`'s preset: the entries of `tdpMMU` marked timed, each group keeping its
+  /// name, so a latency capture's probes are filed like a count capture's.
+  public static let tdpMMULatency = ProbeTable(
+    name: "tdp-mmu-latency",
+    summary: "KVM TDP MMU latency: fault path, zaps, dirty logging and splits, and their callers",
+    groups: tdpMMU.groups.compactMap { group in
+      let timed = group.functions.filter(\.timed).map {
+        ProbeGroup.Function($0.names, recorded: true, timed: true)
+      }
+      return timed.isEmpty ? nil : ProbeGroup(name: group.name, summary: group.summary, functions: timed)
+    },
     pathRules: PathRule.tdpMMU)
 }

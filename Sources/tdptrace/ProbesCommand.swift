@@ -32,6 +32,12 @@ struct ProbesCommand: ParsableCommand {
   @Flag(name: .long, help: "Also try a group's tracepoints when its functions attach.")
   var withTracepoints = false
 
+  @Flag(
+    name: .long,
+    help:
+      "Check the probes record --latency would time (entry and exit pairs; default preset tdp-mmu-latency).")
+  var latency = false
+
   @Flag(name: .customLong("static"), help: "Only static checks (kallsyms, BTF, tracefs); load nothing.")
   var staticOnly = false
 
@@ -44,13 +50,13 @@ struct ProbesCommand: ParsableCommand {
     LibbpfLog.setVerbose(verbose)
     do {
       let plan = try LiveOptions.plan(
-        presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints)
+        presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints, latency: latency)
       let (symbols, _) = try KernelSymbols.load()
       let features = KernelFeatures()
       let outcomes: [AttachOutcome]
       var mode = "attached and detached"
       if !staticOnly && Privileges.current().missing.isEmpty {
-        let session = try CaptureSession()
+        let session = try CaptureSession(mode: plan.mode)
         outcomes = plan.attach(to: session, symbols: symbols, features: features)
         session.detach()
       } else {

@@ -24,6 +24,7 @@ struct RecordCommand: ParsableCommand {
         sudo tdptrace record --preset tdp-mmu --duration 10 --output capture.txt
         sudo tdptrace record --preset shadow-mmu --comm qemu-system-x86 --report
         sudo tdptrace record --probe kprobe:kvm_tdp_mmu_map --probe tracepoint:kvmmmu:kvm_mmu_get_page
+        sudo tdptrace record --latency --slower-than 1ms --duration 10 --output latency.txt
       """)
 
   @Option(
@@ -41,6 +42,23 @@ struct RecordCommand: ParsableCommand {
 
   @Flag(name: .long, help: "Attach a preset group's tracepoints even when its functions attached.")
   var withTracepoints = false
+
+  @Flag(
+    name: .long,
+    help: ArgumentHelp(
+      "Time each call from entry to exit (fentry with fexit, else kprobe with kretprobe) into a histogram per probe and entry stack, written as bpftrace's hist() and stats() print them. Default preset: tdp-mmu-latency."
+    ))
+  var latency = false
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "With --latency: also list each call at least this slow (1ms, 500us, 2s, or ns), with its time, thread and stack.",
+      valueName: "duration"))
+  var slowerThan: DurationArgument?
+
+  @Option(name: .long, help: "With --latency: histogram entries (distinct probe and entry-stack pairs).")
+  var latencyEntries: UInt32 = CaptureLimits().latencyEntries
 
   @Option(name: .long, help: "Seconds to record (default: until Ctrl-C or SIGTERM).")
   var duration: Double?
@@ -84,7 +102,13 @@ struct RecordCommand: ParsableCommand {
       throw ValidationError(
         "--comm must be 1 to \(CaptureLimits.maxCommBytes) bytes (the kernel's comm length)")
     }
-    if stackEntries == 0 || countEntries == 0 { throw ValidationError("map sizes must be positive") }
+    if stackEntries == 0 || countEntries == 0 || latencyEntries == 0 {
+      throw ValidationError("map sizes must be positive")
+    }
+    if latency && attach == .tracepoint {
+      throw ValidationError("--latency needs fentry or kprobe: a tracepoint has no exit to time the call by")
+    }
+    if !latency && slowerThan != nil { throw ValidationError("--slower-than goes with --latency") }
   }
 
   func run() throws {
@@ -93,8 +117,10 @@ struct RecordCommand: ParsableCommand {
     LibbpfLog.setVerbose(verbose)
     do {
       let plan = try LiveOptions.plan(
-        presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints)
+        presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints, latency: latency)
       var limits = CaptureLimits()
+      limits.latencyEntries = latencyEntries
+      limits.slowerThanNs = slowerThan?.nanoseconds
       limits.stackEntries = stackEntries
       limits.countEntries = countEntries
       limits.pid = pid
@@ -117,7 +143,9 @@ struct RecordCommand: ParsableCommand {
       }
       let capture = result.capture
       var summary =
-        "recorded \(capture.totalCount) events in \(capture.entries.count) stacks from \(capture.probes.count) probes"
+        latency
+        ? "timed \(capture.latency.reduce(0) { $0 + $1.counts.count }) calls in \(capture.latency.count) histograms from \(capture.probes.count) probes"
+        : "recorded \(capture.totalCount) events in \(capture.entries.count) stacks from \(capture.probes.count) probes"
       if let signal = result.signal { summary += " (stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM"))" }
       log(summary)
       if capture.totalDrops > 0 {
@@ -136,7 +164,9 @@ struct RecordCommand: ParsableCommand {
 
 /// Flag parsing shared by `record` and `probes`.
 enum LiveOptions {
-  static func plan(presets: [String], probes: [String], attach: AttachRequest, withTracepoints: Bool)
+  static func plan(
+    presets: [String], probes: [String], attach: AttachRequest, withTracepoints: Bool, latency: Bool = false
+  )
     throws(LiveCaptureError)
     -> ProbePlan
   {
@@ -144,9 +174,10 @@ enum LiveOptions {
     for name in presets { chosen.append(try ProbeTable.preset(named: name)) }
     var specs: [ProbeSpec] = []
     for text in probes { specs.append(try ProbeSpec.parse(text)) }
-    if chosen.isEmpty && specs.isEmpty { chosen = [ProbeTable.tdpMMU] }
+    if chosen.isEmpty && specs.isEmpty { chosen = [latency ? ProbeTable.tdpMMULatency : ProbeTable.tdpMMU] }
     return ProbePlan(
-      presets: chosen, probes: specs, attach: attach, withTracepoints: withTracepoints)
+      presets: chosen, probes: specs, attach: attach, withTracepoints: withTracepoints,
+      mode: latency ? .latency : .count)
   }
 }
 

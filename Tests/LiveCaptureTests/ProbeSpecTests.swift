@@ -77,11 +77,14 @@ import Testing
     var limits = CaptureLimits()
     limits.pid = 0x0102_0304
     limits.comm = "kvmloop"
+    limits.slowerThanNs = 0x0A0B
     let bytes = ProbeConfig(probeID: 7, limits: limits).bytes
-    #expect(bytes.count == 28)  // sizeof(struct config) in bpf/tdptrace.h; .rodata is 0x1c bytes
+    // sizeof(struct config) in bpf/tdptrace.h: three u32, comm[16], then the u64 at offset 32.
+    #expect(bytes.count == 40)
+    #expect(Array(bytes[32..<40]) == [0x0B, 0x0A, 0, 0, 0, 0, 0, 0])
     #expect(Array(bytes[0..<12]) == [7, 0, 0, 0, 4, 3, 2, 1, 7, 0, 0, 0])
     #expect(Array(bytes[12..<19]) == Array("kvmloop".utf8))
-    #expect(bytes[19...].allSatisfy { $0 == 0 })
+    #expect(bytes[19..<32].allSatisfy { $0 == 0 })
   }
 
   @Test func privilegesNameWhatIsMissing() {

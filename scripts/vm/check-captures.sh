@@ -141,5 +141,21 @@ else
   na fold.debuginfo-inline "no kvm.ko with DWARF given"
 fi
 
+# --- latency: tdptrace record --latency against bpftrace kprobe/kretprobe on the same run -------
+if [ -s "$DIR/latency-tdptrace.txt" ] && [ -s "$DIR/latency-bpftrace.txt" ]; then
+  while read -r verdict name rest; do
+    case "$verdict" in
+      PASS) pass "${name%:}" "$rest" ;;
+      FAIL) fail "${name%:}" "$rest" ;;
+      *) echo "$verdict $name $rest" ;;
+    esac
+  done < <(awk -v slow_ns="${SLOW_NS:-2000000}" -f "$here/latency-check.awk" \
+    "$DIR/latency-tdptrace.txt" "$DIR/latency-bpftrace.txt")
+elif [ -f "$DIR/latency-tdptrace.unavailable" ]; then
+  na latency "tdptrace record --latency"
+elif [ -f "$DIR/latency-tdptrace.rc" ] || [ -f "$DIR/latency-bpftrace.rc" ]; then
+  fail latency.capture "latency-tdptrace.txt or latency-bpftrace.txt is empty: $(tail -n 2 "$DIR/latency-tdptrace.err" "$DIR/latency-bpftrace.err" 2>/dev/null | tr '\n' ' ' | cut -c1-300)"
+fi
+
 echo "checks: $npass passed, $nfail failed, $nna not available in this build"
 [ $nfail = 0 ]

@@ -66,20 +66,23 @@ else
 fi
 
 # Starts `tdptrace record` in the background and waits until it says it attached.
-# $1: attach kind, $2: output name.
+# $1: attach kind, $2: output name, then more record options (default: --preset tdp-mmu).
 RPID=
 start_record() {
-  rm -f "$OUT/$2.txt" "$OUT/$2.err"
-  "$TDP" record --preset tdp-mmu --attach "$1" --output "$OUT/$2.txt" 2>"$OUT/$2.err" &
+  kind=$1 name=$2
+  shift 2
+  [ $# -gt 0 ] || set -- --preset tdp-mmu
+  rm -f "$OUT/$name.txt" "$OUT/$name.err"
+  "$TDP" record "$@" --attach "$kind" --output "$OUT/$name.txt" 2>"$OUT/$name.err" &
   RPID=$!
   n=0
   while [ $n -lt 240 ]; do
-    if grep -qs -i 'attach' "$OUT/$2.err" "$OUT/$2.txt"; then sleep 1; return 0; fi
+    if grep -qs -i 'attach' "$OUT/$name.err" "$OUT/$name.txt"; then sleep 1; return 0; fi
     kill -0 $RPID 2>/dev/null || return 1
     sleep 0.5
     n=$((n + 1))
   done
-  t "tdptrace record --attach $1 did not report attaching within 120 s; continuing"
+  t "tdptrace record --attach $kind did not report attaching within 120 s; continuing"
 }
 stop_record() {
   kill -INT $RPID 2>/dev/null
@@ -146,6 +149,74 @@ timeout 300 bpftrace -c "/bin/sh $H/workload.sh" -e "$bt_kfuncs { @[probe, kstac
   >"$OUT/bpftrace-kfunc.txt" 2>"$OUT/bpftrace-kfunc.err"
 echo $? >"$OUT/bpftrace-kfunc.rc"
 t "bpftrace kfunc rc=$(cat "$OUT/bpftrace-kfunc.rc"), $(grep -c '^@' "$OUT/bpftrace-kfunc.txt") stacks"
+
+# Latency: tdptrace record --latency (kprobe and kretprobe, the tdp-mmu-latency preset) and a
+# bpftrace script timing the same functions, on one run of the workload. The bpftrace script
+# keeps a start time per (thread, depth), so a recursive call (__handle_changed_spte) is timed at
+# every level as tdptrace does; both key their histograms by "kprobe:FUNC" first.
+SLOW_NS=${SLOW_NS:-2000000}
+# Writes the bpftrace script for the functions in $1 (names) to $2.
+latency_script() {
+  : >"$2"
+  for f in $1; do
+    cat >>"$2" <<BT
+kprobe:$f { @d_$f[tid]++; @s_$f[tid, @d_$f[tid]] = nsecs; }
+kretprobe:$f /@d_$f[tid]/ {
+  \$ns = nsecs - @s_$f[tid, @d_$f[tid]];
+  @ns["kprobe:$f"] = hist(\$ns);
+  @calls["kprobe:$f"] = count();
+  if (\$ns >= $SLOW_NS) { printf("SLOW kprobe:$f %d %d\\n", tid, \$ns); }
+  delete(@s_$f[tid, @d_$f[tid]]);
+  @d_$f[tid]--;
+}
+BT
+  done
+  printf 'END {' >>"$2"
+  for f in $1; do printf ' clear(@d_%s); clear(@s_%s);' "$f" "$f" >>"$2"; done
+  echo ' }' >>"$2"
+}
+
+stage "latency: tdptrace record --latency and bpftrace kprobe/kretprobe on the same run"
+if has latency; then
+  if start_record kprobe latency-tdptrace --latency --slower-than "$SLOW_NS"; then
+    LFUNCS=$(sed -n 's/.*ok  *kprobe:\([A-Za-z0-9_]*\) via kprobe.*/\1/p' "$OUT/latency-tdptrace.err" | sort -u)
+    latency_script "$LFUNCS" "$H/latency.bt"
+    timeout 300 bpftrace -c "/bin/sh $H/workload.sh" "$H/latency.bt" \
+      >"$OUT/latency-bpftrace.txt" 2>"$OUT/latency-bpftrace.err"
+    echo $? >"$OUT/latency-bpftrace.rc"
+    stop_record latency-tdptrace
+    t "latency: bpftrace rc=$(cat "$OUT/latency-bpftrace.rc"), tdptrace rc=$(cat "$OUT/latency-tdptrace.rc")"
+    tail -n 3 "$OUT/latency-tdptrace.err"
+  else
+    t "tdptrace record --latency exited early"; wait $RPID; echo $? >"$OUT/latency-tdptrace.rc"
+    cat "$OUT/latency-tdptrace.err"
+  fi
+else
+  unavailable latency-tdptrace "tdptrace record --latency"
+fi
+
+# The overhead benchmark (TDPTRACE_VM_BENCH=1 on the host): the workload alone, under
+# tdptrace record --latency, and under the bpftrace script for the same functions, in turn.
+if [ -f "$H/bench" ] && has latency && [ -n "${LFUNCS:-}" ]; then
+  stage "latency overhead benchmark"
+  elapsed() { s=$(cut -d' ' -f1 /proc/uptime); "$@" >/dev/null 2>&1; e=$(cut -d' ' -f1 /proc/uptime); awk -v s="$s" -v e="$e" 'BEGIN { printf "%.2f\n", e - s }'; }
+  : >"$OUT/latency-overhead.txt"
+  for round in 1 2 3; do
+    echo "alone $(elapsed sh "$H/workload.sh")" >>"$OUT/latency-overhead.txt"
+    if start_record kprobe latency-bench --latency; then
+      echo "tdptrace $(elapsed sh "$H/workload.sh")" >>"$OUT/latency-overhead.txt"
+      stop_record latency-bench
+    fi
+    bpftrace "$H/latency.bt" >/dev/null 2>"$OUT/latency-bench-bt.err" &
+    BPID=$!
+    n=0
+    while ! grep -qs 'Attaching' "$OUT/latency-bench-bt.err" && [ $n -lt 240 ]; do sleep 0.5; n=$((n + 1)); done
+    sleep 1
+    echo "bpftrace $(elapsed sh "$H/workload.sh")" >>"$OUT/latency-overhead.txt"
+    kill -INT $BPID; wait $BPID
+  done
+  cat "$OUT/latency-overhead.txt"
+fi
 
 stage "done"
 exit $fail

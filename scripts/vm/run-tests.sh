@@ -94,6 +94,10 @@ has_option() { local h; h=$("$SHARE/bin/tdptrace" "$1" --help 2>&1 || true); [[ 
 : >"$SHARE/features"
 if has_option probes --preset; then echo probes >>"$SHARE/features"; fi
 if has_option record --attach; then echo record >>"$SHARE/features"; fi
+if has_option record --latency; then echo latency >>"$SHARE/features"; fi
+# TDPTRACE_VM_BENCH=1: also the latency overhead benchmark (tdptrace against bpftrace).
+rm -f "$SHARE/bench"
+if [ "${TDPTRACE_VM_BENCH:-}" = 1 ]; then touch "$SHARE/bench"; fi
 vm_log "tdptrace features for the guest: $(tr '\n' ' ' <"$SHARE/features")"
 cp scripts/vm/guest-tests.sh "$SHARE/guest.sh"
 scripts/vm/run-guest.sh "$IMG" "$SHARE" "${TDPTRACE_VM_TIMEOUT:-1500}"

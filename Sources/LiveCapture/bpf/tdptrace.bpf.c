@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-// tdptrace's in-kernel half: count kernel stacks per probe.
+// tdptrace's in-kernel half: count kernel stacks per probe, or time calls per entry stack.
 //
-// One object is opened per probe; the user side keeps exactly one of the five programs below
-// (the attach kind chosen for that probe), sets the read-only globals, and shares the three maps
-// between all objects with bpf_map__reuse_fd. The body is the same for every attach kind, so the
-// counts do not depend on how a probe was attached.
+// One object is opened per probe; the user side keeps the program(s) for the attach kind chosen
+// for that probe (one counting program, or an entry and exit pair for --latency), sets the
+// read-only globals, and shares the maps between all objects with bpf_map__reuse_fd (a map the
+// mode does not use is not created). The body is the same for every attach kind, so the counts
+// do not depend on how a probe was attached.
 //
 // tdptrace.h is the contract with the user side: the layouts of struct config and struct
 // count_key, the drop reasons and the drops array's index, the stack depth and the map sizes. It
@@ -69,10 +70,16 @@ static __always_inline int comm_matches(void) {
   return 1;
 }
 
-static __always_inline int record(void *ctx) {
+static __always_inline int passes_filters(void) {
   if (filter_tgid != 0 && (bpf_get_current_pid_tgid() >> 32) != filter_tgid)
     return 0;
   if (filter_comm_len != 0 && !comm_matches())
+    return 0;
+  return 1;
+}
+
+static __always_inline int record(void *ctx) {
+  if (!passes_filters())
     return 0;
 
   long stackid = bpf_get_stackid(ctx, &stacks, 0);
@@ -119,5 +126,187 @@ int tdp_raw_tp(void *ctx) { return record(ctx); }
 
 SEC("tracepoint")
 int tdp_tracepoint(void *ctx) { return record(ctx); }
+
+// --- record --latency -----------------------------------------------------------------------
+// Entry pushes (start time, entry stack, probe) on the task's stack of calls in progress; exit
+// pops the innermost call of its probe and adds the duration to that (probe, stack)'s histogram.
+// Calls nest per task, so recursion gives one duration per level.
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __type(key, __u32); // tid
+  __type(value, struct task_stack);
+  __uint(max_entries, TASK_ENTRIES);
+} tasks SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __type(key, struct count_key);
+  __type(value, struct latency_value);
+  __uint(max_entries, HIST_ENTRIES);
+} hists SEC(".maps");
+
+// A zeroed value of each, to insert from: both are too large for the BPF stack.
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __type(key, __u32);
+  __type(value, struct latency_value);
+  __uint(max_entries, 1);
+} hist_zero SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __type(key, __u32);
+  __type(value, struct task_stack);
+  __uint(max_entries, 1);
+} task_zero SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, SLOW_RING_BYTES);
+} slow SEC(".maps");
+
+static __always_inline void count_drops(__u32 reason, __u64 n) {
+  __u32 index = drop_index(probe_id, reason);
+  __u64 *value = bpf_map_lookup_elem(&drops, &index);
+  if (value)
+    __sync_fetch_and_add(value, n);
+}
+
+// Raises *slot to v (a few tries against other CPUs; a lost race only loses a tie).
+static __always_inline void raise_to(__u64 *slot, __u64 v) {
+#pragma unroll
+  for (int i = 0; i < 4; i++) {
+    __u64 old = *slot;
+    if (v <= old)
+      return;
+    if (__sync_val_compare_and_swap(slot, old, v) == old)
+      return;
+  }
+}
+
+static __always_inline int latency_entry(void *ctx) {
+  if (!passes_filters())
+    return 0;
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  struct task_stack *ts = bpf_map_lookup_elem(&tasks, &tid);
+  if (!ts) {
+    __u32 zero = 0;
+    struct task_stack *empty = bpf_map_lookup_elem(&task_zero, &zero);
+    if (!empty)
+      return 0;
+    bpf_map_update_elem(&tasks, &tid, empty, BPF_NOEXIST);
+    ts = bpf_map_lookup_elem(&tasks, &tid);
+    if (!ts) {
+      count_drops(DROP_TASKS_FULL, 1);
+      return 0;
+    }
+  }
+  __u32 depth = ts->depth;
+  if (depth >= LATENCY_DEPTH) {
+    ts->overflow++;
+    count_drops(DROP_DEPTH_OVERFLOW, 1);
+    return 0;
+  }
+  long stackid = bpf_get_stackid(ctx, &stacks, 0);
+  if (stackid < 0) {
+    count_drops(stackid == -17 ? DROP_STACK_COLLISION : stackid == -12 ? DROP_STACK_MAP_FULL : DROP_NO_STACK,
+                1);
+    stackid = -1;
+  }
+  struct task_frame *frame = &ts->frames[depth & (LATENCY_DEPTH - 1)];
+  frame->stackid = (__s32)stackid;
+  frame->probe = probe_id;
+  // Last, so taking the stack is not part of the duration.
+  frame->start = bpf_ktime_get_ns();
+  ts->depth = depth + 1;
+  return 0;
+}
+
+static __always_inline void report_slow(__u64 now, __u64 duration, __s32 stackid) {
+  struct slow_event *event = bpf_ringbuf_reserve(&slow, sizeof(*event), 0);
+  if (!event) {
+    count_drops(DROP_SLOW_LOST, 1);
+    return;
+  }
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  event->timestamp = now;
+  event->duration = duration;
+  event->tgid = pid_tgid >> 32;
+  event->tid = (__u32)pid_tgid;
+  event->probe = probe_id;
+  event->stackid = stackid;
+  bpf_get_current_comm(event->comm, sizeof(event->comm));
+  bpf_ringbuf_submit(event, 0);
+}
+
+static __always_inline int latency_exit(void *ctx) {
+  if (!passes_filters())
+    return 0;
+  __u64 now = bpf_ktime_get_ns();
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  struct task_stack *ts = bpf_map_lookup_elem(&tasks, &tid);
+  if (!ts) {
+    count_drops(DROP_EXIT_WITHOUT_ENTRY, 1);
+    return 0;
+  }
+  if (ts->overflow > 0) {
+    // The innermost entries were not timed (the stack was full); this is one of their exits.
+    ts->overflow--;
+    return 0;
+  }
+  // The innermost call of this probe; calls above it lost their exits.
+  __u32 depth = ts->depth;
+  int found = -1;
+#pragma unroll
+  for (int i = 0; i < LATENCY_DEPTH; i++) {
+    if (found < 0 && i < depth && ts->frames[(depth - 1 - i) & (LATENCY_DEPTH - 1)].probe == probe_id)
+      found = (depth - 1 - i) & (LATENCY_DEPTH - 1);
+  }
+  if (found < 0) {
+    count_drops(DROP_EXIT_WITHOUT_ENTRY, 1);
+    return 0;
+  }
+  if (depth - 1 - found > 0)
+    count_drops(DROP_MISSED_EXIT, depth - 1 - found);
+  struct task_frame *frame = &ts->frames[found & (LATENCY_DEPTH - 1)];
+  __u64 duration = now - frame->start;
+  struct count_key key = {.probe = probe_id, .stackid = frame->stackid};
+  ts->depth = found;
+
+  struct latency_value *value = bpf_map_lookup_elem(&hists, &key);
+  if (!value) {
+    __u32 zero = 0;
+    struct latency_value *empty = bpf_map_lookup_elem(&hist_zero, &zero);
+    if (!empty)
+      return 0;
+    bpf_map_update_elem(&hists, &key, empty, BPF_NOEXIST);
+    value = bpf_map_lookup_elem(&hists, &key);
+    if (!value) {
+      count_drops(DROP_HISTS_FULL, 1);
+      return 0;
+    }
+  }
+  __sync_fetch_and_add(&value->count, 1);
+  __sync_fetch_and_add(&value->total, duration);
+  __sync_fetch_and_add(&value->buckets[latency_bucket(duration) & (LATENCY_BUCKETS - 1)], 1);
+  raise_to(&value->max, duration);
+  raise_to(&value->min_inverted, ~duration);
+  if (cfg.slower_than_ns != 0 && duration >= cfg.slower_than_ns)
+    report_slow(now, duration, key.stackid);
+  return 0;
+}
+
+SEC("fentry")
+int tdp_lat_fentry(void *ctx) { return latency_entry(ctx); }
+
+SEC("fexit")
+int tdp_lat_fexit(void *ctx) { return latency_exit(ctx); }
+
+SEC("kprobe")
+int tdp_lat_kprobe(void *ctx) { return latency_entry(ctx); }
+
+SEC("kretprobe")
+int tdp_lat_kretprobe(void *ctx) { return latency_exit(ctx); }
 
 char LICENSE[] SEC("license") = "GPL";

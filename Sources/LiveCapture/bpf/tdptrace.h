@@ -38,7 +38,14 @@ enum drop_reason {
   DROP_STACK_MAP_FULL = 1,  // bpf_get_stackid: -ENOMEM, no free stack-map entry
   DROP_NO_STACK = 2,        // bpf_get_stackid: any other error (-EFAULT: no stack)
   DROP_COUNTS_FULL = 3,     // the counts hash had no room for a new (probe, stack) key
-  DROP_REASONS,             // not a reason: their number, the stride of the drops array
+  // record --latency: what could not be timed.
+  DROP_EXIT_WITHOUT_ENTRY = 4, // an exit whose entry was not seen (attached mid-call)
+  DROP_DEPTH_OVERFLOW = 5,     // more than LATENCY_DEPTH timed calls nested in one task
+  DROP_TASKS_FULL = 6,         // the per-task call stacks map had no room for a new task
+  DROP_HISTS_FULL = 7,         // the histograms hash had no room for a new (probe, stack) key
+  DROP_MISSED_EXIT = 8,        // an entry whose exit never came (kretprobe maxactive, or lost)
+  DROP_SLOW_LOST = 9,          // a call slower than --slower-than found the ring buffer full
+  DROP_REASONS,                // not a reason: their number, the stride of the drops array
 };
 
 // The drops array holds DROP_REASONS counters per probe: probes * DROP_REASONS entries, and this
@@ -58,6 +65,88 @@ struct config {
   __u32 filter_tgid;     // 0: every process
   __u32 filter_comm_len; // 0: every command
   char filter_comm[COMM_LEN];
+  __u64 slower_than_ns; // record --latency --slower-than: report each slower call; 0: none
+};
+
+// --- record --latency ---------------------------------------------------------------------
+// Durations go into log-linear buckets: below LATENCY_SUBS nanoseconds one bucket per value;
+// from there LATENCY_SUBS buckets per power of two, so a bucket's width is at most 1/8 of its
+// lower bound and a percentile read from the buckets is known to within 12.5% (bpftrace's log2
+// hist() is within 2x). Bucket i spans [latency_bucket_low(i), latency_bucket_low(i + 1)).
+#define LATENCY_SUB_BITS 3
+#define LATENCY_SUBS (1 << LATENCY_SUB_BITS)
+// 8 + 61 * 8 = 496 buckets hold every u64; 512, a power of two, lets the BPF side mask an index
+// into range where the verifier can see it.
+#define LATENCY_BUCKETS 512
+// Timed calls nested in one task (recursion included: __handle_changed_spte calls itself
+// through handle_removed_pt).
+#define LATENCY_DEPTH 16
+#define TASK_ENTRIES 8192
+#define HIST_ENTRIES 2048
+// Bytes of the ring buffer for --slower-than events (a power of two number of pages).
+#define SLOW_RING_BYTES (256 * 1024)
+
+// floor(log2(v)) for v > 0, by halving: BPF has no count-leading-zeros instruction.
+static inline __u32 latency_log2(__u64 v) {
+  __u32 r = 0;
+  if (v >> 32) { v >>= 32; r += 32; }
+  if (v >> 16) { v >>= 16; r += 16; }
+  if (v >> 8) { v >>= 8; r += 8; }
+  if (v >> 4) { v >>= 4; r += 4; }
+  if (v >> 2) { v >>= 2; r += 2; }
+  if (v >> 1) { r += 1; }
+  return r;
+}
+
+// The bucket of a duration in nanoseconds.
+static inline __u32 latency_bucket(__u64 v) {
+  if (v < LATENCY_SUBS) return (__u32)v;
+  __u32 e = latency_log2(v);
+  return LATENCY_SUBS + (e - LATENCY_SUB_BITS) * LATENCY_SUBS +
+         (__u32)((v >> (e - LATENCY_SUB_BITS)) & (LATENCY_SUBS - 1));
+}
+
+// The lower bound of bucket i (0 for i past the last bucket: the bound would be 2^64).
+static inline __u64 latency_bucket_low(__u32 i) {
+  if (i < LATENCY_SUBS) return i;
+  __u32 e = (i - LATENCY_SUBS) / LATENCY_SUBS + LATENCY_SUB_BITS;
+  __u64 sub = (i - LATENCY_SUBS) % LATENCY_SUBS;
+  if (e >= 64) return 0;
+  return (LATENCY_SUBS + sub) << (e - LATENCY_SUB_BITS);
+}
+
+// One histogram per (probe, entry stack), keyed by struct count_key.
+struct latency_value {
+  __u64 count;
+  __u64 total;         // nanoseconds
+  __u64 max;           // nanoseconds
+  __u64 min_inverted;  // ~min: kept as a maximum, so the zeroed value needs no sentinel
+  __u64 buckets[LATENCY_BUCKETS];
+};
+
+// A timed call in progress: when it started, the stack at its entry and its probe.
+struct task_frame {
+  __u64 start;
+  __s32 stackid; // -1 when the stack could not be taken (the drop is counted)
+  __u32 probe;
+};
+
+// Each task's timed calls in progress, innermost last.
+struct task_stack {
+  __u32 depth;
+  __u32 overflow; // entries past LATENCY_DEPTH; their exits are the next ones, innermost first
+  struct task_frame frames[LATENCY_DEPTH];
+};
+
+// One call slower than config.slower_than_ns, through the ring buffer.
+struct slow_event {
+  __u64 timestamp; // bpf_ktime_get_ns at exit (CLOCK_MONOTONIC)
+  __u64 duration;
+  __u32 tgid;
+  __u32 tid;
+  __u32 probe;
+  __s32 stackid;
+  char comm[COMM_LEN];
 };
 
 #endif // TDPTRACE_H

@@ -1,0 +1,51 @@
+import CTDPTraceBPF
+
+/// One `struct latency_value` (bpf/tdptrace.h) as read: calls, their total, minimum and maximum
+/// in nanoseconds, and the non-empty log-linear buckets.
+public struct LatencyCounts: Sendable, Equatable {
+  public var count: UInt64
+  public var total: UInt64
+  public var min: UInt64
+  public var max: UInt64
+  /// (bucket index, calls), ascending, empty buckets left out.
+  public var buckets: [(index: UInt32, count: UInt64)]
+
+  public init(
+    count: UInt64, total: UInt64, min: UInt64, max: UInt64, buckets: [(index: UInt32, count: UInt64)]
+  ) {
+    self.count = count
+    self.total = total
+    self.min = min
+    self.max = max
+    self.buckets = buckets
+  }
+
+  init(_ value: latency_value) {
+    var value = value
+    count = value.count
+    total = value.total
+    max = value.max
+    min = ~value.min_inverted
+    buckets = withUnsafeBytes(of: &value.buckets) { raw in
+      raw.bindMemory(to: UInt64.self).enumerated().compactMap { index, n in
+        n == 0 ? nil : (UInt32(index), n)
+      }
+    }
+  }
+
+  /// The bucket's bounds `[low, high)` in nanoseconds, from the header's one definition; high is
+  /// nil for the last bucket, whose bound (2^64) does not fit.
+  public static func bounds(of index: UInt32) -> (low: UInt64, high: UInt64?) {
+    let low = latency_bucket_low(index)
+    let high = latency_bucket_low(index + 1)
+    return (low, high == 0 ? nil : high)
+  }
+
+  /// The bucket a duration falls in (the BPF side's `latency_bucket`).
+  public static func bucket(of nanoseconds: UInt64) -> UInt32 { latency_bucket(nanoseconds) }
+
+  public static func == (a: LatencyCounts, b: LatencyCounts) -> Bool {
+    a.count == b.count && a.total == b.total && a.min == b.min && a.max == b.max
+      && a.buckets.map(\.index) == b.buckets.map(\.index) && a.buckets.map(\.count) == b.buckets.map(\.count)
+  }
+}

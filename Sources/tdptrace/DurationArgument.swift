@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// A duration on the command line, as perf and bpftrace users write them: `1ms`, `500us`,
+/// `2.5s`, `100ns`, or a bare number of nanoseconds.
+struct DurationArgument: ExpressibleByArgument, Sendable, Equatable {
+  var nanoseconds: UInt64
+
+  init?(argument: String) {
+    let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9)]
+    var text = Substring(argument)
+    var scale = 1.0
+    if let unit = units.first(where: { text.hasSuffix($0.0) }) {
+      text = text.dropLast(unit.0.count)
+      scale = unit.1
+    }
+    guard let value = Double(text), value.isFinite, value >= 0, value * scale < 1.8e19 else { return nil }
+    nanoseconds = UInt64((value * scale).rounded())
+  }
+
+  static var defaultCompletionKind: CompletionKind { .default }
+}
