@@ -65,7 +65,20 @@ public struct LatencySummary: Sendable {
     public var origin: String
   }
 
+  /// Time spent under one histogram entry's stack, for the time-weighted flame graph.
+  public struct StackTime: Sendable, Hashable {
+    public var map: String
+    public var probe: String
+    /// Root first; empty for a histogram without a stack.
+    public var stack: [Frame]
+    public var nanoseconds: Double
+    /// Whether a `stats()` total gave it (else bucket midpoints times counts).
+    public var exact: Bool
+  }
+
   public var probes: [ProbeRow]
+  /// Every histogram entry's time, in input order.
+  public var stackTimes: [StackTime]
   public var lost: [Lost]
   /// Slow calls, slowest first.
   public var slowest: [SlowCall]
@@ -140,6 +153,7 @@ public struct LatencySummary: Sendable {
     var probeOrder: [ProbeKey] = []
     var unreadable: Set<String> = []
     var midpointMaps: Set<String> = []
+    var stackTimes: [StackTime] = []
     for value in profile.values where value.kind == .hist || value.kind == .lhist {
       guard var histogram = LatencyHistogram(value.buckets) else {
         unreadable.insert(value.map)
@@ -168,6 +182,11 @@ public struct LatencySummary: Sendable {
         let result = classifier.classify(key.stack.map(\.symbol), probeFunction: ProbeName(probe).function)
         origin = OriginKey(origin: result.origin, detail: result.topFrames)
       }
+      let total = histogram.total
+      stackTimes.append(
+        StackTime(
+          map: value.map, probe: probe, stack: key.stack,
+          nanoseconds: total.value * LatencyMapName.unit(of: value.map).nanoseconds, exact: total.exact))
       let probeKey = ProbeKey(map: value.map, probe: probe)
       if rows[probeKey] == nil { probeOrder.append(probeKey) }
       if var row = rows[probeKey]?[origin] {
@@ -212,6 +231,7 @@ public struct LatencySummary: Sendable {
         ? $0.durationNanoseconds > $1.durationNanoseconds : $0.timestampNanoseconds < $1.timestampNanoseconds
     }
     self.slowDropped = slowDropped
+    self.stackTimes = stackTimes
     self.notes = notes
   }
 
