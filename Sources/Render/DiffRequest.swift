@@ -18,13 +18,16 @@ public struct DiffRequest: Sendable {
   public var inputs: [String]
   /// Graph flags the user gave (`--title`, `--width`, ...), refused when no graph reads them.
   public var given: Set<ReportRequest.Given>
+  /// The latency table (`LatencyComparison`) in place of the change table; no graphs.
+  public var latency: Bool
 
   public init(
     naming: FrameNaming = FrameNaming(), limit: Int? = 20, normalize: Bool = false,
     graph: FlameGraphOptions = FlameGraphOptions(), svg: String? = nil, html: String? = nil,
     title: String? = nil,
-    inputs: [String] = [], given: Set<ReportRequest.Given> = []
+    inputs: [String] = [], given: Set<ReportRequest.Given> = [], latency: Bool = false
   ) {
+    self.latency = latency
     self.naming = naming
     self.limit = limit
     self.normalize = normalize
@@ -38,6 +41,9 @@ public struct DiffRequest: Sendable {
 
   /// Refuses two outputs on stdout, and graph flags with no graph to read them.
   public func validate() throws(ReportRequestError) {
+    if latency, let flag = svg != nil ? "--svg" : html != nil ? "--html" : nil {
+      throw ReportRequestError("\(flag) has no effect with --latency, which compares latency tables only")
+    }
     if svg == "-" && html == "-" {
       throw ReportRequestError("--svg - and --html - both write to stdout; give a file name to one of them")
     }
@@ -49,6 +55,11 @@ public struct DiffRequest: Sendable {
   /// The outputs, files first.
   public func run(before: Profile, after: Profile) throws -> [RenderedOutput] {
     try validate()
+    if latency {
+      let comparison = LatencyComparison(
+        before: LatencySummary(profile: before), after: LatencySummary(profile: after))
+      return [RenderedOutput(.stdout, Array(LatencyDiffTable().render(comparison).utf8))]
+    }
     let diff = ProfileDiff(before: before, after: after, naming: naming, normalize: normalize)
     let table = DiffTable(limit: limit)
     var files: [RenderedOutput] = []

@@ -1,3 +1,4 @@
+import Foundation
 import StackFold
 import TraceParse
 
@@ -44,6 +45,8 @@ public struct HTMLReport: Renderer {
   /// The TDP MMU summary tables (`ReportRequest` passes the summary it computed once); nil
   /// computes them with the TDP MMU table, an empty array leaves the section with a note.
   public var tdpTables: [Table]?
+  /// Latency by origin (`report --latency --html`): one chart per probe; nil leaves it out.
+  public var latency: LatencySummary?
 
   public init(
     report: ReportOptions = ReportOptions(), graph: FlameGraphOptions = FlameGraphOptions(),
@@ -167,6 +170,7 @@ public struct HTMLReport: Renderer {
         "<p class=\"note\">No TDP MMU summary in this report (run <code>tdptrace report --tdp --html ...</code>).</p>\n"
     }
     out += "</section>\n"
+    if let latency { out += latencySection(latency) }
 
     // Flame graph.
     var graphOptions = graph
@@ -219,6 +223,38 @@ public struct HTMLReport: Renderer {
       out += "</table></section>\n"
     }
     return out + HTMLPage.end
+  }
+
+  /// One chart per latency probe, its origins side by side, with the percentiles beside it.
+  func latencySection(_ summary: LatencySummary) -> String {
+    var out = "<section id=\"latency\"><h2>Latency by origin path</h2>\n"
+    if summary.probes.isEmpty { out += "<p class=\"note\">No hist() or lhist() maps in the input.</p>\n" }
+    for probe in summary.probes {
+      out += "<h3>\(Escaping.html(probe.probe)) (\(Escaping.html(probe.map)))</h3>\n"
+      out += "<p>\(Escaping.html(LatencyReport.totals(probe.total, probe.nanosecondsPerUnit)))"
+      out += "; \(Escaping.html(LatencyReport.percentileLine(probe.total, probe.nanosecondsPerUnit)))</p>\n"
+      out += "<div class=\"graph\">" + LatencyChartSVG().render(probe) + "</div>\n<table>\n"
+      out +=
+        "<tr><th>origin</th><th class=\"n\">calls</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>\n"
+      for origin in probe.origins {
+        out += "<tr><td>\(Escaping.html(origin.label))</td><td class=\"n\">\(origin.histogram.count)</td>"
+        for p in LatencyReport.percentiles {
+          let text = LatencyReport.percentileText(origin.histogram, p, probe.nanosecondsPerUnit)
+          out += "<td>\(Escaping.html(String(text.drop { $0 != "≤" })))</td>"
+        }
+        let max = LatencyReport.maxText(origin.histogram, probe.nanosecondsPerUnit)
+        out +=
+          "<td>\(Escaping.html(String(max.dropFirst(3)).trimmingCharacters(in: .whitespaces)))</td></tr>\n"
+      }
+      out += "</table>\n"
+    }
+    if !summary.lost.isEmpty {
+      out += "<p class=\"note\">Lost: "
+      out += summary.lost.map { Escaping.html("\($0.probe) \($0.reason) \($0.count)") }.joined(
+        separator: "; ")
+      out += "</p>\n"
+    }
+    return out + "</section>\n"
   }
 
   /// One table per TDP MMU group (map, init-sp, spte-change, zap, wrprot): for each probe, the

@@ -14,6 +14,8 @@ public struct ReportRequest: Sendable {
     case report
     /// The TDP MMU summary by group, probe and origin (`--tdp`).
     case tdpSummary
+    /// Latency by probe and origin path (`--latency`).
+    case latency
     /// The flame graph SVG (`--svg -`).
     case svg
     /// The HTML page (`--html -`).
@@ -26,15 +28,19 @@ public struct ReportRequest: Sendable {
     case treeMaxDepth = "--tree-max-depth", json = "--json", tdp = "--tdp", preset = "--preset"
     case title = "--title", subtitle = "--subtitle", width = "--width", minwidth = "--minwidth"
     case inverted = "--inverted"
+    case latency = "--latency", slowest = "--slowest", weightTime = "--weight time"
 
     /// Whether a run with these outputs reads the flag.
     func isRead(primary: Primary, svg: Bool, html: Bool) -> Bool {
       switch self {
       case .callers, .callees: return primary == .report
       case .top, .treeMinPercent, .treeMaxDepth: return primary == .report || html
-      case .json: return primary == .report || primary == .tdpSummary
+      case .json: return primary == .report || primary == .tdpSummary || primary == .latency
       case .tdp: return primary == .tdpSummary
-      case .preset: return primary == .tdpSummary || html
+      case .preset: return primary == .tdpSummary || primary == .latency || html
+      case .latency: return primary == .latency || html
+      case .slowest: return primary == .latency
+      case .weightTime: return svg
       case .title, .subtitle, .width, .minwidth, .inverted: return svg || html
       }
     }
@@ -48,6 +54,12 @@ public struct ReportRequest: Sendable {
   public var tdp: Bool
   /// The probe table the TDP summary files samples by.
   public var table: ProbeTable
+  /// The latency report in place of the report on stdout, and latency charts on the HTML page.
+  public var latency: Bool
+  /// Slowest calls the latency report lists.
+  public var slowest: Int
+  /// The flame graph weighted by time spent per stack (`LatencyTimeProfile`) instead of samples.
+  public var timeWeighted: Bool
   /// `--svg`, `--html`, `--pprof`, `--speedscope`; `-` is stdout for the first two.
   public var svg: String?
   public var html: String?
@@ -62,8 +74,12 @@ public struct ReportRequest: Sendable {
     report: ReportOptions = ReportOptions(), graph: FlameGraphOptions = FlameGraphOptions(),
     json: Bool = false,
     tdp: Bool = false, table: ProbeTable = .tdpMMU, svg: String? = nil, html: String? = nil,
-    pprof: String? = nil, speedscope: String? = nil, title: String? = nil, given: Set<Given> = []
+    pprof: String? = nil, speedscope: String? = nil, title: String? = nil, given: Set<Given> = [],
+    latency: Bool = false, slowest: Int = 10, timeWeighted: Bool = false
   ) {
+    self.latency = latency
+    self.slowest = slowest
+    self.timeWeighted = timeWeighted
     self.report = report
     self.graph = graph
     self.json = json
@@ -81,6 +97,7 @@ public struct ReportRequest: Sendable {
   public var primary: Primary {
     if svg == "-" { return .svg }
     if html == "-" { return .html }
+    if latency { return .latency }
     return tdp ? .tdpSummary : .report
   }
 
@@ -90,7 +107,8 @@ public struct ReportRequest: Sendable {
     if svg == "-" { stdout.append("--svg -") }
     if html == "-" { stdout.append("--html -") }
     if tdp { stdout.append("--tdp") }
-    if json && !tdp { stdout.append("--json") }
+    if latency { stdout.append("--latency") }
+    if json && !tdp && !latency { stdout.append("--json") }
     if stdout.count > 1 {
       throw ReportRequestError(
         "\(stdout.joined(separator: " and ")) all write to stdout; give a file name to all but one")
@@ -113,6 +131,8 @@ public struct ReportRequest: Sendable {
       (.tdpSummary, .treeMinPercent),
       (.tdpSummary, .treeMaxDepth):
       return "with --tdp, which prints the TDP MMU summary instead of the report; run the two separately"
+    case (.latency, _):
+      return "with --latency, which prints the latency report instead of the report; run the two separately"
     case (.svg, _), (.html, _):
       return
         "when \(primary == .svg ? "--svg -" : "--html -") writes the page to stdout instead of the report"
@@ -136,15 +156,25 @@ public struct ReportRequest: Sendable {
     var notes: [String] = []
     let needsSummary = primary == .tdpSummary || html != nil
     let summary = needsSummary ? TDPSummary(profile: profile, table: table) : nil
+    let latencySummary = latency ? LatencySummary(profile: profile, table: table) : nil
     if let svg {
+      var graphed = profile
+      var options = graph
+      if timeWeighted {
+        let timed = LatencyTimeProfile(LatencySummary(profile: profile, table: table))
+        graphed = timed.profile
+        options.countName = "ns"
+        notes += timed.notes
+      }
       outputs.append(
         RenderedOutput(
           OutputDestination(svg),
-          Array(FlameGraphSVG(options: graph).document(profile, standalone: true).utf8)))
+          Array(FlameGraphSVG(options: options).document(graphed, standalone: true).utf8)))
     }
     if let html, let summary {
-      let page = HTMLReport(
+      var page = HTMLReport(
         report: report, graph: graph, title: title, tdpTables: HTMLReport.tdpTables(summary))
+      page.latency = latencySummary
       outputs.append(RenderedOutput(OutputDestination(html), Array(try page.document(profile).utf8)))
     }
     if let pprof { outputs.append(RenderedOutput(.file(pprof), try PprofExport().render(profile))) }
@@ -160,6 +190,10 @@ public struct ReportRequest: Sendable {
     }
     switch primary {
     case .svg, .html: break
+    case .latency:
+      let text = LatencyReport(format: json ? .json : .text, slowest: slowest, inputs: report.inputs)
+        .render(latencySummary!)
+      outputs.append(RenderedOutput(.stdout, text))
     case .tdpSummary:
       let text = try TDPSummaryText(format: json ? .json : .text).render(summary!)
       outputs.append(RenderedOutput(.stdout, text))

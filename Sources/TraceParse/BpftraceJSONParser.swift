@@ -163,7 +163,7 @@ struct BpftraceJSONSession: ~Copyable {
       builder.addValue(
         MapValue(
           map: key.map, key: key.keyStrings(cache), kind: BpftraceValue.histogramKind(buckets),
-          buckets: buckets))
+          buckets: buckets, stacks: key.keyStacks(cache)))
     case .object:
       guard let count = value["count"]?.int64, let average = value["average"]?.int64,
         let total = value["total"]?.int64
@@ -173,7 +173,9 @@ struct BpftraceJSONSession: ~Copyable {
           builder: &builder)
       }
       builder.addValue(
-        MapValue(map: key.map, key: key.keyStrings(cache), kind: .stats, numbers: [count, average, total]))
+        MapValue(
+          map: key.map, key: key.keyStrings(cache), kind: .stats, numbers: [count, average, total],
+          stacks: key.keyStacks(cache)))
     case .string(let text) where value.integer == nil:
       if text.hasPrefix("\n") {
         // `@m[k] = kstack`: a stack stored as the value counts as one sample.

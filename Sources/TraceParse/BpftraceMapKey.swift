@@ -132,4 +132,23 @@ struct BpftraceMapKey {
       }
     }
   }
+
+  /// The key's stacks as frames, root first, for a `MapValue` (`MapValue.stacks`); the same
+  /// kernel/user placement as a sample's frames.
+  func keyStacks(_ cache: borrowing BpftraceFrameCache) -> [MapValue.KeyStack] {
+    var stacks: [MapValue.KeyStack] = []
+    for (position, member) in members.enumerated() {
+      guard case .stack(let range) = member else { continue }
+      let kernel = isKernel(range, ordinal: stacks.count, cache)
+      var rootFirst: [Frame] = []
+      rootFirst.reserveCapacity(range.count)
+      for i in range.reversed() {
+        var frame = cache.templates[Int(frames[i])]
+        frame.kind = BpftraceStackLine.kind(of: frame, inKernelStack: kernel)
+        rootFirst.append(frame)
+      }
+      stacks.append(MapValue.KeyStack(position: position, frames: rootFirst))
+    }
+    return stacks
+  }
 }

@@ -301,7 +301,9 @@ struct BpftraceTextSession: ~Copyable {
       }
     case .stats(let count, let average, let total):
       builder.addValue(
-        MapValue(map: key.map, key: key.keyStrings(cache), kind: .stats, numbers: [count, average, total]))
+        MapValue(
+          map: key.map, key: key.keyStrings(cache), kind: .stats, numbers: [count, average, total],
+          stacks: key.keyStacks(cache)))
     }
   }
 
@@ -387,7 +389,9 @@ struct BpftraceTextSession: ~Copyable {
     }
     builder.addValue(
       MapValue(
-        map: key.map, key: key.keyStrings(cache), kind: BpftraceValue.histogramKind(buckets), buckets: buckets
+        map: key.map, key: key.keyStrings(cache), kind: BpftraceValue.histogramKind(buckets),
+        buckets: buckets,
+        stacks: key.keyStacks(cache)
       ))
     buckets.removeAll(keepingCapacity: true)
   }

@@ -65,13 +65,31 @@ public struct MapValue: Hashable, Sendable {
   /// For scalar maps the value; for stats, `count`, `average`, `total` in that order.
   public var numbers: [Int64]
   public var buckets: [Bucket]
+  /// The key's stack members as frames, in key order, so a histogram keyed by a stack can be
+  /// filed by the path that reached it (`report --latency`). Frames are values, not `FrameID`s:
+  /// filters and inline expansion rebuild the profile's frame table, and a value keeps its key.
+  public var stacks: [KeyStack]
 
-  public init(map: String, key: [String], kind: Kind, numbers: [Int64] = [], buckets: [Bucket] = []) {
+  /// A stack member of a key: its 0-based position in the tuple and its frames, root first.
+  public struct KeyStack: Hashable, Sendable {
+    public var position: Int
+    public var frames: [Frame]
+    public init(position: Int, frames: [Frame]) {
+      self.position = position
+      self.frames = frames
+    }
+  }
+
+  public init(
+    map: String, key: [String], kind: Kind, numbers: [Int64] = [], buckets: [Bucket] = [],
+    stacks: [KeyStack] = []
+  ) {
     self.map = map
     self.key = key
     self.kind = kind
     self.numbers = numbers
     self.buckets = buckets
+    self.stacks = stacks
   }
 }
 

@@ -14,6 +14,7 @@ struct DiffCommand: ProducesOutputs {
         tdptrace diff before.txt after.txt
         tdptrace diff --normalize --svg diff.svg before.folded after.folded
         tdptrace diff --html diff.html before.txt after.txt
+        tdptrace diff --latency before-latency.txt after-latency.txt
         tdptrace diff --focus kvm_tdp_mmu_map --top 10 base.json patched.json
       """)
 
@@ -37,6 +38,12 @@ struct DiffCommand: ProducesOutputs {
   @OptionGroup var filters: FilterOptions
   @OptionGroup var trim: TrimOptions
 
+  @Flag(
+    help:
+      "Compare latency histograms instead: per probe and origin path, calls and p50/p99 before and after, marking changes beyond the bucket error and the noise (docs/latency.md)."
+  )
+  var latency = false
+
   @Flag(help: "Scale BEFORE to AFTER's total before taking differences.")
   var normalize = false
 
@@ -59,7 +66,7 @@ struct DiffCommand: ProducesOutputs {
     DiffRequest(
       naming: naming.naming, limit: top == 0 ? nil : top, normalize: normalize,
       graph: graph.graphOptions(naming: naming.naming, unit: unit), svg: graph.svg, html: graph.html,
-      title: graph.title, inputs: [before, after], given: graph.given)
+      title: graph.title, inputs: [before, after], given: graph.given, latency: latency)
   }
 
   func outputs() throws -> [RenderedOutput] {

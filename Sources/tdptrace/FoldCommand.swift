@@ -28,6 +28,12 @@ struct FoldCommand: ProducesOutputs {
   @Flag(help: "Suffix frames with their kind: _[k] kernel or module, _[i] inlined, _[j] JIT.")
   var annotate = false
 
+  func validate() throws {
+    if input.weight == .time {
+      throw ValidationError("--weight time has no effect with fold; use report --weight time --svg out.svg")
+    }
+  }
+
   func outputs() throws -> [RenderedOutput] {
     let loaded = try CommandSupport.load(input, threadLabels: filters.needsThreadLabels)
     let (profile, sizes) = symbols.expand(try trim.apply(to: loaded, announce: true).0)

@@ -5,6 +5,15 @@ import TraceParse
 extension InputFormat: ExpressibleByArgument {}
 extension SampleWeight: ExpressibleByArgument {}
 
+/// `--weight`: what a sample weighs. `samples` and `period` are perf's (`SampleWeight`); `time`
+/// weighs `report --svg`'s flame graph by the time spent under each latency histogram's stack
+/// (`LatencyTimeProfile`, docs/latency.md) and reads perf input as samples.
+enum WeightChoice: String, ExpressibleByArgument, CaseIterable {
+  case samples, period, time
+
+  var sampleWeight: SampleWeight { self == .period ? .period : .samples }
+}
+
 /// Inputs and how to read them; shared by every command that reads traces.
 struct InputOptions: ParsableArguments {
   @Argument(
@@ -26,14 +35,18 @@ struct InputOptions: ParsableArguments {
   var lenient = false
 
   @Option(
-    help: ArgumentHelp("What a perf sample weighs: samples (1 each) or period.", valueName: "samples|period"))
-  var weight: SampleWeight = .samples
+    help: ArgumentHelp(
+      "What a sample weighs: perf samples (1 each) or period; time: report --svg weighs each latency histogram's stack by its total time.",
+      valueName: "samples|period|time"))
+  var weight: WeightChoice = .samples
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("Give at least one input file, or '-' to read stdin.") }
   }
 
-  var loader: ProfileLoader { ProfileLoader(format: inputFormat, lenient: lenient, weight: weight) }
+  var loader: ProfileLoader {
+    ProfileLoader(format: inputFormat, lenient: lenient, weight: weight.sampleWeight)
+  }
 
   /// Inputs as reports name them.
   var displayNames: [String] { files.map { $0 == "-" ? "<stdin>" : $0 } }

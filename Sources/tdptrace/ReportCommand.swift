@@ -8,13 +8,15 @@ struct ReportCommand: ProducesOutputs {
     commandName: "report",
     abstract: "Summarise stacks: totals per map or probe, top functions, call tree, callers and callees.",
     discussion: """
-      The text report shows the inputs and total weight, what --lenient skipped and what the filters removed, totals per map/probe/event, the top functions by self weight (flat: the function is the leaf) and by total weight (cum: the function is anywhere on the stack, counted once per stack), the call tree with percentages, non-stack map values (hist, stats) and notes. --callers/--callees show those views instead of the tables and tree. --json writes the same content as JSON. --tdp prints the TDP MMU summary instead; flags only the report reads (--callers, --top, ...) are refused with --tdp, and so are two outputs on stdout (--svg - with --json).
+      The text report shows the inputs and total weight, what --lenient skipped and what the filters removed, totals per map/probe/event, the top functions by self weight (flat: the function is the leaf) and by total weight (cum: the function is anywhere on the stack, counted once per stack), the call tree with percentages, non-stack map values (hist, stats) and notes. --callers/--callees show those views instead of the tables and tree. --json writes the same content as JSON. --tdp prints the TDP MMU summary instead; --latency prints latency by origin path (docs/latency.md); --weight time --svg draws the flame graph weighted by time from latency histograms; flags only the report reads (--callers, --top, ...) are refused with --tdp, and so are two outputs on stdout (--svg - with --json).
 
       Examples:
         tdptrace report trace.txt
         tdptrace report --callers tdp_mmu_init_sp trace.txt
         tdptrace report --callees 'kvm_tdp_mmu_*' --json trace.txt
         tdptrace report --focus kvm_tdp_mmu_map --tree-min-percent 0 trace.txt
+        tdptrace report --latency --slowest 5 latency.txt
+        tdptrace report --weight time --svg time.svg latency.txt
         perf script | tdptrace report --event cpu-clock -
       """)
 
@@ -24,6 +26,7 @@ struct ReportCommand: ProducesOutputs {
   @OptionGroup var trim: TrimOptions
   @OptionGroup(title: "Debuginfo") var symbols: SymbolOptions
   @OptionGroup(title: "TDP summary and exports") var exports: ExportOptions
+  @OptionGroup(title: "Latency") var latency: LatencyOptions
   @OptionGroup(title: "Flame graph and HTML") var graphs: GraphOutputOptions
 
   @Option(
@@ -73,6 +76,9 @@ struct ReportCommand: ProducesOutputs {
         filtered: filtered),
       json: json)
     exports.apply(to: &request)
+    latency.apply(to: &request)
+    request.timeWeighted = input.weight == .time
+    if input.weight == .time { request.given.insert(.weightTime) }
     graphs.apply(to: &request, unit: unit)
     let given: [(Bool, ReportRequest.Given)] = [
       (!callers.isEmpty, .callers), (!callees.isEmpty, .callees), (top != nil, .top),

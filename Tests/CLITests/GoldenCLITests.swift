@@ -47,6 +47,21 @@ import Testing
       ["fold", "--annotate", "fixtures/perf/perf-script-sample.txt"],
       ["fold", "fixtures/qemu-tdp/bpftrace-kfunc.txt"], ["report", "fixtures/qemu-tdp/bpftrace-kfunc.txt"],
       ["report", "--json", "fixtures/qemu-tdp/bpftrace-kfunc.txt"],
+    ] + latencyCases
+
+  /// `report --latency` on each latency shape (docs/latency.md), and `diff --latency`.
+  static let latencyInputs = [
+    "latency/record-latency.txt", "latency/bpftrace-hist-017.txt", "latency/bpftrace-lhist-new.txt",
+  ]
+  static let latencyCases: [[String]] =
+    latencyInputs.flatMap {
+      [["report", "--latency", "fixtures/" + $0], ["report", "--latency", "--json", "fixtures/" + $0]]
+    } + [
+      ["report", "--latency", "--slowest", "3", "fixtures/latency/record-latency-after.txt"],
+      [
+        "diff", "--latency", "fixtures/latency/record-latency.txt",
+        "fixtures/latency/record-latency-after.txt",
+      ],
     ]
 
   /// `fixtures/x/in.txt` + `report --json --callers f` → `fixtures/x/in.txt.report.json.callers=f.golden`.

@@ -20,12 +20,22 @@ import Testing
     (["--width", "900"], "--width has no effect without --svg or --html"),
     (["--preset", "shadow-mmu"], "--preset has no effect without --svg or --html"),
     (["--pprof", "-"], "--pprof needs a file name"),
+    (["--latency", "--callers", "x"], "--callers has no effect with --latency"),
+    (["--latency", "--tdp"], "--tdp and --latency all write to stdout"),
+    (["--slowest", "3"], "--slowest has no effect without --svg or --html"),
+    (["--weight", "time"], "--weight time has no effect without --svg or --html"),
   ])
   func conflictsFailWithOneMessage(flags: [String], message: String) throws {
     let r = try CLIHarness.run(["report"] + flags + [Self.input])
     #expect(r.status == 64 || r.status == 1, "\(r.status)")
     #expect(r.stdout.isEmpty)
     #expect(r.stderr.contains(message), "\(r.stderr)")
+  }
+
+  @Test func diffLatencyRefusesGraphs() throws {
+    let r = try CLIHarness.run(["diff", "--latency", "--svg", "-", Self.input, Self.input])
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("--svg has no effect with --latency"), "\(r.stderr)")
   }
 
   @Test func diffRefusesGraphFlagsWithoutAGraph() throws {
@@ -37,7 +47,8 @@ import Testing
 
   @Test(arguments: [
     ["--tdp", "--json"], ["--tdp", "--preset", "shadow-mmu"], ["--callers", "tdp_mmu_init_sp", "--json"],
-    ["--svg", "-", "--title", "t"], ["--top", "3"],
+    ["--svg", "-", "--title", "t"], ["--top", "3"], ["--latency", "--json", "--slowest", "2"],
+    ["--weight", "time", "--svg", "-"],
   ])
   func compatibleModesRun(flags: [String]) throws {
     let r = try CLIHarness.run(["report"] + flags + [Self.input])
