@@ -9,7 +9,8 @@ import TraceParse
 /// (the entry stack) through `PathClassifier`, the same rules as `report --tdp`; a histogram
 /// without a stack is filed under its probe by its other key members (or `(no stack)`).
 /// `stats()`, `min()` and `max()` entries complete the histogram of the same key whose name
-/// they share (`LatencyMapName`). `@tdptrace_latency_lost[probe, reason]` counts what the
+/// they share (`LatencyMapName`); `min()` and `max()` keyed by the probe alone complete the
+/// probe's total (as `record --latency` writes them). `@tdptrace_latency_lost[probe, reason]` counts what the
 /// capture lost and `@tdptrace_slow[ts, pid, tid, comm, probe, ns, kstack]` lists slow calls
 /// (`record --latency`, docs/latency.md).
 public struct LatencySummary: Sendable {
@@ -217,10 +218,16 @@ public struct LatencySummary: Sendable {
         return a.detail.lexicographicallyPrecedes(b.detail)
       }
       let unit = LatencyMapName.unit(of: key.map)
+      var total = origins.dropFirst().reduce(origins[0].histogram) { $0.merged(with: $1.histogram) }
+      // `min()`/`max()` keyed by the probe alone complete the probe's total: `record --latency`
+      // writes them so, since keyed by a stack they would read as samples.
+      let probeOnly = CompanionKey(
+        map: key.map, key: LatencyKey(probe: key.probe, fields: [], stack: []).identity)
+      if let m = minimum[probeOnly] { total.min = m }
+      if let m = maximum[probeOnly] { total.max = m }
       return ProbeRow(
         probe: key.probe, map: key.map, nanosecondsPerUnit: unit.nanoseconds, unitNamed: unit.named,
-        total: origins.dropFirst().reduce(origins[0].histogram) { $0.merged(with: $1.histogram) },
-        origins: origins)
+        total: total, origins: origins)
     }
     for map in Set(probes.filter { !$0.unitNamed }.map(\.map)).sorted() {
       notes.append("\(map): the name gives no unit (_ns, _us, _ms); values are taken as nanoseconds")
