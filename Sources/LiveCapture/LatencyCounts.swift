@@ -1,4 +1,5 @@
 import CTDPTraceBPF
+import TraceParse
 
 /// One `struct latency_value` (bpf/tdptrace.h) as read: calls, their total, minimum and maximum
 /// in nanoseconds, and the non-empty log-linear buckets.
@@ -33,16 +34,17 @@ public struct LatencyCounts: Sendable, Equatable {
     }
   }
 
-  /// The bucket's bounds `[low, high)` in nanoseconds, from the header's one definition; high is
-  /// nil for the last bucket, whose bound (2^64) does not fit.
+  /// The bucket's bounds `[low, high)` in nanoseconds (`LogLinearBuckets`); high is nil for the
+  /// last bucket, whose bound (2^64) does not fit.
   public static func bounds(of index: UInt32) -> (low: UInt64, high: UInt64?) {
-    let low = latency_bucket_low(index)
-    let high = latency_bucket_low(index + 1)
-    return (low, high == 0 ? nil : high)
+    let (low, high) = LogLinearBuckets.bounds(of: Int(index))
+    return (low, Int(index) == LogLinearBuckets.count - 1 ? nil : high)
   }
 
-  /// The bucket a duration falls in (the BPF side's `latency_bucket`).
-  public static func bucket(of nanoseconds: UInt64) -> UInt32 { latency_bucket(nanoseconds) }
+  /// The bucket a duration falls in.
+  public static func bucket(of nanoseconds: UInt64) -> UInt32 {
+    UInt32(LogLinearBuckets.index(of: nanoseconds))
+  }
 
   public static func == (a: LatencyCounts, b: LatencyCounts) -> Bool {
     a.count == b.count && a.total == b.total && a.min == b.min && a.max == b.max

@@ -2,8 +2,10 @@
 /// (`[0, 1)` … `[7, 8)`); above, every power of two `[2^e, 2^(e+1))` is split into 8 equal
 /// sub-buckets, so a bucket `[lo, hi)` is never wider than 12.5% of its `lo`.
 ///
-/// The writer of captures (`Sources/LiveCapture`) and the tests use this one definition, so a
-/// value's bucket is the same on both sides. Bucket indices run from 0 (`[0, 1)`) to
+/// The writer of captures (`Sources/LiveCapture`) and the tests use this one Swift definition;
+/// the BPF program computes the same buckets in C (`latency_bucket` in
+/// `Sources/LiveCapture/bpf/tdptrace.h`, which cannot call Swift), and
+/// `LatencyCaptureTests` checks the two agree on every bucket. Bucket indices run from 0 (`[0, 1)`) to
 /// `LogLinearBuckets.count - 1`; the last bucket's `upper` saturates at `UInt64.max`.
 public enum LogLinearBuckets {
   /// Sub-buckets per power of two (a power of two itself).

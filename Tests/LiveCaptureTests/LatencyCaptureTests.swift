@@ -1,3 +1,4 @@
+import CTDPTraceBPF
 import Foundation
 import TestSupport
 import Testing
@@ -26,6 +27,22 @@ import TraceParse
     #expect(LatencyCounts.bucket(of: UInt64.max) == 495)
     #expect(LatencyCounts.bucket(of: 1000) == LatencyCounts.bucket(of: 1023))
     #expect(LatencyCounts.bounds(of: LatencyCounts.bucket(of: 1000)) == (960, 1024))
+  }
+
+  /// The BPF program's C buckets (bpf/tdptrace.h) are the Swift ones, bucket by bucket, and
+  /// there is room for all of them in `struct latency_value`.
+  @Test func kernelBucketsAreTheSwiftBuckets() {
+    #expect(LogLinearBuckets.count <= Int(LATENCY_BUCKETS))
+    for index in 0..<LogLinearBuckets.count {
+      let (low, _) = LogLinearBuckets.bounds(of: index)
+      #expect(latency_bucket_low(UInt32(index)) == low, "bucket \(index)")
+      #expect(Int(latency_bucket(low)) == index)
+    }
+    var random = SplitMix64(seed: 15)
+    for _ in 0..<20_000 {
+      let v = random.next() >> UInt64(random.below(64))
+      #expect(Int(latency_bucket(v)) == LogLinearBuckets.index(of: v), "\(v)")
+    }
   }
 
   /// Generated durations, bucketed as the BPF side does: every bucket holds exactly the values
