@@ -52,6 +52,9 @@ public enum DropReason: Sendable, CaseIterable, Comparable, RawRepresentable {
   case slowLost
   /// Found in user space: the stack id was counted but its stack was gone from the map.
   case stackUnreadable
+  /// Found in user space at stop: `--latency` calls entered and not yet returned (still running,
+  /// or their exit was missed), so not in any histogram.
+  case inProgress
 
   /// The number of reasons the BPF program counts: the stride of its drops array per probe.
   static let kernelReasons = DROP_REASONS.rawValue
@@ -71,6 +74,7 @@ public enum DropReason: Sendable, CaseIterable, Comparable, RawRepresentable {
     case .missedExit: return DROP_MISSED_EXIT.rawValue
     case .slowLost: return DROP_SLOW_LOST.rawValue
     case .stackUnreadable: return 100
+    case .inProgress: return 101
     }
   }
 
@@ -94,6 +98,7 @@ public enum DropReason: Sendable, CaseIterable, Comparable, RawRepresentable {
     case .missedExit: return "missed"
     case .slowLost: return "slow_dropped"
     case .stackUnreadable: return "stack_unreadable"
+    case .inProgress: return "in_progress_at_stop"
     }
   }
 

@@ -413,6 +413,24 @@ public final class CaptureSession {
           capture.drops[.init(probe: key.probe, reason: .stackUnreadable), default: 0] += histogram.count
         }
       }
+      // Calls still on a task's stack: running now, or entered with an exit that never came.
+      var tid: UInt32 = 0
+      var next: UInt32 = 0
+      var first = true
+      var stack = task_stack()
+      while (first
+        ? bpf_map_get_next_key(fd("tasks"), nil, &next) : bpf_map_get_next_key(fd("tasks"), &tid, &next)) == 0
+      {
+        first = false
+        tid = next
+        guard bpf_map_lookup_elem(fd("tasks"), &tid, &stack) == 0 else { continue }
+        let depth = Int(min(stack.depth, UInt32(LATENCY_DEPTH)))
+        withUnsafeBytes(of: &stack.frames) { raw in
+          for frame in raw.bindMemory(to: task_frame.self).prefix(depth) {
+            capture.drops[.init(probe: frame.probe, reason: .inProgress), default: 0] += 1
+          }
+        }
+      }
       pollSlowCalls()
       capture.slowCalls = slowCalls.map { call in
         var call = call
