@@ -105,6 +105,11 @@ public struct ReportRequest: Sendable {
     }
   }
 
+  /// The inputs as errors name them: `a.txt`, `a.txt, b.txt`, or `<input>` when unknown.
+  private var inputNames: String {
+    report.inputs.isEmpty ? "<input>" : report.inputs.joined(separator: ", ")
+  }
+
   private static func reason(primary: Primary, flag: Given) -> String {
     switch (primary, flag) {
     case (.tdpSummary, .callers), (.tdpSummary, .callees), (.tdpSummary, .top), (.tdpSummary, .treeMinPercent),
@@ -148,7 +153,14 @@ public struct ReportRequest: Sendable {
       let page = HTMLReport(report: report, graph: graph, title: title, tdpTables: HTMLReport.tdpTables(summary))
       outputs.append(Output(destination: OutputDestination(html), bytes: Array(try page.document(profile).utf8)))
     }
-    if let pprof { outputs.append(Output(destination: .file(pprof), bytes: try PprofExport().render(profile))) }
+    if let pprof {
+      let bytes: [UInt8]
+      do { bytes = try PprofExport().render(profile) } catch let failure as PprofExport.Failure {
+        // The profile no longer knows which input a sample came from; the inputs do.
+        throw ReportRequestError("\(inputNames): \(failure) (--pprof \(pprof))")
+      }
+      outputs.append(Output(destination: .file(pprof), bytes: bytes))
+    }
     if let speedscope {
       let bytes = try SpeedscopeExport(naming: report.naming, name: exportName).render(profile)
       outputs.append(Output(destination: .file(speedscope), bytes: bytes))

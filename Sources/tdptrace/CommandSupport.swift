@@ -62,7 +62,10 @@ enum CommandSupport {
   /// Runs a report request on `profile` and writes its outputs, files first.
   static func run(_ request: ReportRequest, on profile: Profile, exportName: String = "tdptrace") throws {
     let result: ReportRequest.Result
-    do { result = try request.run(on: profile, exportName: exportName) } catch {
+    do { result = try request.run(on: profile, exportName: exportName) } catch let code as ExitCode {
+      // Already reported; describing it again would print `tdptrace: ExitCode(rawValue: 1)`.
+      throw code
+    } catch {
       throw failure("\(error)")
     }
     for note in result.notes { warn(note) }
