@@ -15,13 +15,16 @@ import Testing
   }()
 
   static let reportOutputs: [[String]] = [
-    [], ["--json"], ["--svg", "SVG"], ["--html", "HTML"], ["--pprof", "PPROF"], ["--speedscope", "SPEEDSCOPE"],
+    [], ["--json"], ["--svg", "SVG"], ["--html", "HTML"], ["--pprof", "PPROF"],
+    ["--speedscope", "SPEEDSCOPE"],
     ["--svg", "-"], ["--html", "-"],
   ]
 
   static func outputFile(_ flag: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("tdptrace-deep-\(UUID().uuidString)-\(flag)")
-      .path
+    FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tdptrace-deep-\(UUID().uuidString)-\(flag)"
+    )
+    .path
   }
 
   @Test(arguments: reportOutputs)

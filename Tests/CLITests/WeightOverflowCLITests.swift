@@ -9,7 +9,8 @@ import Testing
   /// Each count fits; their sum does not.
   static let overflowing = try! CLIHarness.temporaryFile(
     Array("a;x 18446744073709551615\nb;x 2\n".utf8), suffix: ".folded")
-  static let largest = try! CLIHarness.temporaryFile(Array("a;x 18446744073709551615\n".utf8), suffix: ".folded")
+  static let largest = try! CLIHarness.temporaryFile(
+    Array("a;x 18446744073709551615\n".utf8), suffix: ".folded")
   static let small = try! CLIHarness.temporaryFile(Array("b;x 2\n".utf8), suffix: ".folded")
 
   static let commands: [[String]] = [

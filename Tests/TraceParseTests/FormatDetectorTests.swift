@@ -78,8 +78,13 @@ import Testing
     // The whole input was that piece: a line without a count is not folded.
     #expect(FormatDetector.detect(prefix, inputEnded: true) == nil)
     let bpftrace = Array(("@[\n" + String(repeating: "    a+1\n", count: 10_000) + "]: 1\n").utf8)
-    #expect(FormatDetector.detect(Array(bpftrace.prefix(FormatDetector.prefixLength)), inputEnded: false) == .bpftrace)
-    let json = Array(("{\"type\": \"map\", \"data\": {\"@\": {\"" + String(repeating: "a", count: 70_000)).utf8)
-    #expect(FormatDetector.detect(Array(json.prefix(FormatDetector.prefixLength)), inputEnded: false) == .bpftraceJSON)
+    #expect(
+      FormatDetector.detect(Array(bpftrace.prefix(FormatDetector.prefixLength)), inputEnded: false)
+        == .bpftrace)
+    let json = Array(
+      ("{\"type\": \"map\", \"data\": {\"@\": {\"" + String(repeating: "a", count: 70_000)).utf8)
+    #expect(
+      FormatDetector.detect(Array(json.prefix(FormatDetector.prefixLength)), inputEnded: false)
+        == .bpftraceJSON)
   }
 }
