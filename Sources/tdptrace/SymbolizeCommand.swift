@@ -1,6 +1,6 @@
 import ArgumentParser
-import Render
 import Foundation
+import Render
 import StackFold
 import Symbolize
 import TraceParse
