@@ -36,7 +36,7 @@ public struct DiffTable {
           FlameGraphNumbers.grouped(f.beforeTotal),
           FlameGraphNumbers.grouped(f.afterTotal),
           delta,
-          f.name + Self.marker(f),
+          TextReport.safe(f.name) + Self.marker(f),
         ]
       )
     }

@@ -3,14 +3,32 @@
 /// Rust paths (`<T as Trait>::f`) or control bytes, and none of them may break the document or
 /// run as code.
 public enum Escaping {
-  /// Text or attribute value in XML, SVG or HTML: `&`, `<`, `>`, `"` and `'` become entities, and
+  /// Unicode's bidirectional controls: embeddings, overrides and isolates (U+202A–U+202E,
+  /// U+2066–U+2069) and the marks (U+200E, U+200F, U+061C). Raw, they reorder the text around
+  /// them, so a frame name could display as another (`evil\u{202E}cba` shows as `evilabc`);
+  /// every renderer shows them as visible escapes instead.
+  public static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
+    default: return false
+    }
+  }
+
+  /// `\u{202e}`: how SVG, HTML and text show a bidi control, as visible characters.
+  public static func visible(_ scalar: Unicode.Scalar) -> String {
+    "\\u{" + String(scalar.value, radix: 16) + "}"
+  }
+
+  /// Text or attribute value in XML, SVG or HTML: `&`, `<`, `>`, `"` and `'` become entities,
   /// characters XML 1.0 forbids (C0 controls other than tab, LF, CR; U+FFFE, U+FFFF) become
-  /// U+FFFD, so the SVG stays well-formed and an attribute value can never be closed early.
+  /// U+FFFD, so the SVG stays well-formed and an attribute value can never be closed early, and
+  /// bidi controls become visible `\u{202e}` text (a character reference would still act).
   public static func xml(_ text: String) -> String {
     var needs = false
+    // 0xEF leads U+FFFE/U+FFFF; 0xE2 and 0xD8 lead the bidi controls.
     for unit in text.utf8
     where unit < 0x20 || unit == 0x26 || unit == 0x3C || unit == 0x3E || unit == 0x22 || unit == 0x27
-      || unit == 0xEF
+      || unit == 0xEF || unit == 0xE2 || unit == 0xD8
     {
       needs = true
       break
@@ -35,6 +53,8 @@ public enum Escaping {
       default:
         if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
           out += "\u{FFFD}"
+        } else if isBidiControl(scalar) {
+          out += visible(scalar)
         } else {
           out.unicodeScalars.append(scalar)
         }
@@ -48,7 +68,8 @@ public enum Escaping {
   /// The body of a JSON string literal (without the surrounding quotes). Besides what JSON
   /// requires (`"`, `\`, control characters), `<`, `>`, `&`, U+2028 and U+2029 become `\u` escapes,
   /// so the JSON can sit inside an HTML `<script>` element without `</script>` or `<!--` ending
-  /// it, and is still valid JavaScript.
+  /// it, and is still valid JavaScript. Bidi controls become `\u202e`: the string is unchanged
+  /// for a JSON reader, and the file shows them as escapes.
   public static func jsonBody(_ text: String) -> String {
     var out = ""
     out.reserveCapacity(text.utf8.count + 8)
@@ -67,6 +88,8 @@ public enum Escaping {
       default:
         if scalar.value < 0x20 || scalar.value == 0x7F {
           out += "\\u00" + hexByte(UInt8(scalar.value))
+        } else if isBidiControl(scalar) {
+          out += "\\u" + hexByte(UInt8(scalar.value >> 8)) + hexByte(UInt8(scalar.value & 0xFF))
         } else {
           out.unicodeScalars.append(scalar)
         }
@@ -76,13 +99,22 @@ public enum Escaping {
   }
 
   /// Text for a terminal: control characters (C0 and DEL), which could move the cursor, break
-  /// a line or start an escape sequence, become `escape(code)`; the rest is unchanged.
+  /// a line or start an escape sequence, become `escape(code)`, and bidi controls, which reorder
+  /// what is shown, become `visible(_:)`; the rest is unchanged.
   public static func terminal(_ text: String, escape: (UInt32) -> String) -> String {
-    func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || scalar.value == 0x7F }
+    func isControl(_ scalar: Unicode.Scalar) -> Bool {
+      scalar.value < 0x20 || scalar.value == 0x7F || isBidiControl(scalar)
+    }
     guard text.unicodeScalars.contains(where: isControl) else { return text }
     var out = ""
     for scalar in text.unicodeScalars {
-      if isControl(scalar) { out += escape(scalar.value) } else { out.unicodeScalars.append(scalar) }
+      if isBidiControl(scalar) {
+        out += visible(scalar)
+      } else if isControl(scalar) {
+        out += escape(scalar.value)
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
     }
     return out
   }

@@ -4,6 +4,12 @@ enum FlameGraphNumbers {
   /// `v` with exactly two decimals: `12.50`, `-0.25`.
   static func fixed2(_ v: Double) -> String {
     guard v.isFinite else { return "0.00" }
+    // Weights go up to UInt64.max, and a hundred times that does not fit in Int64; a Double
+    // that large has no fraction left to print anyway.
+    if abs(v) >= 1e15 {
+      let whole = abs(v) >= 0x1p64 ? UInt64.max : UInt64(abs(v).rounded())
+      return (v < 0 ? "-" : "") + String(whole) + ".00"
+    }
     let scaled = Int64((abs(v) * 100).rounded())
     let whole = scaled / 100
     let frac = Int(scaled % 100)

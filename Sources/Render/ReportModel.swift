@@ -12,8 +12,8 @@ public struct ReportOptions: Sendable {
   /// per parent (`[3 more under 0.50%: weight 12]`), so the tree stays readable and the
   /// weights still add up.
   public var treeMinPercent: Double
-  /// Deepest call-tree level printed (1 = the root's children); nil for all. Deeper levels are
-  /// summarised the same way.
+  /// Deepest call-tree level printed (1 = the root's children); nil for all, up to
+  /// `ReportModel.treeDepthLimit`. Deeper levels are summarised the same way.
   public var treeMaxDepth: Int?
   /// `--callers` / `--callees` patterns. When any is given the report shows those views instead
   /// of the top tables and the call tree.
@@ -145,7 +145,14 @@ public struct ReportModel: Sendable {
       topByTotal = table.topByTotal(options.top)
       let callTree = CallTree(profile: profile, naming: options.naming)
       let threshold = Double(totalWeight) * options.treeMinPercent / 100
-      tree = Self.prune(callTree, 0, threshold: threshold, maxDepth: options.treeMaxDepth)
+      let deepest = callTree.nodes.reduce(0) { max($0, $1.depth) }
+      let maxDepth = min(options.treeMaxDepth ?? Self.treeDepthLimit, Self.treeDepthLimit)
+      if deepest > maxDepth && maxDepth == Self.treeDepthLimit {
+        notes.append(
+          "call tree shown to depth \(maxDepth) of \(deepest); deeper frames are summarised (the folded output and the graphs have them all)"
+        )
+      }
+      tree = Self.prune(callTree, 0, threshold: threshold, maxDepth: maxDepth)
     } else {
       functions = []
       topBySelf = []
@@ -154,7 +161,17 @@ public struct ReportModel: Sendable {
     }
   }
 
-  private static func prune(_ tree: CallTree, _ index: Int, threshold: Double, maxDepth: Int?) -> TreeNode {
+  /// The deepest call-tree level a report prints, whatever `treeMaxDepth` asks. `prune`, the
+  /// text and JSON writers and `TreeNode` itself (a value nested once per level, freed
+  /// recursively) all recurse once per level, so this bound is what keeps a hostile
+  /// 100,000-frame stack from overflowing the thread's stack. Deeper levels are summarised as
+  /// `treeMaxDepth` does, and a note says so. It also keeps the text tree's indentation, and the
+  /// JSON's nesting (two levels per tree level), within what readers cope with: Foundation's
+  /// `JSONSerialization` refuses more than 512 nested levels. A kernel stack has at most 127
+  /// frames (perf's and bpftrace's limit), so this cuts only user stacks of deep recursion.
+  public static let treeDepthLimit = 250
+
+  private static func prune(_ tree: CallTree, _ index: Int, threshold: Double, maxDepth: Int) -> TreeNode {
     let node = tree.nodes[index]
     var out = TreeNode(
       name: node.name, kind: node.kind, totalWeight: node.totalWeight, selfWeight: node.selfWeight,
@@ -162,7 +179,7 @@ public struct ReportModel: Sendable {
       elidedNodes: 0, elidedWeight: 0)
     for child in tree.sortedChildren(of: index) {
       let c = tree.nodes[child]
-      if Double(c.totalWeight) < threshold || (maxDepth.map { c.depth > $0 } ?? false) {
+      if Double(c.totalWeight) < threshold || c.depth > maxDepth {
         out.elidedNodes += 1
         out.elidedWeight &+= c.totalWeight
       } else {

@@ -125,6 +125,11 @@ public struct ReportRequest: Sendable {
     }
   }
 
+  /// The inputs as errors name them: `a.txt`, `a.txt, b.txt`, or `<input>` when unknown.
+  private var inputNames: String {
+    report.inputs.isEmpty ? "<input>" : report.inputs.joined(separator: ", ")
+  }
+
   private static func reason(primary: Primary, flag: Given) -> String {
     switch (primary, flag) {
     case (.tdpSummary, .callers), (.tdpSummary, .callees), (.tdpSummary, .top),
@@ -177,7 +182,14 @@ public struct ReportRequest: Sendable {
       page.latency = latencySummary
       outputs.append(RenderedOutput(OutputDestination(html), Array(try page.document(profile).utf8)))
     }
-    if let pprof { outputs.append(RenderedOutput(.file(pprof), try PprofExport().render(profile))) }
+    if let pprof {
+      let bytes: [UInt8]
+      do { bytes = try PprofExport().render(profile) } catch let failure as PprofExport.Failure {
+        // The profile no longer knows which input a sample came from; the inputs do.
+        throw ReportRequestError("\(inputNames): \(failure) (--pprof \(pprof))")
+      }
+      outputs.append(RenderedOutput(.file(pprof), bytes))
+    }
     if let speedscope {
       let bytes = try SpeedscopeExport(naming: report.naming, name: exportName).render(profile)
       outputs.append(RenderedOutput(.file(speedscope), bytes))

@@ -176,6 +176,13 @@ struct BpftraceJSONSession: ~Copyable {
         MapValue(
           map: key.map, key: key.keyStrings(cache), kind: .stats, numbers: [count, average, total],
           stacks: key.keyStacks(cache)))
+    case .string(let text) where value.integer == nil && BpftraceJSONValue.isIntegerText(text):
+      // bpftrace ≥0.24 writes counts a double cannot hold as strings; one that does not fit
+      // even UInt64 is a bad count, not a text value (which would drop its weight).
+      return try fail(
+        ParseError(
+          position(), expected: "a count or sum that fits in 64 bits in \(where_)", found: Self.excerpt(text)),
+        builder: &builder)
     case .string(let text) where value.integer == nil:
       if text.hasPrefix("\n") {
         // `@m[k] = kstack`: a stack stored as the value counts as one sample.
@@ -229,6 +236,11 @@ struct BpftraceJSONSession: ~Copyable {
         ParseError(position(), expected: "a total weight that fits in UInt64", found: error.description),
         weight: weight, builder: &builder)
     }
+  }
+
+  /// `text` quoted in an error, cut to a readable length.
+  static func excerpt(_ text: String) -> String {
+    text.utf8.count <= 80 ? text : String(decoding: text.utf8.prefix(77), as: UTF8.self) + "..."
   }
 
   /// bpftrace's text label for a JSON bucket.

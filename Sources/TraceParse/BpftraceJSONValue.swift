@@ -55,6 +55,13 @@ enum BpftraceJSONValue: Equatable {
     return (negative, m)
   }
 
+  /// Whether `text` is written as a decimal integer (`-` and digits), whether or not it fits.
+  static func isIntegerText(_ text: String) -> Bool {
+    var digits = Substring(text)
+    if digits.first == "-" { digits = digits.dropFirst() }
+    return !digits.isEmpty && digits.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+  }
+
   var int64: Int64? {
     guard let (negative, magnitude) = integer else { return nil }
     if negative {

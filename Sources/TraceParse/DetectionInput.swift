@@ -8,9 +8,14 @@ public struct DetectionInput: Sendable {
   public let lines: [ArraySlice<UInt8>]
   /// `lines` without the blank ones (only spaces and TABs). Never empty.
   public let nonBlank: [ArraySlice<UInt8>]
+  /// Whether the input goes on past `prefix` inside its only line: `lines` is then that line's
+  /// start, and a rule must judge it by what it starts with (a 10 MB folded line has its count
+  /// far beyond the prefix).
+  public let onlyLineIsCut: Bool
 
   /// nil when `prefix` has no non-blank line: nothing for a format to recognize.
-  public init?(prefix: [UInt8]) {
+  /// `inputEnded`: whether `prefix` holds the whole input (it was shorter than asked for).
+  public init?(prefix: [UInt8], inputEnded: Bool = true) {
     var lines = prefix.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
       line.last == 0x0D ? line.dropLast() : line
     }
@@ -20,6 +25,7 @@ public struct DetectionInput: Sendable {
     let nonBlank = lines.filter { !$0.allSatisfy(Self.isSpace) }
     if nonBlank.isEmpty { return nil }
     self.prefix = prefix
+    self.onlyLineIsCut = lines.count == 1 && prefix.last != 0x0A && !inputEnded
     self.lines = lines
     self.nonBlank = nonBlank
   }

@@ -82,7 +82,7 @@ public struct FoldedParser: TraceParser {
       }
       do { try builder.add(stack: stack, labels: labels, weight: weight) } catch {
         try fail(
-          countStart + 1, "a count that keeps the stack's summed weight within UInt64 (\(error))",
+          countStart + 1, "a count that keeps the summed weight within UInt64 (\(error))",
           weight: weight)
       }
     }
@@ -133,9 +133,9 @@ public struct FoldedParser: TraceParser {
     } else {
       while k > 0 && PerfSampleHeader.isDigit(bytes[k - 1]) { k -= 1 }
       if k < end, k >= 2, bytes[k - 1] == UInt8(ascii: "+"), end - k <= 19,
-        canonical(bytes, k, end, hex: false)
+        canonical(bytes, k, end, hex: false), let value = PerfSampleHeader.number(bytes, k, end)
       {
-        offset = FrameOffset(PerfSampleHeader.number(bytes, k, end), base: .decimal)
+        offset = FrameOffset(value, base: .decimal)
         end = k - 1
       }
     }
@@ -151,6 +151,8 @@ extension FoldedParser {
   public static func recognizes(_ input: DetectionInput) -> Bool {
     input.nonBlank.allSatisfy { line in
       guard let first = line.first, !DetectionInput.isSpace(first) else { return false }
+      // Its count is beyond the prefix; the other formats, tried first, did not claim it.
+      if input.onlyLineIsCut { return true }
       guard let space = line.lastIndex(of: 0x20), space > line.startIndex else { return false }
       let count = line[(space + 1)...]
       return !count.isEmpty && count.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }

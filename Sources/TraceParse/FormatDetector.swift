@@ -10,11 +10,17 @@
 ///    - perf script: a non-indented header line directly followed by an indented frame line
 ///      `<hex address> <symbol...>` (TAB or spaces); or, without callchains, every non-comment
 ///      line is a sample header.
-///    - folded: every complete non-blank line is `<frames> <integer count>`.
+///    - folded: every complete non-blank line is `<frames> <integer count>`; a first line longer
+///      than the prefix, which cuts off its count, only needs to start with a frame.
 ///
 /// Returns nil when nothing matches; the caller names the file and asks for `--input-format`.
 public enum FormatDetector {
-  public static func detect(_ prefix: [UInt8]) -> InputFormat? {
+  /// The bytes `ProfileLoader` reads for detection.
+  public static let prefixLength = 64 << 10
+
+  /// `inputEnded`: whether `prefix` is the whole input; when it is not, a line it cuts is
+  /// judged by its start (see `DetectionInput.onlyLineIsCut`).
+  public static func detect(_ prefix: [UInt8], inputEnded: Bool = true) -> InputFormat? {
     if prefix.isEmpty { return nil }
     var control = 0
     for b in prefix {
@@ -22,7 +28,7 @@ public enum FormatDetector {
       if (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F { control += 1 }
     }
     if control * 100 > prefix.count { return nil }
-    guard let input = DetectionInput(prefix: prefix) else { return nil }
+    guard let input = DetectionInput(prefix: prefix, inputEnded: inputEnded) else { return nil }
     return TraceParsers.all.first { $0.recognizes(input) }?.format
   }
 }

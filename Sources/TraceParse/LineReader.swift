@@ -13,6 +13,34 @@ public struct LineReader: ~Copyable {
   private let ownsDescriptor: Bool
   public let name: String
   public let maxLineLength: Int
+  /// The longest line read by default: 16 MiB, or `TDPTRACE_MAX_LINE` bytes when that is set
+  /// (`16M`, `1G` and `K` suffixes work). No real capture has a line near it (a folded line of
+  /// 127 kernel frames is a few KB); without a cap, `/dev/zero` or a file without newlines is
+  /// buffered whole before anything fails.
+  public static let defaultMaxLineLength: Int = {
+    guard let text = getenv(maxLineVariable).map({ String(cString: $0) }), let n = parseSize(text) else {
+      return 16 << 20
+    }
+    return n
+  }()
+
+  /// The environment variable that raises (or lowers) `defaultMaxLineLength`.
+  public static let maxLineVariable = "TDPTRACE_MAX_LINE"
+
+  /// `4096`, `64K`, `16M`, `1G` as a byte count; nil for anything else or for zero.
+  static func parseSize(_ text: String) -> Int? {
+    var digits = Substring(text)
+    var shift = 0
+    switch digits.last {
+    case "K", "k": shift = 10
+    case "M", "m": shift = 20
+    case "G", "g": shift = 30
+    default: break
+    }
+    if shift > 0 { digits = digits.dropLast() }
+    guard let n = Int(digits), n > 0, n <= Int.max >> shift else { return nil }
+    return n << shift
+  }
   private var buffer: UnsafeMutablePointer<UInt8>
   private var capacity: Int
   /// Valid bytes are `buffer[start..<end]`.
@@ -36,7 +64,7 @@ public struct LineReader: ~Copyable {
   /// Reads from `fd`. The reader closes it if `ownsDescriptor`.
   public init(
     fileDescriptor fd: Int32, name: String, ownsDescriptor: Bool = false, chunkSize: Int = 1 << 20,
-    maxLineLength: Int = 256 << 20
+    maxLineLength: Int = LineReader.defaultMaxLineLength
   ) {
     self.fd = fd
     self.ownsDescriptor = ownsDescriptor
@@ -52,7 +80,7 @@ public struct LineReader: ~Copyable {
   /// the caller shifts them afterwards.
   public init(
     fileDescriptor fd: Int32, name: String, range: Range<Int64>, firstLine: Int = 0,
-    chunkSize: Int = 1 << 20, maxLineLength: Int = 256 << 20
+    chunkSize: Int = 1 << 20, maxLineLength: Int = LineReader.defaultMaxLineLength
   ) {
     self.init(
       fileDescriptor: fd, name: name, ownsDescriptor: false, chunkSize: chunkSize,
@@ -63,7 +91,7 @@ public struct LineReader: ~Copyable {
   }
 
   /// Reads from memory (tests, and already-buffered input).
-  public init(bytes: [UInt8], name: String, maxLineLength: Int = 256 << 20) {
+  public init(bytes: [UInt8], name: String, maxLineLength: Int = LineReader.defaultMaxLineLength) {
     self.fd = -1
     self.ownsDescriptor = false
     self.name = name
@@ -83,7 +111,9 @@ public struct LineReader: ~Copyable {
   }
 
   /// Opens `path` for reading; `-` is standard input.
-  public static func open(path: String, maxLineLength: Int = 256 << 20) throws(InputError) -> LineReader {
+  public static func open(path: String, maxLineLength: Int = LineReader.defaultMaxLineLength)
+    throws(InputError) -> LineReader
+  {
     if path == "-" {
       return LineReader(fileDescriptor: 0, name: "<stdin>", maxLineLength: maxLineLength)
     }
@@ -119,20 +149,32 @@ public struct LineReader: ~Copyable {
         let nl = memchr(buffer + scanFrom, 0x0A, available)
       {
         let newline = nl.assumingMemoryBound(to: UInt8.self) - buffer
+        // Also for a line that arrived whole in one read: the cap is the same for every line.
+        if newline - start > maxLineLength { throw tooLong() }
         return takeLine(upTo: newline, consumed: newline + 1, terminated: true)
       }
       scanFrom = end
       if eof {
         if start == end { return nil }
+        if end - start > maxLineLength { throw tooLong() }
         return takeLine(upTo: end, consumed: end, terminated: false)
       }
-      if end - start > maxLineLength {
-        throw InputError(path: name, message: "line \(lineNumber + 1) is longer than \(maxLineLength) bytes")
-      }
+      // Checked before reading more, so a line without end stops at the cap.
+      if end - start > maxLineLength { throw tooLong() }
       let scanned = scanFrom - start
       try fill()
       scanFrom = start + scanned
     }
+  }
+
+  private func tooLong() -> InputError {
+    var error = InputError(
+      path: name,
+      message:
+        "line \(lineNumber + 1) is longer than \(maxLineLength) bytes (set \(Self.maxLineVariable)=BYTES, e.g. 64M, to read longer lines)"
+    )
+    error.lineTooLong = true
+    return error
   }
 
   /// `nextLine()` for parsers: a read failure or an over-long line becomes a `ParseError` at the
@@ -143,6 +185,16 @@ public struct LineReader: ~Copyable {
     UInt8
   >? {
     do { return try nextLine() } catch {
+      if error.lineTooLong {
+        var tooLong = ParseError(
+          SourcePosition(file: source(), line: lineNumber + 1, column: 1),
+          expected:
+            "a line of at most \(maxLineLength) bytes (set \(Self.maxLineVariable)=BYTES, e.g. 64M, to read longer lines)"
+        )
+        // Words describing the line, not a quoted excerpt of it.
+        tooLong.found = "a longer line"
+        throw tooLong
+      }
       throw ParseError(
         SourcePosition(file: source(), line: lineNumber + 1, column: 1),
         expected: "a readable line of at most \(maxLineLength) bytes", found: error.message)
@@ -213,6 +265,8 @@ public struct LineReader: ~Copyable {
 public struct InputError: Error, Hashable, Sendable, CustomStringConvertible {
   public var path: String
   public var message: String
+  /// The line was longer than the reader's `maxLineLength` (as opposed to a read failure).
+  public var lineTooLong = false
 
   public init(path: String, message: String) {
     self.path = path

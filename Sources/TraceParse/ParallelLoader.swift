@@ -81,7 +81,8 @@ package enum ParallelLoader {
         if merged == nil {
           merged = ProfileBuilder(continuing: part.profile)  // the first part: no copy
         } else {
-          do { try merged!.merge(part.profile) } catch { throw .aggregation(error) }
+          // Totals past UInt64 are refused here without a line: parts know only their own sums.
+          do { try merged!.merge(part.profile) } catch { throw .aggregation(error, file: options.sourceName) }
         }
         linesBefore += part.lines
       case nil:

@@ -13,7 +13,10 @@ struct PerfSampleHeader {
   var tid: Range<Int>
   /// Digits inside `[...]`.
   var cpu: Range<Int>?
+  /// nil when there is none, or when `periodDigits` do not fit in UInt64.
   var period: UInt64?
+  /// Where the period's digits are, so a period too large can be refused with its column.
+  var periodDigits: Range<Int>?
   /// Without its final `:` (`cpu-clock:ppp`, `kvmmmu:kvm_mmu_get_page`).
   var event: Range<Int>
   /// What follows the event: tracepoint payload, or a frame on samples without callchain.
@@ -88,6 +91,7 @@ struct PerfSampleHeader {
       if left >= 2 && isDigits(line, s[left], e[left])
         && (isPid(line, s[left - 1], e[left - 1]) || isCPU(line, s[left - 1], e[left - 1]))
       {
+        header.periodDigits = s[left]..<e[left]
         header.period = number(line, s[left], e[left])
         left -= 1
       }
@@ -129,6 +133,7 @@ struct PerfSampleHeader {
         throw Failure(column: n + 1, expected: "an event name ending in ':' after the time")
       }
       if isDigits(line, t.lowerBound, t.upperBound) {
+        header.periodDigits = t
         header.period = number(line, t.lowerBound, t.upperBound)
         guard let next = token() else {
           throw Failure(column: n + 1, expected: "an event name ending in ':' after the period")
@@ -196,14 +201,14 @@ struct PerfSampleHeader {
       && isDigits(line, from + 1, to - 1)
   }
 
-  /// Saturates rather than wraps: a period too large for UInt64 cannot be a real one, and the
-  /// builder's overflow check then refuses the sum.
-  static func number(_ line: Bytes, _ from: Int, _ to: Int) -> UInt64 {
+  /// nil when the digits do not fit in UInt64: saturating would turn 2^64 into a valid weight
+  /// (`--weight period` refuses it with its column; counting samples ignores the period).
+  static func number(_ line: Bytes, _ from: Int, _ to: Int) -> UInt64? {
     var v: UInt64 = 0
     for k in from..<to {
       let (m, o1) = v.multipliedReportingOverflow(by: 10)
       let (a, o2) = m.addingReportingOverflow(UInt64(line[k] &- 0x30))
-      if o1 || o2 { return .max }
+      if o1 || o2 { return nil }
       v = a
     }
     return v

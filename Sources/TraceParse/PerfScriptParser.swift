@@ -149,6 +149,12 @@ struct PerfScriptReader: ~Copyable {
     }
     var weight: UInt64 = 1
     if options.weight == .period {
+      if h.period == nil, let digits = h.periodDigits {
+        try fail(
+          &input, &builder, column: digits.lowerBound + 1,
+          expected: "a sample period of at most \(UInt64.max) (UInt64)", found: line, isHeader: true)
+        return
+      }
       guard let period = h.period else {
         try fail(
           &input, &builder, column: h.event.lowerBound + 1,
@@ -338,11 +344,12 @@ struct PerfScriptReader: ~Copyable {
     inSample = false
     if skipping { return }
     if !stacks.commit(weight: sampleWeight) {
-      let existing = stacks.existingWeight()
-      throw ParseError(
+      let error = ParseError(
         SourcePosition(file: options.sourceName, line: sampleLine),
         expected: "a sample whose weight fits in the summed total "
-          + AggregationError.weightOverflow(existing: existing, adding: sampleWeight).description)
+          + AggregationError.weightOverflow(existing: stacks.total, adding: sampleWeight).description)
+      guard options.lenient else { throw error }
+      builder.recordSkip(error, weight: sampleWeight)
     }
   }
 

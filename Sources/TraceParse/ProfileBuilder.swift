@@ -2,6 +2,10 @@
 /// weights of identical (stack, labels) pairs as they arrive.
 public struct ProfileBuilder: Sendable {
   public private(set) var profile = Profile()
+  /// The sum of every weight added so far. Kept so that a total beyond UInt64 is refused at
+  /// the record that causes it, where the parser knows the file and line, rather than when a
+  /// report sums the samples later.
+  public private(set) var totalWeight: UInt64 = 0
   /// Frames by value, hashed with `hashBytes` over the frame's fields.
   private var frameIndex = HashIndex()
   private var labelIndex: [Labels: LabelSetID] = [:]
@@ -15,6 +19,7 @@ public struct ProfileBuilder: Sendable {
   /// no stack is copied or remapped.
   public init(continuing profile: Profile) {
     self.profile = profile
+    totalWeight = profile.totalWeight
     frameIndex = HashIndex(hashes: profile.frames.map(Self.hash))
     for (i, labels) in profile.labelSets.enumerated() { labelIndex[labels] = LabelSetID(i) }
     sampleIndex = HashIndex(hashes: profile.samples.map { Self.hash($0.stack, $0.labels) })
@@ -70,7 +75,8 @@ public struct ProfileBuilder: Sendable {
   }
 
   /// Adds `weight` to the sample with this stack (root first) and label set.
-  /// - Throws: `AggregationError.weightOverflow` if the summed weight would exceed UInt64.
+  /// - Throws: `AggregationError.weightOverflow` if the profile's summed weight would exceed
+  ///   UInt64 (which bounds every sample's sum too).
   public mutating func add(stack: [FrameID], labels: LabelSetID, weight: UInt64) throws(AggregationError) {
     _ = try addReturningIndex(stack: stack, labels: labels, weight: weight)
   }
@@ -80,6 +86,8 @@ public struct ProfileBuilder: Sendable {
   public mutating func addReturningIndex(stack: [FrameID], labels: LabelSetID, weight: UInt64)
     throws(AggregationError) -> Int
   {
+    let (total, overflow) = totalWeight.addingReportingOverflow(weight)
+    if overflow { throw .weightOverflow(existing: totalWeight, adding: weight) }
     let hash = Self.hash(stack, labels)
     let found = sampleIndex.find(hash) {
       profile.samples[$0].labels == labels && profile.samples[$0].stack == stack
@@ -88,17 +96,21 @@ public struct ProfileBuilder: Sendable {
       try add(weight: weight, toSample: index)
       return index
     }
+    totalWeight = total
     sampleIndex.append(hash)
     profile.samples.append(Sample(stack: stack, labels: labels, weight: weight))
     return profile.samples.count - 1
   }
 
   /// Adds `weight` to sample `index` (from `addReturningIndex`).
-  /// - Throws: `AggregationError.weightOverflow` if the summed weight would exceed UInt64.
+  /// - Throws: `AggregationError.weightOverflow` if the profile's summed weight would exceed
+  ///   UInt64.
   public mutating func add(weight: UInt64, toSample index: Int) throws(AggregationError) {
-    let (sum, overflow) = profile.samples[index].weight.addingReportingOverflow(weight)
-    if overflow { throw .weightOverflow(existing: profile.samples[index].weight, adding: weight) }
-    profile.samples[index].weight = sum
+    let (total, overflow) = totalWeight.addingReportingOverflow(weight)
+    if overflow { throw .weightOverflow(existing: totalWeight, adding: weight) }
+    // A sample's sum is part of the total, so it fits once the total does.
+    totalWeight = total
+    profile.samples[index].weight += weight
   }
 
   /// Convenience: interns `frames` (root first) and `labels`, then adds.
@@ -139,6 +151,7 @@ public struct ProfileBuilder: Sendable {
 
 /// A summed weight that does not fit in UInt64.
 public enum AggregationError: Error, Equatable, CustomStringConvertible {
+  /// `existing` is the total so far (of the profile, or of the stack being summed).
   case weightOverflow(existing: UInt64, adding: UInt64)
 
   public var description: String {

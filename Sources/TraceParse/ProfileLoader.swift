@@ -50,8 +50,9 @@ public struct ProfileLoader: Sendable {
       chosen = format
     } else {
       let prefix: [UInt8]
-      do { prefix = try reader.peek(64 << 10) } catch { throw .input(error) }
-      guard let detected = FormatDetector.detect(prefix) else {
+      do { prefix = try reader.peek(FormatDetector.prefixLength) } catch { throw .input(error) }
+      let inputEnded = prefix.count < FormatDetector.prefixLength
+      guard let detected = FormatDetector.detect(prefix, inputEnded: inputEnded) else {
         var error = ParseError(
           SourcePosition(file: reader.name, line: 1),
           expected: "bpftrace, bpftrace JSON, perf script or folded input (use --input-format)")
@@ -72,7 +73,7 @@ public struct ProfileLoader: Sendable {
       let profile = try ParallelLoader.load(
         path: path, size: size, format: chosen, options: options, progress: progress)
     {
-      do { try builder.merge(profile) } catch { throw .aggregation(error) }
+      do { try builder.merge(profile) } catch { throw .aggregation(error, file: options.sourceName) }
       return
     }
     if let progress { reader.onRead = { progress.add($0) } }
@@ -87,7 +88,7 @@ public struct ProfileLoader: Sendable {
     do {
       try Self.parser(for: chosen).parse(&reader, into: &part, options: options)
     } catch { throw .parse(error) }
-    do { try builder.merge(part.build()) } catch { throw .aggregation(error) }
+    do { try builder.merge(part.build()) } catch { throw .aggregation(error, file: options.sourceName) }
   }
 
   /// The size of `path` if it is a regular file (not a pipe or device, which cannot be split).
@@ -102,13 +103,14 @@ public struct ProfileLoader: Sendable {
 public enum LoadError: Error, CustomStringConvertible {
   case input(InputError)
   case parse(ParseError)
-  case aggregation(AggregationError)
+  /// The weights of `file` took the total of the inputs read so far past UInt64.
+  case aggregation(AggregationError, file: String)
 
   public var description: String {
     switch self {
     case .input(let e): return e.description
     case .parse(let e): return e.description
-    case .aggregation(let e): return e.description
+    case .aggregation(let e, let file): return "\(file): \(e.description)"
     }
   }
 }

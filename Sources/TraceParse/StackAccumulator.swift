@@ -19,6 +19,9 @@ struct StackAccumulator: ~Copyable {
   deinit { current.deallocate() }
 
   var uniqueCount: Int { weights.count }
+  /// The sum of every committed weight: a total beyond UInt64 is refused at the sample that
+  /// causes it, while its line is known, as `ProfileBuilder` does.
+  private(set) var total: UInt64 = 0
 
   mutating func begin(labels: LabelSetID) {
     current[0] = labels
@@ -41,16 +44,17 @@ struct StackAccumulator: ~Copyable {
     if depth > 0 { current[depth] = frame }
   }
 
-  /// Adds `weight` to the current stack. Returns false, changing nothing, if the sum would
-  /// overflow UInt64.
+  /// Adds `weight` to the current stack. Returns false, changing nothing, if the total would
+  /// overflow UInt64 (which bounds the stack's sum too).
   mutating func commit(weight: UInt64) -> Bool {
+    let (newTotal, totalOverflow) = total.addingReportingOverflow(weight)
+    if totalOverflow { return false }
+    total = newTotal
     let length = (depth + 1) * MemoryLayout<UInt32>.stride
     return current.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
       let hash = hashBytes(bytes, length)
       if let index = table.find(bytes, length, hash: hash) {
-        let (sum, overflow) = weights[Int(index)].addingReportingOverflow(weight)
-        if overflow { return false }
-        weights[Int(index)] = sum
+        weights[Int(index)] += weight
         return true
       }
       table.insert(bytes, length, hash: hash, value: UInt32(weights.count))
@@ -58,14 +62,6 @@ struct StackAccumulator: ~Copyable {
       store.append(contentsOf: UnsafeBufferPointer(start: current, count: depth + 1))
       weights.append(weight)
       return true
-    }
-  }
-
-  /// The summed weight already recorded for the current stack (for overflow messages).
-  func existingWeight() -> UInt64 {
-    let length = (depth + 1) * MemoryLayout<UInt32>.stride
-    return current.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-      table.find(bytes, length, hash: hashBytes(bytes, length)).map { weights[Int($0)] } ?? 0
     }
   }
 

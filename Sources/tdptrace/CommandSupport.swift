@@ -77,7 +77,10 @@ enum CommandSupport {
     -> [RenderedOutput]
   {
     let result: ReportRequest.Result
-    do { result = try request.run(on: profile, exportName: exportName) } catch {
+    do { result = try request.run(on: profile, exportName: exportName) } catch let code as ExitCode {
+      // Already reported; describing it again would print `tdptrace: ExitCode(rawValue: 1)`.
+      throw code
+    } catch {
       throw failure("\(error)")
     }
     for note in result.notes { warn(note) }

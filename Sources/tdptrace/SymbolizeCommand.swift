@@ -158,36 +158,18 @@ struct SymbolizeCommand: ParsableCommand {
     }
   }
 
-  /// Parses one SPEC and resolves it.
+  /// Parses one SPEC (`SymbolSpec`) and resolves it.
   static func lookUp(_ spec: Substring, in symbolizer: DwarfSymbolizer, isReturnAddress: Bool)
     -> Result<[InlineScope], DwarfSymbolizer.Unresolved>
   {
-    if spec.hasPrefix("0x") || spec.hasPrefix("0X") {
-      guard let address = UInt64(spec.dropFirst(2), radix: 16) else {
-        return .failure(.init(object: "[input]", reason: "not a hex address"))
-      }
+    switch SymbolSpec.parse(spec) {
+    case .failure(let failure): return .failure(.init(object: "[input]", reason: failure.reason))
+    case .success(.address(let address)):
       return symbolizer.scopes(fileAddress: address, isReturnAddress: isReturnAddress)
+    case .success(.symbol(let module, let name, let offset)):
+      return symbolizer.scopes(symbol: name, offset: offset, module: module, isReturnAddress: isReturnAddress)
+        .map(\.scopes)
     }
-    var rest = spec
-    var module: String?
-    if let colon = rest.firstIndex(of: ":") {
-      module = String(rest[..<colon])
-      rest = rest[rest.index(after: colon)...]
-    }
-    guard let plus = rest.lastIndex(of: "+"), plus != rest.startIndex else {
-      return .failure(.init(object: "[input]", reason: "expected FUNC+OFFSET or 0xADDRESS"))
-    }
-    let offsetText = rest[rest.index(after: plus)...]
-    let offset: UInt64?
-    if offsetText.hasPrefix("0x") {
-      offset = UInt64(offsetText.dropFirst(2), radix: 16)
-    } else {
-      offset = UInt64(offsetText)
-    }
-    guard let offset else { return .failure(.init(object: "[input]", reason: "offset is not a number")) }
-    return symbolizer.scopes(
-      symbol: String(rest[..<plus]), offset: offset, module: module, isReturnAddress: isReturnAddress
-    ).map(\.scopes)
   }
 }
 

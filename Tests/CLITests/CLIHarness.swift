@@ -47,8 +47,9 @@ enum CLIHarness {
   /// Runs `tdptrace args...` in the repository root (so relative fixture paths print the same
   /// everywhere), feeding `stdin` if given (else /dev/null). A run longer than `timeout` seconds
   /// is killed and reported as a failure: a hang is a bug.
+  /// `environment` is added to this process's environment.
   static func run(
-    _ args: [String], stdin: [UInt8]? = nil, timeout: Double = 120,
+    _ args: [String], stdin: [UInt8]? = nil, timeout: Double = 120, environment: [String: String] = [:],
     sourceLocation: SourceLocation = #_sourceLocation
   ) throws -> Result {
     let fm = FileManager.default
@@ -65,6 +66,9 @@ enum CLIHarness {
     let process = Process()
     process.executableURL = binary
     process.arguments = args
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.currentDirectoryURL = root
     let outHandle = try FileHandle(forWritingTo: outURL)
     let errHandle = try FileHandle(forWritingTo: errURL)

@@ -24,4 +24,29 @@ import Testing
     #expect(text.frames(of: text.samples[0]) == json.frames(of: json.samples[0]))
     #expect(text.labelSets == json.labelSets)
   }
+
+  /// A count too large even for UInt64, written as a string (bpftrace ≥0.24 does for values a
+  /// double cannot hold), used to make the map a text value and drop its weight.
+  @Test func stringCountPastUInt64IsAnError() throws {
+    let text =
+      "{\"type\": \"map\", \"data\": {\"@\": {\"\\n    a+1\\n\": 3}}}\n"
+      + "{\"type\": \"map\", \"data\": {\"@\": {\"\\n    b+1\\n\": \"18446744073709551616\"}}}\n"
+    do {
+      _ = try BpftraceTestSupport.parse(text, parser: BpftraceJSONParser())
+      Issue.record("parsed")
+    } catch {
+      #expect(error.position.line == 2)
+      #expect(error.expected.contains("fits in 64 bits"))
+      #expect(error.found == "'18446744073709551616'")
+    }
+    let lenient = try BpftraceTestSupport.parse(text, parser: BpftraceJSONParser(), lenient: true)
+    #expect(lenient.totalWeight == 3)
+    #expect(lenient.skipped.records == 1)
+    #expect(lenient.values.isEmpty)
+    // One that fits is read exactly.
+    let exact = try BpftraceTestSupport.parse(
+      "{\"type\": \"map\", \"data\": {\"@\": {\"\\n    b+1\\n\": \"18446744073709551615\"}}}\n",
+      parser: BpftraceJSONParser())
+    #expect(exact.totalWeight == UInt64.max)
+  }
 }

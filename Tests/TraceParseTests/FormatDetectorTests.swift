@@ -69,4 +69,22 @@ import Testing
     #expect(FormatDetector.detect(bytes) == nil)
     #expect(Self.detect("hello world\nthis is prose\n") == nil)
   }
+
+  /// A first line longer than the prefix: its count is cut off, so only its start can be judged.
+  @Test func firstLineLongerThanThePrefix() {
+    let line = Array(((0..<20_000).map { "frame_\($0)" }.joined(separator: ";") + " 7\n").utf8)
+    let prefix = Array(line.prefix(FormatDetector.prefixLength))
+    #expect(FormatDetector.detect(prefix, inputEnded: false) == .folded)
+    // The whole input was that piece: a line without a count is not folded.
+    #expect(FormatDetector.detect(prefix, inputEnded: true) == nil)
+    let bpftrace = Array(("@[\n" + String(repeating: "    a+1\n", count: 10_000) + "]: 1\n").utf8)
+    #expect(
+      FormatDetector.detect(Array(bpftrace.prefix(FormatDetector.prefixLength)), inputEnded: false)
+        == .bpftrace)
+    let json = Array(
+      ("{\"type\": \"map\", \"data\": {\"@\": {\"" + String(repeating: "a", count: 70_000)).utf8)
+    #expect(
+      FormatDetector.detect(Array(json.prefix(FormatDetector.prefixLength)), inputEnded: false)
+        == .bpftraceJSON)
+  }
 }

@@ -39,6 +39,25 @@ import TraceParse
     #expect(error?.expected.contains("period") == true)
   }
 
+  /// 2^64 used to saturate to UInt64.max and count as a valid weight.
+  @Test func periodPastUInt64IsAnErrorWithItsColumn() throws {
+    let text =
+      "a 1 1.5: 18446744073709551616 cycles:\n\tffffffff81000130 f ([kernel.kallsyms])\n\n"
+      + "a 1 1.6: 7 cycles:\n\tffffffff81000130 f ([kernel.kallsyms])\n\n"
+    let error = try #require(S.error(text, weight: .period))
+    #expect(error.position.line == 1)
+    #expect(error.position.column == 10)
+    #expect(error.expected.contains("period of at most 18446744073709551615"))
+    let lenient = try S.parse(text, lenient: true, weight: .period)
+    #expect(lenient.totalWeight == 7)
+    #expect(lenient.skipped.records == 1)
+    // Counting samples does not read the period.
+    #expect(try S.parse(text).totalWeight == 2)
+    // Without a time token the period sits right before the event.
+    let untimed = "perf 12 [000] 18446744073709551616 cycles:\n\tffffffff81000130 f ([kernel.kallsyms])\n\n"
+    #expect(S.error(untimed, weight: .period)?.position.column == 15)
+  }
+
   @Test func sampleWithoutCallchainKeepsAnEmptyStack() throws {
     let profile = try S.parse("perf 12 [000] 1.5: 1 cycles:\nperf 12 [000] 1.6: 1 cycles:\n")
     #expect(profile.samples.count == 1)

@@ -1,0 +1,51 @@
+/// One frame a user asks `tdptrace symbolize` about: `FUNC+OFFSET` (decimal, or hex with `0x`,
+/// as bpftrace and perf print them), `OBJECT:FUNC+OFFSET`, or a raw address `0xADDR`.
+///
+/// Parsing is separate from the DWARF lookup so it can be tested and fuzzed without debuginfo
+/// (`Fuzz/symbolspec.swift`). Self-contained: the fuzz build compiles this file alone.
+public enum SymbolSpec: Hashable, Sendable {
+  case address(UInt64)
+  case symbol(module: String?, name: String, offset: UInt64)
+
+  /// Why a spec could not be read.
+  public struct Failure: Error, Hashable, Sendable {
+    public var reason: String
+  }
+
+  /// Reads one spec (no surrounding whitespace).
+  public static func parse(_ spec: Substring) -> Result<SymbolSpec, Failure> {
+    if spec.hasPrefix("0x") || spec.hasPrefix("0X") {
+      guard let address = UInt64(spec.dropFirst(2), radix: 16) else {
+        return .failure(Failure(reason: "not a hex address"))
+      }
+      return .success(.address(address))
+    }
+    var rest = spec
+    var module: String?
+    if let colon = rest.firstIndex(of: ":") {
+      module = String(rest[..<colon])
+      rest = rest[rest.index(after: colon)...]
+    }
+    guard let plus = rest.lastIndex(of: "+"), plus != rest.startIndex else {
+      return .failure(Failure(reason: "expected FUNC+OFFSET or 0xADDRESS"))
+    }
+    let offsetText = rest[rest.index(after: plus)...]
+    let offset: UInt64?
+    if offsetText.hasPrefix("0x") {
+      offset = UInt64(offsetText.dropFirst(2), radix: 16)
+    } else {
+      offset = UInt64(offsetText)
+    }
+    guard let offset else { return .failure(Failure(reason: "offset is not a number")) }
+    return .success(.symbol(module: module, name: String(rest[..<plus]), offset: offset))
+  }
+
+  /// The spec as text `parse` reads back to the same value (offsets in hex).
+  public var text: String {
+    switch self {
+    case .address(let address): return "0x" + String(address, radix: 16)
+    case .symbol(let module, let name, let offset):
+      return (module.map { $0 + ":" } ?? "") + name + "+0x" + String(offset, radix: 16)
+    }
+  }
+}
