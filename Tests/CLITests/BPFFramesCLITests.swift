@@ -2,12 +2,13 @@ import Foundation
 import TestSupport
 import Testing
 
-/// fold, report and diff on the bpftrace 0.17 `kfunc:` capture (fixtures/qemu-tdp/bpftrace-kfunc.txt):
+/// fold, report and diff on the bpftrace 0.17 `kfunc:` capture derived from the guest's fentry
+/// capture with the two frames on top (fixtures/qemu-tdp/bpftrace-kfunc-derived.txt):
 /// the BPF frames above the probed function are trimmed by default and said so, and kept with
 /// `--keep-bpf-frames`, where the report marks the absurd offset as a suspect frame. Its fold and
 /// report goldens are GoldenCLITests'.
 @Suite struct BPFFramesCLITests {
-  static let kfunc = "fixtures/qemu-tdp/bpftrace-kfunc.txt"
+  static let kfunc = "fixtures/qemu-tdp/bpftrace-kfunc-derived.txt"
   static let bogus = ["mpls_gso_exit", "vring_alloc_queue_split.cold"]
 
   @Test func foldTrimsAndSaysSoOnStderr() throws {

@@ -45,8 +45,12 @@ import Testing
       ["report", "--svg", "-", seed],
       ["diff", "--top", "8", "fixtures/graphs/diff-before.folded", "fixtures/graphs/diff-after.folded"],
       ["fold", "--annotate", "fixtures/perf/perf-script-sample.txt"],
+      ["fold", "fixtures/qemu-tdp/bpftrace-kfunc-derived.txt"],
+      ["report", "fixtures/qemu-tdp/bpftrace-kfunc-derived.txt"],
+      ["report", "--json", "fixtures/qemu-tdp/bpftrace-kfunc-derived.txt"],
       ["fold", "fixtures/qemu-tdp/bpftrace-kfunc.txt"], ["report", "fixtures/qemu-tdp/bpftrace-kfunc.txt"],
-      ["report", "--json", "fixtures/qemu-tdp/bpftrace-kfunc.txt"],
+      ["report", "--latency", "fixtures/qemu-tdp/latency-tdptrace.txt"],
+      ["report", "--latency", "fixtures/qemu-tdp/latency-bpftrace.txt"],
     ] + latencyCases
 
   /// `report --latency` on each latency shape (docs/latency.md), and `diff --latency`.

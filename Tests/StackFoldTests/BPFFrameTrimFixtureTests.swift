@@ -51,9 +51,9 @@ import TraceParse
   }
 
   @Test func theDerivedKfuncFixtureTrimsToTdptracesOwnFentryCapture() throws {
-    // fixtures/qemu-tdp/bpftrace-kfunc.txt is tdptrace-fentry.txt with bpftrace 0.17's frames
-    // put back (fixtures/qemu-tdp/README.md); a real guest capture is another workload run.
-    guard Self.given == nil, let kfunc = try Self.load("bpftrace-kfunc.txt"),
+    // fixtures/qemu-tdp/bpftrace-kfunc-derived.txt is tdptrace-fentry.txt with bpftrace 0.17's
+    // frames put back (fixtures/qemu-tdp/README.md); the real capture is another workload run.
+    guard Self.given == nil, let kfunc = try Self.load("bpftrace-kfunc-derived.txt"),
       let fentry = try Self.load("tdptrace-fentry.txt")
     else { return }
     let trimmed = try BPFFrameTrim().apply(to: kfunc)
