@@ -173,6 +173,7 @@ import TraceParse
     #expect(good.contains("PASS latency.counts: 1 functions"), "\(good)")
     #expect(good.contains("PASS latency.median"), "\(good)")
     #expect(good.contains("PASS latency.outliers: 1 calls"), "\(good)")
+    #expect(good.contains("PASS latency.outliers-vs-bpftrace: 1 calls"), "\(good)")
     #expect(good.contains("FAIL latency.recursion"), "\(good)")  // no __handle_changed_spte here
     let bad = try run(5)
     #expect(

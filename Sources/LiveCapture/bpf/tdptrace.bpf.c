@@ -185,22 +185,29 @@ static __always_inline void raise_to(__u64 *slot, __u64 v) {
   }
 }
 
+// The value of `key` in a hash map, inserted from the zeroed one in `zero` (a one-entry per-CPU
+// array) when missing; NULL when the map is full.
+static __always_inline void *lookup_or_zero(void *map, const void *key, void *zero) {
+  void *value = bpf_map_lookup_elem(map, key);
+  if (value)
+    return value;
+  __u32 index = 0;
+  void *empty = bpf_map_lookup_elem(zero, &index);
+  if (!empty)
+    return NULL;
+  // Another CPU may insert the key first (-EEXIST); either way it is there to look up.
+  bpf_map_update_elem(map, key, empty, BPF_NOEXIST);
+  return bpf_map_lookup_elem(map, key);
+}
+
 static __always_inline int latency_entry(void *ctx) {
   if (!passes_filters())
     return 0;
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
-  struct task_stack *ts = bpf_map_lookup_elem(&tasks, &tid);
+  struct task_stack *ts = lookup_or_zero(&tasks, &tid, &task_zero);
   if (!ts) {
-    __u32 zero = 0;
-    struct task_stack *empty = bpf_map_lookup_elem(&task_zero, &zero);
-    if (!empty)
-      return 0;
-    bpf_map_update_elem(&tasks, &tid, empty, BPF_NOEXIST);
-    ts = bpf_map_lookup_elem(&tasks, &tid);
-    if (!ts) {
-      count_drops(DROP_TASKS_FULL, 1);
-      return 0;
-    }
+    count_drops(DROP_TASKS_FULL, 1);
+    return 0;
   }
   __u32 depth = ts->depth;
   if (depth >= LATENCY_DEPTH) {
@@ -274,18 +281,10 @@ static __always_inline int latency_exit(void *ctx) {
   struct count_key key = {.probe = probe_id, .stackid = frame->stackid};
   ts->depth = found;
 
-  struct latency_value *value = bpf_map_lookup_elem(&hists, &key);
+  struct latency_value *value = lookup_or_zero(&hists, &key, &hist_zero);
   if (!value) {
-    __u32 zero = 0;
-    struct latency_value *empty = bpf_map_lookup_elem(&hist_zero, &zero);
-    if (!empty)
-      return 0;
-    bpf_map_update_elem(&hists, &key, empty, BPF_NOEXIST);
-    value = bpf_map_lookup_elem(&hists, &key);
-    if (!value) {
-      count_drops(DROP_HISTS_FULL, 1);
-      return 0;
-    }
+    count_drops(DROP_HISTS_FULL, 1);
+    return 0;
   }
   __sync_fetch_and_add(&value->count, 1);
   __sync_fetch_and_add(&value->total, duration);
