@@ -243,26 +243,39 @@ public final class DebugObject {
     let index = unitIndexes[unit] ?? InlineTreeIndex(cu: cu)
     unitIndexes[unit] = index
     if let innermost = index.innermost(at: pc) {
-      var (file, line) = Self.sourceLine(cu: cu, pc: pc)
+      var (file, line) = sourceLine(cu: cu, pc: pc)
       var chain: [InlineScope] = []
       var current: Int? = innermost
       while let at = current {
         let node = index.nodes[at]
         chain.append(InlineScope(function: node.function, isInlined: node.isInlined, file: file, line: line))
         guard node.isInlined else { break }
-        file = node.callFile
-        line = node.callLine
-        current = node.parent
+        file = node.callFile >= 0 ? index.fileName(node.callFile) : nil
+        line = node.callLine >= 0 ? Int(node.callLine) : nil
+        current = node.parent >= 0 ? Int(node.parent) : nil
       }
       return chain.reversed()
     }
     return scopesFromDIEWalk(cu: cu, pc: pc)
   }
 
+  /// Line-table file names by libdw's string: a unit names few files, and making a Swift string
+  /// for each address was a measurable part of a lookup.
+  private var lineFileNames: [UnsafePointer<CChar>: String] = [:]
+
   /// The line table's file and line for `pc`: where the innermost scope's code is.
-  private static func sourceLine(cu: UnsafeMutablePointer<Dwarf_Die>, pc: Dwarf_Addr) -> (String?, Int?) {
+  private func sourceLine(cu: UnsafeMutablePointer<Dwarf_Die>, pc: Dwarf_Addr) -> (String?, Int?) {
     guard let row = dwarf_getsrc_die(cu, pc) else { return (nil, nil) }
-    let file = dwarf_linesrc(row, nil, nil).map { String(cString: $0) }
+    var file: String?
+    if let cFile = dwarf_linesrc(row, nil, nil) {
+      let key = UnsafePointer(cFile)
+      if let known = lineFileNames[key] {
+        file = known
+      } else {
+        file = String(cString: cFile)
+        lineFileNames[key] = file
+      }
+    }
     var number: Int32 = 0
     return (file, dwarf_lineno(row, &number) == 0 ? Int(number) : nil)
   }
@@ -292,7 +305,7 @@ public final class DebugObject {
 
     // Innermost first while walking; reversed at the end.
     var chain: [InlineScope] = []
-    var (file, line) = Self.sourceLine(cu: cu, pc: pc)
+    var (file, line) = sourceLine(cu: cu, pc: pc)
     for index in 0..<Int(count) {
       let scope = chainPointer + index
       let tag = dwarf_tag(scope)

@@ -3,50 +3,118 @@ import CLibdw
 /// The functions and inlined instances of one compilation unit with their address ranges,
 /// read in one walk of its DIE tree. `dwarf_getscopes` walks the whole unit on every call,
 /// which costs milliseconds in a unit like KVM's x86.c; this index answers each later address
-/// of the unit with a scan of its ranges, as binutils' addr2line does with its function table.
+/// of the unit with one binary search over the unit's address segments, each segment already
+/// labelled with the innermost function or inlined instance covering it.
 final class InlineTreeIndex {
   struct Node {
-    var function: String
+    /// `dwarf_diename`'s string, which lives in the DWARF data for as long as the module is
+    /// open: Swift strings are made only for the nodes a lookup reaches.
+    var name: UnsafePointer<CChar>?
     var isInlined: Bool
     /// Index of the enclosing function or inlined instance (lexical blocks are skipped).
-    var parent: Int?
-    var depth: Int
-    var callFile: String?
-    var callLine: Int?
+    var parent: Int32
+    var depth: Int32
+    /// `DW_AT_call_file` as an index into the unit's file table, and `DW_AT_call_line`.
+    var callFile: Int32
+    var callLine: Int32
+
+    var function: String { name.map { String(cString: $0) } ?? "??" }
   }
 
   private struct Range {
     var low: UInt64
     var high: UInt64
-    var node: Int
+    var node: Int32
   }
+
+  /// Sorted, non-overlapping segments `[start, next start)`; `node` is the innermost node
+  /// covering it, or -1 for a gap between functions.
+  private var segmentStarts: [UInt64] = []
+  private var segmentNodes: [Int32] = []
+  private var files: OpaquePointer?
+  private var fileCount = 0
+  private var fileNames: [Int32: String] = [:]
 
   private(set) var nodes: [Node] = []
-  private var ranges: [Range] = []
 
   /// Tags whose children may hold code: everything else (types, variables) is not walked.
-  private static let containers: Set<Int32> = [
-    Int32(DW_TAG_compile_unit), Int32(DW_TAG_partial_unit), Int32(DW_TAG_subprogram),
-    Int32(DW_TAG_inlined_subroutine), Int32(DW_TAG_lexical_block), Int32(DW_TAG_namespace),
-    Int32(DW_TAG_entry_point), Int32(DW_TAG_try_block), Int32(DW_TAG_catch_block),
-  ]
-
-  init(cu: UnsafeMutablePointer<Dwarf_Die>) {
-    var files: OpaquePointer?
-    var fileCount = 0
-    if dwarf_getsrcfiles(cu, &files, &fileCount) != 0 { files = nil }
-    var child = Dwarf_Die()
-    if dwarf_child(cu, &child) == 0 {
-      walk(first: child, parent: nil, depth: 0, files: files, fileCount: fileCount)
+  private static func isContainer(_ tag: Int32) -> Bool {
+    switch tag {
+    case Int32(DW_TAG_compile_unit), Int32(DW_TAG_partial_unit), Int32(DW_TAG_subprogram),
+      Int32(DW_TAG_inlined_subroutine), Int32(DW_TAG_lexical_block), Int32(DW_TAG_namespace),
+      Int32(DW_TAG_entry_point), Int32(DW_TAG_try_block), Int32(DW_TAG_catch_block):
+      return true
+    default:
+      return false
     }
-    ranges.sort { $0.low < $1.low }
   }
 
-  private func walk(first: Dwarf_Die, parent: Int?, depth: Int, files: OpaquePointer?, fileCount: Int) {
+  init(cu: UnsafeMutablePointer<Dwarf_Die>) {
+    if dwarf_getsrcfiles(cu, &files, &fileCount) != 0 { files = nil }
+    var ranges: [Range] = []
+    var child = Dwarf_Die()
+    if dwarf_child(cu, &child) == 0 {
+      walk(first: child, parent: -1, depth: 0, ranges: &ranges)
+    }
+    buildSegments(ranges)
+  }
+
+  /// Labels every elementary segment between range boundaries with the deepest node covering
+  /// it (the first such range in start order on a tie, as the scan this replaces chose). Each
+  /// range paints only the segments inside it, so the cost is the segments times the nesting.
+  private func buildSegments(_ ranges: [Range]) {
+    var bounds: [UInt64] = []
+    bounds.reserveCapacity(ranges.count * 2)
+    for range in ranges {
+      bounds.append(range.low)
+      bounds.append(range.high)
+    }
+    bounds.sort()
+    var unique: [UInt64] = []
+    unique.reserveCapacity(bounds.count)
+    for bound in bounds where unique.last != bound { unique.append(bound) }
+    var labels = [Int32](repeating: -1, count: unique.count)
+    var labelDepth = [Int32](repeating: -1, count: unique.count)
+    let ordered = ranges.sorted { $0.low < $1.low }
+    for range in ordered {
+      var at = Self.lowerBound(unique, range.low)
+      let depth = nodes[Int(range.node)].depth
+      while at < unique.count && unique[at] < range.high {
+        if depth > labelDepth[at] {
+          labels[at] = range.node
+          labelDepth[at] = depth
+        }
+        at += 1
+      }
+    }
+    segmentStarts = unique
+    segmentNodes = labels
+  }
+
+  private static func lowerBound(_ values: [UInt64], _ value: UInt64) -> Int {
+    var lo = 0
+    var hi = values.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if values[mid] < value { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+  }
+
+  /// The unit's file name at `index` of its file table (a call site's `DW_AT_call_file`).
+  func fileName(_ index: Int32) -> String? {
+    guard index >= 0, Int(index) < fileCount, let files else { return nil }
+    if let known = fileNames[index] { return known }
+    let name = dwarf_filesrc(files, Int(index), nil, nil).map { String(cString: $0) }
+    fileNames[index] = name
+    return name
+  }
+
+  private func walk(first: Dwarf_Die, parent: Int32, depth: Int32, ranges: inout [Range]) {
     var die = first
     while true {
       let tag = dwarf_tag(&die)
-      if Self.containers.contains(tag) {
+      if Self.isContainer(tag) {
         var inner = parent
         var innerDepth = depth
         let isFunction =
@@ -58,23 +126,23 @@ final class InlineTreeIndex {
           // Skip the whole subtree.
         } else {
           if isFunction {
-            let index = nodes.count
+            let index = Int32(nodes.count)
             var node = Node(
-              function: dwarf_diename(&die).map { String(cString: $0) } ?? "??",
-              isInlined: tag == DW_TAG_inlined_subroutine, parent: parent, depth: depth)
+              name: dwarf_diename(&die).map { UnsafePointer($0) },
+              isInlined: tag == DW_TAG_inlined_subroutine, parent: parent, depth: depth, callFile: -1,
+              callLine: -1)
             if node.isInlined {
               var attribute = Dwarf_Attribute()
               var value: Dwarf_Word = 0
-              if let files, dwarf_attr(&die, UInt32(DW_AT_call_file), &attribute) != nil,
-                dwarf_formudata(&attribute, &value) == 0, Int(value) < fileCount,
-                let cFile = dwarf_filesrc(files, Int(value), nil, nil)
+              if dwarf_attr(&die, UInt32(DW_AT_call_file), &attribute) != nil,
+                dwarf_formudata(&attribute, &value) == 0, value < UInt64(Int32.max)
               {
-                node.callFile = String(cString: cFile)
+                node.callFile = Int32(value)
               }
               if dwarf_attr(&die, UInt32(DW_AT_call_line), &attribute) != nil,
-                dwarf_formudata(&attribute, &value) == 0
+                dwarf_formudata(&attribute, &value) == 0, value < UInt64(Int32.max)
               {
-                node.callLine = Int(value)
+                node.callLine = Int32(value)
               }
             }
             nodes.append(node)
@@ -92,7 +160,7 @@ final class InlineTreeIndex {
           }
           var child = Dwarf_Die()
           if dwarf_child(&die, &child) == 0 {
-            walk(first: child, parent: inner, depth: innerDepth, files: files, fileCount: fileCount)
+            walk(first: child, parent: inner, depth: innerDepth, ranges: &ranges)
           }
         }
       }
@@ -104,22 +172,15 @@ final class InlineTreeIndex {
 
   /// The innermost function or inlined instance whose ranges hold `pc`, or nil.
   func innermost(at pc: UInt64) -> Int? {
-    // Ranges are sorted by start: only those starting at or before pc can hold it.
+    // The last segment starting at or before pc.
     var lo = 0
-    var hi = ranges.count
+    var hi = segmentStarts.count
     while lo < hi {
       let mid = (lo + hi) / 2
-      if ranges[mid].low <= pc { lo = mid + 1 } else { hi = mid }
+      if segmentStarts[mid] <= pc { lo = mid + 1 } else { hi = mid }
     }
-    var best: Int?
-    var bestDepth = -1
-    for range in ranges[..<lo] where pc < range.high {
-      let depth = nodes[range.node].depth
-      if depth > bestDepth {
-        best = range.node
-        bestDepth = depth
-      }
-    }
-    return best
+    guard lo > 0 else { return nil }
+    let node = segmentNodes[lo - 1]
+    return node >= 0 ? Int(node) : nil
   }
 }

@@ -20,16 +20,19 @@ public enum SymbolSpec: Hashable, Sendable {
       }
       return .success(.address(address))
     }
+    // Searched in UTF-8 rather than by Character: grapheme breaking cost a tenth of a
+    // `symbolize` run over 20k specs. `:` and `+` are ASCII, so a UTF-8 index is also a valid
+    // String index here.
     var rest = spec
     var module: String?
-    if let colon = rest.firstIndex(of: ":") {
+    if let colon = rest.utf8.firstIndex(of: UInt8(ascii: ":")) {
       module = String(rest[..<colon])
-      rest = rest[rest.index(after: colon)...]
+      rest = rest[rest.utf8.index(after: colon)...]
     }
-    guard let plus = rest.lastIndex(of: "+"), plus != rest.startIndex else {
+    guard let plus = rest.utf8.lastIndex(of: UInt8(ascii: "+")), plus != rest.startIndex else {
       return .failure(Failure(reason: "expected FUNC+OFFSET or 0xADDRESS"))
     }
-    let offsetText = rest[rest.index(after: plus)...]
+    let offsetText = rest[rest.utf8.index(after: plus)...]
     let offset: UInt64?
     if offsetText.hasPrefix("0x") {
       offset = UInt64(offsetText.dropFirst(2), radix: 16)

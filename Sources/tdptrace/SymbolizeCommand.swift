@@ -63,19 +63,21 @@ struct SymbolizeCommand: ParsableCommand {
 
     var output = StandardOutput()
     var failures = 0
-    // Each unique SPEC is resolved and rendered once; repeats copy the bytes.
-    var rendered: [ArraySlice<UInt8>: (bytes: [UInt8], failed: Bool)] = [:]
+    // Each unique SPEC is resolved and rendered once; repeats copy the bytes. Keyed by String:
+    // hashing an ArraySlice<UInt8> feeds the hasher a byte at a time.
+    var rendered: [String: (bytes: [UInt8], failed: Bool)] = [:]
     let isReturnAddress = !exact
     let format = self.format
     let noInline = symbols.noInline
     let srcline = symbols.srcline
-    func handle(_ key: ArraySlice<UInt8>) {
+    func handle(_ word: ArraySlice<UInt8>) {
+      let key = String(decoding: word, as: UTF8.self)
       if let known = rendered[key] {
         output.append(bytes: known.bytes)
         if known.failed { failures += 1 }
         return
       }
-      let spec = Substring(decoding: key, as: UTF8.self)
+      let spec = key[...]
       var text = OutputBuffer()
       var failed = false
       switch Self.lookUp(spec, in: symbolizer, isReturnAddress: isReturnAddress) {
