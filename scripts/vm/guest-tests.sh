@@ -188,37 +188,36 @@ if has latency; then
   "$TDP" probes --latency --attach kprobe >"$OUT/latency-probes.txt" 2>&1
   LFUNCS=$(sed -n 's/.*ok  *kprobe:\([A-Za-z0-9_]*\) via kprobe.*/\1/p' "$OUT/latency-probes.txt" | sort -u)
   : >"$OUT/latency-bpftrace.dropped"
-  BPID=
+  # bpftrace -c starts this only once all its probes are attached: tdptrace attaches after it.
+  cat >"$H/latency-run.sh" <<RUN
+#!/bin/sh
+"$TDP" record --latency --attach kprobe --slower-than $SLOW_NS --output "$OUT/latency-tdptrace.txt" \\
+  2>"$OUT/latency-tdptrace.err" &
+RPID=\$!
+n=0
+while [ \$n -lt 480 ] && kill -0 \$RPID 2>/dev/null && ! grep -qs 'recording' "$OUT/latency-tdptrace.err"; do
+  sleep 0.5; n=\$((n + 1))
+done
+sleep 1
+sh "$H/workload.sh"
+kill -INT \$RPID
+wait \$RPID
+echo \$? >"$OUT/latency-tdptrace.rc"
+RUN
   for attempt in 1 2 3 4; do
     latency_script "$LFUNCS" "$H/latency.bt"
-    bpftrace "$H/latency.bt" >"$OUT/latency-bpftrace.txt" 2>"$OUT/latency-bpftrace.err" &
-    BPID=$!
-    n=0
-    while [ $n -lt 480 ] && kill -0 $BPID 2>/dev/null && ! grep -qs '^Attaching' "$OUT/latency-bpftrace.txt"; do
-      sleep 0.5; n=$((n + 1))
-    done
-    kill -0 $BPID 2>/dev/null && break
-    wait $BPID
-    BPID=
+    rm -f "$OUT/latency-tdptrace.txt" "$OUT/latency-tdptrace.rc"
+    timeout 600 bpftrace -c "/bin/sh $H/latency-run.sh" "$H/latency.bt" \
+      >"$OUT/latency-bpftrace.txt" 2>"$OUT/latency-bpftrace.err"
+    echo $? >"$OUT/latency-bpftrace.rc"
     bad=$(sed -n 's/.*Error loading program: k\(ret\)\{0,1\}probe:\([A-Za-z0-9_]*\).*/\2/p' "$OUT/latency-bpftrace.err" | head -n 1)
     [ -n "$bad" ] || break
     echo "$bad" >>"$OUT/latency-bpftrace.dropped"
     t "bpftrace could not load its probe on $bad (attempt $attempt); timing without it"
     LFUNCS=$(echo "$LFUNCS" | grep -v -x "$bad")
   done
-  if [ -n "$BPID" ] && start_record kprobe latency-tdptrace --latency --slower-than "$SLOW_NS"; then
-    sh "$H/workload.sh"
-    stop_record latency-tdptrace
-    kill -INT $BPID
-    wait $BPID
-    echo $? >"$OUT/latency-bpftrace.rc"
-    t "latency: bpftrace rc=$(cat "$OUT/latency-bpftrace.rc"), tdptrace rc=$(cat "$OUT/latency-tdptrace.rc")"
-    tail -n 3 "$OUT/latency-tdptrace.err"
-  else
-    t "latency: bpftrace or tdptrace record --latency did not start"
-    [ -n "$BPID" ] && kill -INT $BPID
-    cat "$OUT/latency-bpftrace.err" "$OUT/latency-tdptrace.err" 2>/dev/null | tail -n 5
-  fi
+  t "latency: bpftrace rc=$(cat "$OUT/latency-bpftrace.rc"), tdptrace rc=$(cat "$OUT/latency-tdptrace.rc" 2>/dev/null)"
+  tail -n 3 "$OUT/latency-tdptrace.err" 2>/dev/null
 else
   unavailable latency-tdptrace "tdptrace record --latency"
 fi
