@@ -157,5 +157,20 @@ elif [ -f "$DIR/latency-tdptrace.rc" ] || [ -f "$DIR/latency-bpftrace.rc" ]; the
   fail latency.capture "latency-tdptrace.txt or latency-bpftrace.txt is empty: $(tail -n 2 "$DIR/latency-tdptrace.err" "$DIR/latency-bpftrace.err" 2>/dev/null | tr '\n' ' ' | cut -c1-300)"
 fi
 
+# --- latency by fentry and fexit: the functions that attached are timed, nothing lost --------
+if [ -f "$DIR/latency-fentry.rc" ]; then
+  attached=$(grep -c 'ok  *kfunc:.* via fentry' "$DIR/latency-fentry.err" 2>/dev/null || true)
+  timed=$(awk '/^@latency_stats_ns\[kfunc:/ { p = substr($0, 19); sub(/,.*/, "", p); s = 1; next }
+    s && /^\]: count / { n[p] += $3; s = 0 } END { for (p in n) if (n[p] > 0) c++; print c + 0 }' "$DIR/latency-fentry.txt" 2>/dev/null)
+  calls=$(awk '/^\]: count / { s += $3 } END { print s + 0 }' "$DIR/latency-fentry.txt" 2>/dev/null)
+  lost=$(grep '^@tdptrace_latency_lost' "$DIR/latency-fentry.txt" 2>/dev/null | grep -v 'stack_' | tr '\n' ' ')
+  rc=$(cat "$DIR/latency-fentry.rc")
+  if [ "$rc" = 0 ] && [ "${attached:-0}" -gt 0 ] && [ "${timed:-0}" -gt 0 ] && [ -z "$lost" ]; then
+    pass latency.fentry "$attached functions by fentry+fexit, $timed of them timed, $calls calls, nothing lost"
+  else
+    fail latency.fentry "rc $rc, $attached attached, $timed timed, lost: ${lost:-none}; $(tail -n 1 "$DIR/latency-fentry.err" 2>/dev/null | cut -c1-200)"
+  fi
+fi
+
 echo "checks: $npass passed, $nfail failed, $nna not available in this build"
 [ $nfail = 0 ]

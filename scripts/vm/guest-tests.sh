@@ -222,6 +222,18 @@ else
   unavailable latency-tdptrace "tdptrace record --latency"
 fi
 
+# The fentry/fexit pair of record --latency, alone on another run of the workload.
+stage "latency: tdptrace record --latency --attach fentry"
+if has latency; then
+  if start_record fentry latency-fentry --latency; then
+    sh "$H/workload.sh"
+    stop_record latency-fentry
+  else
+    t "tdptrace record --latency --attach fentry exited early"; wait $RPID; echo $? >"$OUT/latency-fentry.rc"
+  fi
+  tail -n 3 "$OUT/latency-fentry.err"
+fi
+
 # The overhead benchmark (TDPTRACE_VM_BENCH=1 on the host): the workload alone, under
 # tdptrace record --latency, and under the bpftrace script for the same functions, in turn.
 if [ -f "$H/bench" ] && has latency && [ -n "${LFUNCS:-}" ]; then
