@@ -390,7 +390,7 @@ public final class CaptureSession {
     if mode == .count {
       var counts: [CountKey: UInt64] = [:]
       var value: UInt64 = 0
-      forEachKey(of: fd("counts")) { key in
+      forEachKey(of: fd("counts"), initial: count_key()) { key in
         if bpf_map_lookup_elem(fd("counts"), &key, &value) == 0 { counts[CountKey(key), default: 0] += value }
       }
       for (k, count) in counts {
@@ -402,7 +402,7 @@ public final class CaptureSession {
       }
     } else {
       var value = latency_value()
-      forEachKey(of: fd("hists")) { key in
+      forEachKey(of: fd("hists"), initial: count_key()) { key in
         guard bpf_map_lookup_elem(fd("hists"), &key, &value) == 0, value.count > 0 else { return }
         let histogram = LatencyCounts(value)
         // A failed stack at entry is stack id -1: timed all the same, with no frames.
@@ -414,16 +414,9 @@ public final class CaptureSession {
         }
       }
       // Calls still on a task's stack: running now, or entered with an exit that never came.
-      var tid: UInt32 = 0
-      var next: UInt32 = 0
-      var first = true
       var stack = task_stack()
-      while (first
-        ? bpf_map_get_next_key(fd("tasks"), nil, &next) : bpf_map_get_next_key(fd("tasks"), &tid, &next)) == 0
-      {
-        first = false
-        tid = next
-        guard bpf_map_lookup_elem(fd("tasks"), &tid, &stack) == 0 else { continue }
+      forEachKey(of: fd("tasks"), initial: UInt32(0)) { tid in
+        guard bpf_map_lookup_elem(fd("tasks"), &tid, &stack) == 0 else { return }
         let depth = Int(min(stack.depth, UInt32(LATENCY_DEPTH)))
         withUnsafeBytes(of: &stack.frames) { raw in
           for frame in raw.bindMemory(to: task_frame.self).prefix(depth) {
@@ -451,10 +444,11 @@ public final class CaptureSession {
     return capture
   }
 
-  /// Calls `body` with every key of a hash keyed by `struct count_key`.
-  private func forEachKey(of map: Int32, _ body: (inout count_key) -> Void) {
-    var key = count_key()
-    var next = count_key()
+  /// Calls `body` with every key of a hash map whose keys are `Key`s (`initial` is any value,
+  /// for the buffers `bpf_map_get_next_key` fills).
+  private func forEachKey<Key>(of map: Int32, initial: Key, _ body: (inout Key) -> Void) {
+    var key = initial
+    var next = initial
     var first = true
     while (first ? bpf_map_get_next_key(map, nil, &next) : bpf_map_get_next_key(map, &key, &next)) == 0 {
       first = false

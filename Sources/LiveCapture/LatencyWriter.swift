@@ -55,12 +55,9 @@ struct LatencyWriter {
       let known = byProbe[key.probe]
       byProbe[key.probe] = (Swift.min(known?.min ?? .max, counts.min), Swift.max(known?.max ?? 0, counts.max))
     }
-    for (probe, extremes) in byProbe.sorted(by: { $0.key < $1.key }) {
-      out += "@latency_min_ns[\(probe)]: \(extremes.min)\n"
-    }
-    for (probe, extremes) in byProbe.sorted(by: { $0.key < $1.key }) {
-      out += "@latency_max_ns[\(probe)]: \(extremes.max)\n"
-    }
+    let extremes = byProbe.sorted { $0.key < $1.key }
+    for (probe, e) in extremes { out += "@latency_min_ns[\(probe)]: \(e.min)\n" }
+    for (probe, e) in extremes { out += "@latency_max_ns[\(probe)]: \(e.max)\n" }
     if !byProbe.isEmpty { out += "\n" }
     for call in capture.slowCalls {
       let probe = CaptureWriter.probeName(call.probe, in: capture)
