@@ -1,6 +1,7 @@
 import CLibbpf
 import CTDPTraceBPF
 import Foundation
+import TDPTable
 
 /// A live capture: the shared maps, and one libbpf object and link per attached probe.
 ///
@@ -189,6 +190,11 @@ public final class CaptureSession {
       return "latency needs fentry or kprobe: a tracepoint has no exit to time the call by"
     }
     if case .function(let name) = spec.target, symbols.function(named: name) == nil {
+      // Another name of the table's entry, found here: a rename, or (6.1's handle_changed_spte
+      // beside __handle_changed_spte) an inlined wrapper. kallsyms cannot tell which; DWARF can.
+      if let current = ProbeTable.otherNames(of: name).first(where: { symbols.function(named: $0) != nil }) {
+        return "not in kallsyms (this kernel has its other name \(current): renamed, or inlined beside it)"
+      }
       return "not in kallsyms (inlined, renamed or not built on this kernel)"
     }
     if case .tracepoint(let category, let name) = spec.target,

@@ -47,4 +47,18 @@ public struct ProbeTable: Sendable, Hashable {
 
   /// The group called `name`.
   public func group(named name: String) -> ProbeGroup? { groups.first { $0.name == name } }
+
+  /// The other names the table knows for the kernel function `name` (the names of its entry,
+  /// newest first, without `name`), across every table: what a kernel that lacks `name` may
+  /// have it as.
+  public static func otherNames(of name: String) -> [String] {
+    for table in all {
+      for group in table.groups {
+        if let entry = group.functions.first(where: { $0.names.contains(name) }) {
+          return entry.names.filter { $0 != name }
+        }
+      }
+    }
+    return []
+  }
 }

@@ -4,8 +4,9 @@ import Testing
 
 /// The shell half of the QEMU test bed's checks (`scripts/vm/check-captures.sh`: the guest's
 /// setup, the awk fold of bpftrace against tdptrace on the same run, inline chains against
-/// addr2line) on the committed captures in `fixtures/qemu-tdp/`, so they run in every
-/// `swift test` without booting the guest. The Swift half is `GuestCaptureTests`.
+/// addr2line) on the committed captures of every kernel generation (`fixtures/qemu-tdp/` for
+/// 6.1, `fixtures/qemu-tdp-6.12/`), so they run in every `swift test` without booting the
+/// guest. The Swift half is `GuestCaptureTests`.
 @Suite struct QemuTDPFixtureTests {
   static let repo = TDPFixture.root
 
@@ -29,27 +30,51 @@ import Testing
     return Run(status: status, output: output)
   }
 
-  /// kvm.ko with DWARF from the committed fixture, decompressed into a temporary directory.
-  static func debuginfo() throws -> String? {
-    let xz = repo.appendingPathComponent("fixtures/debuginfo/kvm-6.1.0-50-amd64.ko.xz").path
+  /// The committed capture folders, one per kernel generation.
+  static let folders: [String] = {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: repo.appendingPathComponent("fixtures").path)) ?? []
+    return names.filter { $0.hasPrefix("qemu-tdp") }.sorted().map { "fixtures/" + $0 }
+      .filter { FileManager.default.fileExists(atPath: repo.appendingPathComponent($0 + "/CAPTURED").path) }
+  }()
+
+  /// kvm.ko (and kvm-amd.ko) with DWARF for the kernel a folder was captured on (its CAPTURED
+  /// file), from the committed fixtures, decompressed into a temporary directory.
+  static func debuginfo(for folder: String) throws -> String? {
+    let captured = try String(
+      contentsOf: repo.appendingPathComponent(folder + "/CAPTURED"), encoding: .utf8)
+    guard let kver = captured.split(separator: " ").first else { return nil }
+    let xz = repo.appendingPathComponent("fixtures/debuginfo/kvm-\(kver).ko.xz").path
     guard FileManager.default.fileExists(atPath: xz) else { return nil }
     let dir = FileManager.default.temporaryDirectory
       .appendingPathComponent("tdptrace-qemu-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let result = try run(["-c", "xz -dc \"$0\" >\"$1/kvm.ko\"", xz, dir.path])
+    let amd = repo.appendingPathComponent("fixtures/debuginfo/kvm-amd-\(kver).ko.xz").path
+    let result = try run([
+      "-c", "xz -dc \"$0\" >\"$1/kvm.ko\" && { [ ! -f \"$2\" ] || xz -dc \"$2\" >\"$1/kvm-amd.ko\"; }", xz,
+      dir.path, amd,
+    ])
     return result.status == 0 ? dir.path : nil
   }
 
-  @Test func committedGuestCapturesPassEveryGuestCheck() throws {
-    let dbg = try Self.debuginfo()
+  @Test func everyKernelHasCommittedCaptures() {
+    #expect(Self.folders.contains("fixtures/qemu-tdp"))
+    #expect(Self.folders.contains("fixtures/qemu-tdp-6.12"))
+  }
+
+  @Test(arguments: folders)
+  func committedGuestCapturesPassEveryGuestCheck(folder: String) throws {
+    let dbg = try Self.debuginfo(for: folder)
     defer { if let dbg { try? FileManager.default.removeItem(atPath: dbg) } }
+    #expect(dbg != nil, "\(folder): no committed kvm.ko for its kernel")
     let result = try Self.run([
-      "scripts/vm/check-captures.sh", "fixtures/qemu-tdp", dbg ?? "", Self.tdptrace ?? "",
+      "scripts/vm/check-captures.sh", folder, dbg ?? "", Self.tdptrace ?? "",
     ])
     #expect(result.status == 0, "\(result.output)")
     #expect(!result.output.contains("FAIL "), "\(result.output)")
+    #expect(!result.output.contains("N/A "), "\(result.output)")
     #expect(result.output.contains("PASS crosscheck.kprobe-vs-bpftrace"), "\(result.output)")
     #expect(result.output.contains("PASS guest.kvm-amd-tdp-mmu"), "\(result.output)")
+    #expect(result.output.contains("PASS symbolize.inline-vs-addr2line"), "\(result.output)")
   }
 
   @Test func crossCheckRejectsACountThatDiffers() throws {

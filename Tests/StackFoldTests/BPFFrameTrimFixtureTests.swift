@@ -4,19 +4,13 @@ import TestSupport
 import Testing
 import TraceParse
 
-/// `BPFFrameTrim` on the real TDP MMU captures of the QEMU test bed: the committed ones in
-/// fixtures/qemu-tdp/, or a guest run's output folder given in `TDPTRACE_GUEST_CAPTURES`
-/// (scripts/vm/guest-tests.sh writes `bpftrace-kfunc.txt` there).
+/// `BPFFrameTrim` on the real TDP MMU captures of the QEMU test bed, on every kernel generation:
+/// the committed ones in fixtures/qemu-tdp*/, or guest runs' output folders given in
+/// `TDPTRACE_GUEST_CAPTURES` (scripts/vm/guest-tests.sh writes `bpftrace-kfunc.txt` there).
 @Suite struct BPFFrameTrimFixtureTests {
-  static let given = ProcessInfo.processInfo.environment["TDPTRACE_GUEST_CAPTURES"].flatMap {
-    $0.isEmpty ? nil : $0
-  }
-  static let folder = given.map { URL(fileURLWithPath: $0) } ?? TDPFixture.url("fixtures/qemu-tdp")
-
-  static func load(_ name: String) throws -> Profile? {
-    let url = folder.appendingPathComponent(name)
-    guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-    return try ProfileLoader().load(path: url.path)
+  static func load(_ name: String, of kernel: GuestKernel) throws -> Profile? {
+    guard kernel.exists(name) else { return nil }
+    return try ProfileLoader().load(path: kernel.url(name).path)
   }
 
   /// Unique stacks as (probe, names root first) with their weights.
@@ -31,9 +25,10 @@ import TraceParse
     return out
   }
 
-  @Test func everyKfuncStackEndsInItsProbedFunctionWithTheWeightUnchanged() throws {
-    guard let input = try Self.load("bpftrace-kfunc.txt") else {
-      #expect(Self.given != nil, "fixtures/qemu-tdp/bpftrace-kfunc.txt is missing")
+  @Test(arguments: GuestKernel.all)
+  func everyKfuncStackEndsInItsProbedFunctionWithTheWeightUnchanged(kernel: GuestKernel) throws {
+    guard let input = try Self.load("bpftrace-kfunc.txt", of: kernel) else {
+      #expect(GuestKernel.given, "\(kernel): bpftrace-kfunc.txt is missing")
       return
     }
     #expect(!input.samples.isEmpty)
@@ -46,16 +41,21 @@ import TraceParse
       let leaf = result.profile.frames(of: sample).last.map { FrameName.base($0.symbol) }
       #expect(leaf == probe.function, "\(probe): leaf \(leaf ?? "none")")
     }
-    // Every stack of bpftrace 0.17's kfunc capture carried frames above the function.
-    #expect(result.summary.stacks == input.samples.count)
+    // Every stack of bpftrace 0.17's kfunc capture carried frames above the function; a
+    // bpftrace that leaves them out has none to trim (kernels.txt: kfunc-bpf).
+    #expect(result.summary.stacks == (kernel.kfuncBPFFrames ? input.samples.count : 0), "\(kernel)")
   }
 
   @Test func theDerivedKfuncFixtureTrimsToTdptracesOwnFentryCapture() throws {
     // fixtures/qemu-tdp/bpftrace-kfunc-derived.txt is tdptrace-fentry.txt with bpftrace 0.17's
     // frames put back (fixtures/qemu-tdp/README.md); the real capture is another workload run.
-    guard Self.given == nil, let kfunc = try Self.load("bpftrace-kfunc-derived.txt"),
-      let fentry = try Self.load("tdptrace-fentry.txt")
-    else { return }
+    let kernel = try GuestKernel(folder: TDPFixture.url("fixtures/qemu-tdp"))
+    guard let kfunc = try Self.load("bpftrace-kfunc-derived.txt", of: kernel),
+      let fentry = try Self.load("tdptrace-fentry.txt", of: kernel)
+    else {
+      Issue.record("fixtures/qemu-tdp/bpftrace-kfunc-derived.txt or tdptrace-fentry.txt is missing")
+      return
+    }
     let trimmed = try BPFFrameTrim().apply(to: kfunc)
     #expect(trimmed.summary.dropped.map(\.name) == ["mpls_gso_exit", "vring_alloc_queue_split.cold"])
     #expect(trimmed.summary.frames == 2 * kfunc.samples.count)
@@ -63,15 +63,16 @@ import TraceParse
     #expect(relabeled == Self.named(fentry))
   }
 
-  @Test func cleanCapturesAreLeftAsTheyWere() throws {
+  @Test(arguments: GuestKernel.all)
+  func cleanCapturesAreLeftAsTheyWere(kernel: GuestKernel) throws {
     // tdptrace's own captures strip the BPF frames when they are written; bpftrace's kprobe
     // stacks start at the probed function.
     for name in ["tdptrace-fentry.txt", "tdptrace-kprobe.txt", "bpftrace-kprobe.txt"] {
-      guard let input = try Self.load(name) else { continue }
+      guard let input = try Self.load(name, of: kernel) else { continue }
       let result = try BPFFrameTrim().apply(to: input)
-      #expect(result.summary.stacks == 0, "\(name): \(result.summary.line() ?? "")")
-      #expect(result.summary.probeNotOnStack == 0, "\(name)")
-      #expect(SuspectFrames(profile: input).entries.isEmpty, "\(name)")
+      #expect(result.summary.stacks == 0, "\(kernel) \(name): \(result.summary.line() ?? "")")
+      #expect(result.summary.probeNotOnStack == 0, "\(kernel) \(name)")
+      #expect(SuspectFrames(profile: input).entries.isEmpty, "\(kernel) \(name)")
     }
   }
 }

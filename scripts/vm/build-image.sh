@@ -11,28 +11,29 @@ set -euo pipefail
 # (mkfs.ext4 -d lists every file even with -q) goes to stderr.
 exec 3>&1 1>&2
 
-for tool in debootstrap mkfs.ext4 apt-cache; do
+for tool in debootstrap mkfs.ext4 apt-cache apt-get; do
   command -v "$tool" >/dev/null || vm_die "prerequisites" "$tool is not installed (scripts/packages.txt)"
 done
 [ "$(id -u)" -eq 0 ] || vm_die "prerequisites" "debootstrap needs root"
 
 # Bump when the way the image is made changes (not for comments).
 RECIPE=1
-BASE_PKGS=(kmod initramfs-tools procps bpftrace libbpf1 libelf1 libdw1 zlib1g)
+# shellcheck disable=SC2207
+BASE_PKGS=(kmod initramfs-tools procps bpftrace $(vm_suite_libs))
 # "package version" for each package in $VM_SUITE/main as the host's apt lists know them
 # (debootstrap reads the same mirror and suite). One apt-cache call: each costs seconds.
 suite_versions() {
-  apt-cache madison "$@" 2>/dev/null |
+  vm_apt apt-cache madison "$@" 2>/dev/null |
     awk -F'|' -v s=" $VM_SUITE/main " 'index($3, s) { gsub(/ /, "", $1); gsub(/ /, "", $2); if (!($1 in v)) { v[$1] = $2; print $1, $2 } }'
 }
 versions=$(suite_versions linux-image-amd64 "${BASE_PKGS[@]}")
 if ! grep -q '^linux-image-amd64 ' <<<"$versions"; then
-  vm_step "apt-update" 300 apt-get update -qq
+  vm_step "apt-update" 300 vm_apt apt-get update -qq
   versions=$(suite_versions linux-image-amd64 "${BASE_PKGS[@]}")
 fi
 meta_ver=$(awk '$1 == "linux-image-amd64" {print $2}' <<<"$versions")
 [ -n "$meta_ver" ] || vm_die "resolve-kernel" "linux-image-amd64 not found in $VM_SUITE/main"
-KPKG=$(apt-cache show "linux-image-amd64=$meta_ver" | sed -n 's/^Depends: *\(linux-image-[^ ,]*\).*/\1/p' | head -n1)
+KPKG=$(vm_apt apt-cache show "linux-image-amd64=$meta_ver" | sed -n 's/^Depends: *\(linux-image-[^ ,]*\).*/\1/p' | head -n1)
 KVER=${KPKG#linux-image-}
 [ -n "$KVER" ] || vm_die "resolve-kernel" "cannot read the kernel package linux-image-amd64=$meta_ver depends on"
 
@@ -48,13 +49,18 @@ key=$(printf '%s' "$keysrc" | sha256sum | cut -c1-16)
 IMG="$VM_CACHE/image-$key"
 if [ "${1:-}" = "--print-dir" ]; then echo "$IMG" >&3; exit 0; fi
 
+# One build of an image at a time (two runs of the test bed may share the cache).
+exec 9>"$IMG.lock"
+flock 9
 if [ -f "$IMG/ready" ]; then
   vm_log "image cached: $IMG ($KPKG $meta_ver)"
   echo "$IMG" >&3
   exit 0
 fi
 
-rm -rf "$IMG"
+# --one-file-system: a debootstrap killed midway leaves /proc mounted in the root.
+umount -R "$IMG/root/proc" "$IMG/root/sys" 2>/dev/null || true
+rm -rf --one-file-system "$IMG"
 mkdir -p "$IMG"
 printf '%s\n' "$keysrc" | head -n $((${#PKGS[@]} + 1)) >"$IMG/packages.txt"
 echo "$KVER" >"$IMG/kver"

@@ -23,7 +23,9 @@ fi
 
 tmp="$DIR/dl"
 rm -rf "$tmp" && mkdir -p "$tmp"
-vm_step "debuginfo-download" 900 sh -c "cd '$tmp' && apt-get download -q 'linux-image-$KVER-dbg=$VER'"
+# From $VM_SUITE's own lists (lib.sh: vm_apt), so a guest kernel of another suite resolves too.
+dl() { cd "$1" && vm_apt apt-get download -q "linux-image-$2-dbg=$3"; }
+vm_step "debuginfo-download" 900 dl "$tmp" "$KVER" "$VER"
 deb=$(ls "$tmp"/*.deb)
 # Stream the data tarball and keep only the two modules; the rest (5 GB) never touches the disk.
 vm_step "debuginfo-extract" 900 sh -c "dpkg-deb --fsys-tarfile '$deb' |

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs inside the test-bed guest (as /host/guest.sh): loads kvm_amd, then captures real TDP MMU
-# stacks with tdptrace (kprobe and fentry) and with bpftrace 0.17 kprobes on the same workload,
-# then with bpftrace 0.17 kfunc probes.
+# stacks with tdptrace (kprobe and fentry) and with the guest's bpftrace (0.17 on 6.1, 0.23 on
+# 6.12) kprobes on the same workload, then with bpftrace kfunc probes. The same script runs on
+# every kernel: what differs is read from `tdptrace probes` on that kernel.
 # Writes everything under /host/out; the host checks it (scripts/vm/check-captures.sh).
 # Capture only: analysis runs on the host, where the CPU is not emulated.
 # A tdptrace feature that this build lacks is recorded as "not available in this build".
@@ -22,6 +23,7 @@ stage "setup"
   echo "kernel: $(uname -r)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
   echo "svm flags: $(grep -m1 -o -w -E 'svm|npt' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+  echo "bpftrace: $(bpftrace --version 2>&1 | head -n 1)"
 } >"$OUT/setup.txt"
 if ! modprobe kvm_amd; then
   echo "modprobe kvm_amd failed" >>"$OUT/setup.txt"
@@ -98,10 +100,15 @@ stop_record() {
   fi
 }
 
-KPROBES="kvm_tdp_mmu_map tdp_mmu_init_sp __handle_changed_spte __tdp_mmu_zap_root
+# bpftrace probes what tdptrace record attaches: every preset function `probes` found on this
+# kernel (probes.txt, by whichever kind; a function fentry takes, a kprobe takes), so the two
+# captures cover the same functions on 6.1 and 6.12 alike. Without probes.txt, the 6.1 list.
+KPROBES=$(awk '$2 == "ok" && $3 ~ /^(kfunc|kprobe):/ { sub(/^[a-z]+:/, "", $3); print $3 }' "$OUT/probes.txt" 2>/dev/null | sort -u)
+[ -n "$KPROBES" ] || KPROBES="kvm_tdp_mmu_map tdp_mmu_init_sp __handle_changed_spte __tdp_mmu_zap_root
   kvm_tdp_mmu_zap_all kvm_tdp_mmu_zap_invalidated_roots kvm_tdp_mmu_invalidate_all_roots
   kvm_tdp_mmu_unmap_gfn_range tdp_mmu_zap_leafs kvm_tdp_mmu_zap_leafs kvm_tdp_mmu_put_root
   kvm_tdp_mmu_get_vcpu_root_hpa tdp_mmu_link_sp"
+echo "$KPROBES" | tr '\n' ' ' >"$OUT/bpftrace-kprobe.functions"
 bt_probes=$(for f in $KPROBES; do printf 'kprobe:%s,' "$f"; done | sed 's/,$//')
 
 stage "kprobe capture: tdptrace record --attach kprobe and bpftrace kprobes on the same run"

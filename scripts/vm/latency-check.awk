@@ -31,18 +31,18 @@ function median(file, probe,   k, n, i, j, t, total, run) {
   for (i = 1; i <= n; i++) { run += cnt[k, sorted[i]]; if (run * 2 >= total) return sorted[i] " " his[k, sorted[i]] }
   return "-1 -1"
 }
-BEGIN { if (short_ns == "") short_ns = 262144 }
+BEGIN { if (short_ns == "") short_ns = 262144; if (recursive == "") recursive = "__handle_changed_spte" }
 FNR == 1 { file++; section = ""; probe = "" }
 # --- tdptrace ---
 file == 1 && /^@latency_ns\[/ { probe = substr($0, 13); sub(/,.*/, "", probe); section = "hist"; probes[probe] = 1; next }
 file == 1 && /^@latency_stats_ns\[/ { probe = substr($0, 19); sub(/,.*/, "", probe); section = "stats"; depth = 0; next }
 file == 1 && section == "stats" && /^    / {
-  f = $1; sub(/\+.*/, "", f); if (f == "__handle_changed_spte") depth++; next
+  f = $1; sub(/\+.*/, "", f); if (f == recursive) depth++; next
 }
 file == 1 && section == "stats" && /^\]: count / {
   line = $0; sub(/^\]: count /, "", line); split(line, st, /, average |, total /)
   tcount[probe] += st[1]
-  if (probe == "kprobe:__handle_changed_spte") { if (depth >= 2) inner += st[3]; else outer += st[3] }
+  if (probe == "kprobe:" recursive) { if (depth >= 2) inner += st[3]; else outer += st[3] }
   section = ""; next
 }
 file == 1 && section == "hist" && /^\[/ { split($0, q, /[\[,) ]+/); add(1, probe, q[2] + 0, q[3] + 0, $3); next }
@@ -84,8 +84,8 @@ END {
   else if (bad == "") print "PASS latency.median: " agree " of " checked " functions within one log2 bucket of bpftrace's median (all over " short_ns " ns are)"
   else print "FAIL latency.median: medians apart:" bad
   if (short != "") print "NOTE latency.median-short: apart, under " short_ns " ns where the other tracer's handlers weigh (tdptrace~bpftrace median buckets, ns):" short
-  if (outer + inner == 0) print "FAIL latency.recursion: no __handle_changed_spte calls timed"
-  else if (inner <= outer) print "PASS latency.recursion: __handle_changed_spte nested levels " inner " ns <= outermost " outer " ns"
+  if (outer + inner == 0) print "FAIL latency.recursion: no " recursive " calls timed"
+  else if (inner <= outer) print "PASS latency.recursion: " recursive " nested levels " inner " ns <= outermost " outer " ns"
   else print "FAIL latency.recursion: nested levels " inner " ns > outermost " outer " ns"
   # The slow-call list is complete: per probe, tdptrace lists every call its own histogram has
   # over the threshold (calls in the bucket that straddles it may go either way).

@@ -3,7 +3,10 @@
 
 VM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VM_CACHE="${TDPTRACE_VM_CACHE:-$VM_ROOT/.vm-cache}"
-VM_SUITE="${TDPTRACE_VM_SUITE:-bookworm}"
+# VM_SUITE when a caller set it (run-tests.sh runs one kernel per suite), else the user's choice.
+VM_SUITE="${VM_SUITE:-${TDPTRACE_VM_SUITE:-bookworm}}"
+# Exported: vm_step runs shell functions in a child bash.
+export VM_ROOT VM_CACHE VM_SUITE
 
 vm_log() { printf '[vm %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -26,7 +29,7 @@ vm_step() {
   # uses must be exported).
   local cmd=("$@")
   if declare -F "$1" >/dev/null; then
-    cmd=(bash -c "$(declare -f vm_log "$1"); set -euo pipefail; $(printf '%q ' "$@")")
+    cmd=(bash -c "$(declare -f); set -euo pipefail; $(printf '%q ' "$@")")
   fi
   set +e
   if [ -n "${VM_STEP_LOG:-}" ]; then
@@ -62,4 +65,41 @@ vm_mirror() {
       grep -v -- '-security' | head -n1 || true)
   fi
   echo "${m:-http://deb.debian.org/debian}"
+}
+
+# The kernel generations the test bed boots (scripts/vm/run-tests.sh runs each): Debian 12's
+# 6.1 and Debian 13's 6.12. TDPTRACE_VM_SUITES narrows the list (e.g. "bookworm").
+VM_SUITES="${TDPTRACE_VM_SUITES:-bookworm trixie}"
+
+# The runtime libraries tdptrace links, by their package names in $VM_SUITE: trixie renamed
+# libelf1 and libdw1 in the 64-bit time_t transition (the sonames did not change).
+vm_suite_libs() {
+  case "$VM_SUITE" in
+    bookworm | bullseye) echo "libbpf1 libelf1 libdw1 zlib1g" ;;
+    *) echo "libbpf1 libelf1t64 libdw1t64 zlib1g" ;;
+  esac
+}
+
+# apt for $VM_SUITE with its own source list and lists under $VM_CACHE/apt-$VM_SUITE, so a
+# suite the host's sources do not carry (trixie on a bookworm host) resolves and downloads the
+# same way as the host's own. Usage: vm_apt apt-cache madison PKG / vm_apt apt-get update.
+vm_apt() {
+  local d="$VM_CACHE/apt-$VM_SUITE"
+  if [ ! -f "$d/sources.list" ]; then
+    mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(vm_mirror) $VM_SUITE main" \
+      >"$d/sources.list"
+  fi
+  local tool="$1"
+  shift
+  "$tool" -o Dir::Etc::SourceList="$d/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
+    -o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" -o APT::Get::List-Cleanup=0 "$@"
+}
+
+# The fixture folder of a kernel's captures: 6.1 keeps the first test bed's name.
+vm_fixture_dir() {
+  case "$1" in
+    6.1.*) echo fixtures/qemu-tdp ;;
+    *) echo "fixtures/qemu-tdp-$(echo "$1" | cut -d. -f1,2)" ;;
+  esac
 }

@@ -1,21 +1,24 @@
 #!/bin/bash
-# The guest tests: a real KVM TDP MMU (Debian's 6.1 kernel, kvm_amd with npt=Y and tdp_mmu=Y,
-# under QEMU TCG with nested SVM). Called by scripts/test.sh after the Swift tests.
+# The guest tests: a real KVM TDP MMU (kvm_amd with npt=Y and tdp_mmu=Y, under QEMU TCG with
+# nested SVM) on each kernel generation of $VM_SUITES (lib.sh): Debian 12's 6.1 and Debian 13's
+# 6.12. Called by scripts/test.sh after the Swift tests.
 #
-# Stages (each timed, each under a timeout, a failure names its stage):
-#   prerequisites, tdptrace binary, guest programs, image (cached), debuginfo (cached),
-#   guest run (captures), host checks on the captures (scripts/vm/check-captures.sh).
+# Stages (each timed, each under a timeout, a failure names its stage and kernel):
+#   prerequisites, tdptrace binary, guest programs (once); then for every suite at the same time
+#   (one TCG thread each, so the two use the two cores): image (cached), debuginfo (cached),
+#   guest run (captures), host checks (scripts/vm/check-captures.sh); then tdptrace's own checks
+#   of each run's captures (swift test, one suite after the other: they share .build).
 #
 # Environment:
 #   TDPTRACE_SKIP_VM=1   outside CI: skip, printing why the test bed would (not) run.
 #   CI=true              never skip; an unbuildable image fails with the reason.
 #   TDPTRACE_VM_CACHE    cache folder (default .vm-cache/, git-ignored).
-#   TDPTRACE_VM_UPDATE_FIXTURES=1  copy the new captures into fixtures/qemu-tdp/.
+#   TDPTRACE_VM_SUITES   the suites to boot (default "bookworm trixie").
+#   TDPTRACE_VM_UPDATE_FIXTURES=1  copy the new captures into fixtures/ (update-fixtures.sh).
 #   TDPTRACE_BIN         the tdptrace binary to share (default: swift build's debug binary).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$VM_ROOT"
-export VM_TIMINGS="$VM_CACHE/timings.tsv"
 T0=$(date +%s)
 
 # Why the test bed cannot run here, or nothing when it can (cheap checks only).
@@ -47,9 +50,11 @@ fi
 [ -z "$reason" ] || vm_die "prerequisites" "$reason"
 
 mkdir -p "$VM_CACHE"
+export VM_TIMINGS="$VM_CACHE/timings.tsv"
 : >"$VM_TIMINGS"
-export SHARE="$VM_CACHE/share" VM_ROOT VM_CACHE
-rm -rf "$SHARE" && mkdir -p "$SHARE/bin" "$SHARE/lib" "$SHARE/out"
+COMMON="$VM_CACHE/common"
+export SHARE="$COMMON" VM_ROOT VM_CACHE
+rm -rf "$COMMON" && mkdir -p "$COMMON/bin" "$COMMON/lib"
 
 # tdptrace runs in the guest as built here, with the Swift runtime libraries it links copied
 # beside it (the guest has the Debian ones: libbpf1, libelf1, libdw1, zlib1g).
@@ -79,47 +84,83 @@ build_guest_programs() {
 }
 vm_step "guest-programs" 300 build_guest_programs
 
-t1=$(date +%s)
-IMG=$(scripts/vm/build-image.sh) || vm_die "image" "scripts/vm/build-image.sh failed"
-printf 'image (all)\t%s\n' "$(($(date +%s) - t1))" >>"$VM_TIMINGS"
-KVER=$(cat "$IMG/kver")
-DBG="$IMG/debuginfo"
-t1=$(date +%s)
-scripts/vm/fetch-debuginfo.sh "$KVER" "$(cat "$IMG/kernel-pkg-version")" "$DBG" ||
-  vm_die "debuginfo" "scripts/vm/fetch-debuginfo.sh failed"
-printf 'debuginfo (all)\t%s\n' "$(($(date +%s) - t1))" >>"$VM_TIMINGS"
-
 # Feature detection for the guest script (running tdptrace under TCG costs ~20 s a time).
-has_option() { local h; h=$("$SHARE/bin/tdptrace" "$1" --help 2>&1 || true); [[ "$h" == *"$2"* ]]; }
-: >"$SHARE/features"
-if has_option probes --preset; then echo probes >>"$SHARE/features"; fi
-if has_option record --attach; then echo record >>"$SHARE/features"; fi
-if has_option record --latency; then echo latency >>"$SHARE/features"; fi
+has_option() { local h; h=$("$COMMON/bin/tdptrace" "$1" --help 2>&1 || true); [[ "$h" == *"$2"* ]]; }
+: >"$COMMON/features"
+if has_option probes --preset; then echo probes >>"$COMMON/features"; fi
+if has_option record --attach; then echo record >>"$COMMON/features"; fi
+if has_option record --latency; then echo latency >>"$COMMON/features"; fi
 # TDPTRACE_VM_BENCH=1: also the latency overhead benchmark (tdptrace against bpftrace).
-rm -f "$SHARE/bench"
-if [ "${TDPTRACE_VM_BENCH:-}" = 1 ]; then touch "$SHARE/bench"; fi
-vm_log "tdptrace features for the guest: $(tr '\n' ' ' <"$SHARE/features")"
-cp scripts/vm/guest-tests.sh "$SHARE/guest.sh"
-scripts/vm/run-guest.sh "$IMG" "$SHARE" "${TDPTRACE_VM_TIMEOUT:-1500}"
-sed -n 's/^\[\([0-9.]*\)\] stage: /  guest \1s: /p' "$SHARE/guest.log" >&2
+if [ "${TDPTRACE_VM_BENCH:-}" = 1 ]; then touch "$COMMON/bench"; fi
+vm_log "tdptrace features for the guest: $(tr '\n' ' ' <"$COMMON/features")"
 
-t1=$(date +%s)
-set +e
-CHAINS_OUT="$SHARE/out/addr2line.txt" timeout 600 \
-  scripts/vm/check-captures.sh "$SHARE/out" "$DBG" "$SHARE/bin/tdptrace"
-crc=$?
-set -e
-# tdptrace's own view of the captures, by its tables: Tests/StackFoldTests/GuestCaptureTests.swift
+# One kernel generation, start to end: its own share, image, debuginfo, boot and shell checks.
+# Output in $VM_CACHE/kernel-SUITE.log; the share in $VM_CACHE/share-SUITE.
+run_kernel() {
+  local suite="$1"
+  export VM_SUITE="$suite" VM_TIMINGS="$VM_CACHE/timings-$suite.tsv"
+  : >"$VM_TIMINGS"
+  local share="$VM_CACHE/share-$suite" t1 IMG KVER DBG crc
+  rm -rf "$share" && mkdir -p "$share/out" && cp -a "$COMMON/." "$share/"
+  t1=$(date +%s)
+  IMG=$(scripts/vm/build-image.sh) || vm_die "image ($suite)" "scripts/vm/build-image.sh failed"
+  printf 'image (all)\t%s\n' "$(($(date +%s) - t1))" >>"$VM_TIMINGS"
+  KVER=$(cat "$IMG/kver")
+  DBG="$IMG/debuginfo"
+  echo "$KVER" >"$share/kver"
+  t1=$(date +%s)
+  scripts/vm/fetch-debuginfo.sh "$KVER" "$(cat "$IMG/kernel-pkg-version")" "$DBG" ||
+    vm_die "debuginfo ($suite)" "scripts/vm/fetch-debuginfo.sh failed"
+  printf 'debuginfo (all)\t%s\n' "$(($(date +%s) - t1))" >>"$VM_TIMINGS"
+  cp scripts/vm/guest-tests.sh "$share/guest.sh"
+  scripts/vm/run-guest.sh "$IMG" "$share" "${TDPTRACE_VM_TIMEOUT:-1500}"
+  sed -n 's/^\[\([0-9.]*\)\] stage: /  guest \1s: /p' "$share/guest.log" >&2
+  t1=$(date +%s)
+  set +e
+  CHAINS_OUT="$share/out/addr2line.txt" timeout 600 \
+    scripts/vm/check-captures.sh "$share/out" "$DBG" "$share/bin/tdptrace"
+  crc=$?
+  set -e
+  printf 'host-checks\t%s\n' "$(($(date +%s) - t1))" >>"$VM_TIMINGS"
+  if [ "${TDPTRACE_VM_UPDATE_FIXTURES:-}" = 1 ]; then
+    scripts/vm/update-fixtures.sh "$share/out" "$KVER" "$DBG"
+  fi
+  [ $crc = 0 ] || vm_die "host-checks ($suite, $KVER)" "check-captures.sh reported failures (exit $crc)"
+}
+
+declare -A pids
+for suite in $VM_SUITES; do
+  run_kernel "$suite" >"$VM_CACHE/kernel-$suite.log" 2>&1 &
+  pids[$suite]=$!
+  vm_log "kernel $suite: started (log $VM_CACHE/kernel-$suite.log)"
+done
+failed=""
+for suite in $VM_SUITES; do
+  if wait "${pids[$suite]}"; then vm_log "kernel $suite: done"; else failed+=" $suite"; fi
+  echo "---- kernel $suite ($(cat "$VM_CACHE/share-$suite/kver" 2>/dev/null || echo '?')) ----"
+  cat "$VM_CACHE/kernel-$suite.log"
+done
+
+# tdptrace's own view of each run's captures, by its tables: Tests/StackFoldTests/GuestCaptureTests.swift
 # and BPFFrameTrimFixtureTests.swift (bpftrace's kfunc stacks trimmed back to the probed function).
-TDPTRACE_GUEST_CAPTURES="$SHARE/out" timeout 900 swift test --filter 'GuestCaptureTests|BPFFrameTrimFixtureTests' \
-  >"$VM_CACHE/guest-swift-tests.log" 2>&1 || { tail -n 40 "$VM_CACHE/guest-swift-tests.log" >&2; crc=1; }
-grep -E '^(✔|✘) Test run' "$VM_CACHE/guest-swift-tests.log" >&2 || true
-printf 'host-checks\t%s\n' "$(($(date +%s) - t1))" >>"$VM_TIMINGS"
-if [ "${TDPTRACE_VM_UPDATE_FIXTURES:-}" = 1 ]; then
-  scripts/vm/update-fixtures.sh "$SHARE/out" "$KVER"
-fi
-[ $crc = 0 ] || vm_die "host-checks" "check-captures.sh reported failures (exit $crc)"
+t1=$(date +%s)
+for suite in $VM_SUITES; do
+  out="$VM_CACHE/share-$suite/out"
+  [ -s "$out/setup.txt" ] || continue
+  log="$VM_CACHE/guest-swift-tests-$suite.log"
+  if TDPTRACE_GUEST_CAPTURES="$out" timeout 900 swift test --filter 'GuestCaptureTests|BPFFrameTrimFixtureTests' \
+    >"$log" 2>&1; then :; else
+    tail -n 40 "$log" >&2
+    [[ "$failed" == *" $suite"* ]] || failed+=" $suite"
+  fi
+  echo "swift guest checks ($suite): $(grep -E '^(✔|✘) Test run' "$log" || echo 'no result')" >&2
+done
+printf 'swift-guest-checks\t%s\n' "$(($(date +%s) - t1))" >>"$VM_TIMINGS"
+[ -z "$failed" ] || vm_die "kernels" "failed on:$failed (logs above)"
 
 echo "vm tests: stage times (s):"
-awk -F'\t' '{ printf "  %-18s %s\n", $1, $2 }' "$VM_TIMINGS"
+for f in "$VM_TIMINGS" "$VM_CACHE"/timings-*.tsv; do
+  [ "$f" = "$VM_TIMINGS" ] && echo "  (shared)" || echo "  ($(basename "$f" .tsv | sed 's/^timings-//'))"
+  awk -F'\t' '{ printf "    %-18s %s\n", $1, $2 }' "$f"
+done
 echo "vm tests: PASSED in $(($(date +%s) - T0)) s"
