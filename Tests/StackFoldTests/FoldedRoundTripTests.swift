@@ -17,8 +17,8 @@ import TraceParse
   }
 
   @Test(arguments: [
-    FoldOptions(), FoldOptions(annotate: true),
-    FoldOptions(naming: FrameNaming(keepOffsets: true), annotate: true),
+    FoldOptions(), FoldOptions(annotations: .all),
+    FoldOptions(naming: FrameNaming(keepOffsets: true), annotations: .all),
   ])
   func perfCaptureFoldsBackToTheSameBytes(options: FoldOptions) throws {
     let profile = try ProfileLoader(format: .perfScript).load(
