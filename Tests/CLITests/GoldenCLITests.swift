@@ -44,7 +44,7 @@ import Testing
       ["report", "--tdp", "--json", "fixtures/bpftrace/bpftrace-kvm-mmu-tracepoints-kstack.txt"],
       ["report", "--svg", "-", seed],
       ["diff", "--top", "8", "fixtures/graphs/diff-before.folded", "fixtures/graphs/diff-after.folded"],
-      ["fold", "--annotate", "fixtures/perf/perf-script-sample.txt"],
+      ["fold", "--annotate", "all", "fixtures/perf/perf-script-sample.txt"],
       ["fold", "fixtures/qemu-tdp/bpftrace-kfunc-derived.txt"],
       ["report", "fixtures/qemu-tdp/bpftrace-kfunc-derived.txt"],
       ["report", "--json", "fixtures/qemu-tdp/bpftrace-kfunc-derived.txt"],
