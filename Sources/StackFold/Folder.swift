@@ -76,7 +76,7 @@ public enum Folder {
       }
       setStyle.append(styles[style]!)
       var roots = withSource ? [sources[index]] : []
-      roots += (options.roots ?? (style.perf ? .perf : .none)).frames(labels)
+      roots += (options.roots ?? (style.perf ? .perf : .empty)).frames(labels)
       setRoot.append(Array(roots.joined(separator: ";").utf8))
     }
     let separator = UInt8(ascii: ";")

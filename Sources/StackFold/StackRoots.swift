@@ -15,7 +15,9 @@ public struct StackRoots: Sendable, Hashable {
 
   /// What `perf script` samples start with by default: the comm, as in stackcollapse-perf.pl.
   public static let perf = StackRoots([Labels.Name.comm])
-  public static let none = StackRoots([])
+  /// No root frames (`--root none`). Not named `none`, which would read as `Optional.none`
+  /// where an optional is expected.
+  public static let empty = StackRoots([])
 
   /// Whether a label needs the perf parser's thread labels (`ParseOptions.threadLabels`).
   public var needsThreadLabels: Bool {

@@ -29,7 +29,7 @@ struct RootList: ExpressibleByArgument {
 
   init?(argument: String) {
     if argument == "none" {
-      roots = .none
+      roots = .empty
       return
     }
     let names = argument.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
