@@ -45,6 +45,12 @@ import Testing
       ["report", "--svg", "-", seed],
       ["diff", "--top", "8", "fixtures/graphs/diff-before.folded", "fixtures/graphs/diff-after.folded"],
       ["fold", "--annotate", "all", "fixtures/perf/perf-script-sample.txt"],
+      // fold's stackcollapse-perf.pl options (docs/flamegraph-compat.md) on every perf shape.
+      ["fold", "fixtures/perf/shapes.txt"], ["fold", "--root", "comm,pid,tid", "fixtures/perf/shapes.txt"],
+      ["fold", "--raw-names", "fixtures/perf/shapes.txt"],
+      ["fold", "--annotate", "all", "--addrs", "fixtures/perf/shapes.txt"],
+      ["fold", "--root", "none", "fixtures/perf/shapes.txt"],
+      ["fold", "--root", "map,key0", "fixtures/bpftrace/shape-tuple-keys.txt"],
       ["fold", "fixtures/qemu-tdp/bpftrace-kfunc-derived.txt"],
       ["report", "fixtures/qemu-tdp/bpftrace-kfunc-derived.txt"],
       ["report", "--json", "fixtures/qemu-tdp/bpftrace-kfunc-derived.txt"],
