@@ -33,6 +33,8 @@ import TraceParse
 
   @Test(arguments: [
     (InputFormat.perfScript, "perf/perf-script-sample.txt"),
+    // Unindented frames: a split must not start a part at a frame line.
+    (InputFormat.perfScript, "flamegraph/perf-java-stacks-02.txt"),
     (InputFormat.bpftrace, "bpftrace/qemu-tdp-bpftrace-kprobe-kstack.txt"),
     (InputFormat.bpftrace, "bpftrace/shape-hist-old.txt"),
     (InputFormat.folded, "folded/annotated.folded"),
