@@ -38,6 +38,14 @@ import Testing
     options.map { Case(input: input, option: $0.0, flags: $0.1) }
   }
 
+  /// Runs a command line in-process, as GoldenCLITests does, but on absolute paths and without
+  /// changing the working directory, which is the whole process's: suites run in parallel.
+  static func stdout(_ args: [String]) throws -> [UInt8] {
+    let command = try TDPTrace.parseAsRoot(args)
+    let producer = try #require(command as? any ProducesOutputs)
+    return try producer.outputs().filter { $0.destination == .stdout }.flatMap(\.bytes)
+  }
+
   @Test func everyInputAndOptionIsCovered() throws {
     #expect(Self.cases.count == 91)
     let expected = try FileManager.default.contentsOfDirectory(
@@ -49,8 +57,8 @@ import Testing
   func foldMatchesStackcollapsePerf(_ c: Case) throws {
     var args = ["fold"] + c.flags
     if let event = Self.firstEvent[c.input] { args += ["--event", event] }
-    args.append("fixtures/flamegraph/\(c.input).txt")
-    let ours = try GoldenCLITests.stdout(args)
+    args.append(TDPFixture.url("fixtures/flamegraph/\(c.input).txt").path)
+    let ours = try Self.stdout(args)
     let perl = Array(
       try Data(contentsOf: TDPFixture.url("fixtures/flamegraph/expected/\(c.input).\(c.option).folded")))
     guard ours != perl else { return }
@@ -59,7 +67,7 @@ import Testing
     let line = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
     Issue.record(
       """
-      \(args.joined(separator: " ")) differs from stackcollapse-perf.pl at line \(line + 1):
+      \(args.dropLast().joined(separator: " ")) \(c.input).txt differs from stackcollapse-perf.pl at line \(line + 1):
        tdptrace: \(line < a.count ? String(a[line]) : "<end of output>")
        perl:     \(line < b.count ? String(b[line]) : "<end of output>")
       """)
