@@ -46,6 +46,23 @@ import Testing
     return try producer.outputs().filter { $0.destination == .stdout }.flatMap(\.bytes)
   }
 
+  /// The deliberate difference: without `--event` every event is kept, each stack rooted at its
+  /// event; the instructions lines are then perl's lines under an `instructions` root.
+  @Test func severalEventsAreAllKeptUnderTheirEvent() throws {
+    let input = TDPFixture.url("fixtures/flamegraph/perf-cycles-instructions-01.txt").path
+    let lines = String(decoding: try Self.stdout(["fold", input]), as: UTF8.self).split(separator: "\n")
+    let perl = try String(
+      contentsOf: TDPFixture.url("fixtures/flamegraph/expected/perf-cycles-instructions-01.none.folded"),
+      encoding: .utf8
+    ).split(separator: "\n")
+    #expect(
+      lines.filter { $0.hasPrefix("instructions;") }.map { $0.dropFirst("instructions;".count) } == perl)
+    let cycles = lines.filter { $0.hasPrefix("cycles;") }
+    #expect(cycles.count + perl.count == lines.count)
+    // 111 cycles samples and 333 instructions samples, each of period 1.
+    #expect(cycles.reduce(0) { $0 + Int($1.split(separator: " ").last!)! } == 111)
+  }
+
   @Test func everyInputAndOptionIsCovered() throws {
     #expect(Self.cases.count == 91)
     let expected = try FileManager.default.contentsOfDirectory(
