@@ -1,17 +1,32 @@
 import TraceParse
 
-/// Options for folded output.
+/// Options for folded output. The defaults depend on where each sample came from: `perf
+/// script` samples fold as FlameGraph's stackcollapse-perf.pl folds them (comm root, perl's name
+/// tidying, no annotations), other samples as tdptrace always has (the source root when the
+/// profile mixes sources, names as the input gave them, inlined frames marked `_[i]`).
 public struct FoldOptions: Sendable, Hashable {
   public var naming: FrameNaming
-  /// Suffix frames with their kind as stackcollapse-perf.pl `--all` does: `_[k]` kernel and
-  /// module, `_[j]` JIT. flamegraph.pl and inferno colour by these. Inlined frames carry `_[i]`
-  /// whether or not this is set: without it an inlined callee would be indistinguishable from
-  /// a real call in the folded text.
-  public var annotate: Bool
+  /// Suffixes to write; nil: none on perf samples (as perl), `_[i]` on others, because without
+  /// it an inlined callee would be indistinguishable from a real call in the folded text.
+  public var annotations: FrameAnnotations?
+  /// Root frames from labels; nil: `StackRoots.perf` on perf samples, none on others, after the
+  /// source root `naming` adds. Given, they replace the source root (`--root none`: no roots).
+  public var roots: StackRoots?
+  /// Name perf frames as stackcollapse-perf.pl does (`PerfCollapseNaming`); off writes their
+  /// symbols whole (`--raw-names`), as other inputs are written.
+  public var stackcollapseNames: Bool
+  /// perl `--addrs`: an unknown symbol names its address, `[libc.so.6 <7f3a1c>]`.
+  public var addresses: Bool
 
-  public init(naming: FrameNaming = FrameNaming(), annotate: Bool = false) {
+  public init(
+    naming: FrameNaming = FrameNaming(), annotations: FrameAnnotations? = nil, roots: StackRoots? = nil,
+    stackcollapseNames: Bool = true, addresses: Bool = false
+  ) {
     self.naming = naming
-    self.annotate = annotate
+    self.annotations = annotations
+    self.roots = roots
+    self.stackcollapseNames = stackcollapseNames
+    self.addresses = addresses
   }
 }
 
@@ -36,35 +51,46 @@ public enum Folder {
   public static let noStack = "[no stack]"
 
   /// Folds `profile`: names every frame (stripping offsets unless asked to keep them), adds the
-  /// source root when the profile mixes maps or probes, sums the stacks that became identical,
-  /// and sorts the lines by bytes, as stackcollapse does, so output is deterministic.
+  /// root frames, sums the stacks that became identical, and sorts the lines by bytes, as
+  /// stackcollapse does, so output is deterministic.
   /// - Throws: `AggregationError` if the total weight does not fit in UInt64.
   public static func fold(_ profile: Profile, options: FoldOptions = FoldOptions()) throws(AggregationError)
     -> [FoldedLine]
   {
     _ = try profile.checkedTotalWeight()  // every merged line is at most this: no wrap below
-    let withSource = options.naming.usesSourceRoot(profile)
-    // Lines are built as bytes, summed in a byte-keyed table and sorted with memcmp on its
-    // arena: with a few hundred thousand unique stacks, String keys and String comparisons
-    // (hashing, retains) took most of the time.
-    let names = profile.frames.map { frame -> [UInt8] in
-      let name = options.naming.name(frame)
-      guard options.annotate || frame.kind == .inlined, let suffix = annotation(frame.kind) else {
-        return Array(name.utf8)
+    let withSource = options.roots == nil && options.naming.usesSourceRoot(profile)
+    let sources = withSource ? options.naming.sourceNames(in: profile) : []
+    // How each label set's samples are written; the frame names are computed once per style
+    // that occurs. Lines are built as bytes, summed in a byte-keyed table and sorted with memcmp
+    // on its arena: with a few hundred thousand unique stacks, String keys and String
+    // comparisons (hashing, retains) took most of the time.
+    var styles: [Style: Int] = [:]
+    var tables: [[[UInt8]?]] = []
+    var setStyle: [Int] = []
+    var setRoot: [[UInt8]] = []
+    for (index, labels) in profile.labelSets.enumerated() {
+      let style = Style(labels, options)
+      if styles[style] == nil {
+        styles[style] = tables.count
+        tables.append(profile.frames.map { style.name($0, options).map { Array($0.utf8) } })
       }
-      return Array((name + suffix).utf8)
+      setStyle.append(styles[style]!)
+      var roots = withSource ? [sources[index]] : []
+      roots += (options.roots ?? (style.perf ? .perf : .empty)).frames(labels)
+      setRoot.append(Array(roots.joined(separator: ";").utf8))
     }
-    let sources = withSource ? options.naming.sourceNames(in: profile).map { Array($0.utf8) } : []
     let separator = UInt8(ascii: ";")
     var table = ByteKeyTable(capacity: profile.samples.count)
     var weights: [UInt64] = []
     var line: [UInt8] = []
     for sample in profile.samples {
       line.removeAll(keepingCapacity: true)
-      if withSource { line += sources[Int(sample.labels)] }
+      line += setRoot[Int(sample.labels)]
+      let names = tables[setStyle[Int(sample.labels)]]
       for id in sample.stack {
+        guard let name = names[Int(id)] else { continue }  // a frame perl skips
         if !line.isEmpty { line.append(separator) }
-        line += names[Int(id)]
+        line += name
       }
       if line.isEmpty { line += noStack.utf8 }
       line.withUnsafeBufferPointer { bytes in
@@ -84,6 +110,37 @@ public enum Folder {
     }
   }
 
+  /// How the frames of one label set's samples are named.
+  private struct Style: Hashable {
+    /// A `perf script` sample: only the perf parser sets the `event` label.
+    var perf: Bool
+    /// Named by `PerfCollapseNaming`, under a `java*` comm or not.
+    var stackcollapse: Bool
+    var java: Bool
+    var annotations: FrameAnnotations
+
+    init(_ labels: Labels, _ options: FoldOptions) {
+      perf = labels.event != nil
+      stackcollapse = perf && options.stackcollapseNames
+      java = stackcollapse && (labels[Labels.Name.comm]?.hasPrefix("java") ?? false)
+      annotations = options.annotations ?? (perf ? [] : .inline)
+    }
+
+    /// The frame's folded text (`A;B_[i]` for a chain), or nil when the frame is not written.
+    func name(_ frame: Frame, _ options: FoldOptions) -> String? {
+      guard stackcollapse else {
+        let name = options.naming.name(frame)
+        guard let suffix = annotations.suffix(frame.kind) else { return name }
+        return name + suffix
+      }
+      var frame = frame
+      if options.naming.keepOffsets { frame.symbol = frame.name(keepOffset: true) }
+      let names = PerfCollapseNaming.names(
+        frame, java: java, annotations: annotations, addresses: options.addresses)
+      return names.isEmpty ? nil : names.joined(separator: ";")
+    }
+  }
+
   /// The folded text: one `stack weight` line per entry, each ending in `\n`.
   public static func render(_ lines: [FoldedLine]) -> [UInt8] {
     var out: [UInt8] = []
@@ -95,15 +152,5 @@ public enum Folder {
       out.append(0x0A)
     }
     return out
-  }
-
-  /// The `_[x]` suffix for a frame kind, or nil for kinds flame graphs do not colour.
-  public static func annotation(_ kind: FrameKind) -> String? {
-    switch kind {
-    case .kernel, .module: return "_[k]"
-    case .inlined: return "_[i]"
-    case .jit: return "_[j]"
-    case .user, .unknown: return nil
-    }
   }
 }

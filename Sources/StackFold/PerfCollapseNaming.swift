@@ -1,58 +1,124 @@
 import TraceParse
 
-/// Names frames the way FlameGraph's `stackcollapse-perf.pl` does, so tdptrace's reading of a
-/// `perf script` capture can be checked line for line against the perl collapser's output:
-/// the comm (spaces turned to `_`) is the root frame, offsets are stripped, an `[unknown]`
-/// symbol becomes `[<dso basename>]` when the DSO is known, `;` becomes `:`, anything from the
-/// first `(` on is dropped unless the name looks like a Go method or holds
-/// `(anonymous namespace)`, and quotes are removed. (The perl script weights by period; load
-/// with `--weight period` to compare counts.)
+/// Names perf frames the way FlameGraph's `stackcollapse-perf.pl` does, so that `tdptrace fold`
+/// of `perf script` output is byte for byte what the perl collapser writes
+/// (`Tests/CLITests/FlameGraphConformanceTests.swift` runs FlameGraph's own test inputs):
+///
+/// - an `[unknown]` symbol becomes `[<dso basename>]` when the DSO is known, else `[unknown]`;
+///   with `addresses` the address goes inside: `[libc.so.6 <7f3a1c>]` (perl `--addrs`);
+/// - `;` becomes `:`; anything from the first `(` on is dropped unless the name looks like a
+///   Go method (`net/http.(*Client).Do`) or the `(` opens `(anonymous namespace)`; quotes go;
+/// - under a `java*` comm, a leading `L` of a name with a `/` goes (`Ljava/lang/Thread;::run`);
+/// - a perf-map-agent chain `A->B->C` (inlined callees, outermost first) becomes three frames,
+///   the inner ones always marked `_[i]`, as perl marks them whatever its options;
+/// - a symbol that starts with `(` is not a frame (perl skips it) and gives no name.
+///
+/// Annotations follow perl's rules, which read the DSO text rather than tdptrace's `FrameKind`:
+/// `_[k]` for a DSO starting with `[` or ending in `vmlinux` (not `[unknown]`, so `[vdso]` too),
+/// `_[j]` for `/tmp/perf-<pid>.map`.
 public enum PerfCollapseNaming {
-  /// The frame's name as `stackcollapse-perf.pl` prints it (without `--kernel`/`--jit`).
-  public static func name(_ frame: Frame) -> String {
-    var name = frame.symbol
-    if name == "[unknown]", let module = frame.module, !module.isEmpty {
-      let base =
-        module.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? module
-      name = "[" + base + "]"
+  /// The folded frames `frame` becomes, root first: one name, one per element of an `A->B`
+  /// chain, or none for a frame perl skips.
+  /// - Parameter java: the sample's comm starts with `java` (perl's `$pname =~ m/^java/`).
+  public static func names(
+    _ frame: Frame, java: Bool, annotations: FrameAnnotations = [], addresses: Bool = false
+  ) -> [String] {
+    var raw = frame.symbol
+    // perf prints no symbol as `addr  (dso)`; tdptrace names that frame by its address, perl
+    // reads the one space between them as the symbol.
+    if let address = frame.address, raw.hasPrefix("0x"), raw == "0x" + String(address, radix: 16) {
+      raw = " "
     }
-    name = String(name.map { $0 == ";" ? ":" : $0 })
-    if !looksLikeGoMethod(name) { name = dropParenthesized(name) }
-    name.removeAll { $0 == "\"" || $0 == "'" }
-    return name
+    if raw.utf8.first == UInt8(ascii: "(") { return [] }
+    let elements = raw.utf8.contains(UInt8(ascii: "-")) ? split(raw, on: "->") : [raw]
+    var out: [String] = []
+    out.reserveCapacity(elements.count)
+    for (position, element) in elements.enumerated() {
+      var name = element
+      if name == "[unknown]" {
+        var known = "unknown"
+        if let module = frame.module, module != "[unknown]" {
+          known =
+            module.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? module
+        }
+        name = addresses ? "[\(known) <\(frame.address.map { String($0, radix: 16) } ?? "?")>]" : "[\(known)]"
+      }
+      name = tidy(name)
+      if java && name.utf8.first == UInt8(ascii: "L") && name.utf8.contains(UInt8(ascii: "/")) {
+        name.removeFirst()
+      }
+      if position > 0 {
+        if !name.contains("_[i]") { name += "_[i]" }
+      } else if frame.kind == .inlined && annotations.contains(.inline) {
+        name += "_[i]"
+      } else if annotations.contains(.kernel), let module = frame.module, isKernel(module) {
+        name += "_[k]"
+      } else if annotations.contains(.jit), let module = frame.module, isPerfMap(module) {
+        if !name.contains("_[j]") { name += "_[j]" }
+      }
+      out.append(name)
+    }
+    return out
   }
 
-  /// Folded lines (`comm;root;...;leaf weight`), sorted bytewise as perl's `sort` does.
-  public static func foldedLines(_ profile: Profile) -> [String] {
-    var sums: [String: UInt64] = [:]
-    for sample in profile.samples {
-      let comm = profile.labels(of: sample)[Labels.Name.comm] ?? ""
-      var parts = [String(comm.map { $0 == " " ? "_" : $0 })]
-      for id in sample.stack { parts.append(name(profile.frame(id))) }
-      sums[parts.joined(separator: ";"), default: 0] &+= sample.weight
-    }
-    return sums.keys.sorted { $0.utf8Precedes($1) }.map { "\($0) \(sums[$0]!)" }
+  /// perl's `$tidy_generic`: `;` to `:`, the parenthesized tail dropped, quotes removed.
+  static func tidy(_ name: String) -> String {
+    var bytes = Array(name.utf8)
+    for i in bytes.indices where bytes[i] == UInt8(ascii: ";") { bytes[i] = UInt8(ascii: ":") }
+    if !looksLikeGoMethod(bytes) { dropParenthesized(&bytes) }
+    bytes.removeAll { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }
+    return String(decoding: bytes, as: UTF8.self)
   }
 
-  /// perl: `$func !~ m/\.\(.*\)\./` (`net/http.(*Client).Do`).
-  private static func looksLikeGoMethod(_ name: String) -> Bool {
-    let chars = Array(name.utf8)
+  /// perl: `$mod =~ m/(^\[|vmlinux$)/ && $mod !~ /unknown/`.
+  static func isKernel(_ module: String) -> Bool {
+    (module.hasPrefix("[") || module.hasSuffix("vmlinux")) && !module.contains("unknown")
+  }
+
+  /// perl: `$mod =~ m:/tmp/perf-\d+\.map:`.
+  static func isPerfMap(_ module: String) -> Bool {
+    let bytes = Array(module.utf8)
+    let prefix = Array("/tmp/perf-".utf8)
+    var from = 0
+    while let start = firstIndex(of: prefix, in: bytes, from: from) {
+      var k = start + prefix.count
+      let digits = k
+      while k < bytes.count && bytes[k] &- 0x30 < 10 { k += 1 }
+      if k > digits && bytes[k...].starts(with: Array(".map".utf8)) { return true }
+      from = start + 1
+    }
+    return false
+  }
+
+  /// perl: `$func =~ m/\.\(.*\)\./` (`net/http.(*Client).Do`).
+  private static func looksLikeGoMethod(_ chars: [UInt8]) -> Bool {
     guard let open = firstIndex(of: Array(".(".utf8), in: chars, from: 0) else { return false }
     return firstIndex(of: Array(").".utf8), in: chars, from: open + 2) != nil
   }
 
   /// perl: `s/\((?!anonymous namespace\)).*//`.
-  private static func dropParenthesized(_ name: String) -> String {
-    let chars = Array(name.utf8)
+  private static func dropParenthesized(_ chars: inout [UInt8]) {
     let anon = Array("(anonymous namespace)".utf8)
-    var i = 0
-    while i < chars.count {
-      if chars[i] == UInt8(ascii: "(") && !chars[i...].starts(with: anon) {
-        return String(decoding: chars[..<i], as: UTF8.self)
-      }
-      i += 1
+    for i in chars.indices where chars[i] == UInt8(ascii: "(") && !chars[i...].starts(with: anon) {
+      chars.removeSubrange(i...)
+      return
     }
-    return name
+  }
+
+  /// perl's `split /\->/`: empty trailing fields are dropped (all of them when every field is
+  /// empty), leading ones kept.
+  private static func split(_ text: String, on separator: String) -> [String] {
+    let bytes = Array(text.utf8)
+    let sep = Array(separator.utf8)
+    var parts: [String] = []
+    var start = 0
+    while let at = firstIndex(of: sep, in: bytes, from: start) {
+      parts.append(String(decoding: bytes[start..<at], as: UTF8.self))
+      start = at + sep.count
+    }
+    parts.append(String(decoding: bytes[start...], as: UTF8.self))
+    while parts.last?.isEmpty == true { parts.removeLast() }
+    return parts
   }
 
   private static func firstIndex(of needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {

@@ -5,9 +5,11 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
   public var name: String
   public var value: NamePattern
 
+  /// An `event` value loses its perf modifiers, as event labels do: `--event cycles:u` selects
+  /// `cycles`.
   public init(name: String, value: String) {
     self.name = name
-    self.value = NamePattern(value)
+    self.value = NamePattern(name == Labels.Name.event ? PerfEventName.withoutModifiers(value) : value)
   }
 
   /// Parses `NAME=VALUE`; nil when there is no `=` or the name is empty.

@@ -1,8 +1,8 @@
 /// Reads `perf script` output: a header line per sample, then its callchain leaf first, one
 /// frame per line, and a blank line (see `PerfSampleHeader`, `PerfFrameLine`).
 ///
-/// Labels per sample: `event` (as perf prints it, without the final `:`, so `cpu-clock:ppp`
-/// and `kvmmmu:kvm_mmu_get_page`) and `comm`; with `ParseOptions.threadLabels` also `pid`
+/// Labels per sample: `event` (as perf prints it without the final `:` and without modifiers,
+/// so `cpu-clock:ppp` is `cpu-clock`, see `PerfEventName`; `kvmmmu:kvm_mmu_get_page`) and `comm`; with `ParseOptions.threadLabels` also `pid`
 /// (when perf printed `pid/tid`), `tid` and `cpu`. Thread labels are off by default because
 /// they multiply unique stacks, and memory follows unique stacks.
 ///
@@ -103,6 +103,12 @@ struct PerfScriptReader: ~Copyable {
           continue
         }
       }
+      // A frame line that is not indented (FlameGraph's test/perf-java-stacks-02.txt):
+      // stackcollapse-perf.pl reads any line that is not a header as a frame of the sample.
+      if inSample && !singleLine && PerfFrameLine.looksLikeFrame(line) && !looksLikeHeader(line) {
+        if !skipping { try frameLine(line, &input, &builder) }
+        continue
+      }
       if inSample { try endSample(&input, &builder) }
       skipping = false
       try header(line, &input, &builder)
@@ -155,14 +161,9 @@ struct PerfScriptReader: ~Copyable {
           expected: "a sample period of at most \(UInt64.max) (UInt64)", found: line, isHeader: true)
         return
       }
-      guard let period = h.period else {
-        try fail(
-          &input, &builder, column: h.event.lowerBound + 1,
-          expected: "a sample period before the event (--weight period needs perf script -F +period)",
-          found: line, isHeader: true)
-        return
-      }
-      weight = period
+      // A sample without a period (perf script without `-F +period`) weighs 1, as in
+      // stackcollapse-perf.pl, so one command folds any capture.
+      weight = h.period ?? 1
     }
     let labels = labelSet(h, line, &builder)
     stacks.begin(labels: labels)
@@ -231,7 +232,8 @@ struct PerfScriptReader: ~Copyable {
         String(decoding: UnsafeBufferPointer(rebasing: line[r]), as: UTF8.self)
       }
       var labels = Labels([
-        Labels.Entry(Labels.Name.event, text(h.event)), Labels.Entry(Labels.Name.comm, text(h.comm)),
+        Labels.Entry(Labels.Name.event, PerfEventName.withoutModifiers(text(h.event))),
+        Labels.Entry(Labels.Name.comm, text(h.comm)),
       ])
       if options.threadLabels {
         if let pid = h.pid { labels.entries.append(Labels.Entry(Labels.Name.pid, text(pid))) }
@@ -377,24 +379,43 @@ struct PerfScriptReader: ~Copyable {
 // MARK: detection and splitting
 
 extension PerfScriptParser {
-  /// A non-indented header line directly followed by an indented frame line; or, for a
-  /// capture without `-g`, every line but `#` comments is a sample header.
+  /// A non-indented header line directly followed by an indented frame line (or by an
+  /// unindented one, when the header parses as a sample header); or, for a capture without
+  /// `-g`, every line but `#` comments is a sample header.
   public static func recognizes(_ input: DetectionInput) -> Bool {
-    for (header, frame) in zip(input.lines, input.lines.dropFirst()) where isHeader(header) && isFrame(frame)
-    {
-      return true
+    for (header, frame) in zip(input.lines, input.lines.dropFirst()) where isHeader(header) {
+      if isFrame(frame) || (isUnindentedFrame(frame) && parsesAsHeader(header)) { return true }
     }
     return isWithoutCallchains(input.nonBlank)
+  }
+
+  /// `ffffffff8103d0ca native_write_msr_safe ([kernel.kallsyms])` at the start of the line.
+  static func isUnindentedFrame(_ line: ArraySlice<UInt8>) -> Bool {
+    let address = line.prefix(while: PerfFrameLine.isHex)
+    guard !address.isEmpty, line.dropFirst(address.count).first == 0x20 else { return false }
+    return line.last == UInt8(ascii: ")") || (line.last == 0x0D && line.dropLast().last == UInt8(ascii: ")"))
+  }
+
+  static func parsesAsHeader(_ line: ArraySlice<UInt8>) -> Bool {
+    let scratch = UnsafeMutablePointer<Int>.allocate(capacity: PerfSampleHeader.scratchCount)
+    defer { scratch.deallocate() }
+    return line.withUnsafeBufferPointer { (try? PerfSampleHeader.parse($0, scratch: scratch)) != nil }
   }
 
   public static var canSplit: Bool { true }
 
   /// A line that starts with neither blank nor TAB (nor `#`, nor is empty) is a sample
-  /// header: frames and srclines are indented.
+  /// header: frames and srclines are indented. Some captures have unindented frames, so a
+  /// line that starts like one (hex digits, a space) counts only after a blank line, where a
+  /// frame cannot be; passing over a real header there only moves the split.
   public static func recordStart(in window: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
     LineStarts.first(in: window, from: from) { i in
       let b = window[i]
-      return b != 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x23
+      guard b != 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x23 else { return false }
+      if i >= 2 && window[i - 2] == 0x0A { return true }
+      var k = i
+      while k < window.count && PerfFrameLine.isHex(window[k]) { k += 1 }
+      return k == window.count || window[k] != 0x20
     }
   }
 

@@ -8,7 +8,9 @@ public enum InputFormat: String, Sendable, CaseIterable, Codable {
 
 /// How perf samples are weighed.
 public enum SampleWeight: String, Sendable, CaseIterable {
+  /// 1 per sample.
   case samples
+  /// The sample's period, or 1 when perf printed none (stackcollapse-perf.pl's fallback).
   case period
 }
 
@@ -18,7 +20,7 @@ public struct ParseOptions: Sendable {
   public var sourceName: String
   /// Skip a bad record, count it in `Profile.skipped`, and go on, instead of failing.
   public var lenient: Bool
-  /// What a perf sample weighs: 1 per sample (default) or its period. Other formats carry their
+  /// What a perf sample weighs: 1 per sample (default) or its period (1 without one). Other formats carry their
   /// own weights and ignore this.
   public var weight: SampleWeight
   /// Put perf's `pid`, `tid` and `cpu` on each sample as labels (for `--pid`/`--tid`

@@ -21,9 +21,11 @@ enum CommandSupport {
 
   /// Loads every input into one profile, telling stderr what `--lenient` skipped.
   /// `threadLabels`: keep perf pid/tid/cpu labels, which `--pid`/`--tid` filters need.
-  static func load(_ input: InputOptions, threadLabels: Bool = false) throws -> Profile {
+  static func load(_ input: InputOptions, threadLabels: Bool = false, defaultWeight: WeightChoice = .samples)
+    throws -> Profile
+  {
     let profile: Profile
-    var loader = input.loader
+    var loader = input.loader(defaultWeight: defaultWeight)
     loader.threadLabels = threadLabels
     do {
       profile = try loader.load(paths: input.files)

@@ -31,7 +31,9 @@ struct DiffCommand: ProducesOutputs {
   var lenient = false
 
   @Option(
-    help: ArgumentHelp("What a perf sample weighs: samples (1 each) or period.", valueName: "samples|period"))
+    help: ArgumentHelp(
+      "What a perf sample weighs: samples (1 each) or period (1 when the sample has none).",
+      valueName: "samples|period"))
   var weight: SampleWeight = .samples
 
   @OptionGroup var naming: NamingOptions

@@ -10,12 +10,16 @@ struct FoldCommand: ProducesOutputs {
     discussion: """
       The output is what flamegraph.pl, inferno-flamegraph and speedscope read. Lines are sorted and stacks that become identical once offsets are stripped are summed. When the inputs hold several maps, probes or events, each stack starts with its map, probe or event so none mix. A sample without frames is kept, as its source alone or as '[no stack]'.
 
+      perf script input folds as FlameGraph's stackcollapse-perf.pl folds it: the comm as root, perl's name tidying, each sample weighing its period (1 when it has none). Unlike perl, every event is kept (select one with --event) and so is the last sample of a file without a trailing blank line. docs/flamegraph-compat.md maps every perl option.
+
       Examples:
         tdptrace fold trace.txt > trace.folded
         tdptrace fold trace.txt | flamegraph.pl > trace.svg
         sudo bpftrace -e 'kprobe:kvm_tdp_mmu_map { @[kstack] = count(); }' | tdptrace fold -
         tdptrace fold --focus 'kvm_tdp_mmu_*' --min-count 10 trace.txt
-        tdptrace fold --annotate --keep-offsets perf.txt
+        perf script | tdptrace fold - | flamegraph.pl > perf.svg
+        tdptrace fold --root comm,pid --annotate all perf.txt     (stackcollapse-perf.pl --pid --all)
+        tdptrace fold --annotate all --keep-offsets perf.txt
         tdptrace fold --probe 'tracepoint:kvmmmu:*' trace.json
       """)
 
@@ -25,8 +29,7 @@ struct FoldCommand: ProducesOutputs {
   @OptionGroup var trim: TrimOptions
   @OptionGroup(title: "Debuginfo") var symbols: SymbolOptions
 
-  @Flag(help: "Suffix frames with their kind: _[k] kernel or module, _[i] inlined, _[j] JIT.")
-  var annotate = false
+  @OptionGroup(title: "Stack style") var style: FoldStyleOptions
 
   func validate() throws {
     if input.weight == .time {
@@ -35,7 +38,8 @@ struct FoldCommand: ProducesOutputs {
   }
 
   func outputs() throws -> [RenderedOutput] {
-    let loaded = try CommandSupport.load(input, threadLabels: filters.needsThreadLabels)
+    let loaded = try CommandSupport.load(
+      input, threadLabels: filters.needsThreadLabels || style.needsThreadLabels, defaultWeight: .period)
     let (profile, sizes) = symbols.expand(try trim.apply(to: loaded, announce: true).0)
     CommandSupport.announceSuspects(profile, sizes: sizes)
     let filtered = try CommandSupport.filter(
@@ -43,7 +47,7 @@ struct FoldCommand: ProducesOutputs {
     let lines: [FoldedLine]
     do {
       lines = try Folder.fold(
-        filtered.profile, options: FoldOptions(naming: naming.naming, annotate: annotate))
+        filtered.profile, options: style.options(naming: naming.naming))
     } catch {
       throw CommandSupport.failure(error.description)
     }

@@ -36,16 +36,18 @@ struct InputOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "What a sample weighs: perf samples (1 each) or period; time: report --svg weighs each latency histogram's stack by its total time.",
+      "What a perf sample weighs: samples (1 each) or period (1 when the sample has none); time: report --svg weighs each latency histogram's stack by its total time. Default: period for fold (as stackcollapse-perf.pl), samples otherwise.",
       valueName: "samples|period|time"))
-  var weight: WeightChoice = .samples
+  var weight: WeightChoice?
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("Give at least one input file, or '-' to read stdin.") }
   }
 
-  var loader: ProfileLoader {
-    ProfileLoader(format: inputFormat, lenient: lenient, weight: weight.sampleWeight)
+  /// The loader these flags ask for; `defaultWeight` when `--weight` is not given (each
+  /// command's own default: fold weighs periods as stackcollapse-perf.pl does).
+  func loader(defaultWeight: WeightChoice = .samples) -> ProfileLoader {
+    ProfileLoader(format: inputFormat, lenient: lenient, weight: (weight ?? defaultWeight).sampleWeight)
   }
 
   /// Inputs as reports name them.

@@ -54,7 +54,11 @@ import Testing
       let record = text.components(separatedBy: "\n\n")[number] + "\n\n"
       capture += String(repeating: record, count: Int(stack.count))
     }
-    let got = try Self.foldMatchesExpected(capture, file: "nested-perf.txt", exe: exe)
+    // perf input folds as stackcollapse-perf.pl by default (comm root, periods, no `_[i]`):
+    // these flags ask for the bpftrace-like stacks the expectation is written in.
+    let got = try Self.foldMatchesExpected(
+      capture, file: "nested-perf.txt", exe: exe,
+      flags: ["--root", "none", "--annotate", "inline", "--weight", "samples"])
     #expect(got.contains { $0.contains("outer;level1_[i];level2_[i];level3_[i];sink") })
   }
 
@@ -74,11 +78,12 @@ import Testing
   /// expects exactly the lines `expectedFold` derives from addr2line. Returns the lines.
   @discardableResult
   static func foldMatchesExpected(
-    _ capture: String, file: String, exe: String, sourceLocation: SourceLocation = #_sourceLocation
+    _ capture: String, file: String, exe: String, flags: [String] = [],
+    sourceLocation: SourceLocation = #_sourceLocation
   ) throws -> Set<String> {
     let path = SymbolizeCLI.scratch + "/" + file
     try Data(capture.utf8).write(to: URL(fileURLWithPath: path))
-    let out = try SymbolizeCLI.tdptrace(["fold", "--module", "nested=\(exe)", path])
+    let out = try SymbolizeCLI.tdptrace(["fold"] + flags + ["--module", "nested=\(exe)", path])
     #expect(out.status == 0, sourceLocation: sourceLocation)
     #expect(out.stderr == "", sourceLocation: sourceLocation)
     let got = Set(out.stdout.split(separator: "\n").map(String.init))

@@ -20,7 +20,7 @@ import Testing
 
   @Test func foldExpandsInlinedFramesWithTheirMarker() throws {
     let ko = try #require(SymbolizeCLI.kvm)
-    let out = try SymbolizeCLI.tdptrace(["fold", "--annotate", "--module", "kvm=\(ko)", Self.capture])
+    let out = try SymbolizeCLI.tdptrace(["fold", "--annotate", "all", "--module", "kvm=\(ko)", Self.capture])
     #expect(out.status == 0)
     #expect(out.stderr == Self.note)
     let golden = try String(

@@ -86,7 +86,7 @@ import TraceParse
         Frame(symbol: "kvm_x", kind: .module),
         Frame(symbol: "inl", kind: .inlined), Frame(symbol: "jitted", kind: .jit), Frame(symbol: "what"),
       ], labels: Labels(), weight: 2)
-    let lines = try Folder.fold(builder.build(), options: FoldOptions(annotate: true))
+    let lines = try Folder.fold(builder.build(), options: FoldOptions(annotations: .all))
     #expect(lines == [FoldedLine(stack: "main;entry_[k];kvm_x_[k];inl_[i];jitted_[j];what", weight: 2)])
   }
 

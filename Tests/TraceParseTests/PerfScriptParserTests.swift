@@ -33,10 +33,15 @@ import TraceParse
     #expect(try S.parse(text).totalWeight == 2)
   }
 
-  @Test func periodWeightWithoutPeriodFieldIsAnError() {
-    let error = S.error("a 1 1.5: cycles:\n\tffffffff81000130 f ([kernel.kallsyms])\n\n", weight: .period)
-    #expect(error?.position.line == 1)
-    #expect(error?.expected.contains("period") == true)
+  /// As in stackcollapse-perf.pl, a sample without a period weighs 1, so `--weight period`
+  /// (fold's default) reads captures made without `-F +period` and mixed ones.
+  @Test func periodWeightWithoutPeriodFieldWeighsOne() throws {
+    let text =
+      "a 1 1.5: cycles:\n\tffffffff81000130 f ([kernel.kallsyms])\n\n"
+      + "a 1 1.6: 40 cycles:\n\tffffffff81000130 f ([kernel.kallsyms])\n\n"
+    let profile = try S.parse(text, weight: .period)
+    #expect(profile.totalWeight == 41)
+    #expect(profile.unit == .period)
   }
 
   /// 2^64 used to saturate to UInt64.max and count as a valid weight.
