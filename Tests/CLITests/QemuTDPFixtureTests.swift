@@ -105,4 +105,32 @@ import Testing
       result.output.contains("FAIL crosscheck.kprobe-vs-bpftrace: stacks or counts differ"),
       "\(result.output)")
   }
+
+  @Test func probesReasonsRejectAClaimTheKernelContradicts() throws {
+    // `probes` saying a function kallsyms has is missing (6.12's handle_changed_spte), and the
+    // DWARF check of reasons must say so.
+    let dir = FileManager.default.temporaryDirectory
+      .appendingPathComponent("tdptrace-qemu-reasons-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let src = Self.repo.appendingPathComponent("fixtures/qemu-tdp-6.12")
+    for name in ["setup.txt", "kallsyms-kvm.txt", "probes.txt", "CAPTURED"] {
+      try FileManager.default.copyItem(
+        at: src.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+    }
+    let probes = dir.appendingPathComponent("probes.txt")
+    let text = try String(contentsOf: probes, encoding: .utf8)
+    let lie =
+      "spte-change  FAIL  handle_changed_spte: not in kallsyms (inlined, renamed or not built on this kernel)"
+    let changed = text.replacingOccurrences(
+      of: "spte-change  ok    kfunc:handle_changed_spte via fentry", with: lie)
+    #expect(changed != text)
+    try changed.write(to: probes, atomically: true, encoding: .utf8)
+    let dbg = try Self.debuginfo(for: "fixtures/qemu-tdp-6.12")
+    defer { if let dbg { try? FileManager.default.removeItem(atPath: dbg) } }
+    let result = try Self.run(["scripts/vm/check-captures.sh", dir.path, try #require(dbg)])
+    #expect(result.status != 0)
+    #expect(
+      result.output.contains("FAIL probes.reasons: handle_changed_spte is in kallsyms"), "\(result.output)")
+  }
 }

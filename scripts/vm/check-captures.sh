@@ -28,6 +28,9 @@ has_feature() { [ -n "$TDP" ] && "$TDP" "$1" --help 2>/dev/null | grep -q -- "$2
 # The generation's facts (kernels.txt): the first whose `kernel` prefix the guest's kernel has.
 kver=$(sed -n 's/^kernel: //p' "$DIR/setup.txt" 2>/dev/null)
 gen=$(awk -v k="$kver" '$2 == "kernel" && index(k, $3) == 1 { print $1; exit }' "$here/kernels.txt")
+# Whether the guest's kvm/kvm_amd text symbols (kallsyms-kvm.txt: "name [module]") hold NAME.
+# One awk, not awk | grep -q: with pipefail, grep quitting early makes the pipe fail.
+in_kallsyms() { awk -v f="$1" '$1 == f { found = 1; exit } END { exit !found }' "$DIR/kallsyms-kvm.txt"; }
 fact() { awk -v g="$gen" -v k="$1" '$1 == g && $2 == k { for (i = 3; i <= NF; i++) print $i }' "$here/kernels.txt"; }
 if [ -n "$gen" ] && grep -q 'tdp_mmu=Y' "$DIR/setup.txt" && grep -q 'npt=Y' "$DIR/setup.txt"; then
   pass guest.kvm-amd-tdp-mmu "$kver (generation $gen), tdp_mmu=Y, npt=Y"
@@ -37,7 +40,7 @@ fi
 inlined=$(fact inlined | tr '\n' ' ')
 bad_inl=""
 for f in $inlined; do
-  if [ ! -f "$DIR/kallsyms-kvm.txt" ] || awk '{print $2}' "$DIR/kallsyms-kvm.txt" | grep -qx "$f"; then bad_inl+="$f "; fi
+  if [ ! -f "$DIR/kallsyms-kvm.txt" ] || in_kallsyms "$f"; then bad_inl+="$f "; fi
 done
 if [ -z "$bad_inl" ]; then pass guest.inlined-not-in-kallsyms "${inlined% } absent on $gen"
 else fail guest.inlined-not-in-kallsyms "${bad_inl% } in kallsyms on $gen (or kallsyms-kvm.txt is missing)"; fi
@@ -174,8 +177,8 @@ if [ -s "$DIR/probes.txt" ] && [ -n "$DBG" ] && [ -s "$DBG/kvm.ko" ]; then
     print f, (r == "" ? "-" : r) }' "$DIR/probes.txt" | sort -u >"$tmp/missing.txt"
   ninl=0 nren=0 nabs=0 bad="" inl_names=""
   while read -r f renamed; do
-    if awk '{print $2}' "$DIR/kallsyms-kvm.txt" | grep -qx "$f"; then bad+="$f is in kallsyms; "; continue; fi
-    if [ "$renamed" != - ] && ! awk '{print $2}' "$DIR/kallsyms-kvm.txt" | grep -qx "$renamed"; then
+    if in_kallsyms "$f"; then bad+="$f is in kallsyms; "; continue; fi
+    if [ "$renamed" != - ] && ! in_kallsyms "$renamed"; then
       bad+="$f: its other name $renamed is not in kallsyms either; "
     elif grep -qx "inline $f" "$tmp/dwarf.names"; then ninl=$((ninl + 1)); inl_names+="$f "
     elif [ "$renamed" != - ]; then nren=$((nren + 1))
