@@ -132,6 +132,12 @@ import TraceParse
       let lines = try Self.probeLines(function, in: "probes.txt", of: kernel)
       #expect(lines.contains { $0.contains("inlined") }, "\(kernel) \(function): \(lines)")
     }
+    for function in kernel.fentryOK {
+      #expect(
+        try Self.probeLines(function, in: "probes-fentry.txt", of: kernel).contains {
+          $0.contains(" ok ") && $0.contains("via fentry")
+        }, "\(kernel) \(function): fentry should take it")
+    }
     for (function, reason) in kernel.fentryRefused {
       #expect(
         try Self.probeLines(function, in: "probes-fentry.txt", of: kernel).contains { $0.contains(reason) },

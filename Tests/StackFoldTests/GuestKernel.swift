@@ -23,6 +23,8 @@ struct GuestKernel: Sendable, CustomStringConvertible {
   var paths: [Path] = []
   /// Function and the reason `probes --attach fentry` gives for refusing it.
   var fentryRefused: [(function: String, reason: String)] = []
+  /// Functions fentry takes on this kernel that another generation refuses.
+  var fentryOK: [String] = []
   /// Whether that bpftrace's kfunc stacks carry BPF frames above the probed function.
   var kfuncBPFFrames = false
 
@@ -86,6 +88,7 @@ struct GuestKernel: Sendable, CustomStringConvertible {
           throw Unknown(description: "kernels.txt: unknown origin '\(values[1])'")
         }
         paths.append(Path(function: values[0], origin: origin, through: values.count > 2 ? values[2] : nil))
+      case "fentry-ok": fentryOK += values
       case "kfunc-bpf": kfuncBPFFrames = values.first == "yes"
       default: break
       }
