@@ -32,7 +32,9 @@ import Testing
 
   /// The committed capture folders, one per kernel generation.
   static let folders: [String] = {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: repo.appendingPathComponent("fixtures").path)) ?? []
+    let names =
+      (try? FileManager.default.contentsOfDirectory(atPath: repo.appendingPathComponent("fixtures").path))
+      ?? []
     return names.filter { $0.hasPrefix("qemu-tdp") }.sorted().map { "fixtures/" + $0 }
       .filter { FileManager.default.fileExists(atPath: repo.appendingPathComponent($0 + "/CAPTURED").path) }
   }()

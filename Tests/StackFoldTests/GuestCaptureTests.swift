@@ -72,7 +72,8 @@ import TraceParse
     let profile = try Self.profile(try kernel.text(capture), name: capture)
     #expect(!profile.samples.isEmpty, "no stacks in \(capture)")
     let skipping = capture.contains("fentry") ? Set(kernel.fentryRefused.map(\.function)) : []
-    #expect(Self.missingPaths(profile, paths: kernel.paths, skipping: skipping).isEmpty, "\(kernel) \(capture)")
+    #expect(
+      Self.missingPaths(profile, paths: kernel.paths, skipping: skipping).isEmpty, "\(kernel) \(capture)")
   }
 
   @Test(arguments: GuestKernel.all, captures)
@@ -156,6 +157,7 @@ import TraceParse
     let wanted = Set(table.flatMap(\.recordedFunctions) + table.flatMap(\.recordedTracepoints).map(\.event))
     #expect(
       listed == wanted,
-      "\(kernel): only listed: \(listed.subtracting(wanted)); only in the table: \(wanted.subtracting(listed))")
+      "\(kernel): only listed: \(listed.subtracting(wanted)); only in the table: \(wanted.subtracting(listed))"
+    )
   }
 }
