@@ -4,6 +4,10 @@ import CTDPTraceBPF
 public struct CaptureLimits: Sendable, Equatable {
   /// Entries in the stack-trace map: distinct stacks kept; beyond it, `stack_map_full` drops.
   public var stackEntries = UInt32(STACK_ENTRIES)
+  /// Entries in the fallback stacks hash: distinct stacks kept by content when the stack map had
+  /// no bucket for them (a hash collision, or the map full); beyond it, `stack_collision` (or
+  /// `stack_map_full`) drops.
+  public var fallbackEntries = UInt32(FALLBACK_ENTRIES)
   /// Entries in the counts hash: distinct (probe, stack) pairs; beyond it, `counts_full` drops.
   public var countEntries = UInt32(COUNT_ENTRIES)
   /// Probes one session can attach (sizes the drop counters).
@@ -30,11 +34,12 @@ public struct CaptureLimits: Sendable, Equatable {
 /// A Swift enum cannot take an imported C constant as a raw value, so `rawValue` maps each case
 /// to its constant; a test checks that every C reason below `DROP_REASONS` has a case.
 public enum DropReason: Sendable, CaseIterable, Comparable, RawRepresentable {
-  /// `bpf_get_stackid` returned -EEXIST: another stack owns the hash bucket (raise --stack-entries).
+  /// `bpf_get_stackid` returned -EEXIST (another stack owns the hash bucket) and the fallback map,
+  /// which keeps such stacks by content, was full too (raise --fallback-entries or --stack-entries).
   case stackCollision
-  /// `bpf_get_stackid` returned -ENOMEM: the stack map is full.
+  /// `bpf_get_stackid` returned -ENOMEM (the stack map is full) and the fallback map was full too.
   case stackMapFull
-  /// `bpf_get_stackid` failed otherwise (no stack could be taken).
+  /// `bpf_get_stackid` (or the fallback's `bpf_get_stack`) failed otherwise: no stack could be taken.
   case noStack
   /// The counts hash had no room for a new (probe, stack) pair (raise --count-entries).
   case countsFull

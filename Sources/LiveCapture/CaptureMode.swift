@@ -20,8 +20,12 @@ public enum CaptureMode: Sendable, Hashable {
   /// The maps the mode's programs use; the others are not created.
   var maps: Set<String> {
     switch self {
-    case .count: return ["stacks", "counts", "drops"]
-    case .latency: return ["stacks", "drops", "tasks", "hists", "hist_zero", "task_zero", "slow"]
+    case .count: return ["stacks", "fb_stacks", "fb_scratch", "fb_next", "counts", "drops"]
+    case .latency:
+      return [
+        "stacks", "fb_stacks", "fb_scratch", "fb_next", "drops", "tasks", "hists", "hist_zero", "task_zero",
+        "slow",
+      ]
     }
   }
 }

@@ -6,7 +6,7 @@ import TDPTable
 /// A live capture: the shared maps, and one libbpf object and link per attached probe.
 ///
 /// Every probe gets its own `bpf_object` opened from the embedded ELF, keeping only the program
-/// for its attach method, with its probe id in `.rodata`, and the three maps replaced by the
+/// for its attach method, with its probe id in `.rodata`, and the mode's maps replaced by the
 /// session's (`bpf_map__reuse_fd`). So probes of different kinds count into one place, and
 /// libbpf's own attach paths are used (kprobe through the perf PMU or legacy kprobe_events,
 /// whichever the kernel has). `detach()` (also run by `deinit`) destroys every link and object.
@@ -56,6 +56,9 @@ public final class CaptureSession {
     let countKey = UInt32(MemoryLayout<count_key>.size)
     let specs: [(String, bpf_map_type, UInt32, UInt32, UInt32)] = [
       ("stacks", BPF_MAP_TYPE_STACK_TRACE, u32, UInt32(Self.maxStackDepth) * u64, limits.stackEntries),
+      ("fb_stacks", BPF_MAP_TYPE_HASH, UInt32(MemoryLayout<stack_key>.size), u32, limits.fallbackEntries),
+      ("fb_scratch", BPF_MAP_TYPE_PERCPU_ARRAY, u32, UInt32(MemoryLayout<stack_key>.size), 1),
+      ("fb_next", BPF_MAP_TYPE_ARRAY, u32, u64, 1),
       ("counts", BPF_MAP_TYPE_HASH, countKey, u64, limits.countEntries),
       ("drops", BPF_MAP_TYPE_ARRAY, u32, u64, limits.maxProbes * DropReason.kernelReasons),
       ("tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<task_stack>.size), UInt32(TASK_ENTRIES)),
@@ -387,38 +390,39 @@ public final class CaptureSession {
     return text
   }
 
-  /// Reads the maps: counts (or latency histograms) per (probe, stack id), the stacks, and the
-  /// drop counters. The capture keeps running; call again for partial counts.
+  /// Reads the maps: counts (or latency histograms) per (probe, stack), the stacks, and the
+  /// drop counters. Stacks from the stack map and from the fallback map are merged by content,
+  /// so each (probe, stack) is one entry. The capture keeps running; call again for partial
+  /// counts.
   public func read() -> RawCapture {
     var capture = RawCapture(probes: probes)
     capture.mode = mode
-    var stacks = StackReader(fd: fd("stacks"))
+    let stacks = stackIDs()
+    func unreadable(_ byProbe: [UInt32: UInt64]) {
+      for (probe, n) in byProbe {
+        capture.drops[.init(probe: probe, reason: .stackUnreadable), default: 0] += n
+      }
+    }
     if mode == .count {
       var counts: [CountKey: UInt64] = [:]
       var value: UInt64 = 0
       forEachKey(of: fd("counts"), initial: count_key()) { key in
         if bpf_map_lookup_elem(fd("counts"), &key, &value) == 0 { counts[CountKey(key), default: 0] += value }
       }
-      for (k, count) in counts {
-        if let frames = stacks.frames(k.stackid) {
-          capture.entries.append(.init(probe: k.probe, addresses: frames, count: count))
-        } else {
-          capture.drops[.init(probe: k.probe, reason: .stackUnreadable), default: 0] += count
-        }
-      }
+      let merged = StackMerge.counts(counts, stacks: stacks)
+      capture.entries = merged.entries
+      unreadable(merged.unreadable)
     } else {
+      var hists: [CountKey: LatencyCounts] = [:]
       var value = latency_value()
       forEachKey(of: fd("hists"), initial: count_key()) { key in
         guard bpf_map_lookup_elem(fd("hists"), &key, &value) == 0, value.count > 0 else { return }
-        let histogram = LatencyCounts(value)
-        // A failed stack at entry is stack id -1: timed all the same, with no frames.
-        let frames = key.stackid < 0 ? [] : stacks.frames(key.stackid)
-        if let frames {
-          capture.latency.append(.init(probe: key.probe, addresses: frames, counts: histogram))
-        } else {
-          capture.drops[.init(probe: key.probe, reason: .stackUnreadable), default: 0] += histogram.count
-        }
+        // A failed stack at entry is NO_STACKID: timed all the same, with no frames.
+        hists[CountKey(key)] = LatencyCounts(value)
       }
+      let merged = StackMerge.latency(hists, stacks: stacks)
+      capture.latency = merged.entries
+      unreadable(merged.unreadable)
       // Calls still on a task's stack: running now, or entered with an exit that never came.
       var stack = task_stack()
       forEachKey(of: fd("tasks"), initial: UInt32(0)) { tid in
@@ -433,7 +437,7 @@ public final class CaptureSession {
       pollSlowCalls()
       capture.slowCalls = slowCalls.map { call in
         var call = call
-        call.addresses = call.stackid < 0 ? [] : stacks.frames(call.stackid) ?? []
+        call.addresses = stacks.frames(call.stackid) ?? []
         return call
       }
       capture.slowCallsOverLimit = slowCallsOverLimit
@@ -448,6 +452,20 @@ public final class CaptureSession {
       }
     }
     return capture
+  }
+
+  /// The stack ids' stacks: the stack map's, read on demand once per id, and the whole
+  /// fallback map (stack by content -> fallback id), read now.
+  private func stackIDs() -> StackIDs {
+    var fallback: [UInt32: [UInt64]] = [:]
+    var id: UInt32 = 0
+    forEachKey(of: fd("fb_stacks"), initial: stack_key()) { key in
+      guard bpf_map_lookup_elem(fd("fb_stacks"), &key, &id) == 0 else { return }
+      let nr = min(Int(key.nr), Int(MAX_STACK_DEPTH))
+      fallback[id] = withUnsafeBytes(of: &key.ips) { Array($0.bindMemory(to: UInt64.self).prefix(nr)) }
+    }
+    let reader = StackReader(fd: fd("stacks"))
+    return StackIDs(stackMap: { reader.frames($0) }, fallback: fallback)
   }
 
   /// Calls `body` with every key of a hash map whose keys are `Key`s (`initial` is any value,
@@ -466,7 +484,7 @@ public final class CaptureSession {
 }
 
 /// Reads stacks from the stack map once per id.
-private struct StackReader {
+private final class StackReader {
   let fd: Int32
   var known: [Int32: [UInt64]?] = [:]
   var buffer = [UInt64](repeating: 0, count: Int(MAX_STACK_DEPTH))
@@ -474,7 +492,7 @@ private struct StackReader {
   init(fd: Int32) { self.fd = fd }
 
   /// The stack's addresses, innermost first; nil when the id is no longer in the map.
-  mutating func frames(_ id: Int32) -> [UInt64]? {
+  func frames(_ id: Int32) -> [UInt64]? {
     if let cached = known[id] { return cached }
     var key = id
     let rc = buffer.withUnsafeMutableBytes { bpf_map_lookup_elem(fd, &key, $0.baseAddress) }
@@ -512,5 +530,10 @@ struct CountKey: Hashable {
   init(_ key: count_key) {
     probe = key.probe
     stackid = key.stackid
+  }
+
+  init(probe: UInt32, stackid: Int32) {
+    self.probe = probe
+    self.stackid = stackid
   }
 }

@@ -8,11 +8,13 @@ struct ProbeConfig {
   var tgid: UInt32
   var comm: [UInt8]
   var slowerThanNs: UInt64
+  var fallbackEntries: UInt32
 
   init(probeID: UInt32, limits: CaptureLimits) {
     self.probeID = probeID
     tgid = limits.pid ?? 0
     slowerThanNs = limits.slowerThanNs ?? 0
+    fallbackEntries = limits.fallbackEntries
     // The kernel's comm has room for COMM_LEN - 1 bytes and its NUL; a longer filter could
     // never match.
     comm = Array((limits.comm ?? "").utf8.prefix(Int(COMM_LEN) - 1))
@@ -24,6 +26,7 @@ struct ProbeConfig {
     cfg.filter_tgid = tgid
     cfg.filter_comm_len = UInt32(comm.count)
     cfg.slower_than_ns = slowerThanNs
+    cfg.fallback_entries = fallbackEntries
     withUnsafeMutableBytes(of: &cfg.filter_comm) { $0.copyBytes(from: comm) }
     // Host byte order and the host's layout are the BPF program's: it runs on this CPU.
     return withUnsafeBytes(of: cfg) { Array($0) }

@@ -78,6 +78,13 @@ struct RecordCommand: ParsableCommand {
   @Option(name: .long, help: "Stack-trace map entries (distinct stacks kept).")
   var stackEntries: UInt32 = CaptureLimits().stackEntries
 
+  @Option(
+    name: .long,
+    help:
+      "Fallback stacks hash entries: distinct stacks kept by content when their stack-map bucket is taken by another stack."
+  )
+  var fallbackEntries: UInt32 = CaptureLimits().fallbackEntries
+
   @Option(name: .long, help: "Counts hash entries (distinct probe and stack pairs).")
   var countEntries: UInt32 = CaptureLimits().countEntries
 
@@ -102,7 +109,7 @@ struct RecordCommand: ParsableCommand {
       throw ValidationError(
         "--comm must be 1 to \(CaptureLimits.maxCommBytes) bytes (the kernel's comm length)")
     }
-    if stackEntries == 0 || countEntries == 0 || latencyEntries == 0 {
+    if stackEntries == 0 || countEntries == 0 || latencyEntries == 0 || fallbackEntries == 0 {
       throw ValidationError("map sizes must be positive")
     }
     if latency && attach == .tracepoint {
@@ -122,6 +129,7 @@ struct RecordCommand: ParsableCommand {
       limits.latencyEntries = latencyEntries
       limits.slowerThanNs = slowerThan?.nanoseconds
       limits.stackEntries = stackEntries
+      limits.fallbackEntries = fallbackEntries
       limits.countEntries = countEntries
       limits.pid = pid
       limits.comm = comm

@@ -148,6 +148,61 @@ struct RecordTests {
     #expect(ours.byProbe["tracepoint:kvmmmu:kvm_mmu_get_page", default: 0] >= UInt64(Self.iterations))
   }
 
+  /// A stack map of one bucket (`--stack-entries 1`) on the same guest run as a default one:
+  /// every stack but one collides in the stack map and goes through the fallback by content, and
+  /// the capture is the default one, probe by probe and stack by stack, with no drop. A third
+  /// record with no room in the fallback either (`--fallback-entries 1`) drops what collides,
+  /// and counts each drop: its counts plus its drops are the reference's.
+  @Test func oneBucketStackMapCountsEveryEvent() throws {
+    S.ensureTracefs()
+    let dir = try S.tempDir()
+    let guest = try S.buildGuest(in: dir, name: "kvmfallback")
+    let probes = ["tracepoint:kvmmmu:kvm_mmu_get_page", "tracepoint:kvmmmu:kvm_mmu_prepare_zap_page"].flatMap
+    {
+      ["--probe", $0]
+    }
+    let common = probes + ["--comm", "kvmfallback"]
+    let reference = try startRecord(
+      common + ["--output", dir + "/reference.txt"], dir: dir, name: "reference")
+    let tiny = try startRecord(
+      common + ["--stack-entries", "1", "--output", dir + "/tiny.txt"], dir: dir, name: "tiny")
+    let full = try startRecord(
+      common + ["--stack-entries", "1", "--fallback-entries", "1", "--output", dir + "/full.txt"], dir: dir,
+      name: "full")
+    let records = [reference, tiny, full]
+    defer { for record in records { record.signal(SIGKILL) } }
+    try runGuest(guest)
+    for record in records {
+      record.signal(SIGINT)
+      #expect(record.waitExit(timeout: 60) == 0, "\(record.stderr)")
+    }
+    let referenceText = try String(contentsOfFile: dir + "/reference.txt", encoding: .utf8)
+    let tinyText = try String(contentsOfFile: dir + "/tiny.txt", encoding: .utf8)
+    let fullText = try String(contentsOfFile: dir + "/full.txt", encoding: .utf8)
+    let want = S.parseStacks(referenceText)
+    let got = S.parseStacks(tinyText)
+    #expect(!referenceText.contains("@tdptrace_drops"), "\(referenceText)")
+    #expect(!tinyText.contains("@tdptrace_drops"), "\(tinyText)")
+    #expect(!tiny.stderr.contains("DROPPED"), "\(tiny.stderr)")
+    #expect(got.byProbe == want.byProbe)
+    #expect(got.byStack == want.byStack)
+    #expect(want.byProbe["tracepoint:kvmmmu:kvm_mmu_get_page", default: 0] >= UInt64(Self.iterations))
+    // More than one stack: all but one of them came through the fallback. Each once.
+    #expect(want.byStack.count >= 2, "\(want.byStack.keys)")
+    #expect(tinyText.components(separatedBy: "@[").count - 1 == got.byStack.count)
+
+    // No room in the fallback either: what collides is dropped as stack_collision and counted.
+    var dropped: UInt64 = 0
+    for line in fullText.split(separator: "\n") where line.hasPrefix("@tdptrace_drops[") {
+      #expect(line.contains(", stack_collision]: "), "\(line)")
+      dropped += UInt64(line.split(separator: " ").last ?? "") ?? 0
+    }
+    let counted = S.parseStacks(fullText).byProbe.values.reduce(0, +)
+    #expect(counted + dropped == want.byProbe.values.reduce(0, +), "counted \(counted), dropped \(dropped)")
+    if want.byStack.count > 2 { #expect(dropped > 0) }
+    if dropped > 0 { #expect(full.stderr.contains(" stack_collision: "), "\(full.stderr)") }
+  }
+
   @Test func kprobeAndFentryFallBackOrFailWithTheReason() throws {
     // Each must attach (on a kernel that allows it) or fail quickly naming why, never hang.
     for probe in ["kprobe:kvm_mmu_page_fault", "fentry:kvm_mmu_page_fault", "kvm_mmu_page_fault"] {

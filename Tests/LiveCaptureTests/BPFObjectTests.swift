@@ -40,6 +40,12 @@ import Testing
     #expect(try bpf_map__key_size(map("counts")) == MemoryLayout<count_key>.size)
     #expect(try bpf_map__value_size(map("stacks")) == Int(MAX_STACK_DEPTH) * MemoryLayout<UInt64>.size)
     #expect(try bpf_map__max_entries(map("drops")) == UInt32(MAX_PROBES) * DROP_REASONS.rawValue)
+    // The stack fallback: stacks by content (struct stack_key) to a fallback id.
+    #expect(try bpf_map__key_size(map("fb_stacks")) == MemoryLayout<stack_key>.size)
+    #expect(try bpf_map__value_size(map("fb_stacks")) == MemoryLayout<UInt32>.size)
+    #expect(try bpf_map__max_entries(map("fb_stacks")) == UInt32(FALLBACK_ENTRIES))
+    #expect(try bpf_map__value_size(map("fb_scratch")) == MemoryLayout<stack_key>.size)
+    #expect(MemoryLayout<stack_key>.size == 8 + Int(MAX_STACK_DEPTH) * MemoryLayout<UInt64>.size)
     #expect(MemoryLayout<config>.size == ProbeConfig(probeID: 0, limits: CaptureLimits()).bytes.count)
   }
 

@@ -78,10 +78,13 @@ import Testing
     limits.pid = 0x0102_0304
     limits.comm = "kvmloop"
     limits.slowerThanNs = 0x0A0B
+    limits.fallbackEntries = 0x0506
     let bytes = ProbeConfig(probeID: 7, limits: limits).bytes
-    // sizeof(struct config) in bpf/tdptrace.h: three u32, comm[16], then the u64 at offset 32.
-    #expect(bytes.count == 40)
+    // sizeof(struct config) in bpf/tdptrace.h: three u32, comm[16], the u64 at offset 32, then
+    // fallback_entries and its padding.
+    #expect(bytes.count == 48)
     #expect(Array(bytes[32..<40]) == [0x0B, 0x0A, 0, 0, 0, 0, 0, 0])
+    #expect(Array(bytes[40..<48]) == [0x06, 0x05, 0, 0, 0, 0, 0, 0])
     #expect(Array(bytes[0..<12]) == [7, 0, 0, 0, 4, 3, 2, 1, 7, 0, 0, 0])
     #expect(Array(bytes[12..<19]) == Array("kvmloop".utf8))
     #expect(bytes[19..<32].allSatisfy { $0 == 0 })

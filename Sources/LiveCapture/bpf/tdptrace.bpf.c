@@ -7,6 +7,10 @@
 // mode does not use is not created). The body is the same for every attach kind, so the counts
 // do not depend on how a probe was attached.
 //
+// Stacks: bpf_get_stackid into the stack map, and when that map has no bucket for the stack
+// (-EEXIST: another stack's hash took it) the stack by content in fb_stacks, so a hash collision
+// loses no event (take_stackid; the stack ids are described in tdptrace.h).
+//
 // tdptrace.h is the contract with the user side: the layouts of struct config and struct
 // count_key, the drop reasons and the drops array's index, the stack depth and the map sizes. It
 // is the one place they are defined; Swift imports the same header (the CTDPTraceBPF module), so
@@ -32,6 +36,30 @@ struct {
   __type(value, __u64);
   __uint(max_entries, COUNT_ENTRIES);
 } counts SEC(".maps");
+
+// The fallback when the stack map has no bucket for a stack (tdptrace.h, "stack ids"): stacks
+// by content, each with its fallback id; the per-CPU buffer the stack is taken into (a
+// struct stack_key is 1 KiB, twice the BPF stack); the next id to give.
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __type(key, struct stack_key);
+  __type(value, __u32);
+  __uint(max_entries, FALLBACK_ENTRIES);
+} fb_stacks SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __type(key, __u32);
+  __type(value, struct stack_key);
+  __uint(max_entries, 1);
+} fb_scratch SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __type(key, __u32);
+  __type(value, __u64);
+  __uint(max_entries, 1);
+} fb_next SEC(".maps");
 
 // Indexed by drop_index(probe, reason); the user side sizes it to probes * DROP_REASONS.
 struct {
@@ -78,22 +106,73 @@ static __always_inline int passes_filters(void) {
   return 1;
 }
 
+#define FALLBACK_FULL (-1)
+#define FALLBACK_NO_STACK (-2)
+
+// The current kernel stack's fallback id (>= 0), found in fb_stacks by content or inserted with
+// the next id; FALLBACK_FULL when it is new and every id is given, FALLBACK_NO_STACK when
+// bpf_get_stack fails.
+static __always_inline long fallback_stack(void *ctx) {
+  __u32 zero = 0;
+  struct stack_key *key = bpf_map_lookup_elem(&fb_scratch, &zero);
+  if (!key)
+    return FALLBACK_NO_STACK;
+  // Flags 0: the kernel stack, no frames skipped, as bpf_get_stackid(ctx, &stacks, 0) takes it.
+  // The helper zeroes what it does not write, so the tail of ips is zero.
+  long len = bpf_get_stack(ctx, key->ips, sizeof(key->ips), 0);
+  if (len <= 0)
+    return FALLBACK_NO_STACK;
+  key->nr = (__u32)len / sizeof(__u64);
+  key->pad = 0;
+  __u32 *known = bpf_map_lookup_elem(&fb_stacks, key);
+  if (known)
+    return *known;
+  __u64 *next = bpf_map_lookup_elem(&fb_next, &zero);
+  if (!next)
+    return FALLBACK_FULL;
+  __u64 id = __sync_fetch_and_add(next, 1);
+  if (id >= cfg.fallback_entries)
+    return FALLBACK_FULL;
+  __u32 new_id = (__u32)id;
+  if (bpf_map_update_elem(&fb_stacks, key, &new_id, BPF_NOEXIST) == 0)
+    return new_id;
+  // Another CPU inserted the same stack first (its id wins; this one is not used).
+  known = bpf_map_lookup_elem(&fb_stacks, key);
+  if (known)
+    return *known;
+  return FALLBACK_FULL;
+}
+
+// The stack id (tdptrace.h) of the current kernel stack: the stack map's, else, when the stack
+// map has no bucket for it (-EEXIST) or no free entry (-ENOMEM), the fallback map's. NO_STACKID
+// when neither has it, with the reason counted.
+static __always_inline __s32 take_stackid(void *ctx) {
+  long stackid = bpf_get_stackid(ctx, &stacks, 0);
+  if (stackid >= 0)
+    return (__s32)stackid;
+  if (stackid != -17 /* EEXIST */ && stackid != -12 /* ENOMEM */) {
+    count_drop(DROP_NO_STACK);
+    return NO_STACKID;
+  }
+  long id = fallback_stack(ctx);
+  if (id >= 0)
+    return fallback_stackid((__u32)id);
+  if (id == FALLBACK_NO_STACK)
+    count_drop(DROP_NO_STACK);
+  else
+    count_drop(stackid == -17 ? DROP_STACK_COLLISION : DROP_STACK_MAP_FULL);
+  return NO_STACKID;
+}
+
 static __always_inline int record(void *ctx) {
   if (!passes_filters())
     return 0;
 
-  long stackid = bpf_get_stackid(ctx, &stacks, 0);
-  if (stackid < 0) {
-    if (stackid == -17 /* EEXIST */)
-      count_drop(DROP_STACK_COLLISION);
-    else if (stackid == -12 /* ENOMEM */)
-      count_drop(DROP_STACK_MAP_FULL);
-    else
-      count_drop(DROP_NO_STACK);
+  __s32 stackid = take_stackid(ctx);
+  if (stackid == NO_STACKID)
     return 0;
-  }
 
-  struct count_key key = {.probe = probe_id, .stackid = (__s32)stackid};
+  struct count_key key = {.probe = probe_id, .stackid = stackid};
   __u64 *value = bpf_map_lookup_elem(&counts, &key);
   if (value) {
     __sync_fetch_and_add(value, 1);
@@ -215,14 +294,10 @@ static __always_inline int latency_entry(void *ctx) {
     count_drops(DROP_DEPTH_OVERFLOW, 1);
     return 0;
   }
-  long stackid = bpf_get_stackid(ctx, &stacks, 0);
-  if (stackid < 0) {
-    count_drops(stackid == -17 ? DROP_STACK_COLLISION : stackid == -12 ? DROP_STACK_MAP_FULL : DROP_NO_STACK,
-                1);
-    stackid = -1;
-  }
+  // A call whose stack could not be taken is timed all the same, under NO_STACKID.
+  __s32 stackid = take_stackid(ctx);
   struct task_frame *frame = &ts->frames[depth & (LATENCY_DEPTH - 1)];
-  frame->stackid = (__s32)stackid;
+  frame->stackid = stackid;
   frame->probe = probe_id;
   // Last, so taking the stack is not part of the duration.
   frame->start = bpf_ktime_get_ns();

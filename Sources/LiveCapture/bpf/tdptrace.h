@@ -30,13 +30,18 @@
 #define STACK_ENTRIES 16384
 #define COUNT_ENTRIES 10240
 #define MAX_PROBES 512
+// Entries of the fallback stacks hash (fb_stacks): distinct stacks kept by content when the
+// stack map had no bucket for them.
+#define FALLBACK_ENTRIES 1024
 
 // Why an event was not counted, per probe, in the drops array. The user side names each one
 // (DropReason in LiveCapture/CaptureLimits.swift).
 enum drop_reason {
-  DROP_STACK_COLLISION = 0, // bpf_get_stackid: -EEXIST, another stack owns the hash bucket
-  DROP_STACK_MAP_FULL = 1,  // bpf_get_stackid: -ENOMEM, no free stack-map entry
-  DROP_NO_STACK = 2,        // bpf_get_stackid: any other error (-EFAULT: no stack)
+  // bpf_get_stackid: -EEXIST, another stack owns the hash bucket, and the fallback map (by
+  // content, below) had no room for the stack either
+  DROP_STACK_COLLISION = 0,
+  DROP_STACK_MAP_FULL = 1, // bpf_get_stackid: -ENOMEM, no free stack-map entry, fallback map full too
+  DROP_NO_STACK = 2,       // bpf_get_stackid (or the fallback's bpf_get_stack): any other error
   DROP_COUNTS_FULL = 3,     // the counts hash had no room for a new (probe, stack) key
   // record --latency: what could not be timed.
   DROP_EXIT_WITHOUT_ENTRY = 4, // an exit whose entry was not seen (attached mid-call)
@@ -55,7 +60,31 @@ static inline __u32 drop_index(__u32 probe, __u32 reason) { return probe * DROP_
 // The key of the counts hash: one count per (probe, stack).
 struct count_key {
   __u32 probe;
-  __s32 stackid; // bpf_get_stackid's id in the stack map
+  __s32 stackid; // a stack id: see below
+};
+
+// --- stack ids ------------------------------------------------------------------------------
+// bpf_get_stackid keeps one stack per hash bucket of the stack map: a second stack whose hash
+// lands in a taken bucket gets -EEXIST (and -ENOMEM when no entry is free). Then the program
+// takes the stack itself (bpf_get_stack into a per-CPU struct stack_key, too large for the BPF
+// stack) and looks it up by its whole content in the fallback hash fb_stacks (stack_key -> id),
+// inserting it with the next id from the fb_next counter when new. So a stack id is one of:
+//   >= 0   the stack map's id (bpf_get_stackid)
+//   -1     no stack (NO_STACKID): the reason is counted in the drops array
+//   <= -2  fallback id i as fallback_stackid(i), i < config.fallback_entries
+// The user side reads both maps and merges entries whose stacks are equal (same probe, same
+// addresses), so a stack counted through both paths comes out once.
+#define NO_STACKID (-1)
+
+static inline __s32 fallback_stackid(__u32 id) { return -2 - (__s32)id; }
+static inline __u32 fallback_id(__s32 stackid) { return (__u32)(-2 - stackid); }
+
+// The key of fb_stacks: a whole kernel stack, innermost first. bpf_get_stack zeroes the buffer
+// past the frames it wrote, so equal stacks are equal keys byte for byte.
+struct stack_key {
+  __u32 nr; // frames in ips
+  __u32 pad; // always 0
+  __u64 ips[MAX_STACK_DEPTH];
 };
 
 // The read-only globals (`const volatile struct config cfg`, the object's .rodata), set by the
@@ -65,7 +94,9 @@ struct config {
   __u32 filter_tgid;     // 0: every process
   __u32 filter_comm_len; // 0: every command
   char filter_comm[COMM_LEN];
-  __u64 slower_than_ns; // record --latency --slower-than: report each slower call; 0: none
+  __u64 slower_than_ns;   // record --latency --slower-than: report each slower call; 0: none
+  __u32 fallback_entries; // fb_stacks' max_entries: fallback ids are below it
+  __u32 pad;
 };
 
 // --- record --latency ---------------------------------------------------------------------
@@ -127,7 +158,7 @@ struct latency_value {
 // A timed call in progress: when it started, the stack at its entry and its probe.
 struct task_frame {
   __u64 start;
-  __s32 stackid; // -1 when the stack could not be taken (the drop is counted)
+  __s32 stackid; // a stack id (above); NO_STACKID when it could not be taken (the drop is counted)
   __u32 probe;
 };
 

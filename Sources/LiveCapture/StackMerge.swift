@@ -1,0 +1,79 @@
+import CTDPTraceBPF
+
+/// Resolves the kernel side's stack ids (bpf/tdptrace.h, "stack ids"): the stack map's (>= 0),
+/// the fallback map's (<= -2, `fallback_stackid`), or none (`NO_STACKID`).
+struct StackIDs {
+  /// A stack-map stack by id, innermost first; nil when the id is no longer in the map.
+  var stackMap: (Int32) -> [UInt64]?
+  /// The fallback map's stacks (by content, for those the stack map had no bucket for), by
+  /// fallback id, innermost first.
+  var fallback: [UInt32: [UInt64]]
+
+  init(stackMap: @escaping (Int32) -> [UInt64]?, fallback: [UInt32: [UInt64]]) {
+    self.stackMap = stackMap
+    self.fallback = fallback
+  }
+
+  /// The stack of `id`: empty for `NO_STACKID` (a call timed without its stack); nil when it
+  /// cannot be read.
+  func frames(_ id: Int32) -> [UInt64]? {
+    if id >= 0 { return stackMap(id) }
+    if id == NO_STACKID { return [] }
+    return fallback[fallback_id(id)]
+  }
+}
+
+/// Merges what the kernel counted per (probe, stack id) into one entry per (probe, stack
+/// content). A stack can be counted under a stack-map id and a fallback id at once (a bucket is
+/// taken between two events of a stack, or two CPUs race for one), and a capture must show each
+/// (probe, stack) once, as bpftrace does: equal stacks are summed, count by count or bucket by
+/// bucket. Entries come out ordered by probe, then addresses.
+enum StackMerge {
+  private struct Key: Hashable {
+    var probe: UInt32
+    var addresses: [UInt64]
+  }
+
+  private static func ordered(_ a: Key, _ b: Key) -> Bool {
+    a.probe != b.probe ? a.probe < b.probe : a.addresses.lexicographicallyPrecedes(b.addresses)
+  }
+
+  /// Count mode: the entries, and per probe the events whose stack could not be read.
+  static func counts(_ counts: [CountKey: UInt64], stacks: StackIDs) -> (
+    entries: [RawCapture.Entry], unreadable: [UInt32: UInt64]
+  ) {
+    var merged: [Key: UInt64] = [:]
+    var unreadable: [UInt32: UInt64] = [:]
+    for (key, count) in counts {
+      if let frames = stacks.frames(key.stackid) {
+        merged[Key(probe: key.probe, addresses: frames), default: 0] += count
+      } else {
+        unreadable[key.probe, default: 0] += count
+      }
+    }
+    let entries = merged.sorted { ordered($0.key, $1.key) }.map {
+      RawCapture.Entry(probe: $0.key.probe, addresses: $0.key.addresses, count: $0.value)
+    }
+    return (entries, unreadable)
+  }
+
+  /// `--latency`: the histograms, and per probe the calls whose entry stack could not be read.
+  static func latency(_ hists: [CountKey: LatencyCounts], stacks: StackIDs) -> (
+    entries: [RawCapture.LatencyEntry], unreadable: [UInt32: UInt64]
+  ) {
+    var merged: [Key: LatencyCounts] = [:]
+    var unreadable: [UInt32: UInt64] = [:]
+    for (key, counts) in hists {
+      if let frames = stacks.frames(key.stackid) {
+        let k = Key(probe: key.probe, addresses: frames)
+        merged[k] = merged[k].map { $0.merged(with: counts) } ?? counts
+      } else {
+        unreadable[key.probe, default: 0] += counts.count
+      }
+    }
+    let entries = merged.sorted { ordered($0.key, $1.key) }.map {
+      RawCapture.LatencyEntry(probe: $0.key.probe, addresses: $0.key.addresses, counts: $0.value)
+    }
+    return (entries, unreadable)
+  }
+}
