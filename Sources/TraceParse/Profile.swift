@@ -21,6 +21,15 @@ public struct Profile: Sendable {
   /// Unique (stack, labels) pairs with summed weights, in order of first appearance.
   public internal(set) var samples: [Sample] = []
   public var unit: WeightUnit = .count
+  /// The fixed-point scale of every weight in the profile (samples, baseline, skips): a weight
+  /// `w` is `w / 10^decimals` of `unit`. Scale 0 unless an input had fractional counts; print
+  /// weights with `weightScale.format(_:)`.
+  public internal(set) var weightScale = WeightScale.integer
+  /// For a differential input (folded lines with two counts, as difffolded.pl writes), the
+  /// first count of each sample, parallel to `samples`; `samples` hold the second. nil for
+  /// every other input. A transformation that rebuilds the profile does not carry it: split the
+  /// profile with `differentialSides()` first.
+  public internal(set) var baselineWeights: [UInt64]?
   /// Map entries that are not stack samples (hist, lhist, stats, avg, and maps without a stack):
   /// reported as what they are, never folded.
   public var values: [MapValue] = []
@@ -34,6 +43,27 @@ public struct Profile: Sendable {
   /// Sum of all sample weights. Never overflows silently: totals beyond UInt64 are refused when
   /// samples are added.
   public var totalWeight: UInt64 { samples.reduce(0) { $0 &+ $1.weight } }
+
+  /// Whether the profile came from a differential input (see `baselineWeights`).
+  public var isDifferential: Bool { baselineWeights != nil }
+
+  /// A differential profile as two: BEFORE with the first counts, AFTER with the second, each
+  /// without samples of weight 0 on its side. nil when the profile is not differential.
+  public func differentialSides() -> (before: Profile, after: Profile)? {
+    guard let baselineWeights else { return nil }
+    func side(_ weights: [UInt64]) -> Profile {
+      var out = self
+      out.baselineWeights = nil
+      out.samples = zip(samples, weights).compactMap { sample, weight in
+        weight == 0 ? nil : Sample(stack: sample.stack, labels: sample.labels, weight: weight)
+      }
+      return out
+    }
+    var before = side(baselineWeights)
+    before.skipped = SkipTally()
+    before.notes = []
+    return (before, side(samples.map(\.weight)))
+  }
 
   public func frame(_ id: FrameID) -> Frame { frames[Int(id)] }
   public func labels(of sample: Sample) -> Labels { labelSets[Int(sample.labels)] }
