@@ -31,6 +31,10 @@ public struct FoldedParser: TraceParser {
     var stack: [FrameID] = []
     let labels = builder.intern(Labels())
     builder.unit = .count
+    // Under --lenient, whether the last line was skipped: indented lines after it (the frame
+    // lines of a perf or bpftrace record read as folded) belong to the same bad record, which
+    // is counted once, not once per line.
+    var skipping = false
     while true {
       guard let line = try input.nextLine(source: options.sourceName) else { break }
       var end = line.count
@@ -39,15 +43,18 @@ public struct FoldedParser: TraceParser {
       var first = 0
       while Self.isBlank(line[first]) { first += 1 }
       if line[first] == UInt8(ascii: "#") { continue }
+      if skipping && first > 0 { continue }
+      skipping = false
       let countStart = Self.fieldStart(line, end)
 
-      func fail(_ column: Int, _ expected: String) throws(ParseError) {
+      func fail(_ column: Int, _ expected: String, weight: UInt64 = 0) throws(ParseError) {
         let error = ParseError(
           SourcePosition(file: options.sourceName, line: input.lineNumber, column: column),
           expected: expected,
           found: line.string)
         guard options.lenient else { throw error }
-        builder.recordSkip(error, weight: 0)
+        builder.recordSkip(error, weight: weight)
+        skipping = true
       }
 
       guard let count = WeightScale.parse(line, countStart, end) else {
@@ -119,7 +126,8 @@ public struct FoldedParser: TraceParser {
           try builder.add(stack: stack, labels: labels, weight: after)
         }
       } catch {
-        try fail(countStart + 1, "a count that keeps the summed weight within UInt64 (\(error))")
+        try fail(
+          countStart + 1, "a count that keeps the summed weight within UInt64 (\(error))", weight: after)
       }
     }
   }

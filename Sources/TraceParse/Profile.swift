@@ -65,6 +65,23 @@ public struct Profile: Sendable {
     return (before, side(samples.map(\.weight)))
   }
 
+  /// The profile with every weight held at `finer` (at least as many decimals as
+  /// `weightScale`), so two profiles of different scales can be compared weight for weight.
+  /// - Throws: `AggregationError.scaleOverflow` when the total no longer fits in UInt64.
+  public func held(at finer: WeightScale) throws(AggregationError) -> Profile {
+    if finer == weightScale { return self }
+    let total = samples.reduce(UInt64(0)) { $0 &+ $1.weight }
+    guard weightScale.rescale(total, to: finer) != nil,
+      weightScale.rescale(baselineWeights?.reduce(0, &+) ?? 0, to: finer) != nil
+    else { throw .scaleOverflow(weight: total, decimals: finer.decimals) }
+    var out = self
+    for i in out.samples.indices { out.samples[i].weight = weightScale.rescale(samples[i].weight, to: finer)! }
+    out.baselineWeights = baselineWeights?.map { weightScale.rescale($0, to: finer)! }
+    out.skipped.weight = weightScale.rescale(skipped.weight, to: finer) ?? UInt64.max
+    out.weightScale = finer
+    return out
+  }
+
   public func frame(_ id: FrameID) -> Frame { frames[Int(id)] }
   public func labels(of sample: Sample) -> Labels { labelSets[Int(sample.labels)] }
   /// The sample's frames, root first.
