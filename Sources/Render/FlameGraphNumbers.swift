@@ -40,7 +40,8 @@ enum FlameGraphNumbers {
     let value = scale.value(weight) * factor
     guard value.isFinite, abs(value) < 1e15 else { return trimmed(value) }
     let unit = Double(scale.unit)
-    let held = (abs(value) * unit).rounded()
+    // Half to even, as flamegraph.pl's sprintf("%.0f") rounds.
+    let held = (abs(value) * unit).rounded(.toNearestOrEven)
     guard held < 0x1p63 else { return trimmed(value) }
     return (value < 0 && held > 0 ? "-" : "") + scale.format(UInt64(held), grouped: true)
   }

@@ -61,17 +61,18 @@ public struct FoldedParser: TraceParser {
         try fail(countStart + 1, Self.expectedLine)
         continue
       }
-      var stackEnd = countStart
-      while stackEnd > 0 && Self.isBlank(line[stackEnd - 1]) { stackEnd -= 1 }
+      // One blank separates the stack from its count, as in flamegraph.pl's
+      // `^(.*)\s+?(\d+(?:\.\d*)?)$`: further blanks are part of the last frame (perf writes a
+      // frame without a symbol as " ", which the js palette colors as such).
+      var stackEnd = max(countStart - 1, 0)
       // A second count before the first (after a blank, as flamegraph.pl's pattern asks) makes
       // the line differential: BEFORE AFTER.
       var before: (value: UInt64, decimals: Int)?
-      if stackEnd < countStart {
+      if countStart > 0 {
         let beforeStart = Self.fieldStart(line, stackEnd)
         if beforeStart > 0, let value = WeightScale.parse(line, beforeStart, stackEnd) {
           before = value
-          stackEnd = beforeStart
-          while stackEnd > 0 && Self.isBlank(line[stackEnd - 1]) { stackEnd -= 1 }
+          stackEnd = beforeStart - 1
         }
       }
 
