@@ -227,7 +227,8 @@ struct FlameGraphWriter {
         }
         out += "</title>"
         if let href = attributes?["href"] {
-          out += "<a href=\"\(Escaping.xml(href))\" target=\"\(Escaping.xml(attributes?["target"] ?? "_top"))\">"
+          out +=
+            "<a href=\"\(Escaping.xml(href))\" target=\"\(Escaping.xml(attributes?["target"] ?? "_top"))\">"
         }
         out += "<rect x=\""
         out += FlameGraphNumbers.fixed2(x)

@@ -60,7 +60,8 @@ public struct JSONReport: Renderer {
         .array(
           model.sources.map {
             .object([
-              ("source", .string($0.source)), ("weight", weight($0.weight)), ("percent", pct($0.weight, total)),
+              ("source", .string($0.source)), ("weight", weight($0.weight)),
+              ("percent", pct($0.weight, total)),
               ("stacks", .int(UInt64($0.stacks))),
             ])
           })

@@ -44,7 +44,9 @@ public struct FrameNaming: Sendable, Hashable {
     out.reserveCapacity(bytes.count)
     var i = 0
     while i < bytes.count {
-      if bytes[i] == UInt8(ascii: "0"), i + 2 < bytes.count, bytes[i + 1] == UInt8(ascii: "x"), isHex(bytes[i + 2]) {
+      if bytes[i] == UInt8(ascii: "0"), i + 2 < bytes.count, bytes[i + 1] == UInt8(ascii: "x"),
+        isHex(bytes[i + 2])
+      {
         var j = i + 2
         while j < bytes.count && isHex(bytes[j]) { j += 1 }
         out += Array("0x...".utf8)

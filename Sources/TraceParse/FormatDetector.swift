@@ -24,7 +24,8 @@ public enum FormatDetector {
 
   /// `inputEnded`: whether `prefix` is the whole input; when it is not, a line it cuts is
   /// judged by its start (see `DetectionInput.onlyLineIsCut`).
-  public static func detect(_ prefix: [UInt8], inputEnded: Bool = true, lenient: Bool = false) -> InputFormat? {
+  public static func detect(_ prefix: [UInt8], inputEnded: Bool = true, lenient: Bool = false) -> InputFormat?
+  {
     if prefix.isEmpty { return nil }
     var control = 0
     for b in prefix {

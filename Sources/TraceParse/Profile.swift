@@ -75,7 +75,9 @@ public struct Profile: Sendable {
       weightScale.rescale(baselineWeights?.reduce(0, &+) ?? 0, to: finer) != nil
     else { throw .scaleOverflow(weight: total, decimals: finer.decimals) }
     var out = self
-    for i in out.samples.indices { out.samples[i].weight = weightScale.rescale(samples[i].weight, to: finer)! }
+    for i in out.samples.indices {
+      out.samples[i].weight = weightScale.rescale(samples[i].weight, to: finer)!
+    }
     out.baselineWeights = baselineWeights?.map { weightScale.rescale($0, to: finer)! }
     out.skipped.weight = weightScale.rescale(skipped.weight, to: finer) ?? UInt64.max
     out.weightScale = finer

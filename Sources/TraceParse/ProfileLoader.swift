@@ -59,7 +59,8 @@ public struct ProfileLoader: Sendable {
         var error = ParseError(
           SourcePosition(file: reader.name, line: 1),
           expected:
-            "bpftrace, bpftrace JSON, perf script or folded input (use --input-format); no format fits: \(failure)")
+            "bpftrace, bpftrace JSON, perf script or folded input (use --input-format); no format fits: \(failure)"
+        )
         if prefix.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
           // Set directly: words describing the input, not a quoted excerpt of it.
           error.expected = "bpftrace, bpftrace JSON, perf script or folded input (use --input-format)"

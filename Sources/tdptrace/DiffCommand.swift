@@ -96,7 +96,8 @@ struct DiffCommand: ProducesOutputs {
       CommandSupport.announceSuspects(trimmed, name: name)
       profiles.append(try CommandSupport.filter(trimmed, with: filter, announce: true).profile)
     }
-    var request = request(unit: profiles[1].unit, scale: max(profiles[0].weightScale, profiles[1].weightScale))
+    var request = request(
+      unit: profiles[1].unit, scale: max(profiles[0].weightScale, profiles[1].weightScale))
     try graph.loadFiles(into: &request.graph)
     do { return try request.run(before: profiles[0], after: profiles[1]) } catch {
       throw CommandSupport.failure("\(error)")

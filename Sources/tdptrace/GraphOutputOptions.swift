@@ -1,13 +1,13 @@
 import ArgumentParser
+import Render
+import StackFold
+import TraceParse
 
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Render
-import StackFold
-import TraceParse
 
 extension FlameGraphColors: ExpressibleByArgument {}
 
@@ -76,10 +76,14 @@ struct GraphOutputOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Multiply counts in tooltips by this (flamegraph.pl --factor).", valueName: "n"))
   var factor: Double?
 
-  @Option(help: ArgumentHelp("What the counts are, in tooltips (default 'samples', or the unit).", valueName: "text"))
+  @Option(
+    help: ArgumentHelp(
+      "What the counts are, in tooltips (default 'samples', or the unit).", valueName: "text"))
   var countname: String?
 
-  @Option(help: ArgumentHelp("Prefix of the details line (flamegraph.pl --nametype, 'Function:').", valueName: "text"))
+  @Option(
+    help: ArgumentHelp(
+      "Prefix of the details line (flamegraph.pl --nametype, 'Function:').", valueName: "text"))
   var nametype: String?
 
   @Option(help: ArgumentHelp("Font family (default Verdana).", valueName: "font"))
@@ -89,10 +93,13 @@ struct GraphOutputOptions: ParsableArguments {
   var fontsize: Double?
 
   @Option(
-    help: ArgumentHelp("Average character width as a fraction of the font size (default 0.59).", valueName: "n"))
+    help: ArgumentHelp(
+      "Average character width as a fraction of the font size (default 0.59).", valueName: "n"))
   var fontwidth: Double?
 
-  @Option(help: ArgumentHelp("Height of each frame in pixels (default 16; flamegraph.pl --height).", valueName: "px"))
+  @Option(
+    help: ArgumentHelp(
+      "Height of each frame in pixels (default 16; flamegraph.pl --height).", valueName: "px"))
   var height: Int?
 
   @Option(
@@ -103,12 +110,14 @@ struct GraphOutputOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "Background: yellow, blue, green, grey, or a flat #rrggbb (default: the palette's).", valueName: "color"))
+      "Background: yellow, blue, green, grey, or a flat #rrggbb (default: the palette's).", valueName: "color"
+    ))
   var bgcolors: String?
 
   @Option(
     help: ArgumentHelp(
-      "Width of the graph in count units, when larger than the total (flamegraph.pl --total).", valueName: "n"))
+      "Width of the graph in count units, when larger than the total (flamegraph.pl --total).", valueName: "n"
+    ))
   var total: Double?
 
   @Option(help: ArgumentHelp("A comment put in the SVG (flamegraph.pl --notes).", valueName: "text"))
@@ -121,12 +130,18 @@ struct GraphOutputOptions: ParsableArguments {
     if let minwidth, MinWidth(parsing: minwidth) == nil {
       throw ValidationError("--minwidth expects pixels (0.1, 2px) or a percentage (0.5%), got '\(minwidth)'.")
     }
-    if let factor, !(factor.isFinite && factor > 0) { throw ValidationError("--factor must be a positive number.") }
+    if let factor, !(factor.isFinite && factor > 0) {
+      throw ValidationError("--factor must be a positive number.")
+    }
     if let fontsize, !(fontsize >= 1 && fontsize <= 200) {
       throw ValidationError("--fontsize must be between 1 and 200 pixels.")
     }
-    if let fontwidth, !(fontwidth > 0 && fontwidth <= 5) { throw ValidationError("--fontwidth must be in (0, 5].") }
-    if let height, height < 2 || height > 1000 { throw ValidationError("--height must be between 2 and 1000 pixels.") }
+    if let fontwidth, !(fontwidth > 0 && fontwidth <= 5) {
+      throw ValidationError("--fontwidth must be in (0, 5].")
+    }
+    if let height, height < 2 || height > 1000 {
+      throw ValidationError("--height must be between 2 and 1000 pixels.")
+    }
     if let bgcolors, Self.background(bgcolors) == nil {
       throw ValidationError("--bgcolors expects yellow, blue, green, grey or #rrggbb, got '\(bgcolors)'.")
     }
@@ -142,7 +157,8 @@ struct GraphOutputOptions: ParsableArguments {
     case "grey", "gray": return ("#f8f8f8", "#e8e8e8")
     default:
       let hex = text.utf8.dropFirst()
-      guard text.hasPrefix("#"), hex.count == 6, hex.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) })
+      guard text.hasPrefix("#"), hex.count == 6,
+        hex.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) })
       else { return nil }
       return (text, text)
     }
@@ -158,7 +174,8 @@ struct GraphOutputOptions: ParsableArguments {
     if inverted { flags.insert(.inverted) }
     let more: [(Bool, ReportRequest.Given)] = [
       (colors != nil, .colors), (hash, .hash), (cp, .cp), (reverse, .reverse), (flamechart, .flamechart),
-      (negate, .negate), (factor != nil, .factor), (countname != nil, .countname), (nametype != nil, .nametype),
+      (negate, .negate), (factor != nil, .factor), (countname != nil, .countname),
+      (nametype != nil, .nametype),
       (fonttype != nil, .fonttype), (fontsize != nil, .fontsize), (fontwidth != nil, .fontwidth),
       (height != nil, .height), (nameattr != nil, .nameattr), (bgcolors != nil, .bgcolors),
       (total != nil, .total), (notes != nil, .notes),
@@ -168,7 +185,8 @@ struct GraphOutputOptions: ParsableArguments {
   }
 
   /// The graph options, without the files `--nameattr` and `--cp` read (see `loadFiles`).
-  func graphOptions(naming: FrameNaming, unit: WeightUnit, scale: WeightScale = .integer) -> FlameGraphOptions {
+  func graphOptions(naming: FrameNaming, unit: WeightUnit, scale: WeightScale = .integer) -> FlameGraphOptions
+  {
     var options = FlameGraphOptions(
       title: title, subtitle: subtitle, width: width ?? 1200,
       minWidth: minwidth.flatMap(MinWidth.init(parsing:)) ?? .pixels(0.1), inverted: inverted,

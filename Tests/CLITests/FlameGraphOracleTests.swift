@@ -42,7 +42,8 @@ import Testing
 
   @Test(arguments: cases)
   func sameFramesAsFlamegraphPl(_ c: Case) throws {
-    let oracle = try Self.oracleFrames(String(contentsOfFile: CLIHarness.path("\(Self.directory)/\(c.frames)"), encoding: .utf8))
+    let oracle = try Self.oracleFrames(
+      String(contentsOfFile: CLIHarness.path("\(Self.directory)/\(c.frames)"), encoding: .utf8))
     let run = try CLIHarness.run(["report", "--svg", "-"] + c.options + ["\(Self.directory)/\(c.input)"])
     #expect(run.status == 0, "\(run.stderr)")
     let ours = Self.frames(inSVG: run.out, inverted: c.options.contains("--inverted"))
@@ -51,11 +52,16 @@ import Testing
 
     // Name and depth must match exactly; counts to within flamegraph.pl's rounding.
     func grouped(_ frames: [FrameBox]) -> [String: [FrameBox]] {
-      Dictionary(grouping: frames) { "\($0.depth)\t\($0.name)" }.mapValues { $0.sorted { $0.count < $1.count } }
+      Dictionary(grouping: frames) { "\($0.depth)\t\($0.name)" }.mapValues {
+        $0.sorted { $0.count < $1.count }
+      }
     }
     let a = grouped(ours)
     let b = grouped(oracle)
-    #expect(Set(a.keys) == Set(b.keys), "only tdptrace: \(Set(a.keys).subtracting(b.keys).sorted().prefix(5)); only flamegraph.pl: \(Set(b.keys).subtracting(a.keys).sorted().prefix(5))")
+    #expect(
+      Set(a.keys) == Set(b.keys),
+      "only tdptrace: \(Set(a.keys).subtracting(b.keys).sorted().prefix(5)); only flamegraph.pl: \(Set(b.keys).subtracting(a.keys).sorted().prefix(5))"
+    )
     var mismatches: [String] = []
     for (key, mine) in a {
       guard let theirs = b[key], theirs.count == mine.count else {
@@ -76,14 +82,16 @@ import Testing
     text.split(separator: "\n").map { line in
       let f = line.split(separator: "\t", maxSplits: 4, omittingEmptySubsequences: false).map(String.init)
       return FrameBox(
-        depth: Int(f[0])!, x: Double(f[1])!, width: Double(f[2])!, count: Double(f[3])!, name: f.count > 4 ? f[4] : "")
+        depth: Int(f[0])!, x: Double(f[1])!, width: Double(f[2])!, count: Double(f[3])!,
+        name: f.count > 4 ? f[4] : "")
     }
   }
 
   /// The frames of a tdptrace SVG, depth from the rectangle's row as the oracle script does.
   static func frames(inSVG svg: String, inverted: Bool) -> [FrameBox] {
     var raw: [(y: Int, box: FrameBox)] = []
-    let pattern = /<g[^>]*><title>([^<]*)<\/title>(?:<a [^>]*>)?<rect x="([\d.]+)" y="(-?\d+)" width="([\d.]+)"/
+    let pattern =
+      /<g[^>]*><title>([^<]*)<\/title>(?:<a [^>]*>)?<rect x="([\d.]+)" y="(-?\d+)" width="([\d.]+)"/
     for match in svg.matches(of: pattern) {
       let title = unescape(String(match.1))
       guard let cut = title.range(of: " (", options: .backwards) else { continue }
@@ -91,7 +99,10 @@ import Testing
       let countText = title[cut.upperBound...].prefix { $0.isNumber || $0 == "," || $0 == "." }
       let count = Double(countText.filter { $0 != "," }) ?? -1
       raw.append(
-        (Int(match.3)!, FrameBox(depth: 0, x: Double(match.2)!, width: Double(match.4)!, count: count, name: name)))
+        (
+          Int(match.3)!,
+          FrameBox(depth: 0, x: Double(match.2)!, width: Double(match.4)!, count: count, name: name)
+        ))
     }
     let rows = Set(raw.map(\.y)).sorted(by: inverted ? (<) : (>))
     let depth = Dictionary(uniqueKeysWithValues: rows.enumerated().map { ($1, $0) })
