@@ -39,22 +39,22 @@ perl -ne 's/(\d+)$/$1 + ($. % 4)/e; print; print "java;new_in_after;leaf$. 3\n" 
 perl "$FG/difffolded.pl" "$OUT/perf-vertx-stacks-01.folded" "$OUT/.after" > "$OUT/perf-vertx-stacks-01-grow.folded"
 rm -f "$OUT/.after"
 
-# The frames of flamegraph.pl's SVG: depth (from the rect's row), x, width, count, name.
+# The frames of flamegraph.pl's SVG: depth (from the rect's row), x, width, count, name, fill.
 frames() { # svg inverted
   perl -e '
     my ($inverted) = @ARGV; my @f; local $/; my $svg = <STDIN>;
-    while ($svg =~ m{<g >\n<title>(.*?)</title><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)"}g) {
-      my ($t, $x, $y, $w) = ($1, $2, $3, $4);
+    while ($svg =~ m{<g >\n<title>(.*?)</title><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="[\d.]+" fill="([^"]*)"}g) {
+      my ($t, $x, $y, $w, $fill) = ($1, $2, $3, $4, $5);
       $t =~ /^(.*) \(([\d,.]+) / or die "no count in $t";
       my ($name, $count) = ($1, $2); $count =~ s/,//g;
       for ($name) { s/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&amp;/&/g; }
-      push @f, [$y, $x, $w, $count, $name];
+      push @f, [$y, $x, $w, $count, $name, $fill];
     }
     my %ys; $ys{$_->[0]} = 1 for @f;
     my @rows = sort { $inverted ? $a <=> $b : $b <=> $a } keys %ys;
     my %depth; @depth{@rows} = 0 .. $#rows;
     for (sort { $depth{$a->[0]} <=> $depth{$b->[0]} || $a->[1] <=> $b->[1] } @f) {
-      print join("\t", $depth{$_->[0]}, $_->[1], $_->[2], $_->[3], $_->[4]), "\n";
+      print join("\t", $depth{$_->[0]}, $_->[1], $_->[2], $_->[3], $_->[4], $_->[5]), "\n";
     }' "$2"
 }
 
@@ -81,6 +81,14 @@ case_ perf-iperf-stacks-pidtid-01-pid --factor 0.25 --countname ms
 case_ perf-numa-stacks-01 --factor 3
 case_ perf-dd-stacks-01 --countname bytes --minwidth 0
 case_ fractional --reverse
+# Palettes: fills computed as flamegraph.pl computes them.
+case_ perf-vertx-stacks-01 --colors hot
+case_ perf-java-stacks-01-all --colors java
+case_ perf-js-stacks-01 --colors js
+case_ perf-numa-stacks-01 --colors mem --hash
+case_ perf-dd-stacks-01 --colors perl
+case_ perf-mirageos-stacks-01 --colors orange
+case_ perf-rust-Yamakaky-dcpu --colors purple --hash
 case_ perf-numa-stacks-01-thirds --inverted
 case_ perf-vertx-stacks-01-diff --negate
 case_ perf-vertx-stacks-01-grow --reverse

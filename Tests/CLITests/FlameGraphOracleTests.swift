@@ -21,6 +21,7 @@ import Testing
     var width: Double
     var count: Double
     var name: String
+    var fill: String = ""
   }
 
   static let directory = "fixtures/flamegraph-svg"
@@ -75,15 +76,24 @@ import Testing
       }
     }
     #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
+
+    // With a palette, every frame has flamegraph.pl's fill (the color depends on the name only).
+    if c.options.contains("--colors") {
+      let theirs = Dictionary(oracle.map { ("\($0.depth)\t\($0.name)", $0.fill) }) { a, _ in a }
+      let wrong = ours.filter { theirs["\($0.depth)\t\($0.name)"] != $0.fill }
+      #expect(
+        wrong.isEmpty,
+        "\(wrong.prefix(5).map { "\($0.name): \($0.fill) vs \(theirs["\($0.depth)\t\($0.name)"] ?? "-")" })")
+    }
   }
 
-  /// The frames of a TSV made by the oracle script: depth, x, width, count, name.
+  /// The frames of a TSV made by the oracle script: depth, x, width, count, name, fill.
   static func oracleFrames(_ text: String) throws -> [FrameBox] {
     text.split(separator: "\n").map { line in
-      let f = line.split(separator: "\t", maxSplits: 4, omittingEmptySubsequences: false).map(String.init)
+      let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
       return FrameBox(
         depth: Int(f[0])!, x: Double(f[1])!, width: Double(f[2])!, count: Double(f[3])!,
-        name: f.count > 4 ? f[4] : "")
+        name: f[4], fill: f.count > 5 ? f[5] : "")
     }
   }
 
@@ -91,7 +101,7 @@ import Testing
   static func frames(inSVG svg: String, inverted: Bool) -> [FrameBox] {
     var raw: [(y: Int, box: FrameBox)] = []
     let pattern =
-      /<g[^>]*><title>([^<]*)<\/title>(?:<a [^>]*>)?<rect x="([\d.]+)" y="(-?\d+)" width="([\d.]+)"/
+      /<g[^>]*><title>([^<]*)<\/title>(?:<a [^>]*>)?<rect x="([\d.]+)" y="(-?\d+)" width="([\d.]+)" height="\d+" fill="([^"]*)"/
     for match in svg.matches(of: pattern) {
       let title = unescape(String(match.1))
       guard let cut = title.range(of: " (", options: .backwards) else { continue }
@@ -101,7 +111,9 @@ import Testing
       raw.append(
         (
           Int(match.3)!,
-          FrameBox(depth: 0, x: Double(match.2)!, width: Double(match.4)!, count: count, name: name)
+          FrameBox(
+            depth: 0, x: Double(match.2)!, width: Double(match.4)!, count: count, name: name,
+            fill: String(match.5))
         ))
     }
     let rows = Set(raw.map(\.y)).sorted(by: inverted ? (<) : (>))
