@@ -24,7 +24,8 @@ public struct DiffTable {
       } else {
         let magnitude =
           f.afterTotal >= f.beforeTotal ? f.afterTotal - f.beforeTotal : f.beforeTotal - f.afterTotal
-        delta = (f.afterTotal >= f.beforeTotal ? "+" : "-") + diff.weightScale.format(magnitude, grouped: true)
+        delta =
+          (f.afterTotal >= f.beforeTotal ? "+" : "-") + diff.weightScale.format(magnitude, grouped: true)
       }
       let change = f.shareChange * 100
       return (
