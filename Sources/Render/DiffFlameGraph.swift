@@ -46,21 +46,22 @@ public struct DiffFlameGraph {
 
     var notes: [String] = []
     notes.append(
-      "before \(FlameGraphNumbers.grouped(diff.beforeTotal)), after \(FlameGraphNumbers.grouped(diff.afterTotal)) \(options.countName)"
+      "before \(diff.weightScale.format(diff.beforeTotal, grouped: true)), after \(diff.weightScale.format(diff.afterTotal, grouped: true)) \(options.countName)"
         + (diff.normalized ? "; before normalized to after's total" : ""))
     let vanished = diff.vanished
     if !vanished.isEmpty {
       let weight = vanished.reduce(UInt64(0)) { $0 &+ $1.before }
       notes.append(
-        "\(FlameGraphNumbers.grouped(UInt64(vanished.count))) stacks only in before, not drawn (\(FlameGraphNumbers.grouped(weight)) \(options.countName) before)"
+        "\(FlameGraphNumbers.grouped(UInt64(vanished.count))) stacks only in before, not drawn (\(diff.weightScale.format(weight, grouped: true)) \(options.countName) before)"
       )
     }
     let countName = options.countName
     let afterTotal = diff.afterTotal
     var writer = FlameGraphWriter(options: options, defaultTitle: "Differential Flame Graph", notes: notes)
+    writer.scale = diff.weightScale
     writer.legend = [
-      (FlameGraphPalette.diffColor(grew: true, intensity: 1), "grew"),
-      (FlameGraphPalette.diffColor(grew: false, intensity: 1), "shrank"),
+      (FlameGraphPalette.diffColor(grew: !options.negate, intensity: 1), "grew"),
+      (FlameGraphPalette.diffColor(grew: options.negate, intensity: 1), "shrank"),
       ("rgb(255,255,255)", "unchanged"),
     ]
     writer.background = ("#f8f8f8", "#e8e8e8")
@@ -71,7 +72,8 @@ public struct DiffFlameGraph {
         if index == 0 { return "rgb(220,220,220)" }
         let d = deltas[index]
         if d == 0 || maxDelta == 0 { return "rgb(255,255,255)" }
-        return FlameGraphPalette.diffColor(grew: d > 0, intensity: abs(d) / maxDelta)
+        // --negate swaps the hues, as flamegraph.pl's does.
+        return FlameGraphPalette.diffColor(grew: (d > 0) != options.negate, intensity: abs(d) / maxDelta)
       },
       tooltip: { index in
         let a = after.nodes[index].totalWeight
@@ -79,13 +81,14 @@ public struct DiffFlameGraph {
         let d = deltas[index]
         let beforeShare = diff.beforeTotal == 0 ? 0 : Double(b) / Double(diff.beforeTotal)
         let afterShare = afterTotal == 0 ? 0 : Double(a) / Double(afterTotal)
+        let scale = diff.weightScale
         let deltaText =
           diff.normalized
-          ? FlameGraphNumbers.signedGrouped(d)
-          : (d >= 0 ? "+" : "-") + FlameGraphNumbers.grouped(a >= b ? a - b : b - a)
+          ? FlameGraphNumbers.signedGrouped(d / Double(scale.unit))
+          : (d >= 0 ? "+" : "-") + scale.format(a >= b ? a - b : b - a, grouped: true)
         let shareSign = afterShare >= beforeShare ? "+" : ""
         return
-          " (\(FlameGraphNumbers.grouped(a)) \(countName), \(FlameGraphNumbers.percent(a, of: afterTotal))%; before \(FlameGraphNumbers.grouped(b)), \(FlameGraphNumbers.percent(b, of: diff.beforeTotal))%; change \(deltaText), share \(shareSign)\(FlameGraphNumbers.fixed2((afterShare - beforeShare) * 100)) pp)"
+          " (\(FlameGraphNumbers.count(a, scale: scale, factor: options.factor)) \(countName), \(FlameGraphNumbers.percent(a, of: afterTotal))%; before \(FlameGraphNumbers.count(b, scale: scale, factor: options.factor)), \(FlameGraphNumbers.percent(b, of: diff.beforeTotal))%; change \(deltaText), share \(shareSign)\(FlameGraphNumbers.fixed2((afterShare - beforeShare) * 100)) pp)"
       })
   }
 

@@ -32,8 +32,10 @@ public struct DiffHTMLReport {
     for (label, path) in zip(["Before", "After"], inputs) {
       out += HTMLPage.row([label, Escaping.html(path)], header: true)
     }
-    out += HTMLPage.row(["Total before", FlameGraphNumbers.grouped(diff.beforeTotal)], header: true)
-    out += HTMLPage.row(["Total after", FlameGraphNumbers.grouped(diff.afterTotal)], header: true)
+    out += HTMLPage.row(
+      ["Total before", diff.weightScale.format(diff.beforeTotal, grouped: true)], header: true)
+    out += HTMLPage.row(
+      ["Total after", diff.weightScale.format(diff.afterTotal, grouped: true)], header: true)
     out += HTMLPage.row(
       ["Deltas", diff.normalized ? "before normalized to after's total" : "raw counts"], header: true)
     out += "</table></section>\n"

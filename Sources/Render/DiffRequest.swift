@@ -60,7 +60,7 @@ public struct DiffRequest: Sendable {
         before: LatencySummary(profile: before), after: LatencySummary(profile: after))
       return [RenderedOutput(.stdout, Array(LatencyDiffTable().render(comparison).utf8))]
     }
-    let diff = ProfileDiff(before: before, after: after, naming: naming, normalize: normalize)
+    let diff = try profileDiff(before: before, after: after)
     let table = DiffTable(limit: limit)
     var files: [RenderedOutput] = []
     var stdout: [RenderedOutput] = []
@@ -75,5 +75,28 @@ public struct DiffRequest: Sendable {
     }
     if stdout.isEmpty { stdout.append(RenderedOutput(.stdout, Array(table.render(diff).utf8))) }
     return files + stdout
+  }
+
+  /// The differential flame graph of `before` and `after` alone (`report --svg` on a
+  /// differential folded input).
+  public func differentialGraph(before: Profile, after: Profile) throws -> String {
+    DiffFlameGraph(options: graph).document(try profileDiff(before: before, after: after), standalone: true)
+  }
+
+  /// The two profiles compared as the graph options ask: held at one weight scale, reversed
+  /// with `--reverse`.
+  func profileDiff(before: Profile, after: Profile) throws -> ProfileDiff {
+    // Fractional inputs of different precision are compared at the finer one.
+    let scale = max(before.weightScale, after.weightScale)
+    var before = try before.held(at: scale)
+    var after = try after.held(at: scale)
+    if graph.reverse {
+      before = try StackReversal.reversed(before)
+      after = try StackReversal.reversed(after)
+    }
+    if graph.flameChart && (svg != nil || html != nil) {
+      throw ReportRequestError("--flamechart draws one profile in time order; a differential graph has two")
+    }
+    return ProfileDiff(before: before, after: after, naming: naming, normalize: normalize)
   }
 }

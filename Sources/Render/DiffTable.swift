@@ -20,11 +20,12 @@ public struct DiffTable {
       let d = diff.delta(before: f.beforeTotal, after: f.afterTotal)
       let delta: String
       if diff.normalized {
-        delta = FlameGraphNumbers.signedGrouped(d)
+        delta = FlameGraphNumbers.signedGrouped(d / Double(diff.weightScale.unit))
       } else {
         let magnitude =
           f.afterTotal >= f.beforeTotal ? f.afterTotal - f.beforeTotal : f.beforeTotal - f.afterTotal
-        delta = (f.afterTotal >= f.beforeTotal ? "+" : "-") + FlameGraphNumbers.grouped(magnitude)
+        delta =
+          (f.afterTotal >= f.beforeTotal ? "+" : "-") + diff.weightScale.format(magnitude, grouped: true)
       }
       let change = f.shareChange * 100
       return (
@@ -33,8 +34,8 @@ public struct DiffTable {
           FlameGraphNumbers.fixed2(f.beforeShare * 100) + "%",
           FlameGraphNumbers.fixed2(f.afterShare * 100) + "%",
           (change >= 0 ? "+" : "") + FlameGraphNumbers.fixed2(change) + " pp",
-          FlameGraphNumbers.grouped(f.beforeTotal),
-          FlameGraphNumbers.grouped(f.afterTotal),
+          diff.weightScale.format(f.beforeTotal, grouped: true),
+          diff.weightScale.format(f.afterTotal, grouped: true),
           delta,
           TextReport.safe(f.name) + Self.marker(f),
         ]
@@ -50,7 +51,7 @@ public struct DiffTable {
   /// The totals line: both totals, and whether deltas are normalized.
   static func totals(_ diff: ProfileDiff) -> String {
     var out =
-      "before: \(FlameGraphNumbers.grouped(diff.beforeTotal))  after: \(FlameGraphNumbers.grouped(diff.afterTotal))"
+      "before: \(diff.weightScale.format(diff.beforeTotal, grouped: true))  after: \(diff.weightScale.format(diff.afterTotal, grouped: true))"
     if diff.normalized { out += "  (deltas with before normalized to after's total)" }
     return out
   }

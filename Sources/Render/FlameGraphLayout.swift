@@ -23,10 +23,12 @@ struct FlameGraphLayout {
   /// `plotWidth` pixels wide. Children are ordered by name, as in flamegraph.pl, so two graphs
   /// of similar runs line up. Iterative, so a hostile 100,000-frame stack cannot overflow the
   /// call stack.
-  init(tree: CallTree, plotWidth: Double, minPixels: Double) {
+  /// `inSequence` keeps children in tree order (a flame chart) instead of by name. `width` is
+  /// the weight the plot spans (the total, or flamegraph.pl's `--total` when larger).
+  init(tree: CallTree, plotWidth: Double, minPixels: Double, inSequence: Bool = false, width: UInt64? = nil) {
     let total = tree.totalWeight
     guard total > 0 else { return }
-    let minWeight = minPixels * Double(total) / plotWidth
+    let minWeight = minPixels * Double(max(width ?? total, total)) / plotWidth
     var pending: [Box] = [Box(node: 0, depth: 0, start: 0)]
     let nodes = tree.nodes
     while let box = pending.popLast() {
@@ -37,9 +39,12 @@ struct FlameGraphLayout {
       }
       boxes.append(box)
       if box.depth > maxDepth { maxDepth = box.depth }
-      let children = node.children.sorted {
-        nodes[$0].name.utf8Precedes(nodes[$1].name)
-      }
+      let children =
+        inSequence
+        ? node.children
+        : node.children.sorted {
+          nodes[$0].name.utf8Precedes(nodes[$1].name)
+        }
       // Self weight sits to the right of the children, as in flamegraph.pl.
       var x = box.start
       var childBoxes: [Box] = []

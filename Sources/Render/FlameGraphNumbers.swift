@@ -1,3 +1,5 @@
+import TraceParse
+
 /// Number text for graphs, written by hand because it is in the inner loop of rendering and
 /// must not depend on the locale.
 enum FlameGraphNumbers {
@@ -29,6 +31,19 @@ enum FlameGraphNumbers {
       out.append(c)
     }
     return out
+  }
+
+  /// A count for a tooltip: the weight with its scale's decimals, thousands grouped (exact); with
+  /// flamegraph.pl's `--factor`, the weight times the factor, rounded to those decimals.
+  static func count(_ weight: UInt64, scale: WeightScale, factor: Double) -> String {
+    if factor == 1 { return scale.format(weight, grouped: true) }
+    let value = scale.value(weight) * factor
+    guard value.isFinite, abs(value) < 1e15 else { return trimmed(value) }
+    let unit = Double(scale.unit)
+    // Half to even, as flamegraph.pl's sprintf("%.0f") rounds.
+    let held = (abs(value) * unit).rounded(.toNearestOrEven)
+    guard held < 0x1p63 else { return trimmed(value) }
+    return (value < 0 && held > 0 ? "-" : "") + scale.format(UInt64(held), grouped: true)
   }
 
   /// `part / whole` as a percentage with two decimals; `0.00` when `whole` is zero.

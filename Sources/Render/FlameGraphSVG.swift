@@ -17,29 +17,67 @@ public struct FlameGraphSVG: Renderer {
 
   /// The SVG as text. `standalone: false` leaves out the XML prolog, for inlining in HTML.
   public func document(_ profile: Profile, standalone: Bool) -> String {
-    let tree = CallTree(profile: profile, naming: options.naming)
+    documentAndPalette(profile, standalone: standalone).svg
+  }
+
+  /// The SVG and, with `--cp` (`options.paletteMap`), the palette map with every color the
+  /// graph used, for the caller to write back to `palette.map`.
+  public func documentAndPalette(_ profile: Profile, standalone: Bool = true) -> (
+    svg: String, palette: PaletteMap?
+  ) {
+    // Reversing keeps every sum (the same samples, reordered frames): it cannot overflow.
+    let profile = options.reverse ? ((try? StackReversal.reversed(profile)) ?? profile) : profile
+    let tree =
+      options.flameChart
+      ? CallTree.flameChart(profile: profile, naming: options.naming)
+      : CallTree(profile: profile, naming: options.naming)
     let categories = FlameGraphPalette.categories([profile], naming: options.naming)
     var notes: [String] = []
+    let scale = profile.weightScale
     if profile.skipped.records > 0 {
       notes.append(
-        "\(FlameGraphNumbers.grouped(UInt64(profile.skipped.records))) records skipped (weight \(FlameGraphNumbers.grouped(profile.skipped.weight)))"
+        "\(FlameGraphNumbers.grouped(UInt64(profile.skipped.records))) records skipped (weight \(scale.format(profile.skipped.weight, grouped: true)))"
       )
     }
     let countName = options.countName
-    let total = tree.totalWeight
-    let writer = FlameGraphWriter(
-      options: options, defaultTitle: options.inverted ? "Icicle Graph" : "Flame Graph", notes: notes)
-    return writer.write(
+    let total = max(tree.totalWeight, options.totalWeight ?? 0)
+    let defaultTitle = options.flameChart ? "Flame Chart" : options.inverted ? "Icicle Graph" : "Flame Graph"
+    var writer = FlameGraphWriter(options: options, defaultTitle: defaultTitle, notes: notes)
+    writer.scale = scale
+    var palette = options.paletteMap
+    if let colors = options.colors {
+      writer.legend = []
+      writer.background = options.background ?? colors.background
+    } else if let background = options.background {
+      writer.background = background
+    }
+    let svg = writer.write(
       tree: tree, standalone: standalone,
       category: { index, depth in
         depth == 0
           ? .synthetic : (categories[tree.nodes[index].name] ?? Self.fallbackCategory(tree.nodes[index]))
       },
-      fill: { index, category in FlameGraphPalette.color(name: tree.nodes[index].name, category: category) },
+      fill: { index, category in
+        let node = tree.nodes[index]
+        guard let colors = options.colors else {
+          return FlameGraphPalette.color(name: node.name, category: category)
+        }
+        // flamegraph.pl colors the name as the input wrote it, annotation included; its root
+        // is the empty name.
+        let name = index == 0 ? "" : node.name + (Folder.annotation(node.kind) ?? "")
+        if name == "--" { return "rgb(160,160,160)" }
+        if name == "-" { return "rgb(200,200,200)" }
+        if palette != nil {
+          return palette!.color(name) { colors.color(name: name, hash: options.hashColors) }
+        }
+        return colors.color(name: name, hash: options.hashColors)
+      },
       tooltip: { index in
         let w = tree.nodes[index].totalWeight
-        return " (\(FlameGraphNumbers.grouped(w)) \(countName), \(FlameGraphNumbers.percent(w, of: total))%)"
+        return
+          " (\(FlameGraphNumbers.count(w, scale: scale, factor: options.factor)) \(countName), \(FlameGraphNumbers.percent(w, of: total))%)"
       })
+    return (svg, palette)
   }
 
   /// Names not among the profile's frames are the synthetic source roots (map or probe).
@@ -55,6 +93,8 @@ struct FlameGraphWriter {
   var notes: [String]
   var legend: [(String, String)]? = nil
   var background: (String, String) = ("#eeeeee", "#eeeeb0")
+  /// How weights print (pruned weight in the subtitle).
+  var scale = WeightScale.integer
 
   static let xpad = 10
   static let matchColor = "rgb(230,0,230)"
@@ -67,19 +107,21 @@ struct FlameGraphWriter {
     let plotWidth = Double(width - 2 * Self.xpad)
     let fontSize = options.fontSize
     let fh = options.frameHeight
-    let total = tree.totalWeight
+    // flamegraph.pl's --total widens the plot beyond the samples' total.
+    let total = max(tree.totalWeight, options.totalWeight ?? 0)
     let layout = FlameGraphLayout(
-      tree: tree, plotWidth: plotWidth, minPixels: options.minWidth.pixels(plotWidth: plotWidth))
+      tree: tree, plotWidth: plotWidth, minPixels: options.minWidth.pixels(plotWidth: plotWidth),
+      inSequence: options.flameChart, width: total)
 
     var subtitles: [String] = []
     if let subtitle = options.subtitle, !subtitle.isEmpty { subtitles.append(subtitle) }
     subtitles.append(contentsOf: notes)
     if layout.prunedFrames > 0 {
       subtitles.append(
-        "\(FlameGraphNumbers.grouped(UInt64(layout.prunedFrames))) frames narrower than \(options.minWidth) not shown (\(FlameGraphNumbers.grouped(layout.prunedWeight)) \(options.countName), \(FlameGraphNumbers.percent(layout.prunedWeight, of: total))%)"
+        "\(FlameGraphNumbers.grouped(UInt64(layout.prunedFrames))) frames narrower than \(options.minWidth) not shown (\(scale.format(layout.prunedWeight, grouped: true)) \(options.countName), \(FlameGraphNumbers.percent(layout.prunedWeight, of: total))%)"
       )
     }
-    if total == 0 { subtitles.append("No samples") }
+    if tree.totalWeight == 0 { subtitles.append("No samples") }
 
     // Used categories, in legend order, for the legend row.
     var used = Set<FrameCategory>()
@@ -98,7 +140,7 @@ struct FlameGraphWriter {
 
     let top = fontSize * 3 + subtitles.count * (fontSize + 5)
     let bottomPad = fontSize * 2 + 10 + (legendItems.isEmpty ? 0 : fontSize + 8)
-    let depthCount = total == 0 ? 0 : layout.maxDepth + 1
+    let depthCount = tree.totalWeight == 0 ? 0 : layout.maxDepth + 1
     let height = top + depthCount * fh + bottomPad
     let bottom = height - bottomPad
     let title = options.title ?? defaultTitle
@@ -108,8 +150,12 @@ struct FlameGraphWriter {
     if standalone {
       out += "<?xml version=\"1.0\" standalone=\"no\"?>\n"
     }
-    let cfg =
-      "{\"plotWidth\":\(Int(plotWidth)),\"xpad\":\(Self.xpad),\"fh\":\(fh),\"fontSize\":\(fontSize),\"inverted\":\(options.inverted),\"top\":\(top),\"bottom\":\(bottom),\"total\":\(total),\"matchColor\":\"\(Self.matchColor)\"}"
+    var cfg =
+      "{\"plotWidth\":\(Int(plotWidth)),\"xpad\":\(Self.xpad),\"fh\":\(fh),\"fontSize\":\(fontSize),\"inverted\":\(options.inverted),\"top\":\(top),\"bottom\":\(bottom),\"total\":\(total),\"matchColor\":\"\(Self.matchColor)\""
+    // Only options the user changed are added, so a default graph's bytes stay as they were.
+    if options.nameType != "Function:" { cfg += ",\"nameType\":" + Self.jsonString(options.nameType + " ") }
+    if options.fontWidth != 0.59 { cfg += ",\"fontWidth\":\(options.fontWidth)" }
+    cfg += "}"
     out +=
       "<svg version=\"1.1\" class=\"fg-root\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\""
     out += " xmlns=\"http://www.w3.org/2000/svg\" data-fg=\"\(Escaping.xml(cfg))\">\n"
@@ -117,7 +163,19 @@ struct FlameGraphWriter {
     out +=
       "<stop stop-color=\"\(background.0)\" offset=\"5%\"/><stop stop-color=\"\(background.1)\" offset=\"95%\"/>"
     out += "</linearGradient></defs>\n"
-    out += "<style type=\"text/css\"><![CDATA[\n\(FlameGraphScript.style)\n]]></style>\n"
+    out += "<style type=\"text/css\"><![CDATA[\n\(FlameGraphScript.style)\n"
+    if options.fontType != "Verdana" || options.fontSize != 12 {
+      // --fonttype/--fontsize: after the default rule, so it wins. A font name cannot end the
+      // CDATA section or the rule: it is quoted with its quotes and angle brackets removed.
+      let family = options.fontType.filter { !"\"'<>;{}\\]".contains($0) }
+      out += ".fg-root text { font-family: \"\(family)\"; font-size: \(fontSize)px; }\n"
+      out += ".fg-root .fg-title { font-size: \(fontSize + 5)px; }\n"
+    }
+    out += "]]></style>\n"
+    if let notes = options.notes {
+      // --notes: a comment, as flamegraph.pl writes it; "--" cannot appear inside one.
+      out += "<!-- NOTES: \(Self.commentSafe(Escaping.xml(notes))) -->\n"
+    }
     out += "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"url(#fg-background)\"/>\n"
     out += "<text class=\"fg-title\" x=\"\(width / 2)\" y=\"\(fontSize * 2)\">\(Escaping.xml(title))</text>\n"
     for (i, line) in subtitles.enumerated() {
@@ -147,7 +205,7 @@ struct FlameGraphWriter {
     out += "<g class=\"fg-frames\">\n"
     if total > 0 {
       let scale = plotWidth / Double(total)
-      let charWidth = Double(fontSize) * 0.59
+      let charWidth = Double(fontSize) * options.fontWidth
       let rectHeight = String(fh - 1)
       for (i, box) in layout.boxes.enumerated() {
         let node = tree.nodes[box.node]
@@ -155,10 +213,24 @@ struct FlameGraphWriter {
         let w = Double(node.totalWeight) * scale
         let y = options.inverted ? top + box.depth * fh : bottom - (box.depth + 1) * fh
         let textY = Double(y) + Double(fh - 1) / 2 + 3
-        out += "<g><title>"
-        Escaping.appendXML(node.name, to: &out)
-        out += Escaping.xml(tooltip(box.node))
-        out += "</title><rect x=\""
+        // --nameattr: a function's own title, link, class and id (values escaped).
+        let attributes = box.depth == 0 ? nil : options.nameAttributes[node.name]
+        out += "<g"
+        if let id = attributes?["id"] { out += " id=\"\(Escaping.xml(id))\"" }
+        if let c = attributes?["class"] { out += " class=\"\(Escaping.xml(c))\"" }
+        out += "><title>"
+        if let title = attributes?["title"] {
+          Escaping.appendXML(title, to: &out)
+        } else {
+          Escaping.appendXML(node.name, to: &out)
+          out += Escaping.xml(tooltip(box.node))
+        }
+        out += "</title>"
+        if let href = attributes?["href"] {
+          out +=
+            "<a href=\"\(Escaping.xml(href))\" target=\"\(Escaping.xml(attributes?["target"] ?? "_top"))\">"
+        }
+        out += "<rect x=\""
         out += FlameGraphNumbers.fixed2(x)
         out += "\" y=\"\(y)\" width=\""
         out += FlameGraphNumbers.fixed2(w)
@@ -172,7 +244,9 @@ struct FlameGraphWriter {
         out += FlameGraphNumbers.fixed2(textY)
         out += "\">"
         Escaping.appendXML(Self.label(node.name, chars: Int(w / charWidth)), to: &out)
-        out += "</text></g>\n"
+        out += "</text>"
+        if attributes?["href"] != nil { out += "</a>" }
+        out += "</g>\n"
       }
     }
     out += "</g>\n"
@@ -180,6 +254,22 @@ struct FlameGraphWriter {
     // event (an SVG inlined in HTML gets none).
     out += "<script type=\"text/ecmascript\"><![CDATA[\n\(FlameGraphScript.script)\n]]></script>\n"
     out += "</svg>\n"
+    return out
+  }
+
+  static func jsonString(_ text: String) -> String {
+    var bytes: [UInt8] = []
+    JSONValue.writeString(text, to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// `text` with no `--` (which would end an XML comment early).
+  static func commentSafe(_ text: String) -> String {
+    var out = ""
+    for c in text {
+      if c == "-" && out.hasSuffix("-") { out += " " }
+      out.append(c)
+    }
     return out
   }
 

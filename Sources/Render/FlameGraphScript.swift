@@ -55,7 +55,7 @@ enum FlameGraphScript {
       });
       function fixed(v) { return (Math.round(v * 100) / 100).toFixed(2); }
       function label(f, width) {
-        var chars = Math.floor(width / (cfg.fontSize * 0.59));
+        var chars = Math.floor(width / (cfg.fontSize * (cfg.fontWidth || 0.59)));
         if (chars < 3) return "";
         return f.name.length <= chars ? f.name : f.name.slice(0, chars - 2) + "..";
       }
@@ -138,7 +138,7 @@ enum FlameGraphScript {
       });
       frames.addEventListener("mouseover", function (e) {
         var g = e.target.closest("g");
-        if (g && byGroup.has(g)) details.textContent = byGroup.get(g).title;
+        if (g && byGroup.has(g)) details.textContent = (cfg.nameType || "") + byGroup.get(g).title;
       });
       frames.addEventListener("mouseout", function () { details.textContent = " "; });
       unzoomBtn.addEventListener("click", reset);

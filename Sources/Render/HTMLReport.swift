@@ -81,6 +81,8 @@ public struct HTMLReport: Renderer {
       ofFunctions: Set(heaviest.map(\.name)), in: profile, naming: report.naming)
     let anchors = Set(sectioned.map(\.function))
     let total = model.totalWeight
+    // Weights print at the profile's scale (exact fractional counts).
+    let scale = model.weightScale
     let unit = countName(model.unit)
     let pageTitle = title ?? "tdptrace report"
 
@@ -97,7 +99,7 @@ public struct HTMLReport: Renderer {
       out += HTMLPage.row(
         ["Inputs", model.inputs.map { Escaping.html($0) }.joined(separator: "<br>")], header: true)
     }
-    out += HTMLPage.row(["Total weight", "\(FlameGraphNumbers.grouped(total)) \(unit)"], header: true)
+    out += HTMLPage.row(["Total weight", "\(scale.format(total, grouped: true)) \(unit)"], header: true)
     out += HTMLPage.row(
       ["Unique stacks", FlameGraphNumbers.grouped(UInt64(model.uniqueStacks))], header: true)
     out += HTMLPage.row(["Functions", FlameGraphNumbers.grouped(UInt64(functions.count))], header: true)
@@ -106,19 +108,19 @@ public struct HTMLReport: Renderer {
         "Skipped records",
         model.skipped.records == 0
           ? "none"
-          : "\(FlameGraphNumbers.grouped(UInt64(model.skipped.records))) (weight \(FlameGraphNumbers.grouped(model.skipped.weight)))",
+          : "\(FlameGraphNumbers.grouped(UInt64(model.skipped.records))) (weight \(scale.format(model.skipped.weight, grouped: true)))",
       ], header: true)
     for removal in model.filtered {
       out += HTMLPage.row(["Filtered out", Escaping.html(String(describing: removal))], header: true)
     }
     if let trim = model.bpfFrames, trim.stacks > 0 {
       let names = trim.dropped.prefix(TextReport.listed).map {
-        "\(Escaping.html($0.name)) (\(FlameGraphNumbers.grouped(UInt64($0.stacks))) stacks, weight \(FlameGraphNumbers.grouped($0.weight)))"
+        "\(Escaping.html($0.name)) (\(FlameGraphNumbers.grouped(UInt64($0.stacks))) stacks, weight \(scale.format($0.weight, grouped: true)))"
       }
       out += HTMLPage.row(
         [
           "Tracing frames trimmed",
-          "\(FlameGraphNumbers.grouped(UInt64(trim.stacks))) stacks (weight \(FlameGraphNumbers.grouped(trim.weight))): "
+          "\(FlameGraphNumbers.grouped(UInt64(trim.stacks))) stacks (weight \(scale.format(trim.weight, grouped: true))): "
             + names.joined(separator: ", ") + (trim.dropped.count > names.count ? ", …" : ""),
         ], header: true)
     }
@@ -126,12 +128,12 @@ public struct HTMLReport: Renderer {
       out += HTMLPage.row(
         [
           "Probe function not on stack",
-          "\(FlameGraphNumbers.grouped(UInt64(trim.probeNotOnStack))) stacks (weight \(FlameGraphNumbers.grouped(trim.probeNotOnStackWeight))), left as recorded",
+          "\(FlameGraphNumbers.grouped(UInt64(trim.probeNotOnStack))) stacks (weight \(scale.format(trim.probeNotOnStackWeight, grouped: true))), left as recorded",
         ], header: true)
     }
     if !model.suspectFrames.isEmpty {
       let shown = model.suspectFrames.prefix(TextReport.listed).map {
-        "\(Escaping.html($0.frame)) (weight \(FlameGraphNumbers.grouped($0.weight)), \(SuspectFrames.reason($0)))"
+        "\(Escaping.html($0.frame)) (weight \(scale.format($0.weight, grouped: true)), \(SuspectFrames.reason($0)))"
       }
       out += HTMLPage.row(
         [
@@ -156,7 +158,7 @@ public struct HTMLReport: Renderer {
       out +=
         "<tr><td>\(Escaping.html(s.source))</td><td class=\"n\">\(FlameGraphNumbers.grouped(UInt64(s.stacks)))</td>"
       out +=
-        "<td class=\"n\">\(FlameGraphNumbers.grouped(s.weight))</td><td class=\"n\">\(FlameGraphNumbers.percent(s.weight, of: total))%</td></tr>\n"
+        "<td class=\"n\">\(scale.format(s.weight, grouped: true))</td><td class=\"n\">\(FlameGraphNumbers.percent(s.weight, of: total))%</td></tr>\n"
     }
     out += "</table></section>\n"
 
@@ -185,8 +187,8 @@ public struct HTMLReport: Renderer {
 
     // Top functions.
     out += "<section id=\"top\"><h2>Top functions</h2>\n<div class=\"cols\">\n"
-    out += topTable("By total (cum)", model.topByTotal, total: total, anchors: anchors)
-    out += topTable("By self (flat)", model.topBySelf, total: total, anchors: anchors)
+    out += topTable("By total (cum)", model.topByTotal, total: total, anchors: anchors, scale: scale)
+    out += topTable("By self (flat)", model.topBySelf, total: total, anchors: anchors, scale: scale)
     out += "</div></section>\n"
 
     // Callers and callees.
@@ -201,12 +203,12 @@ public struct HTMLReport: Renderer {
       out +=
         HTMLPage.findLink(view.function) + "</h3>\n"
       out +=
-        "<p>total \(FlameGraphNumbers.grouped(view.totalWeight)) (\(FlameGraphNumbers.percent(view.totalWeight, of: total))%), "
+        "<p>total \(scale.format(view.totalWeight, grouped: true)) (\(FlameGraphNumbers.percent(view.totalWeight, of: total))%), "
       out +=
-        "self \(FlameGraphNumbers.grouped(view.selfWeight)) (\(FlameGraphNumbers.percent(view.selfWeight, of: total))%)</p>\n"
+        "self \(scale.format(view.selfWeight, grouped: true)) (\(FlameGraphNumbers.percent(view.selfWeight, of: total))%)</p>\n"
       out += "<div class=\"cols\">\n"
-      out += edgeTable("Callers", view.callers, of: view, selfRow: false, anchors: anchors)
-      out += edgeTable("Callees", view.callees, of: view, selfRow: true, anchors: anchors)
+      out += edgeTable("Callers", view.callers, of: view, selfRow: false, anchors: anchors, scale: scale)
+      out += edgeTable("Callees", view.callees, of: view, selfRow: true, anchors: anchors, scale: scale)
       out += "</div></div>\n"
     }
     out += "</section>\n"
@@ -266,28 +268,31 @@ public struct HTMLReport: Renderer {
       for probe in group.probes {
         rows.append([
           .init(probe.probe), .init("all paths"),
-          .init(FlameGraphNumbers.grouped(probe.weight), numeric: true),
+          .init(summary.weightScale.format(probe.weight, grouped: true), numeric: true),
           .init("100.00%", numeric: true),
         ])
         for origin in probe.origins {
           rows.append([
-            .init(""), .init(origin.label), .init(FlameGraphNumbers.grouped(origin.weight), numeric: true),
+            .init(""), .init(origin.label),
+            .init(summary.weightScale.format(origin.weight, grouped: true), numeric: true),
             .init(FlameGraphNumbers.percent(origin.weight, of: probe.weight) + "%", numeric: true),
           ])
         }
       }
       tables.append(
         Table(
-          title: "\(group.group): \(FlameGraphNumbers.grouped(group.weight))", note: group.summary,
+          title: "\(group.group): \(summary.weightScale.format(group.weight, grouped: true))",
+          note: group.summary,
           columns: ["probe", "path", "weight", "share of probe"], rows: rows))
     }
     if !summary.elsewhere.isEmpty {
       tables.append(
         Table(
-          title: "elsewhere (not a TDP MMU probe): \(FlameGraphNumbers.grouped(summary.elsewhereWeight))",
+          title:
+            "elsewhere (not a TDP MMU probe): \(summary.weightScale.format(summary.elsewhereWeight, grouped: true))",
           columns: ["probe", "weight"],
           rows: summary.elsewhere.map {
-            [.init($0.probe), .init(FlameGraphNumbers.grouped($0.weight), numeric: true)]
+            [.init($0.probe), .init(summary.weightScale.format($0.weight, grouped: true), numeric: true)]
           }))
     }
     return tables
@@ -307,7 +312,9 @@ public struct HTMLReport: Renderer {
       ? "<a href=\"#fn-\(Escaping.identifier(name))\">\(Escaping.html(name))</a>" : Escaping.html(name)
   }
 
-  private func topTable(_ caption: String, _ rows: [FunctionStat], total: UInt64, anchors: Set<String>)
+  private func topTable(
+    _ caption: String, _ rows: [FunctionStat], total: UInt64, anchors: Set<String>, scale: WeightScale
+  )
     -> String
   {
     var s = "<table>\n<caption>\(caption)</caption>\n"
@@ -315,27 +322,28 @@ public struct HTMLReport: Renderer {
       "<tr><th class=\"n\">self</th><th class=\"n\">self %</th><th class=\"n\">total</th><th class=\"n\">total %</th><th>function</th></tr>\n"
     for f in rows {
       s +=
-        "<tr><td class=\"n\">\(FlameGraphNumbers.grouped(f.selfWeight))</td><td class=\"n\">\(FlameGraphNumbers.percent(f.selfWeight, of: total))%</td>"
+        "<tr><td class=\"n\">\(scale.format(f.selfWeight, grouped: true))</td><td class=\"n\">\(FlameGraphNumbers.percent(f.selfWeight, of: total))%</td>"
       s +=
-        "<td class=\"n\">\(FlameGraphNumbers.grouped(f.totalWeight))</td><td class=\"n\">\(FlameGraphNumbers.percent(f.totalWeight, of: total))%</td>"
+        "<td class=\"n\">\(scale.format(f.totalWeight, grouped: true))</td><td class=\"n\">\(FlameGraphNumbers.percent(f.totalWeight, of: total))%</td>"
       s += "<td>\(functionCell(f.name, anchors: anchors))</td></tr>\n"
     }
     return s + "</table>\n"
   }
 
   private func edgeTable(
-    _ caption: String, _ edges: [CallEdge], of view: CallersCallees, selfRow: Bool, anchors: Set<String>
+    _ caption: String, _ edges: [CallEdge], of view: CallersCallees, selfRow: Bool, anchors: Set<String>,
+    scale: WeightScale
   ) -> String {
     var s = "<table>\n<caption>\(caption)</caption>\n"
     s += "<tr><th class=\"n\">weight</th><th class=\"n\">share</th><th>function</th></tr>\n"
     for e in edges {
       s +=
-        "<tr><td class=\"n\">\(FlameGraphNumbers.grouped(e.weight))</td><td class=\"n\">\(FlameGraphNumbers.percent(e.weight, of: view.totalWeight))%</td>"
+        "<tr><td class=\"n\">\(scale.format(e.weight, grouped: true))</td><td class=\"n\">\(FlameGraphNumbers.percent(e.weight, of: view.totalWeight))%</td>"
       s += "<td>\(functionCell(e.name, anchors: anchors))</td></tr>\n"
     }
     if selfRow && view.selfWeight > 0 {
       s +=
-        "<tr class=\"self\"><td class=\"n\">\(FlameGraphNumbers.grouped(view.selfWeight))</td><td class=\"n\">\(FlameGraphNumbers.percent(view.selfWeight, of: view.totalWeight))%</td><td>[self]</td></tr>\n"
+        "<tr class=\"self\"><td class=\"n\">\(scale.format(view.selfWeight, grouped: true))</td><td class=\"n\">\(FlameGraphNumbers.percent(view.selfWeight, of: view.totalWeight))%</td><td>[self]</td></tr>\n"
     }
     if edges.isEmpty && !(selfRow && view.selfWeight > 0) { s += "<tr><td colspan=\"3\">none</td></tr>\n" }
     return s + "</table>\n"

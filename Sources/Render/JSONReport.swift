@@ -19,15 +19,17 @@ public struct JSONReport: Renderer {
   static func value(_ model: ReportModel) -> JSONValue {
     let total = model.totalWeight
     func pct(_ w: UInt64, _ of: UInt64) -> JSONValue { .raw(ReportModel.percent(w, of: of)) }
+    // A JSON number with the profile's decimals: fractional counts stay exact, integers as before.
+    func weight(_ w: UInt64) -> JSONValue { .raw(model.weightScale.format(w)) }
     var fields: [(String, JSONValue)] = [
       ("inputs", .array(model.inputs.map(JSONValue.string))),
       ("unit", .string(model.unit.rawValue)),
-      ("totalWeight", .int(total)),
+      ("totalWeight", weight(total)),
       ("uniqueStacks", .int(UInt64(model.uniqueStacks))),
       (
         "skipped",
         .object([
-          ("records", .int(UInt64(model.skipped.records))), ("weight", .int(model.skipped.weight)),
+          ("records", .int(UInt64(model.skipped.records))), ("weight", weight(model.skipped.weight)),
           ("examples", .array(model.skipped.examples.map { .string($0.description) })),
         ])
       ),
@@ -37,19 +39,19 @@ public struct JSONReport: Renderer {
           model.filtered.map {
             .object([
               ("filter", .string($0.filter)), ("stacks", .int(UInt64($0.samples))),
-              ("weight", .int($0.weight)),
+              ("weight", weight($0.weight)),
               ("values", .int(UInt64($0.values))),
             ])
           })
       ),
-      ("bpfFrames", model.bpfFrames.map(bpfFrames) ?? .raw("null")),
+      ("bpfFrames", model.bpfFrames.map { bpfFrames($0, scale: model.weightScale) } ?? .raw("null")),
       (
         "suspectFrames",
         .array(
           model.suspectFrames.map {
             .object([
               ("frame", .string($0.frame)), ("size", $0.size.map(JSONValue.int) ?? .raw("null")),
-              ("stacks", .int(UInt64($0.stacks))), ("weight", .int($0.weight)),
+              ("stacks", .int(UInt64($0.stacks))), ("weight", weight($0.weight)),
             ])
           })
       ),
@@ -58,7 +60,8 @@ public struct JSONReport: Renderer {
         .array(
           model.sources.map {
             .object([
-              ("source", .string($0.source)), ("weight", .int($0.weight)), ("percent", pct($0.weight, total)),
+              ("source", .string($0.source)), ("weight", weight($0.weight)),
+              ("percent", pct($0.weight, total)),
               ("stacks", .int(UInt64($0.stacks))),
             ])
           })
@@ -70,8 +73,8 @@ public struct JSONReport: Renderer {
           stats.map {
             .object([
               ("function", .string($0.name)), ("kind", .string($0.kind.rawValue)),
-              ("self", .int($0.selfWeight)),
-              ("selfPercent", pct($0.selfWeight, total)), ("total", .int($0.totalWeight)),
+              ("self", weight($0.selfWeight)),
+              ("selfPercent", pct($0.selfWeight, total)), ("total", weight($0.totalWeight)),
               ("totalPercent", pct($0.totalWeight, total)),
             ])
           })
@@ -83,13 +86,13 @@ public struct JSONReport: Renderer {
     if let tree = model.tree {
       func node(_ n: ReportModel.TreeNode) -> JSONValue {
         var f: [(String, JSONValue)] = [
-          ("name", .string(n.name)), ("kind", .string(n.kind.rawValue)), ("total", .int(n.totalWeight)),
-          ("percent", pct(n.totalWeight, total)), ("self", .int(n.selfWeight)),
+          ("name", .string(n.name)), ("kind", .string(n.kind.rawValue)), ("total", weight(n.totalWeight)),
+          ("percent", pct(n.totalWeight, total)), ("self", weight(n.selfWeight)),
         ]
         if !n.children.isEmpty { f.append(("children", .array(n.children.map(node)))) }
         if n.elidedNodes > 0 {
           f.append(
-            ("elided", .object([("nodes", .int(UInt64(n.elidedNodes))), ("weight", .int(n.elidedWeight))])))
+            ("elided", .object([("nodes", .int(UInt64(n.elidedNodes))), ("weight", weight(n.elidedWeight))])))
         }
         return .object(f)
       }
@@ -119,14 +122,14 @@ public struct JSONReport: Renderer {
                           list.map {
                             .object([
                               ("name", .string($0.name)), ("kind", .string($0.kind.rawValue)),
-                              ("weight", .int($0.weight)),
+                              ("weight", weight($0.weight)),
                               ("share", pct($0.weight, view.totalWeight)),
                             ])
                           })
                       }
                       return .object([
-                        ("function", .string(view.function)), ("total", .int(view.totalWeight)),
-                        ("percent", pct(view.totalWeight, total)), ("self", .int(view.selfWeight)),
+                        ("function", .string(view.function)), ("total", weight(view.totalWeight)),
+                        ("percent", pct(view.totalWeight, total)), ("self", weight(view.selfWeight)),
                         ("selfShare", pct(view.selfWeight, view.totalWeight)),
                         (direction.rawValue, edges(direction == .callers ? view.callers : view.callees)),
                       ])
@@ -168,15 +171,16 @@ public struct JSONReport: Renderer {
 
   /// What trimming tracing frames removed: stacks and weight trimmed, frames dropped, stacks
   /// merged, entry-probe stacks without their function, and every dropped name.
-  static func bpfFrames(_ trim: BPFFrameTrim.Summary) -> JSONValue {
-    .object([
-      ("stacks", .int(UInt64(trim.stacks))), ("weight", .int(trim.weight)),
+  static func bpfFrames(_ trim: BPFFrameTrim.Summary, scale: WeightScale = .integer) -> JSONValue {
+    func weight(_ w: UInt64) -> JSONValue { .raw(scale.format(w)) }
+    return .object([
+      ("stacks", .int(UInt64(trim.stacks))), ("weight", weight(trim.weight)),
       ("frames", .int(UInt64(trim.frames))),
       ("mergedStacks", .int(UInt64(trim.merged))),
       (
         "probeNotOnStack",
         .object([
-          ("stacks", .int(UInt64(trim.probeNotOnStack))), ("weight", .int(trim.probeNotOnStackWeight)),
+          ("stacks", .int(UInt64(trim.probeNotOnStack))), ("weight", weight(trim.probeNotOnStackWeight)),
         ])
       ),
       (
@@ -184,7 +188,7 @@ public struct JSONReport: Renderer {
         .array(
           trim.dropped.map {
             .object([
-              ("name", .string($0.name)), ("stacks", .int(UInt64($0.stacks))), ("weight", .int($0.weight)),
+              ("name", .string($0.name)), ("stacks", .int(UInt64($0.stacks))), ("weight", weight($0.weight)),
             ])
           })
       ),

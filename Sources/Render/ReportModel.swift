@@ -77,6 +77,8 @@ public struct ReportModel: Sendable {
 
   public var inputs: [String]
   public var unit: WeightUnit
+  /// How every weight of the model prints (`WeightScale.format`): exact fractional counts.
+  public var weightScale: WeightScale
   public var totalWeight: UInt64
   public var uniqueStacks: Int
   public var sources: [SourceTotal]
@@ -103,6 +105,7 @@ public struct ReportModel: Sendable {
   public init(profile: Profile, options: ReportOptions) throws(AggregationError) {
     inputs = options.inputs
     unit = profile.unit
+    weightScale = profile.weightScale
     totalWeight = try profile.checkedTotalWeight()
     uniqueStacks = profile.samples.count
     skipped = profile.skipped

@@ -29,6 +29,11 @@ public struct ReportRequest: Sendable {
     case title = "--title", subtitle = "--subtitle", width = "--width", minwidth = "--minwidth"
     case inverted = "--inverted"
     case latency = "--latency", slowest = "--slowest", weightTime = "--weight time"
+    // flamegraph.pl's options (docs/flamegraph-compat.md).
+    case colors = "--colors", hash = "--hash", cp = "--cp", reverse = "--reverse", flamechart = "--flamechart"
+    case negate = "--negate", factor = "--factor", countname = "--countname", nametype = "--nametype"
+    case fonttype = "--fonttype", fontsize = "--fontsize", fontwidth = "--fontwidth", height = "--height"
+    case nameattr = "--nameattr", bgcolors = "--bgcolors", total = "--total", notes = "--notes"
 
     /// Whether a run with these outputs reads the flag.
     func isRead(primary: Primary, svg: Bool, html: Bool) -> Bool {
@@ -42,6 +47,9 @@ public struct ReportRequest: Sendable {
       case .slowest: return primary == .latency
       case .weightTime: return svg
       case .title, .subtitle, .width, .minwidth, .inverted: return svg || html
+      case .colors, .hash, .cp, .reverse, .flamechart, .negate, .factor, .countname, .nametype, .fonttype,
+        .fontsize, .fontwidth, .height, .nameattr, .bgcolors, .total, .notes:
+        return svg || html
       }
     }
   }
@@ -69,6 +77,12 @@ public struct ReportRequest: Sendable {
   public var title: String?
   /// The flags the user gave explicitly (defaults are not refused).
   public var given: Set<Given>
+  /// The BEFORE side of a differential input (folded lines with two counts); the profile
+  /// `run(on:)` is given is the AFTER side. With it `--svg` draws a differential flame graph,
+  /// as flamegraph.pl does on such input.
+  public var baseline: Profile?
+  /// Where `--cp` writes the palette map back (flamegraph.pl's `palette.map`).
+  public var paletteMapPath: String = PaletteMap.defaultPath
 
   public init(
     report: ReportOptions = ReportOptions(), graph: FlameGraphOptions = FlameGraphOptions(),
@@ -171,10 +185,18 @@ public struct ReportRequest: Sendable {
         options.countName = "ns"
         notes += timed.notes
       }
-      outputs.append(
-        RenderedOutput(
-          OutputDestination(svg),
-          Array(FlameGraphSVG(options: options).document(graphed, standalone: true).utf8)))
+      let document: String
+      let palette: PaletteMap?
+      if let baseline, !timeWeighted {
+        let diff = DiffRequest(naming: report.naming, graph: options, svg: svg)
+        document = try diff.differentialGraph(before: baseline, after: graphed)
+        palette = nil
+      } else {
+        (document, palette) = FlameGraphSVG(options: options).documentAndPalette(graphed, standalone: true)
+      }
+      outputs.append(RenderedOutput(OutputDestination(svg), Array(document.utf8)))
+      // --cp: the colors used, written back for the next graph, as flamegraph.pl does.
+      if let palette { outputs.append(RenderedOutput(.file(paletteMapPath), Array(palette.text.utf8))) }
     }
     if let html, let summary {
       var page = HTMLReport(

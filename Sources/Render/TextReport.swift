@@ -20,32 +20,34 @@ public struct TextReport: Renderer {
   /// The text of a computed report.
   public static func render(_ model: ReportModel) -> String {
     var out = ""
-    let width = max(6, String(model.totalWeight).count)
-    func num(_ value: UInt64) -> String { pad(String(value), width) }
+    // Every weight prints through the profile's scale: exact fractional counts.
+    func w(_ value: UInt64) -> String { model.weightScale.format(value) }
+    let width = max(6, w(model.totalWeight).count)
+    func num(_ value: UInt64) -> String { pad(w(value), width) }
     func pct(_ value: UInt64) -> String { pad(ReportModel.percent(value, of: model.totalWeight), 6) + "%" }
 
     out += "tdptrace report\n"
     out +=
       "inputs: " + (model.inputs.isEmpty ? "(none)" : model.inputs.map(safe).joined(separator: " ")) + "\n"
-    out += "total: \(model.totalWeight) (\(model.unit.rawValue)) in \(model.uniqueStacks) unique stacks\n"
+    out += "total: \(w(model.totalWeight)) (\(model.unit.rawValue)) in \(model.uniqueStacks) unique stacks\n"
     if model.skipped.records > 0 {
-      out += "skipped (--lenient): \(model.skipped.records) records, weight \(model.skipped.weight)\n"
+      out += "skipped (--lenient): \(model.skipped.records) records, weight \(w(model.skipped.weight))\n"
       for example in model.skipped.examples { out += "  \(safe(example.description))\n" }
     }
     for removal in model.filtered {
-      out += "filtered out by \(removal.filter): \(removal.samples) stacks, weight \(removal.weight)"
+      out += "filtered out by \(removal.filter): \(removal.samples) stacks, weight \(w(removal.weight))"
       if removal.values > 0 { out += ", \(removal.values) map values" }
       out += "\n"
     }
     if let trim = model.bpfFrames {
       if trim.stacks > 0 {
         out +=
-          "tracing frames trimmed (--keep-bpf-frames keeps them): \(trim.stacks) stacks, weight \(trim.weight), "
+          "tracing frames trimmed (--keep-bpf-frames keeps them): \(trim.stacks) stacks, weight \(w(trim.weight)), "
         out += "\(trim.frames) frames"
         if trim.merged > 0 { out += ", \(trim.merged) stacks merged into equal ones" }
         out += "\n  dropped: "
         out += trim.dropped.prefix(Self.listed).map {
-          "\(safe($0.name)) (\($0.stacks) stacks, weight \($0.weight))"
+          "\(safe($0.name)) (\($0.stacks) stacks, weight \(w($0.weight)))"
         }
         .joined(separator: ", ")
         if trim.dropped.count > Self.listed { out += ", [\(trim.dropped.count - Self.listed) more]" }
@@ -53,14 +55,14 @@ public struct TextReport: Renderer {
       }
       if trim.probeNotOnStack > 0 {
         out += "probe function not on stack (left as recorded): \(trim.probeNotOnStack) stacks, "
-        out += "weight \(trim.probeNotOnStackWeight)\n"
+        out += "weight \(w(trim.probeNotOnStackWeight))\n"
       }
     }
     if !model.suspectFrames.isEmpty {
       out += "suspect frames (an offset no function has; not real callers): \(model.suspectFrames.count)\n"
       for entry in model.suspectFrames.prefix(Self.listed) {
         out +=
-          "  \(safe(entry.frame)): \(entry.stacks) stacks, weight \(entry.weight), \(SuspectFrames.reason(entry))\n"
+          "  \(safe(entry.frame)): \(entry.stacks) stacks, weight \(w(entry.weight)), \(SuspectFrames.reason(entry))\n"
       }
       if model.suspectFrames.count > Self.listed {
         out += "  [\(model.suspectFrames.count - Self.listed) more]\n"
@@ -112,7 +114,7 @@ public struct TextReport: Renderer {
       if peek.views.isEmpty { out += "  no stack contains a function matching \(safe(peek.pattern))\n" }
       for view in peek.views {
         out +=
-          "  \(safe(view.function)): total \(view.totalWeight) (\(ReportModel.percent(view.totalWeight, of: model.totalWeight))% of all), self \(view.selfWeight)\n"
+          "  \(safe(view.function)): total \(w(view.totalWeight)) (\(ReportModel.percent(view.totalWeight, of: model.totalWeight))% of all), self \(w(view.selfWeight))\n"
         out +=
           "    \(pad("weight", width))  \(pad("share", 7))  \(peek.direction == .callers ? "caller" : "callee")\n"
         let edges = peek.direction == .callers ? view.callers : view.callees

@@ -174,7 +174,7 @@ public struct BPFFrameTrim: Sendable {
     .sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.name.utf8Precedes($1.name) }
     guard summary.stacks > 0 else { return Result(profile: profile, summary: summary) }
 
-    var builder = ProfileBuilder(unit: profile.unit)
+    var builder = ProfileBuilder(like: profile)
     var frameMap = [FrameID?](repeating: nil, count: profile.frames.count)
     var labelMap = [LabelSetID?](repeating: nil, count: profile.labelSets.count)
     for (i, sample) in profile.samples.enumerated() {

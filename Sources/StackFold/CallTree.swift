@@ -77,6 +77,54 @@ public struct CallTree: Sendable {
     nodes[current].selfWeight &+= weight
   }
 
+  /// The tree of a flame chart (flamegraph.pl `--flamechart`): samples in profile order (the
+  /// order stacks first appeared in the input), each merged only with the one before it, so a
+  /// function called twice at different times is two frames.
+  public static func flameChart(profile: Profile, naming: FrameNaming = FrameNaming()) -> CallTree {
+    var tree = CallTree()
+    let withSource = naming.usesSourceRoot(profile)
+    let sourceNames = withSource ? naming.sourceNames(in: profile) : []
+    let names = profile.frames.map { naming.name($0) }
+    for sample in profile.samples {
+      var path: [(String, FrameKind)] = []
+      if withSource { path.append((sourceNames[Int(sample.labels)], .unknown)) }
+      for id in sample.stack { path.append((names[Int(id)], profile.frames[Int(id)].kind)) }
+      tree.addInSequence(path: path, weight: sample.weight)
+    }
+    return tree
+  }
+
+  /// Adds one stack merged only with the last child at each depth (see `flameChart`). A tree
+  /// built this way is not meant for `add(path:)`, which merges any child of the same name.
+  public mutating func addInSequence(path: [(String, FrameKind)], weight: UInt64) {
+    var current = 0
+    nodes[0].totalWeight &+= weight
+    for (name, kind) in path {
+      if let last = nodes[current].children.last, nodes[last].name == name {
+        current = last
+      } else {
+        let child = nodes.count
+        nodes.append(Node(name: name, kind: kind, parent: current, depth: nodes[current].depth + 1))
+        nodeNames.append(nameID(name))
+        firstChild.append(-1)
+        lastChild.append(-1)
+        nextSibling.append(-1)
+        childCount.append(0)
+        if lastChild[current] >= 0 {
+          nextSibling[Int(lastChild[current])] = Int32(child)
+        } else {
+          firstChild[current] = Int32(child)
+        }
+        lastChild[current] = Int32(child)
+        childCount[current] += 1
+        nodes[current].children.append(child)
+        current = child
+      }
+      nodes[current].totalWeight &+= weight
+    }
+    nodes[current].selfWeight &+= weight
+  }
+
   private var names: [String] = []
 
   private mutating func nameID(_ name: String) -> Int {

@@ -34,14 +34,24 @@ public struct FoldOptions: Sendable, Hashable {
 public struct FoldedLine: Hashable, Sendable {
   public var stack: String
   public var weight: UInt64
+  /// The first count of a differential line (`stack before after`); nil for a plain line.
+  public var before: UInt64?
+  /// How `weight` and `before` print (the profile's `WeightScale`).
+  public var scale: WeightScale
 
-  public init(stack: String, weight: UInt64) {
+  public init(stack: String, weight: UInt64, before: UInt64? = nil, scale: WeightScale = .integer) {
     self.stack = stack
     self.weight = weight
+    self.before = before
+    self.scale = scale
   }
 
-  /// `root;...;leaf weight`, without the newline.
-  public var text: String { "\(stack) \(weight)" }
+  /// `root;...;leaf weight` (or `root;...;leaf before after`), without the newline; fractional
+  /// weights exact, with the profile's decimals.
+  public var text: String {
+    if let before { return "\(stack) \(scale.format(before)) \(scale.format(weight))" }
+    return "\(stack) \(scale.format(weight))"
+  }
 }
 
 /// Folds a profile into the one-line-per-stack format of flamegraph.pl, inferno and speedscope.
@@ -82,8 +92,11 @@ public enum Folder {
     let separator = UInt8(ascii: ";")
     var table = ByteKeyTable(capacity: profile.samples.count)
     var weights: [UInt64] = []
+    // A differential profile folds back to two counts per line, summed the same way.
+    let baseline = profile.baselineWeights
+    var befores: [UInt64] = []
     var line: [UInt8] = []
-    for sample in profile.samples {
+    for (i, sample) in profile.samples.enumerated() {
       line.removeAll(keepingCapacity: true)
       line += setRoot[Int(sample.labels)]
       let names = tables[setStyle[Int(sample.labels)]]
@@ -97,16 +110,20 @@ public enum Folder {
         let hash = hashBytes(bytes)
         if let index = table.find(bytes.baseAddress!, bytes.count, hash: hash) {
           weights[Int(index)] &+= sample.weight
+          if let baseline { befores[Int(index)] &+= baseline[i] }
         } else {
           table.insert(bytes.baseAddress!, bytes.count, hash: hash, value: UInt32(weights.count))
           weights.append(sample.weight)
+          if let baseline { befores.append(baseline[i]) }
         }
       }
     }
     var order = Array(weights.indices)
     order.sort { table.keyPrecedes($0, $1) }
     return order.map {
-      FoldedLine(stack: String(decoding: table.key($0), as: UTF8.self), weight: weights[$0])
+      FoldedLine(
+        stack: String(decoding: table.key($0), as: UTF8.self), weight: weights[$0],
+        before: baseline == nil ? nil : befores[$0], scale: profile.weightScale)
     }
   }
 
@@ -148,7 +165,11 @@ public enum Folder {
     for line in lines {
       out.append(contentsOf: line.stack.utf8)
       out.append(UInt8(ascii: " "))
-      out.append(contentsOf: String(line.weight).utf8)
+      if let before = line.before {
+        out.append(contentsOf: line.scale.format(before).utf8)
+        out.append(UInt8(ascii: " "))
+      }
+      out.append(contentsOf: line.scale.format(line.weight).utf8)
       out.append(0x0A)
     }
     return out

@@ -7,6 +7,9 @@ public struct FrameNaming: Sendable, Hashable {
   /// Put the map, probe or event as the root frame so different sources never mix. `nil`
   /// means: only when the profile has more than one source.
   public var sourceRoot: Bool?
+  /// Replace every hex number (`0x7f3a...`) in a name with `0x...`, as difffolded.pl `-s` does,
+  /// so the same function at another address compares equal (`diff --strip-hex`).
+  public var stripHex: Bool = false
 
   /// Name of the root frame for samples whose labels name no source.
   public static let unknownSource = "[unknown source]"
@@ -20,13 +23,40 @@ public struct FrameNaming: Sendable, Hashable {
 
   /// The name of `frame`.
   public func name(_ frame: Frame) -> String {
-    Self.sanitize(frame.name(keepOffset: keepOffsets))
+    let name = Self.sanitize(frame.name(keepOffset: keepOffsets))
+    return stripHex ? Self.strippingHex(name) : name
   }
 
   /// The function-level name of `frame`: its symbol without offset, whatever `keepOffsets` says.
   /// Function tables and callers/callees work on functions, not return sites.
   public func functionName(_ frame: Frame) -> String {
-    Self.sanitize(frame.symbol)
+    let name = Self.sanitize(frame.symbol)
+    return stripHex ? Self.strippingHex(name) : name
+  }
+
+  /// `name` with each `0x` followed by hex digits written `0x...` (difffolded.pl's
+  /// `s/0x[0-9a-fA-F]+/0x.../g`).
+  public static func strippingHex(_ name: String) -> String {
+    let bytes = Array(name.utf8)
+    guard bytes.count >= 3, bytes.contains(UInt8(ascii: "x")) else { return name }
+    func isHex(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x66) }
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count)
+    var i = 0
+    while i < bytes.count {
+      if bytes[i] == UInt8(ascii: "0"), i + 2 < bytes.count, bytes[i + 1] == UInt8(ascii: "x"),
+        isHex(bytes[i + 2])
+      {
+        var j = i + 2
+        while j < bytes.count && isHex(bytes[j]) { j += 1 }
+        out += Array("0x...".utf8)
+        i = j
+      } else {
+        out.append(bytes[i])
+        i += 1
+      }
+    }
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// A name that is safe as one folded frame. `;` would split a folded line, so it becomes `:`

@@ -51,7 +51,7 @@ public struct InlineExpander {
   /// The expanded profile and a report. Unresolved frames are also summarized in the returned
   /// profile's `notes`, one line per (object, reason).
   public func expand<S: Symbolizer>(_ profile: Profile, with symbolizer: inout S) -> (Profile, Report) {
-    var builder = ProfileBuilder(unit: profile.unit)
+    var builder = ProfileBuilder(like: profile)
     var report = Report()
     var expanded: [Key: [FrameID]] = [:]
     var unresolved: [String: [String: Unresolved]] = [:]

@@ -32,6 +32,9 @@ public struct ProfileDiff: Sendable {
 
   public let beforeTotal: UInt64
   public let afterTotal: UInt64
+  /// How the weights print; BEFORE and AFTER must be held at the same scale
+  /// (`Profile.held(at:)`), and this is it.
+  public let weightScale: WeightScale
   /// Whether BEFORE is scaled to AFTER's total when computing deltas.
   public let normalized: Bool
   /// Whether the map/probe/event is the root frame (when either profile has several sources).
@@ -50,6 +53,8 @@ public struct ProfileDiff: Sendable {
     self.normalized = normalize
     beforeTotal = before.totalWeight
     afterTotal = after.totalWeight
+    precondition(before.weightScale == after.weightScale, "compare profiles held at one weight scale")
+    weightScale = after.weightScale
 
     var index: [[String]: Int] = [:]
     var stacks: [Stack] = []

@@ -167,7 +167,7 @@ public struct StackFilter: Sendable {
 
   /// A profile of the chosen samples, keeping unit, skips and notes.
   private func subset(_ profile: Profile, _ indices: [Int]) throws(AggregationError) -> Profile {
-    var builder = ProfileBuilder(unit: profile.unit)
+    var builder = ProfileBuilder(like: profile)
     for i in indices {
       let sample = profile.samples[i]
       try builder.add(

@@ -55,6 +55,8 @@ public struct TDPSummary: Sendable {
   /// Probes of samples that belong to no TDP MMU group, heaviest first, with no origins.
   public var elsewhere: [ProbeRow]
   public var unit: WeightUnit
+  /// How the weights print (`WeightScale.format`).
+  public var weightScale: WeightScale = .integer
   public var totalWeight: UInt64
   /// Records the parser skipped under `--lenient`.
   public var skipped: SkipTally
@@ -147,6 +149,7 @@ public struct TDPSummary: Sendable {
     elsewhere = elsewhereWeights.map { ProbeRow(probe: $0.key, weight: $0.value, origins: []) }
       .sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.probe < $1.probe }
     unit = profile.unit
+    weightScale = profile.weightScale
     totalWeight = profile.totalWeight
     skipped = profile.skipped
   }

@@ -1,18 +1,26 @@
 /// Reads folded stacks, one per line, root first: `root;caller;leaf 12`, as written by
-/// `tdptrace fold`, FlameGraph's collapsers, inferno and `perf script report stackcollapse`.
+/// `tdptrace fold`, FlameGraph's collapsers, inferno and `perf script report stackcollapse`,
+/// and read the way flamegraph.pl reads them.
 ///
-/// - The count is the last space-separated field and must be a whole number (FlameGraph also
-///   accepts decimals; tdptrace's weights are exact integers). A line with two trailing numbers
-///   (a differential line from `difffolded.pl`) is read as frames ending in a number, which is
-///   what it is byte for byte; diff the two inputs with `tdptrace diff` instead.
+/// - The count is the last blank-separated field: digits, optionally a point and more digits
+///   (`12`, `31.23`, `31.0`, `6.`). Fractional counts are kept exact: the profile's
+///   `WeightScale` becomes the most decimals seen, and earlier weights are rescaled.
+/// - A line ending in two counts, `stack 10 12` (what difffolded.pl writes, BEFORE then AFTER),
+///   is a differential line, as flamegraph.pl reads it: the profile's samples get the second
+///   count and `Profile.baselineWeights` the first. It is never read as a frame named `10`.
 /// - Frame annotations set the kind and are removed from the name: `_[k]` kernel, `_[i]`
 ///   inlined, `_[j]` JIT, so `tdptrace fold --annotate` reproduces them.
 /// - A trailing `+0x35e` or `+862` is read as the frame's offset (hex or decimal, remembered),
 ///   so `--keep-offsets` prints it back unchanged.
-/// - A line that is only a count is a sample with an empty stack. Blank lines are skipped.
+/// - A line that is only a count is a sample with an empty stack. Blank lines and `#` comment
+///   lines (first non-blank byte `#`) are skipped: neither samples nor errors.
 public struct FoldedParser: TraceParser {
   public static let format = InputFormat.folded
   public init() {}
+
+  /// What a count must look like, for error messages.
+  static let expectedLine =
+    "a folded line: frames separated by ';', a space, then a count (12 or 31.25; two counts for a differential line)"
 
   public func parse(_ input: inout LineReader, into builder: inout ProfileBuilder, options: ParseOptions)
     throws(ParseError)
@@ -23,13 +31,21 @@ public struct FoldedParser: TraceParser {
     var stack: [FrameID] = []
     let labels = builder.intern(Labels())
     builder.unit = .count
+    // Under --lenient, whether the last line was skipped: indented lines after it (the frame
+    // lines of a perf or bpftrace record read as folded) belong to the same bad record, which
+    // is counted once, not once per line.
+    var skipping = false
     while true {
       guard let line = try input.nextLine(source: options.sourceName) else { break }
       var end = line.count
-      while end > 0 && (line[end - 1] == 0x20 || line[end - 1] == 0x09) { end -= 1 }
+      while end > 0 && Self.isBlank(line[end - 1]) { end -= 1 }
       if end == 0 { continue }
-      var countStart = end
-      while countStart > 0 && line[countStart - 1] != 0x20 && line[countStart - 1] != 0x09 { countStart -= 1 }
+      var first = 0
+      while Self.isBlank(line[first]) { first += 1 }
+      if line[first] == UInt8(ascii: "#") { continue }
+      if skipping && first > 0 { continue }
+      skipping = false
+      let countStart = Self.fieldStart(line, end)
 
       func fail(_ column: Int, _ expected: String, weight: UInt64 = 0) throws(ParseError) {
         let error = ParseError(
@@ -38,28 +54,49 @@ public struct FoldedParser: TraceParser {
           found: line.string)
         guard options.lenient else { throw error }
         builder.recordSkip(error, weight: weight)
+        skipping = true
       }
 
-      var weight: UInt64 = 0
-      var valid = countStart < end
-      for k in countStart..<end {
-        let d = line[k] &- 0x30
-        let (m, o1) = weight.multipliedReportingOverflow(by: 10)
-        let (a, o2) = m.addingReportingOverflow(UInt64(d))
-        if d > 9 || o1 || o2 {
-          valid = false
-          break
-        }
-        weight = a
-      }
-      if !valid {
-        try fail(
-          countStart + 1,
-          "a folded line: frames separated by ';', a space, then a whole-number count up to \(UInt64.max)")
+      guard let count = WeightScale.parse(line, countStart, end) else {
+        try fail(countStart + 1, Self.expectedLine)
         continue
       }
-      var stackEnd = countStart
-      while stackEnd > 0 && (line[stackEnd - 1] == 0x20 || line[stackEnd - 1] == 0x09) { stackEnd -= 1 }
+      // One blank separates the stack from its count, as in flamegraph.pl's
+      // `^(.*)\s+?(\d+(?:\.\d*)?)$`: further blanks are part of the last frame (perf writes a
+      // frame without a symbol as " ", which the js palette colors as such).
+      var stackEnd = max(countStart - 1, 0)
+      // A second count before the first (after a blank, as flamegraph.pl's pattern asks) makes
+      // the line differential: BEFORE AFTER.
+      var before: (value: UInt64, decimals: Int)?
+      if countStart > 0 {
+        let beforeStart = Self.fieldStart(line, stackEnd)
+        if beforeStart > 0, let value = WeightScale.parse(line, beforeStart, stackEnd) {
+          before = value
+          stackEnd = beforeStart - 1
+        }
+      }
+
+      // Exact weights at the profile's scale, raised first if this count is finer.
+      let decimals = max(count.decimals, before?.decimals ?? 0)
+      var after: UInt64 = 0
+      var baseline: UInt64 = 0
+      do throws(AggregationError) {
+        try builder.raiseScale(to: WeightScale(decimals: decimals))
+        let scale = builder.weightScale
+        guard let a = WeightScale(decimals: count.decimals).rescale(count.value, to: scale) else {
+          throw AggregationError.scaleOverflow(weight: count.value, decimals: scale.decimals)
+        }
+        after = a
+        if let before {
+          guard let b = WeightScale(decimals: before.decimals).rescale(before.value, to: scale) else {
+            throw AggregationError.scaleOverflow(weight: before.value, decimals: scale.decimals)
+          }
+          baseline = b
+        }
+      } catch {
+        try fail(countStart + 1, "a count that fits in UInt64 at the profile's scale (\(error))")
+        continue
+      }
 
       stack.removeAll(keepingCapacity: true)
       var start = 0
@@ -80,12 +117,30 @@ public struct FoldedParser: TraceParser {
           start = stop + 1
         }
       }
-      do { try builder.add(stack: stack, labels: labels, weight: weight) } catch {
+      do {
+        if before != nil {
+          try builder.addDifferential(stack: stack, labels: labels, before: baseline, after: after)
+        } else if builder.profile.isDifferential {
+          // A one-count line in a differential file did not change.
+          try builder.addDifferential(stack: stack, labels: labels, before: after, after: after)
+        } else {
+          try builder.add(stack: stack, labels: labels, weight: after)
+        }
+      } catch {
         try fail(
-          countStart + 1, "a count that keeps the summed weight within UInt64 (\(error))",
-          weight: weight)
+          countStart + 1, "a count that keeps the summed weight within UInt64 (\(error))", weight: after)
       }
     }
+  }
+
+  @inline(__always)
+  static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+
+  /// The start of the blank-separated field that ends at `end`.
+  static func fieldStart(_ line: UnsafeBufferPointer<UInt8>, _ end: Int) -> Int {
+    var start = end
+    while start > 0 && !isBlank(line[start - 1]) { start -= 1 }
+    return start
   }
 
   /// Digits that print back the same: no leading zero, lowercase hex. Anything else stays part
@@ -147,16 +202,51 @@ public struct FoldedParser: TraceParser {
 // MARK: detection and splitting
 
 extension FoldedParser {
-  /// Every complete non-blank line is `a;b;c 12`: something, a space, then only digits.
-  public static func recognizes(_ input: DetectionInput) -> Bool {
-    input.nonBlank.allSatisfy { line in
-      guard let first = line.first, !DetectionInput.isSpace(first) else { return false }
+  /// Every complete non-blank line that is not a `#` comment is `a;b;c 12`: something, a
+  /// blank, then a count (`12`, `31.23`, `6.`), or two for a differential line; and there is
+  /// at least one such line.
+  public static func recognizes(_ input: DetectionInput) -> Bool { rejection(input) == nil }
+
+  /// Why `input` is not folded (`line 3: no count`), or nil when it is.
+  public static func rejection(_ input: DetectionInput) -> String? {
+    var samples = 0
+    for (i, line) in input.lines.enumerated() {
+      let body = line.drop(while: DetectionInput.isSpace)
+      if body.allSatisfy(DetectionInput.isSpace) || body.first == 0x23 { continue }
+      samples += 1
+      if line.first.map(DetectionInput.isSpace) == true { return "line \(i + 1): starts with a blank" }
       // Its count is beyond the prefix; the other formats, tried first, did not claim it.
-      if input.onlyLineIsCut { return true }
-      guard let space = line.lastIndex(of: 0x20), space > line.startIndex else { return false }
-      let count = line[(space + 1)...]
-      return !count.isEmpty && count.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+      if input.onlyLineIsCut { return nil }
+      var trimmed = line[...]
+      while let last = trimmed.last, DetectionInput.isSpace(last) { trimmed = trimmed.dropLast() }
+      guard let blank = trimmed.lastIndex(where: DetectionInput.isSpace) else {
+        return "line \(i + 1): no count (no blank before a last field)"
+      }
+      let count = Array(trimmed[(blank + 1)...])
+      let ok = count.withUnsafeBufferPointer { WeightScale.parse($0, 0, $0.count) != nil }
+      if !ok { return "line \(i + 1): no count (last field is not a number)" }
     }
+    return samples == 0 ? "only comment lines" : nil
+  }
+
+  /// More than half of the sample lines (not blank, not `#`) are folded lines: what `--lenient`
+  /// detection accepts, the rest being skipped as bad records.
+  public static func mostlyRecognizes(_ input: DetectionInput) -> Bool {
+    var good = 0
+    var all = 0
+    for line in input.nonBlank {
+      let body = line.drop(while: DetectionInput.isSpace)
+      if body.first == 0x23 { continue }
+      all += 1
+      var trimmed = line[...]
+      while let last = trimmed.last, DetectionInput.isSpace(last) { trimmed = trimmed.dropLast() }
+      guard line.first.map(DetectionInput.isSpace) == false,
+        let blank = trimmed.lastIndex(where: DetectionInput.isSpace)
+      else { continue }
+      let count = Array(trimmed[(blank + 1)...])
+      if count.withUnsafeBufferPointer({ WeightScale.parse($0, 0, $0.count) != nil }) { good += 1 }
+    }
+    return good * 2 > all
   }
 
   public static var canSplit: Bool { true }

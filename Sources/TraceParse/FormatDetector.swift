@@ -13,14 +13,19 @@
 ///    - folded: every complete non-blank line is `<frames> <integer count>`; a first line longer
 ///      than the prefix, which cuts off its count, only needs to start with a frame.
 ///
-/// Returns nil when nothing matches; the caller names the file and asks for `--input-format`.
+/// With `lenient` (`--lenient`), an input no format fits strictly is taken as folded when most of
+/// its sample lines are folded lines: the others are the bad records `--lenient` skips.
+///
+/// Returns nil when nothing matches; the caller names the file, says why each format did not
+/// fit (`DetectionFailure`) and asks for `--input-format`.
 public enum FormatDetector {
   /// The bytes `ProfileLoader` reads for detection.
   public static let prefixLength = 64 << 10
 
   /// `inputEnded`: whether `prefix` is the whole input; when it is not, a line it cuts is
   /// judged by its start (see `DetectionInput.onlyLineIsCut`).
-  public static func detect(_ prefix: [UInt8], inputEnded: Bool = true) -> InputFormat? {
+  public static func detect(_ prefix: [UInt8], inputEnded: Bool = true, lenient: Bool = false) -> InputFormat?
+  {
     if prefix.isEmpty { return nil }
     var control = 0
     for b in prefix {
@@ -29,6 +34,9 @@ public enum FormatDetector {
     }
     if control * 100 > prefix.count { return nil }
     guard let input = DetectionInput(prefix: prefix, inputEnded: inputEnded) else { return nil }
-    return TraceParsers.all.first { $0.recognizes(input) }?.format
+    if let format = TraceParsers.all.first(where: { $0.recognizes(input) })?.format { return format }
+    // The strict rules ask every line to fit; a bad line is what --lenient is for.
+    if lenient && FoldedParser.mostlyRecognizes(input) { return .folded }
+    return nil
   }
 }

@@ -21,6 +21,15 @@ public struct Profile: Sendable {
   /// Unique (stack, labels) pairs with summed weights, in order of first appearance.
   public internal(set) var samples: [Sample] = []
   public var unit: WeightUnit = .count
+  /// The fixed-point scale of every weight in the profile (samples, baseline, skips): a weight
+  /// `w` is `w / 10^decimals` of `unit`. Scale 0 unless an input had fractional counts; print
+  /// weights with `weightScale.format(_:)`.
+  public internal(set) var weightScale = WeightScale.integer
+  /// For a differential input (folded lines with two counts, as difffolded.pl writes), the
+  /// first count of each sample, parallel to `samples`; `samples` hold the second. nil for
+  /// every other input. A transformation that rebuilds the profile does not carry it: split the
+  /// profile with `differentialSides()` first.
+  public internal(set) var baselineWeights: [UInt64]?
   /// Map entries that are not stack samples (hist, lhist, stats, avg, and maps without a stack):
   /// reported as what they are, never folded.
   public var values: [MapValue] = []
@@ -34,6 +43,46 @@ public struct Profile: Sendable {
   /// Sum of all sample weights. Never overflows silently: totals beyond UInt64 are refused when
   /// samples are added.
   public var totalWeight: UInt64 { samples.reduce(0) { $0 &+ $1.weight } }
+
+  /// Whether the profile came from a differential input (see `baselineWeights`).
+  public var isDifferential: Bool { baselineWeights != nil }
+
+  /// A differential profile as two: BEFORE with the first counts, AFTER with the second, each
+  /// without samples of weight 0 on its side. nil when the profile is not differential.
+  public func differentialSides() -> (before: Profile, after: Profile)? {
+    guard let baselineWeights else { return nil }
+    func side(_ weights: [UInt64]) -> Profile {
+      var out = self
+      out.baselineWeights = nil
+      out.samples = zip(samples, weights).compactMap { sample, weight in
+        weight == 0 ? nil : Sample(stack: sample.stack, labels: sample.labels, weight: weight)
+      }
+      return out
+    }
+    var before = side(baselineWeights)
+    before.skipped = SkipTally()
+    before.notes = []
+    return (before, side(samples.map(\.weight)))
+  }
+
+  /// The profile with every weight held at `finer` (at least as many decimals as
+  /// `weightScale`), so two profiles of different scales can be compared weight for weight.
+  /// - Throws: `AggregationError.scaleOverflow` when the total no longer fits in UInt64.
+  public func held(at finer: WeightScale) throws(AggregationError) -> Profile {
+    if finer == weightScale { return self }
+    let total = samples.reduce(UInt64(0)) { $0 &+ $1.weight }
+    guard weightScale.rescale(total, to: finer) != nil,
+      weightScale.rescale(baselineWeights?.reduce(0, &+) ?? 0, to: finer) != nil
+    else { throw .scaleOverflow(weight: total, decimals: finer.decimals) }
+    var out = self
+    for i in out.samples.indices {
+      out.samples[i].weight = weightScale.rescale(samples[i].weight, to: finer)!
+    }
+    out.baselineWeights = baselineWeights?.map { weightScale.rescale($0, to: finer)! }
+    out.skipped.weight = weightScale.rescale(skipped.weight, to: finer) ?? UInt64.max
+    out.weightScale = finer
+    return out
+  }
 
   public func frame(_ id: FrameID) -> Frame { frames[Int(id)] }
   public func labels(of sample: Sample) -> Labels { labelSets[Int(sample.labels)] }

@@ -6,6 +6,8 @@ public struct ProfileBuilder: Sendable {
   /// the record that causes it, where the parser knows the file and line, rather than when a
   /// report sums the samples later.
   public private(set) var totalWeight: UInt64 = 0
+  /// The sum of the baseline (first-column) weights of a differential input, checked the same way.
+  public private(set) var baselineTotal: UInt64 = 0
   /// Frames by value, hashed with `hashBytes` over the frame's fields.
   private var frameIndex = HashIndex()
   private var labelIndex: [Labels: LabelSetID] = [:]
@@ -14,12 +16,20 @@ public struct ProfileBuilder: Sendable {
 
   public init(unit: WeightUnit = .count) { profile.unit = unit }
 
+  /// An empty builder for a profile derived from `profile` (filtered, trimmed, expanded): the
+  /// same unit and weight scale, so the weights copied over keep meaning the same numbers.
+  public init(like profile: Profile) {
+    self.profile.unit = profile.unit
+    self.profile.weightScale = profile.weightScale
+  }
+
   /// A builder that goes on adding to `profile`, a profile a builder built (its frames, label
   /// sets and (stack, labels) pairs are unique). Cheaper than merging it into an empty builder:
   /// no stack is copied or remapped.
   public init(continuing profile: Profile) {
     self.profile = profile
     totalWeight = profile.totalWeight
+    baselineTotal = profile.baselineWeights?.reduce(0, &+) ?? 0
     frameIndex = HashIndex(hashes: profile.frames.map(Self.hash))
     for (i, labels) in profile.labelSets.enumerated() { labelIndex[labels] = LabelSetID(i) }
     sampleIndex = HashIndex(hashes: profile.samples.map { Self.hash($0.stack, $0.labels) })
@@ -35,6 +45,54 @@ public struct ProfileBuilder: Sendable {
   public var unit: WeightUnit {
     get { profile.unit }
     set { profile.unit = newValue }
+  }
+
+  /// The scale weights are held at (see `WeightScale`).
+  public var weightScale: WeightScale { profile.weightScale }
+
+  /// Holds every weight at `finer` from now on, when it has more decimals than the current
+  /// scale: multiplies what was added so far (samples, baseline, skipped weight), so `1` read
+  /// before `0.25` becomes `1.00`.
+  /// - Throws: `AggregationError.weightOverflow` when a rescaled total no longer fits in UInt64;
+  ///   nothing is changed then.
+  public mutating func raiseScale(to finer: WeightScale) throws(AggregationError) {
+    let current = profile.weightScale
+    guard finer > current else { return }
+    // The totals bound every sample and skip, so checking them first means nothing below wraps.
+    guard let total = current.rescale(totalWeight, to: finer) else {
+      throw .scaleOverflow(weight: totalWeight, decimals: finer.decimals)
+    }
+    guard let baseline = current.rescale(baselineTotal, to: finer) else {
+      throw .scaleOverflow(weight: baselineTotal, decimals: finer.decimals)
+    }
+    let factor = WeightScale.powerOfTen(finer.decimals - current.decimals)
+    for i in profile.samples.indices { profile.samples[i].weight &*= factor }
+    if profile.baselineWeights != nil {
+      for i in profile.baselineWeights!.indices { profile.baselineWeights![i] &*= factor }
+    }
+    let (skipped, skipOverflow) = profile.skipped.weight.multipliedReportingOverflow(by: factor)
+    profile.skipped.weight = skipOverflow ? UInt64.max : skipped
+    totalWeight = total
+    baselineTotal = baseline
+    profile.weightScale = finer
+  }
+
+  /// Adds one line of a differential input: `before` to the sample's baseline, `after` to its
+  /// weight. The first call makes the profile differential, with every sample added before it
+  /// unchanged (its baseline equal to its weight).
+  /// - Throws: `AggregationError.weightOverflow` when either side's total would exceed UInt64.
+  public mutating func addDifferential(stack: [FrameID], labels: LabelSetID, before: UInt64, after: UInt64)
+    throws(AggregationError)
+  {
+    if profile.baselineWeights == nil {
+      profile.baselineWeights = profile.samples.map(\.weight)
+      baselineTotal = totalWeight
+    }
+    let (baseline, overflow) = baselineTotal.addingReportingOverflow(before)
+    if overflow { throw .weightOverflow(existing: baselineTotal, adding: before) }
+    let index = try addReturningIndex(stack: stack, labels: labels, weight: after)
+    baselineTotal = baseline
+    profile.baselineWeights![index] += before
   }
 
   public mutating func intern(_ frame: Frame) -> FrameID {
@@ -99,6 +157,7 @@ public struct ProfileBuilder: Sendable {
     totalWeight = total
     sampleIndex.append(hash)
     profile.samples.append(Sample(stack: stack, labels: labels, weight: weight))
+    profile.baselineWeights?.append(0)
     return profile.samples.count - 1
   }
 
@@ -127,14 +186,32 @@ public struct ProfileBuilder: Sendable {
 
   /// Adds everything in `other` (samples, values, skips, notes), remapping its frame and label
   /// ids. Used to combine files, and the per-core parts of one large file.
+  ///
+  /// Profiles of different weight scales are held at the finer one; a differential profile
+  /// makes the result differential, and plain samples count the same on both of its sides.
   public mutating func merge(_ other: Profile) throws(AggregationError) {
     let wasEmpty = profile.samples.isEmpty
+    try raiseScale(to: other.weightScale)
+    let scale = profile.weightScale
+    func rescaled(_ weight: UInt64) throws(AggregationError) -> UInt64 {
+      guard let w = other.weightScale.rescale(weight, to: scale) else {
+        throw .scaleOverflow(weight: weight, decimals: scale.decimals)
+      }
+      return w
+    }
     let frameMap = other.frames.map { intern($0) }
     let labelMap = other.labelSets.map { intern($0) }
-    for sample in other.samples {
-      try add(
-        stack: sample.stack.map { frameMap[Int($0)] }, labels: labelMap[Int(sample.labels)],
-        weight: sample.weight)
+    for (i, sample) in other.samples.enumerated() {
+      let stack = sample.stack.map { frameMap[Int($0)] }
+      let after = try rescaled(sample.weight)
+      if let baseline = other.baselineWeights {
+        try addDifferential(
+          stack: stack, labels: labelMap[Int(sample.labels)], before: try rescaled(baseline[i]), after: after)
+      } else if profile.baselineWeights != nil {
+        try addDifferential(stack: stack, labels: labelMap[Int(sample.labels)], before: after, after: after)
+      } else {
+        try add(stack: stack, labels: labelMap[Int(sample.labels)], weight: after)
+      }
     }
     if wasEmpty {
       profile.unit = other.unit
@@ -142,7 +219,9 @@ public struct ProfileBuilder: Sendable {
       profile.unit = .mixed
     }
     profile.values += other.values
-    profile.skipped.merge(other.skipped)
+    var skipped = other.skipped
+    skipped.weight = other.weightScale.rescale(skipped.weight, to: scale) ?? UInt64.max
+    profile.skipped.merge(skipped)
     profile.notes += other.notes
   }
 
@@ -153,11 +232,17 @@ public struct ProfileBuilder: Sendable {
 public enum AggregationError: Error, Equatable, CustomStringConvertible {
   /// `existing` is the total so far (of the profile, or of the stack being summed).
   case weightOverflow(existing: UInt64, adding: UInt64)
+  /// Holding `weight` with `decimals` digits after the point (to keep a finer fractional count
+  /// exact) does not fit in UInt64.
+  case scaleOverflow(weight: UInt64, decimals: Int)
 
   public var description: String {
     switch self {
     case .weightOverflow(let existing, let adding):
       return "summed weight overflows UInt64 (\(existing) + \(adding))"
+    case .scaleOverflow(let weight, let decimals):
+      return
+        "weight \(weight) held with \(decimals) decimal\(decimals == 1 ? "" : "s") (for an exact fractional count) overflows UInt64"
     }
   }
 }

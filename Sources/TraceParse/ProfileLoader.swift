@@ -52,12 +52,18 @@ public struct ProfileLoader: Sendable {
       let prefix: [UInt8]
       do { prefix = try reader.peek(FormatDetector.prefixLength) } catch { throw .input(error) }
       let inputEnded = prefix.count < FormatDetector.prefixLength
-      guard let detected = FormatDetector.detect(prefix, inputEnded: inputEnded) else {
+      guard let detected = FormatDetector.detect(prefix, inputEnded: inputEnded, lenient: lenient) else {
+        // Say for each format why it did not fit, so the user sees which one was meant and
+        // what is wrong with the input, not only that nothing matched.
+        let failure = DetectionFailure(prefix: prefix, inputEnded: inputEnded)
         var error = ParseError(
           SourcePosition(file: reader.name, line: 1),
-          expected: "bpftrace, bpftrace JSON, perf script or folded input (use --input-format)")
+          expected:
+            "bpftrace, bpftrace JSON, perf script or folded input (use --input-format); no format fits: \(failure)"
+        )
         if prefix.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
           // Set directly: words describing the input, not a quoted excerpt of it.
+          error.expected = "bpftrace, bpftrace JSON, perf script or folded input (use --input-format)"
           error.found = prefix.isEmpty ? "no data (empty input)" : "only blank lines"
         }
         throw .parse(error)

@@ -6,6 +6,21 @@ import TraceParse
 /// What the CLI commands share: loading inputs, reporting what was skipped or filtered, writing
 /// output and failing with `tdptrace: ...` on stderr and exit status 1.
 enum CommandSupport {
+  /// The whole text of a small option file (`--nameattr`, `palette.map`); a failure names the
+  /// file and the option it is for.
+  static func readTextFile(_ path: String, what: String) throws -> String {
+    var reader: LineReader
+    do { reader = try LineReader.open(path: path) } catch { throw failure("\(what): \(error)") }
+    var text = ""
+    do {
+      while let line = try reader.nextLine(source: path) {
+        text += line.string
+        text += "\n"
+      }
+    } catch { throw failure("\(what): \(error)") }
+    return text
+  }
+
   /// Prints `tdptrace: message` on stderr.
   static func warn(_ message: String) {
     var text = "tdptrace: " + message
@@ -34,7 +49,7 @@ enum CommandSupport {
     }
     if profile.skipped.records > 0 {
       var message = "skipped \(profile.skipped.records) bad record\(profile.skipped.records == 1 ? "" : "s")"
-      message += " (weight \(profile.skipped.weight)) under --lenient"
+      message += " (weight \(profile.weightScale.format(profile.skipped.weight))) under --lenient"
       if let first = profile.skipped.examples.first { message += "; first: \(first)" }
       warn(message)
     }
@@ -48,7 +63,8 @@ enum CommandSupport {
     do { result = try filter.apply(to: profile) } catch { throw failure(error.description) }
     if announce {
       for removal in result.removals where removal.samples > 0 || removal.values > 0 {
-        var message = "\(removal.filter) filtered out \(removal.samples) stacks (weight \(removal.weight))"
+        var message =
+          "\(removal.filter) filtered out \(removal.samples) stacks (weight \(profile.weightScale.format(removal.weight)))"
         if removal.values > 0 { message += " and \(removal.values) map values" }
         warn(message)
       }

@@ -46,8 +46,14 @@ struct DiffCommand: ProducesOutputs {
   )
   var latency = false
 
-  @Flag(help: "Scale BEFORE to AFTER's total before taking differences.")
+  @Flag(help: "Scale BEFORE to AFTER's total before taking differences (difffolded.pl -n).")
   var normalize = false
+
+  @Flag(
+    help:
+      "Strip hex addresses (0x7f3a...) from frame names before comparing, so the same function at another address matches (difffolded.pl -s)."
+  )
+  var stripHex = false
 
   @Option(help: ArgumentHelp("Rows in the table of changed functions (0 lists all).", valueName: "n"))
   var top = 20
@@ -64,10 +70,12 @@ struct DiffCommand: ProducesOutputs {
   }
 
   /// The library request these flags ask for.
-  func request(unit: WeightUnit) -> DiffRequest {
-    DiffRequest(
-      naming: naming.naming, limit: top == 0 ? nil : top, normalize: normalize,
-      graph: graph.graphOptions(naming: naming.naming, unit: unit), svg: graph.svg, html: graph.html,
+  func request(unit: WeightUnit, scale: WeightScale = .integer) -> DiffRequest {
+    var names = naming.naming
+    names.stripHex = stripHex
+    return DiffRequest(
+      naming: names, limit: top == 0 ? nil : top, normalize: normalize,
+      graph: graph.graphOptions(naming: names, unit: unit, scale: scale), svg: graph.svg, html: graph.html,
       title: graph.title, inputs: [before, after], given: graph.given, latency: latency)
   }
 
@@ -82,7 +90,7 @@ struct DiffCommand: ProducesOutputs {
       if profile.skipped.records > 0 {
         let name = path == "-" ? "<stdin>" : path
         CommandSupport.warn(
-          "\(name): skipped \(profile.skipped.records) bad record\(profile.skipped.records == 1 ? "" : "s") (weight \(profile.skipped.weight)) under --lenient"
+          "\(name): skipped \(profile.skipped.records) bad record\(profile.skipped.records == 1 ? "" : "s") (weight \(profile.weightScale.format(profile.skipped.weight))) under --lenient"
         )
       }
       let name = path == "-" ? "<stdin>" : path
@@ -90,7 +98,10 @@ struct DiffCommand: ProducesOutputs {
       CommandSupport.announceSuspects(trimmed, name: name)
       profiles.append(try CommandSupport.filter(trimmed, with: filter, announce: true).profile)
     }
-    do { return try request(unit: profiles[1].unit).run(before: profiles[0], after: profiles[1]) } catch {
+    var request = request(
+      unit: profiles[1].unit, scale: max(profiles[0].weightScale, profiles[1].weightScale))
+    try graph.loadFiles(into: &request.graph)
+    do { return try request.run(before: profiles[0], after: profiles[1]) } catch {
       throw CommandSupport.failure("\(error)")
     }
   }

@@ -67,7 +67,9 @@ struct ReportCommand: ProducesOutputs {
   }
 
   /// The library request these flags ask for.
-  func request(naming: FrameNaming, unit: WeightUnit, filtered: [FilterRemoval] = []) -> ReportRequest {
+  func request(
+    naming: FrameNaming, unit: WeightUnit, scale: WeightScale = .integer, filtered: [FilterRemoval] = []
+  ) -> ReportRequest {
     var request = ReportRequest(
       report: ReportOptions(
         inputs: input.displayNames, naming: naming, top: top ?? 20, treeMinPercent: treeMinPercent ?? 0.5,
@@ -79,7 +81,7 @@ struct ReportCommand: ProducesOutputs {
     latency.apply(to: &request)
     request.timeWeighted = input.weight == .time
     if input.weight == .time { request.given.insert(.weightTime) }
-    graphs.apply(to: &request, unit: unit)
+    graphs.apply(to: &request, unit: unit, scale: scale)
     let given: [(Bool, ReportRequest.Given)] = [
       (!callers.isEmpty, .callers), (!callees.isEmpty, .callees), (top != nil, .top),
       (treeMinPercent != nil, .treeMinPercent), (treeMaxDepth != nil, .treeMaxDepth), (json, .json),
@@ -90,13 +92,24 @@ struct ReportCommand: ProducesOutputs {
 
   func outputs() throws -> [RenderedOutput] {
     let loaded = try CommandSupport.load(input, threadLabels: filters.needsThreadLabels)
-    let (trimmed, trimSummary) = try trim.apply(to: loaded, announce: false)
+    // A differential input (two counts per folded line) is two profiles: every step below
+    // runs on each side, the report shows AFTER, and --svg draws the differential graph.
+    let sides = loaded.differentialSides()
+    let (trimmed, trimSummary) = try trim.apply(to: sides?.after ?? loaded, announce: false)
     let (profile, sizes) = symbols.expand(trimmed)
-    let filtered = try CommandSupport.filter(
-      profile, with: filters.filter(naming: naming.naming), announce: false)
+    let filter = filters.filter(naming: naming.naming)
+    let filtered = try CommandSupport.filter(profile, with: filter, announce: false)
     let name =
       input.files.count == 1 ? String(input.files[0].split(separator: "/").last ?? "tdptrace") : "tdptrace"
-    var request = request(naming: naming.naming, unit: filtered.profile.unit, filtered: filtered.removals)
+    var request = request(
+      naming: naming.naming, unit: filtered.profile.unit, scale: filtered.profile.weightScale,
+      filtered: filtered.removals)
+    try graphs.loadFiles(into: &request.graph)
+    if let before = sides?.before {
+      let (trimmedBefore, _) = try trim.apply(to: before, announce: false)
+      let (expandedBefore, _) = symbols.expand(trimmedBefore)
+      request.baseline = try CommandSupport.filter(expandedBefore, with: filter, announce: false).profile
+    }
     request.report.bpfFrames = trimSummary
     request.report.symbolSizes = sizes
     return try CommandSupport.outputs(of: request, on: filtered.profile, exportName: name)
