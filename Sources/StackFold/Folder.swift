@@ -56,10 +56,15 @@ public enum Folder {
     }
     let sources = withSource ? options.naming.sourceNames(in: profile).map { Array($0.utf8) } : []
     let separator = UInt8(ascii: ";")
-    var table = ByteKeyTable(capacity: profile.samples.count)
+    var table = ByteKeyTable(capacity: max(16, profile.samples.count / 4))
     var weights: [UInt64] = []
     var line: [UInt8] = []
-    for sample in profile.samples {
+    // Samples that differ only in labels the line does not show fold to the same line: build
+    // each line once per stack.
+    let groups = StackGroups(profile, byLabels: withSource)
+    for (group, first) in groups.first.enumerated() {
+      let sample = profile.samples[first]
+      let sampleWeight = groups.weight[group]
       line.removeAll(keepingCapacity: true)
       if withSource { line += sources[Int(sample.labels)] }
       for id in sample.stack {
@@ -70,10 +75,10 @@ public enum Folder {
       line.withUnsafeBufferPointer { bytes in
         let hash = hashBytes(bytes)
         if let index = table.find(bytes.baseAddress!, bytes.count, hash: hash) {
-          weights[Int(index)] &+= sample.weight
+          weights[Int(index)] &+= sampleWeight
         } else {
           table.insert(bytes.baseAddress!, bytes.count, hash: hash, value: UInt32(weights.count))
-          weights.append(sample.weight)
+          weights.append(sampleWeight)
         }
       }
     }
