@@ -139,6 +139,15 @@ public struct ProfileBuilder: Sendable {
     return try addReturningIndex(stackID: internStack(stack), labels: labels, weight: weight)
   }
 
+  /// The builder's id for `stack` (root first), for `add(stackID:labels:weight:)`: a caller
+  /// adding many samples that share stacks hashes each stack once.
+  package mutating func stackID(_ stack: [FrameID]) -> UInt32 { internStack(stack) }
+
+  /// `add(stack:labels:weight:)` for a stack id from `stackID(_:)`.
+  package mutating func add(stackID: UInt32, labels: LabelSetID, weight: UInt64) throws(AggregationError) {
+    _ = try addReturningIndex(stackID: stackID, labels: labels, weight: weight)
+  }
+
   /// `addReturningIndex(stack:labels:weight:)` for a stack already interned.
   private mutating func addReturningIndex(stackID: UInt32, labels: LabelSetID, weight: UInt64)
     throws(AggregationError) -> Int
