@@ -102,17 +102,29 @@ public struct TDPSummary: Sendable {
       case grouped(group: String, probeName: String, probeFunction: String)
     }
     struct PlaceKey: Hashable {
-      var labels: LabelSetID
+      var probe: Int
       var leaf: FrameID?
+    }
+    // The only labels read: probe, else event. Label sets that differ elsewhere (comm, pid)
+    // share an id here (-1: neither).
+    var probeLabels: [String] = []
+    var probeLabelIDs: [String: Int] = [:]
+    let probeLabelOf = profile.labelSets.map { labels -> Int in
+      guard let text = labels.probe ?? labels.event else { return -1 }
+      if let id = probeLabelIDs[text] { return id }
+      probeLabels.append(text)
+      probeLabelIDs[text] = probeLabels.count - 1
+      return probeLabels.count - 1
     }
     var placeIDs: [PlaceKey: Int] = [:]
     var places: [Place] = []
     func place(of sample: Sample) -> Int {
-      let key = PlaceKey(labels: sample.labels, leaf: sample.stack.last)
+      let probeLabel = probeLabelOf[Int(sample.labels)]
+      let key = PlaceKey(probe: probeLabel, leaf: sample.stack.last)
       if let known = placeIDs[key] { return known }
-      let labels = profile.labels(of: sample)
       let leaf = sample.stack.last.map { profile.frame($0).symbol }
-      let probe = labels.probe ?? labels.event ?? leaf.map { FrameName.base($0) } ?? "[empty stack]"
+      let probe =
+        probeLabel >= 0 ? probeLabels[probeLabel] : leaf.map { FrameName.base($0) } ?? "[empty stack]"
       func lookUp(_ name: String) -> ProbeGroup? {
         if let known = groupOfProbe[name] { return known }
         let found = table.group(of: name)
