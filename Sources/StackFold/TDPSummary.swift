@@ -176,7 +176,9 @@ public struct TDPSummary: Sendable {
       }
     }
     for (g, first) in groupFirst.enumerated() {
-      guard case .grouped(let group, let probeName, let probeFunction) = places[groupPlace[g]] else { continue }
+      guard case .grouped(let group, let probeName, let probeFunction) = places[groupPlace[g]] else {
+        continue
+      }
       let result = classifier.classify(
         profile.samples[first], in: profile, probeFunction: probeFunction, cache: &cache)
       probeOrigins[ProbeKey(group: group, probe: probeName), default: [:]][

@@ -291,7 +291,9 @@ struct BpftraceTextSession: ~Copyable {
         return try closeStack(weight: weight, lineNumber: lineNumber, builder: &builder)
       }
       key.endStack()
-      if try fastSegment(line, from: 0, column: 1, afterStack: true, lineNumber: lineNumber, builder: &builder) {
+      if try fastSegment(
+        line, from: 0, column: 1, afterStack: true, lineNumber: lineNumber, builder: &builder)
+      {
         return
       }
       try segment(
