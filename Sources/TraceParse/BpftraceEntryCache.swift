@@ -15,7 +15,7 @@
 /// Memory: at most `arenaLimit` bytes of distinct entry text are kept; past that, new entries
 /// are parsed every time and old ones still hit.
 struct BpftraceEntryCache: ~Copyable {
-  static let arenaLimit = 16 << 20
+  static let arenaLimit = 4 << 20
 
   private var table = ByteKeyTable()
   private var bytes: UnsafeMutablePointer<UInt8>
