@@ -76,9 +76,9 @@ real_row() {  # label file format perl-script
   read -r cat_t _ <<<"$(timed sh -c "cat '$file' > /dev/null")"
   read -r wc_t _ <<<"$(timed wc -l "$file")"
   read -r perl_t perl_m <<<"$(timed perl "$perl" "$file")"
-  printf '%-28s %-14s %7.1f %9.1f %8s %8s %9s\n' "$label" cat "$mb" "$(calc "$mb / $cat_t")" - - -
-  printf '%-28s %-14s %7.1f %9.1f %8s %8s %9s   (%s lines)\n' "$label" "wc -l" "$mb" "$(calc "$mb / $wc_t")" - - - "$lines"
-  printf '%-28s %-14s %7.1f %9.1f %8.1f %8.2f %9s\n' "$label" "$(basename "$perl" .pl)" "$mb" \
+  printf '%-30s %-24s %7.1f %9.1f %8s %8s %9s\n' "$label" cat "$mb" "$(calc "$mb / $cat_t")" - - -
+  printf '%-30s %-24s %7.1f %9.1f %8s %8s %9s   (%s lines)\n' "$label" "wc -l" "$mb" "$(calc "$mb / $wc_t")" - - - "$lines"
+  printf '%-30s %-24s %7.1f %9.1f %8.1f %8.2f %9s\n' "$label" "$(basename "$perl" .pl)" "$mb" \
     "$(calc "$mb / $perl_t")" "$(calc "$perl_m / 1024")" 1.00 -
   for cmd in fold report "report --json" "report --svg" "report --html"; do
     case $cmd in
@@ -88,7 +88,7 @@ real_row() {  # label file format perl-script
     esac
     read -r t m <<<"$(timed "$CLI" "${args[@]}" --input-format "$format" "$file")"
     [ "$cmd" = fold ] && fold_t=$t
-    printf '%-28s %-14s %7.1f %9.1f %8.1f %8.2f %9.2f\n' "$label" "tdptrace $cmd" "$mb" "$(calc "$mb / $t")" \
+    printf '%-30s %-24s %7.1f %9.1f %8.1f %8.2f %9.2f\n' "$label" "tdptrace $cmd" "$mb" "$(calc "$mb / $t")" \
       "$(calc "$m / 1024")" "$(calc "$perl_t / $t")" "$(calc "$t / $fold_t")"
   done
 }
@@ -101,7 +101,7 @@ if [ "$ONLY" != generated ]; then
     echo
     echo "real captures $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), median of $RUNS"
     echo "(x perl: the perl collapser's time over this one; x fold: this one's time over tdptrace fold)"
-    printf '%-28s %-14s %7s %9s %8s %8s %9s\n' input command MB "MB/s" "RSS MB" "x perl" "x fold"
+    printf '%-30s %-24s %7s %9s %8s %8s %9s\n' input command MB "MB/s" "RSS MB" "x perl" "x fold"
     # `@[kstack, ustack, comm]`: the comm gets `-<repetition>`.
     src="$CAPS/bpftrace-profile-kstack-ustack-comm.txt"
     if [ -f "$src" ]; then
