@@ -1,34 +1,140 @@
 #!/bin/bash
-# Benchmark of the read-and-fold path. Builds release, generates a large perf script
-# file and a large bpftrace text file from the seed capture in fixtures/perf/, then prints, for
-# fold, report and flame graph input: MB/s, samples/s and peak RSS, next to `cat FILE >
-# /dev/null` and `wc -l FILE` on the same file, and the ratio of their times.
+# Benchmark of the read-and-fold path (a speed measurement, never a test).
 #
-#   scripts/bench.sh                 # 200 MB perf script, 50 MB bpftrace, best of 3 runs
-#   PERF_MB=1000 RUNS=5 scripts/bench.sh
-#   WITH_CLI=1 scripts/bench.sh      # also time the release `tdptrace fold` binary end to end
+# 1. Real captures first: the shared real captures (../shared/captures, skipped when absent)
+#    repeated to at least REAL_MB, with the comm, tid or pid changed in every repetition so no
+#    cache can remember the whole file (each repetition is a new set of processes). For each:
+#    `cat FILE > /dev/null` and `wc -l FILE` (the physical limits), `tdptrace fold`, `report`,
+#    `report --json`, `report --svg`, `report --html`, and FlameGraph's perl collapser on the
+#    same file in the same run (../shared/peers/flamegraph/stackcollapse-*.pl), with the ratio.
+#    Wall time and peak RSS by /usr/bin/time, the median of RUNS.
+# 2. Then generated files from the seed capture in fixtures/perf/: perf script, bpftrace text
+#    whose entries repeat byte for byte (the entry cache's best case) and bpftrace text with
+#    every stack distinct (the worst case for memory: bytes per unique stack are printed).
 #
-# Environment: BENCH_DIR (default /tmp/tdptrace-bench), PERF_MB (>= 200), BT_MB (>= 50), RUNS.
-# The machine may be shared: the "MB/CPU-s" column (bytes per CPU second, all threads) shows
-# what the code does independent of other load; "MB/s" is wall clock.
+#   scripts/bench.sh                 # everything, median of 3
+#   RUNS=5 REAL_MB=60 scripts/bench.sh
+#   ONLY=real scripts/bench.sh       # only the real captures (ONLY=generated: only those)
+#   WITH_CLI=1 scripts/bench.sh      # also the release `tdptrace fold` binary on generated files
+#
+# Environment: BENCH_DIR (default /tmp/tdptrace-bench), REAL_MB (>= 30), PERF_MB (>= 200),
+# BT_MB (>= 50), RUNS, SHARED (default ../shared). The machine may be shared: compare ratios
+# measured in the same run, not absolute times across runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${BENCH_DIR:-/tmp/tdptrace-bench}
 PERF_MB=${PERF_MB:-200}
 BT_MB=${BT_MB:-50}
+REAL_MB=${REAL_MB:-36}
 RUNS=${RUNS:-3}
+ONLY=${ONLY:-all}
+SHARED=${SHARED:-../shared}
 SEED=fixtures/perf/perf-script-sample.txt
 
 echo "building release..." >&2
 swift build -c release --product tdptrace-bench >&2
 BIN="$(swift build -c release --show-bin-path)"
 BENCH="$BIN/tdptrace-bench"
-if [ "${WITH_CLI:-0}" = 1 ]; then swift build -c release --product tdptrace >&2; fi
+swift build -c release --product tdptrace >&2
+CLI="$BIN/tdptrace"
 
 mkdir -p "$DIR"
+size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+calc() { awk "BEGIN { print $1 }"; }
+median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# median wall seconds and peak RSS (KB) of RUNS runs: timed OUT CMD... (output to /dev/null)
+timed() {
+  local times="" rss="" t m
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -f '%e %M' -o "$DIR/time.txt" "$@" >/dev/null 2>"$DIR/stderr.txt" || {
+      echo "failed: $* ($(tail -1 "$DIR/stderr.txt"))" >&2
+      echo "nan nan"
+      return
+    }
+    read -r t m <"$DIR/time.txt"
+    times="$times $t" rss="$rss $m"
+  done
+  echo "$(median <<<"$times") $(median <<<"$rss")"
+}
+
+# Repeats capture $1 into $2 until REAL_MB, renaming per repetition with awk program $3
+# (variables r: repetition, starting at 0).
+repeat_capture() {
+  local src=$1 out=$2 prog=$3
+  local reps=$(( (REAL_MB * 1000000 + $(size "$src") - 1) / $(size "$src") ))
+  if [ "$(size "$out")" -lt $((REAL_MB * 1000000)) ]; then
+    echo "generating $out ($reps repetitions of $(basename "$src"))..." >&2
+    awk -v reps="$reps" "{ lines[NR] = \$0 } END { for (r = 0; r < reps; r++) for (i = 1; i <= NR; i++) { l = lines[i]; $prog; print l } }" "$src" >"$out"
+  fi
+}
+
+real_row() {  # label file format perl-script
+  local label=$1 file=$2 format=$3 perl=$4
+  local mb cat_t wc_t t m perl_t perl_m lines
+  mb=$(calc "$(size "$file") / 1000000")
+  lines=$(wc -l <"$file")
+  read -r cat_t _ <<<"$(timed sh -c "cat '$file' > /dev/null")"
+  read -r wc_t _ <<<"$(timed wc -l "$file")"
+  read -r perl_t perl_m <<<"$(timed perl "$perl" "$file")"
+  printf '%-30s %-24s %7.1f %9.1f %8s %8s %9s\n' "$label" cat "$mb" "$(calc "$mb / $cat_t")" - - -
+  printf '%-30s %-24s %7.1f %9.1f %8s %8s %9s   (%s lines)\n' "$label" "wc -l" "$mb" "$(calc "$mb / $wc_t")" - - - "$lines"
+  printf '%-30s %-24s %7.1f %9.1f %8.1f %8.2f %9s\n' "$label" "$(basename "$perl" .pl)" "$mb" \
+    "$(calc "$mb / $perl_t")" "$(calc "$perl_m / 1024")" 1.00 -
+  for cmd in fold report "report --json" "report --svg" "report --html"; do
+    case $cmd in
+      "report --svg") args=(report --svg "$DIR/out.svg") ;;
+      "report --html") args=(report --html "$DIR/out.html") ;;
+      *) read -r -a args <<<"$cmd" ;;
+    esac
+    read -r t m <<<"$(timed "$CLI" "${args[@]}" --input-format "$format" "$file")"
+    [ "$cmd" = fold ] && fold_t=$t
+    printf '%-30s %-24s %7.1f %9.1f %8.1f %8.2f %9.2f\n' "$label" "tdptrace $cmd" "$mb" "$(calc "$mb / $t")" \
+      "$(calc "$m / 1024")" "$(calc "$perl_t / $t")" "$(calc "$t / $fold_t")"
+  done
+}
+
+if [ "$ONLY" != generated ]; then
+  CAPS="$SHARED/captures"
+  FG="$SHARED/peers/flamegraph"
+  [ -f "$FG/stackcollapse-bpftrace.pl" ] || FG="$FG/docs"
+  if [ -d "$CAPS" ] && [ -f "$FG/stackcollapse-bpftrace.pl" ]; then
+    echo
+    echo "real captures $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), median of $RUNS"
+    echo "(x perl: the perl collapser's time over this one; x fold: this one's time over tdptrace fold)"
+    printf '%-30s %-24s %7s %9s %8s %8s %9s\n' input command MB "MB/s" "RSS MB" "x perl" "x fold"
+    # `@[kstack, ustack, comm]`: the comm gets `-<repetition>`.
+    src="$CAPS/bpftrace-profile-kstack-ustack-comm.txt"
+    if [ -f "$src" ]; then
+      repeat_capture "$src" "$DIR/real-kstack-ustack-comm.txt" \
+        'if (r > 0 && l ~ /^, .*\]: [0-9]+$/) sub(/\]: /, "-" r "]: ", l)'
+      real_row "kstack,ustack,comm (comm/rep)" "$DIR/real-kstack-ustack-comm.txt" bpftrace "$FG/stackcollapse-bpftrace.pl"
+      # The same with a pid member: `@[kstack, ustack, comm, pid]`, a pid per comm and repetition.
+      repeat_capture "$src" "$DIR/real-kstack-ustack-comm-pid.txt" \
+        'if (l ~ /^, .*\]: [0-9]+$/) { c = l; sub(/^.*, /, "", c); sub(/\]: .*/, "", c); if (!(c in pid)) pid[c] = 1000 + (np++) * 113; sub(/\]: /, ", " (pid[c] + r * 7919) "]: ", l) }'
+      real_row "kstack,ustack,comm,pid" "$DIR/real-kstack-ustack-comm-pid.txt" bpftrace "$FG/stackcollapse-bpftrace.pl"
+    fi
+    # `@[probe, kstack]` (kprobes on the TDP MMU): a tid member per repetition.
+    src="$CAPS/qemu-tdp/qemu-tdp-bpftrace-kprobe-kstack.txt"
+    if [ -f "$src" ]; then
+      repeat_capture "$src" "$DIR/real-probe-kstack-tid.txt" \
+        'if (l ~ /^\]: [0-9]+$/) sub(/^\]: /, ", " (4000 + r % 5000) "]: ", l)'
+      real_row "probe,kstack,tid (tid/rep)" "$DIR/real-probe-kstack-tid.txt" bpftrace "$FG/stackcollapse-bpftrace.pl"
+    fi
+    # perf script: the comm gets `-<repetition>` and the tid moves on.
+    src="$CAPS/perf-script-sample.txt"
+    if [ -f "$src" ] && [ -f "$FG/stackcollapse-perf.pl" ]; then
+      repeat_capture "$src" "$DIR/real-perf-script.txt" \
+        'if (r > 0 && l ~ /^[^ \t#]/ && match(l, / [0-9]+(\/[0-9]+)? +\[/)) { sub(/^[^ ]+/, "&-" r, l); match(l, / [0-9]+(\/[0-9]+)? +\[/); l = substr(l, 1, RSTART) (substr(l, RSTART + 1, RLENGTH - 2) + 0 + r * 100000) substr(l, RSTART + RLENGTH - 2) }'
+      real_row "perf script (comm,tid/rep)" "$DIR/real-perf-script.txt" perf-script "$FG/stackcollapse-perf.pl"
+    fi
+  else
+    echo "no $CAPS or FlameGraph scripts: real captures skipped" >&2
+  fi
+fi
+[ "$ONLY" = real ] && exit 0
+
 PERF="$DIR/perf-large.txt"
 BT="$DIR/bpftrace-large.txt"
-size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 if [ "$(size "$PERF")" -lt $((PERF_MB * 1000000)) ]; then
   echo "generating $PERF ($PERF_MB MB)..." >&2
   "$BENCH" gen-perf "$SEED" "$PERF" "$PERF_MB"
@@ -45,7 +151,6 @@ if [ "$(size "$BTU")" -lt $((BT_MB * 1000000)) ]; then
 fi
 
 now() { date +%s.%N; }
-calc() { awk "BEGIN { print $1 }"; }
 lt() { awk "BEGIN { exit !($1 < $2) }"; }
 # best wall time of RUNS runs of a shell command
 best() {

@@ -64,7 +64,7 @@ public struct FlameGraphSVG: Renderer {
         }
         // flamegraph.pl colors the name as the input wrote it, annotation included; its root
         // is the empty name.
-        let name = index == 0 ? "" : node.name + (Folder.annotation(node.kind) ?? "")
+        let name = index == 0 ? "" : node.name + (FrameAnnotations.all.suffix(node.kind) ?? "")
         if name == "--" { return "rgb(160,160,160)" }
         if name == "-" { return "rgb(200,200,200)" }
         if palette != nil {

@@ -177,21 +177,37 @@ public struct BPFFrameTrim: Sendable {
     var builder = ProfileBuilder(like: profile)
     var frameMap = [FrameID?](repeating: nil, count: profile.frames.count)
     var labelMap = [LabelSetID?](repeating: nil, count: profile.labelSets.count)
+    // Samples that share a stack's storage (the same stack under other labels) and lose as
+    // many frames share the trimmed stack: remap and hash it once.
+    struct StackKey: Hashable {
+      var storage: UnsafeRawPointer?
+      var cut: Int
+    }
+    var stackIDs: [StackKey: UInt32] = [:]
     for (i, sample) in profile.samples.enumerated() {
-      var stack: [FrameID] = []
-      stack.reserveCapacity(sample.stack.count - cuts[i])
-      for id in sample.stack.dropLast(cuts[i]) {
-        if let mapped = frameMap[Int(id)] {
-          stack.append(mapped)
-        } else {
-          let mapped = builder.intern(profile.frames[Int(id)])
-          frameMap[Int(id)] = mapped
-          stack.append(mapped)
+      let key = StackKey(
+        storage: sample.stack.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }, cut: cuts[i])
+      let stackID: UInt32
+      if key.storage != nil, let known = stackIDs[key] {
+        stackID = known
+      } else {
+        var stack: [FrameID] = []
+        stack.reserveCapacity(sample.stack.count - cuts[i])
+        for id in sample.stack.dropLast(cuts[i]) {
+          if let mapped = frameMap[Int(id)] {
+            stack.append(mapped)
+          } else {
+            let mapped = builder.intern(profile.frames[Int(id)])
+            frameMap[Int(id)] = mapped
+            stack.append(mapped)
+          }
         }
+        stackID = builder.stackID(stack)
+        if key.storage != nil { stackIDs[key] = stackID }
       }
       let labels = labelMap[Int(sample.labels)] ?? builder.intern(profile.labelSets[Int(sample.labels)])
       labelMap[Int(sample.labels)] = labels
-      try builder.add(stack: stack, labels: labels, weight: sample.weight)
+      try builder.add(stackID: stackID, labels: labels, weight: sample.weight)
     }
     var out = builder.build()
     out.values = profile.values

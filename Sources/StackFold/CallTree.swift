@@ -49,8 +49,12 @@ public struct CallTree: Sendable {
     // allocation per inner node instead of a growing array for every node.
     eagerChildren = false
     defer { materializeChildren() }
-    for sample in profile.samples {
-      let weight = sample.weight
+    // One walk per distinct (source, stack): samples that differ only in other labels add
+    // the same weights to the same nodes.
+    let groups = StackGroups(profile, byLabels: withSource)
+    for (group, first) in groups.first.enumerated() {
+      let sample = profile.samples[first]
+      let weight = groups.weight[group]
       var current = 0
       nodes[0].totalWeight &+= weight
       if withSource {

@@ -90,13 +90,26 @@ public enum Folder {
       setRoot.append(Array(roots.joined(separator: ";").utf8))
     }
     let separator = UInt8(ascii: ";")
-    var table = ByteKeyTable(capacity: profile.samples.count)
+    var table = ByteKeyTable(capacity: max(16, profile.samples.count / 4))
     var weights: [UInt64] = []
     // A differential profile folds back to two counts per line, summed the same way.
     let baseline = profile.baselineWeights
     var befores: [UInt64] = []
     var line: [UInt8] = []
-    for (i, sample) in profile.samples.enumerated() {
+    // Samples whose label sets print the same (style and root frames) and that share a stack
+    // fold to the same line: build each line once per such group.
+    var classes: [[UInt8]: UInt32] = [:]
+    let labelClass = setRoot.indices.map { index -> UInt32 in
+      let key = setRoot[index] + [0] + Array(String(setStyle[index]).utf8)
+      if let known = classes[key] { return known }
+      let id = UInt32(classes.count)
+      classes[key] = id
+      return id
+    }
+    let groups = StackGroups(profile, labelClass: labelClass)
+    for (group, first) in groups.first.enumerated() {
+      let sample = profile.samples[first]
+      let sampleWeight = groups.weight[group]
       line.removeAll(keepingCapacity: true)
       line += setRoot[Int(sample.labels)]
       let names = tables[setStyle[Int(sample.labels)]]
@@ -109,12 +122,12 @@ public enum Folder {
       line.withUnsafeBufferPointer { bytes in
         let hash = hashBytes(bytes)
         if let index = table.find(bytes.baseAddress!, bytes.count, hash: hash) {
-          weights[Int(index)] &+= sample.weight
-          if let baseline { befores[Int(index)] &+= baseline[i] }
+          weights[Int(index)] &+= sampleWeight
+          if baseline != nil { befores[Int(index)] &+= groups.baseline[group] }
         } else {
           table.insert(bytes.baseAddress!, bytes.count, hash: hash, value: UInt32(weights.count))
-          weights.append(sample.weight)
-          if let baseline { befores.append(baseline[i]) }
+          weights.append(sampleWeight)
+          if baseline != nil { befores.append(groups.baseline[group]) }
         }
       }
     }

@@ -96,10 +96,37 @@ public struct TDPSummary: Sendable {
     var cache = PathClassifier.Cache()
     var groupOfProbe: [String: ProbeGroup?] = [:]
 
-    for sample in profile.samples {
-      let labels = profile.labels(of: sample)
+    // What a sample's probe says depends only on its label set and its leaf frame: worked out
+    // once per pair. Samples with the same place and stack (another comm or pid) are then
+    // classified once, with their weights summed.
+    enum Place {
+      case elsewhere(String)
+      case grouped(group: String, probeName: String, probeFunction: String)
+    }
+    struct PlaceKey: Hashable {
+      var probe: Int
+      var leaf: FrameID?
+    }
+    // The only labels read: probe, else event. Label sets that differ elsewhere (comm, pid)
+    // share an id here (-1: neither).
+    var probeLabels: [String] = []
+    var probeLabelIDs: [String: Int] = [:]
+    let probeLabelOf = profile.labelSets.map { labels -> Int in
+      guard let text = labels.probe ?? labels.event else { return -1 }
+      if let id = probeLabelIDs[text] { return id }
+      probeLabels.append(text)
+      probeLabelIDs[text] = probeLabels.count - 1
+      return probeLabels.count - 1
+    }
+    var placeIDs: [PlaceKey: Int] = [:]
+    var places: [Place] = []
+    func place(of sample: Sample) -> Int {
+      let probeLabel = probeLabelOf[Int(sample.labels)]
+      let key = PlaceKey(probe: probeLabel, leaf: sample.stack.last)
+      if let known = placeIDs[key] { return known }
       let leaf = sample.stack.last.map { profile.frame($0).symbol }
-      let probe = labels.probe ?? labels.event ?? leaf.map { FrameName.base($0) } ?? "[empty stack]"
+      let probe =
+        probeLabel >= 0 ? probeLabels[probeLabel] : leaf.map { FrameName.base($0) } ?? "[empty stack]"
       func lookUp(_ name: String) -> ProbeGroup? {
         if let known = groupOfProbe[name] { return known }
         let found = table.group(of: name)
@@ -114,13 +141,50 @@ public struct TDPSummary: Sendable {
         probeFunction = FrameName.base(leaf)
         probeName = probeFunction
       }
-      guard let group else {
+      if let group {
+        places.append(.grouped(group: group.name, probeName: probeName, probeFunction: probeFunction))
+      } else {
+        places.append(.elsewhere(probe))
+      }
+      placeIDs[key] = places.count - 1
+      return places.count - 1
+    }
+
+    var groupTable = ByteKeyTable(capacity: 1024)
+    var groupFirst: [Int] = []
+    var groupPlace: [Int] = []
+    var groupWeight: [UInt64] = []
+    var key: [UInt32] = []
+    for (index, sample) in profile.samples.enumerated() {
+      let placeID = place(of: sample)
+      if case .elsewhere(let probe) = places[placeID] {
         elsewhereWeights[probe, default: 0] &+= sample.weight
         continue
       }
-      let result = classifier.classify(sample, in: profile, probeFunction: probeFunction, cache: &cache)
-      probeOrigins[ProbeKey(group: group.name, probe: probeName), default: [:]][
-        OriginKey(origin: result.origin, topFrames: result.topFrames), default: 0] &+= sample.weight
+      key.removeAll(keepingCapacity: true)
+      key.append(UInt32(placeID))
+      key.append(contentsOf: sample.stack)
+      key.withUnsafeBytes { raw in
+        let bytes = raw.bindMemory(to: UInt8.self)
+        let hash = hashBytes(bytes)
+        if let known = groupTable.find(bytes.baseAddress!, bytes.count, hash: hash) {
+          groupWeight[Int(known)] &+= sample.weight
+        } else {
+          groupTable.insert(bytes.baseAddress!, bytes.count, hash: hash, value: UInt32(groupFirst.count))
+          groupFirst.append(index)
+          groupPlace.append(placeID)
+          groupWeight.append(sample.weight)
+        }
+      }
+    }
+    for (g, first) in groupFirst.enumerated() {
+      guard case .grouped(let group, let probeName, let probeFunction) = places[groupPlace[g]] else {
+        continue
+      }
+      let result = classifier.classify(
+        profile.samples[first], in: profile, probeFunction: probeFunction, cache: &cache)
+      probeOrigins[ProbeKey(group: group, probe: probeName), default: [:]][
+        OriginKey(origin: result.origin, topFrames: result.topFrames), default: 0] &+= groupWeight[g]
     }
 
     let originOrder = Dictionary(uniqueKeysWithValues: PathOrigin.allCases.enumerated().map { ($1, $0) })

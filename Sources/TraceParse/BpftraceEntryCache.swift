@@ -15,7 +15,7 @@
 /// Memory: at most `arenaLimit` bytes of distinct entry text are kept; past that, new entries
 /// are parsed every time and old ones still hit.
 struct BpftraceEntryCache: ~Copyable {
-  static let arenaLimit = 16 << 20
+  static let arenaLimit = 4 << 20
 
   private var table = ByteKeyTable()
   private var bytes: UnsafeMutablePointer<UInt8>
@@ -27,6 +27,12 @@ struct BpftraceEntryCache: ~Copyable {
   private var lineNumbers: [Int] = []
   /// Whether an entry's lines are being copied rather than handed on.
   private var collecting = false
+  /// Copied entries in a row that were not of the cached shape, and how many `@name[` entries
+  /// are still to be handed on without copying.
+  private var uncacheable = 0
+  private var bypass = 0
+  static let uncacheableRun = 64
+  static let bypassEntries = 4096
 
   init() { bytes = .allocate(capacity: capacity) }
 
@@ -47,10 +53,22 @@ struct BpftraceEntryCache: ~Copyable {
         if i == line.count { return }
         if line.count <= BpftraceTextParser.maxFrameLineLength { return copy(line, lineNumber: lineNumber) }
       } else if first == 0x5D, let weight = BpftraceTextSession.plainCount(line) {
+        uncacheable = 0
         return try close(line, weight: weight, lineNumber: lineNumber, session: &session, builder: &builder)
+      }
+      // A tuple key (`, comm]: N`) or another shape: copying was wasted. After many in a row
+      // (a map keyed by stack and comm), stop copying for a while.
+      uncacheable += 1
+      if uncacheable >= Self.uncacheableRun {
+        uncacheable = 0
+        bypass = Self.bypassEntries
       }
       try handOn(session: &session, builder: &builder)
     } else if session.isBetweenEntries, Self.opensStack(line) {
+      if bypass > 0 {
+        bypass -= 1
+        return try session.consume(line, lineNumber: lineNumber, builder: &builder)
+      }
       used = 0
       lineEnds.removeAll(keepingCapacity: true)
       lineNumbers.removeAll(keepingCapacity: true)

@@ -15,6 +15,10 @@ struct BpftraceFrameCache: ~Copyable {
   /// Template ids by the bytes of their line.
   private var lines = ByteKeyTable()
   private let glued: Bool
+  /// The template that followed each template last time (-1: none yet), and the last one
+  /// returned.
+  private var successor: [Int32] = []
+  private var previous: Int32 = -1
 
   init(glued: Bool = false) { self.glued = glued }
 
@@ -27,8 +31,31 @@ struct BpftraceFrameCache: ~Copyable {
     let line = UnsafeBufferPointer(rebasing: raw[lo..<hi])
     // An empty line has no base address; any valid pointer does for a zero-length key.
     let base = line.baseAddress ?? raw.baseAddress ?? UnsafePointer(bitPattern: 1)!
+    // Stacks repeat: guess the line that followed the previous one last time, and confirm
+    // with one compare of bytes stored next to it, before hashing.
+    if previous >= 0 {
+      let guess = successor[Int(previous)]
+      if guess >= 0, lines.keyEquals(Int(guess), base, line.count) {
+        previous = guess
+        return guess
+      }
+    }
     let hash = hashBytes(line)
-    if let found = lines.find(base, line.count, hash: hash) { return Int32(found) }
+    let found: Int32
+    if let known = lines.find(base, line.count, hash: hash) {
+      found = Int32(known)
+    } else {
+      found = insert(line, base: base, hash: hash)
+    }
+    if previous >= 0 { successor[Int(previous)] = found }
+    previous = found
+    return found
+  }
+
+  /// Parses a line seen for the first time and stores it as the next template.
+  private mutating func insert(_ line: UnsafeBufferPointer<UInt8>, base: UnsafePointer<UInt8>, hash: UInt64)
+    -> Int32
+  {
     let id = templates.count
     let frame = BpftraceStackLine.parse(line, glued: glued)
     templates.append(frame)
@@ -39,6 +66,7 @@ struct BpftraceFrameCache: ~Copyable {
     }
     kernelIDs.append(Self.none)
     userIDs.append(Self.none)
+    successor.append(-1)
     lines.insert(base, line.count, hash: hash, value: UInt32(id))
     return Int32(id)
   }

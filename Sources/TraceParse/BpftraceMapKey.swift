@@ -29,12 +29,19 @@ struct BpftraceMapKey {
   /// Template ids (`BpftraceFrameCache`) of all stacks' frames, leaf first as printed.
   var frames: [Int32] = []
   private var openStack: Int?
+  /// The map name and the members as bytes (a stack as one marker byte, a scalar as its text
+  /// between markers): equal bytes mean equal labels, so a parser finds a label set by them
+  /// without building `Labels`.
+  private(set) var labelKey: [UInt8] = []
 
   mutating func reset(map: String) {
     self.map = map
     members.removeAll(keepingCapacity: true)
     frames.removeAll(keepingCapacity: true)
     openStack = nil
+    labelKey.removeAll(keepingCapacity: true)
+    labelKey.append(contentsOf: map.utf8)
+    labelKey.append(0)
   }
 
   var hasStack: Bool {
@@ -45,18 +52,55 @@ struct BpftraceMapKey {
   mutating func beginStack() { openStack = frames.count }
   mutating func addFrame(_ template: Int32) { frames.append(template) }
   mutating func endStack() {
-    if let start = openStack { members.append(.stack(start..<frames.count)) }
+    if let start = openStack { appendStack(start..<frames.count) }
     openStack = nil
+  }
+
+  private mutating func appendStack(_ range: Range<Int>) {
+    members.append(.stack(range))
+    labelKey.append(1)
+  }
+
+  private mutating func appendScalar(_ text: String) {
+    members.append(.scalar(text))
+    labelKey.append(2)
+    labelKey.append(contentsOf: text.utf8)
+    labelKey.append(0)
   }
 
   /// Adds the comma-separated members in `text`; an empty member is an empty stack.
   mutating func addMembers(_ text: Substring, separator: String) {
     for part in text.split(separator: separator, omittingEmptySubsequences: false) {
       if part.isEmpty {
-        members.append(.stack(frames.count..<frames.count))
+        appendStack(frames.count..<frames.count)
       } else {
-        members.append(.scalar(String(part)))
+        appendScalar(String(part))
       }
+    }
+  }
+
+  /// `addMembers(_:separator: ", ")` for ASCII bytes `line[lo..<hi]` (where splitting by
+  /// characters and by bytes agree), without a Substring.
+  mutating func addMembers(ascii line: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) {
+    var start = lo
+    var i = lo
+    while i + 1 < hi {
+      if line[i] == 0x2C && line[i + 1] == 0x20 {
+        addMember(ascii: line, start, i)
+        i += 2
+        start = i
+      } else {
+        i += 1
+      }
+    }
+    addMember(ascii: line, start, hi)
+  }
+
+  private mutating func addMember(ascii line: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) {
+    if lo == hi {
+      appendStack(frames.count..<frames.count)
+    } else {
+      appendScalar(BpftraceStackLine.string(line, lo, hi))
     }
   }
 

@@ -64,7 +64,8 @@ struct BpftraceTextSession: ~Copyable {
   /// The sample the last `]: N` after a stack added to (nil if it was skipped), so a repeat of
   /// the same entry text can be counted into it without parsing it again.
   private(set) var closedSample: Int?
-  private var labelCache: [Labels: LabelSetID] = [:]
+  /// Label sets by `BpftraceMapKey.labelKey`.
+  private var labelTable = ByteKeyTable(capacity: 64)
   /// Label set of the last entry keyed by a stack alone, and its map.
   private var lastMapLabels: (String, LabelSetID)?
   /// The last map name read, to reuse its String while entries stay in one map.
@@ -138,6 +139,13 @@ struct BpftraceTextSession: ~Copyable {
       state = .stack
       return
     }
+    if line[nameEnd] == 0x5B,
+      try fastSegment(
+        line, from: nameEnd + 1, column: nameEnd + 2, afterStack: false, lineNumber: lineNumber,
+        builder: &builder)
+    {
+      return
+    }
     let text = BpftraceStackLine.string(line, nameEnd + 1, line.count)
     if line[nameEnd] == 0x3A {
       try completeEntry(
@@ -194,6 +202,79 @@ struct BpftraceTextSession: ~Copyable {
     state = .stack
   }
 
+  /// `segment` on the bytes of `line[from...]` for the shapes real captures are made of, all
+  /// ASCII: `, comm]: 12` after a stack, `@[, ` or `@[comm, ` before one, and `, ` between
+  /// stacks, with a plain count. Returns false, having changed nothing, for anything else (a
+  /// non-ASCII byte, another value, a key without a stack, an error), which `segment` reads.
+  private mutating func fastSegment(
+    _ line: UnsafeBufferPointer<UInt8>, from: Int, column: Int, afterStack: Bool, lineNumber: Int,
+    builder: inout ProfileBuilder
+  ) throws(ParseError) -> Bool {
+    let n = line.count
+    var b = from
+    if afterStack {
+      guard b < n, line[b] == 0x2C else { return false }
+      b += 1
+      if b < n, line[b] == 0x20 { b += 1 }
+    }
+    var i = b
+    while i < n {
+      if line[i] >= 0x80 { return false }
+      i += 1
+    }
+    // The last `]:`, as `lastClose` finds it.
+    var close = -1
+    var j = n - 1
+    while j > b {
+      if line[j] == 0x3A, line[j - 1] == 0x5D {
+        close = j - 1
+        break
+      }
+      j -= 1
+    }
+    if close >= 0 {
+      // Only ` <digits>` after it: the integer `completeEntry` would read.
+      guard close + 3 < n, line[close + 2] == 0x20,
+        let weight = BpftraceStackLine.decimalValue(line, close + 3, n)
+      else { return false }
+      if !key.hasStack && !Self.hasEmptyMember(line, b, close) { return false }
+      key.addMembers(ascii: line, b, close)
+      state = .outside
+      let valueColumn = column + (b - from) + (close + 2 - b)
+      try addSample(weight: weight, lineNumber: lineNumber, column: valueColumn + 1, builder: &builder)
+      return true
+    }
+    var t = n
+    while t > b, line[t - 1] == 0x20 || line[t - 1] == 0x09 { t -= 1 }
+    if t == b {
+      key.beginStack()
+    } else if line[t - 1] == 0x2C {
+      key.addMembers(ascii: line, b, t - 1)
+      key.beginStack()
+    } else {
+      return false
+    }
+    state = .stack
+    return true
+  }
+
+  /// Whether splitting `line[lo..<hi]` at `, ` gives an empty member (an empty stack).
+  private static func hasEmptyMember(_ line: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
+    if lo == hi { return true }
+    var start = lo
+    var i = lo
+    while i + 1 < hi {
+      if line[i] == 0x2C && line[i + 1] == 0x20 {
+        if i == start { return true }
+        i += 2
+        start = i
+      } else {
+        i += 1
+      }
+    }
+    return start == hi
+  }
+
   private mutating func stackLine(
     _ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, builder: inout ProfileBuilder
   ) throws(ParseError) {
@@ -210,6 +291,11 @@ struct BpftraceTextSession: ~Copyable {
         return try closeStack(weight: weight, lineNumber: lineNumber, builder: &builder)
       }
       key.endStack()
+      if try fastSegment(
+        line, from: 0, column: 1, afterStack: true, lineNumber: lineNumber, builder: &builder)
+      {
+        return
+      }
       try segment(
         Substring(line.string), column: 1, afterStack: true, lineNumber: lineNumber, builder: &builder)
     case 0x40:  // "@": a new entry while this one is open
@@ -318,12 +404,12 @@ struct BpftraceTextSession: ~Copyable {
     if key.members.count == 1, let (map, id) = lastMapLabels, map == key.map {
       labelID = id  // the common `@name[kstack]` entry: labels are just the map
     } else {
-      let labels = key.labels()
-      if let cached = labelCache[labels] {
-        labelID = cached
-      } else {
-        labelID = builder.intern(labels)
-        labelCache[labels] = labelID
+      labelID = key.labelKey.withUnsafeBufferPointer { bytes in
+        let hash = hashBytes(bytes)
+        if let cached = labelTable.find(bytes.baseAddress!, bytes.count, hash: hash) { return cached }
+        let id = builder.intern(key.labels())
+        labelTable.insert(bytes.baseAddress!, bytes.count, hash: hash, value: id)
+        return id
       }
       if key.members.count == 1 { lastMapLabels = (key.map, labelID) }
     }

@@ -60,7 +60,7 @@ package enum ParallelLoader {
       var builder = ProfileBuilder()
       do throws(ParseError) {
         try parser.parse(&reader, into: &builder, options: options)
-        results.set(i, .success(Part(profile: builder.build(), lines: reader.lineNumber)))
+        results.set(i, .success(Part(builder: builder, lines: reader.lineNumber)))
       } catch {
         results.set(i, .failure(error))
       }
@@ -70,19 +70,19 @@ package enum ParallelLoader {
     var merged: ProfileBuilder?
     var linesBefore = 0
     for i in 0..<(bounds.count - 1) {
-      switch results.get(i) {
+      switch results.take(i) {
       case .failure(var error):
         error.position.line += linesBefore
         throw .parse(error)
       case .success(var part):
-        for k in part.profile.skipped.examples.indices {
-          part.profile.skipped.examples[k].position.line += linesBefore
-        }
+        part.builder.shiftSkippedLines(by: linesBefore)
         if merged == nil {
-          merged = ProfileBuilder(continuing: part.profile)  // the first part: no copy
+          merged = part.builder  // the first part: its builder goes on, nothing is copied
         } else {
           // Totals past UInt64 are refused here without a line: parts know only their own sums.
-          do { try merged!.merge(part.profile) } catch { throw .aggregation(error, file: options.sourceName) }
+          do { try merged!.merge(part.builder.build()) } catch {
+            throw .aggregation(error, file: options.sourceName)
+          }
         }
         linesBefore += part.lines
       case nil:
@@ -120,7 +120,7 @@ package enum ParallelLoader {
   }
 
   struct Part: Sendable {
-    var profile: Profile
+    var builder: ProfileBuilder
     var lines: Int
   }
 
@@ -143,10 +143,14 @@ package enum ParallelLoader {
       pthread_mutex_unlock(&lock)
     }
 
-    func get(_ i: Int) -> Result<Part, ParseError>? {
+    /// The result of part `i`, left out of the slots so that the caller holds the only copy
+    /// (a builder that goes on growing is then not copied on write).
+    func take(_ i: Int) -> Result<Part, ParseError>? {
       pthread_mutex_lock(&lock)
       defer { pthread_mutex_unlock(&lock) }
-      return slots[i]
+      let value = slots[i]
+      slots[i] = nil
+      return value
     }
   }
 }

@@ -11,8 +11,14 @@ public struct ProfileBuilder: Sendable {
   /// Frames by value, hashed with `hashBytes` over the frame's fields.
   private var frameIndex = HashIndex()
   private var labelIndex: [Labels: LabelSetID] = [:]
-  /// Samples by (stack, labels).
+  /// Samples by (stack id, labels).
   private var sampleIndex = HashIndex()
+  /// Distinct stacks, each stored once at its exact size; samples that differ only by labels
+  /// (the same stack under another comm or pid) share the array's storage.
+  private var stacks: [[FrameID]] = []
+  private var stackIndex = HashIndex()
+  /// The `stacks` index of each sample's stack.
+  private var sampleStacks: [UInt32] = []
 
   public init(unit: WeightUnit = .count) { profile.unit = unit }
 
@@ -32,14 +38,55 @@ public struct ProfileBuilder: Sendable {
     baselineTotal = profile.baselineWeights?.reduce(0, &+) ?? 0
     frameIndex = HashIndex(hashes: profile.frames.map(Self.hash))
     for (i, labels) in profile.labelSets.enumerated() { labelIndex[labels] = LabelSetID(i) }
-    sampleIndex = HashIndex(hashes: profile.samples.map { Self.hash($0.stack, $0.labels) })
+    var sampleHashes: [UInt64] = []
+    sampleHashes.reserveCapacity(profile.samples.count)
+    sampleStacks.reserveCapacity(profile.samples.count)
+    // Samples a builder made share the storage of equal stacks: hash each stored stack once.
+    var known: [UnsafeRawPointer: UInt32] = [:]
+    for i in profile.samples.indices {
+      let stack = profile.samples[i].stack
+      let key = stack.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+      let id: UInt32
+      if let key, let seen = known[key] {
+        id = seen
+      } else {
+        id = internStack(stack, adopt: true)
+        if let key { known[key] = id }
+      }
+      sampleStacks.append(id)
+      sampleHashes.append(Self.hash(stackID: id, profile.samples[i].labels))
+    }
+    sampleIndex = HashIndex(hashes: sampleHashes)
   }
 
   @inline(__always)
-  private static func hash(_ stack: [FrameID], _ labels: LabelSetID) -> UInt64 {
-    stack.withUnsafeBytes { raw in
-      hashBytes(raw.bindMemory(to: UInt8.self)) ^ (UInt64(labels) &* 0x9E37_79B9_7F4A_7C15)
+  private static func hash(_ stack: [FrameID]) -> UInt64 {
+    stack.withUnsafeBytes { raw in hashBytes(raw.bindMemory(to: UInt8.self)) }
+  }
+
+  @inline(__always)
+  private static func hash(stackID: UInt32, _ labels: LabelSetID) -> UInt64 {
+    let h = (UInt64(stackID) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(labels) &* 0xC2B2_AE3D_27D4_EB4F)
+    return (h ^ (h >> 29)) &* 0x5851_F42D_4C95_7F2D
+  }
+
+  /// The id of `stack` among the distinct stacks, storing an exact-size copy on first sight
+  /// (or, with `adopt`, the array itself: a stack a builder already stored).
+  @inline(__always)
+  private mutating func internStack(_ stack: [FrameID], adopt: Bool = false) -> UInt32 {
+    let hash = Self.hash(stack)
+    if let found = stackIndex.find(hash, matches: { stacks[$0] == stack }) { return UInt32(found) }
+    stackIndex.append(hash)
+    if adopt || stack.capacity == stack.count {
+      stacks.append(stack)  // already exact-size: share its storage
+    } else {
+      stacks.append(
+        Array(unsafeUninitializedCapacity: stack.count) { buffer, count in
+          _ = buffer.initialize(from: stack)
+          count = stack.count
+        })
     }
+    return UInt32(stacks.count - 1)
   }
 
   public var unit: WeightUnit {
@@ -84,13 +131,23 @@ public struct ProfileBuilder: Sendable {
   public mutating func addDifferential(stack: [FrameID], labels: LabelSetID, before: UInt64, after: UInt64)
     throws(AggregationError)
   {
+    if totalWeight.addingReportingOverflow(after).overflow {
+      throw .weightOverflow(existing: totalWeight, adding: after)
+    }
+    try addDifferential(stackID: internStack(stack), labels: labels, before: before, after: after)
+  }
+
+  /// `addDifferential(stack:labels:before:after:)` for a stack already interned.
+  private mutating func addDifferential(stackID: UInt32, labels: LabelSetID, before: UInt64, after: UInt64)
+    throws(AggregationError)
+  {
     if profile.baselineWeights == nil {
       profile.baselineWeights = profile.samples.map(\.weight)
       baselineTotal = totalWeight
     }
     let (baseline, overflow) = baselineTotal.addingReportingOverflow(before)
     if overflow { throw .weightOverflow(existing: baselineTotal, adding: before) }
-    let index = try addReturningIndex(stack: stack, labels: labels, weight: after)
+    let index = try addReturningIndex(stackID: stackID, labels: labels, weight: after)
     baselineTotal = baseline
     profile.baselineWeights![index] += before
   }
@@ -144,11 +201,30 @@ public struct ProfileBuilder: Sendable {
   public mutating func addReturningIndex(stack: [FrameID], labels: LabelSetID, weight: UInt64)
     throws(AggregationError) -> Int
   {
+    if totalWeight.addingReportingOverflow(weight).overflow {
+      throw .weightOverflow(existing: totalWeight, adding: weight)
+    }
+    return try addReturningIndex(stackID: internStack(stack), labels: labels, weight: weight)
+  }
+
+  /// The builder's id for `stack` (root first), for `add(stackID:labels:weight:)`: a caller
+  /// adding many samples that share stacks hashes each stack once.
+  package mutating func stackID(_ stack: [FrameID]) -> UInt32 { internStack(stack) }
+
+  /// `add(stack:labels:weight:)` for a stack id from `stackID(_:)`.
+  package mutating func add(stackID: UInt32, labels: LabelSetID, weight: UInt64) throws(AggregationError) {
+    _ = try addReturningIndex(stackID: stackID, labels: labels, weight: weight)
+  }
+
+  /// `addReturningIndex(stack:labels:weight:)` for a stack already interned.
+  private mutating func addReturningIndex(stackID: UInt32, labels: LabelSetID, weight: UInt64)
+    throws(AggregationError) -> Int
+  {
     let (total, overflow) = totalWeight.addingReportingOverflow(weight)
     if overflow { throw .weightOverflow(existing: totalWeight, adding: weight) }
-    let hash = Self.hash(stack, labels)
+    let hash = Self.hash(stackID: stackID, labels)
     let found = sampleIndex.find(hash) {
-      profile.samples[$0].labels == labels && profile.samples[$0].stack == stack
+      sampleStacks[$0] == stackID && profile.samples[$0].labels == labels
     }
     if let index = found {
       try add(weight: weight, toSample: index)
@@ -156,7 +232,8 @@ public struct ProfileBuilder: Sendable {
     }
     totalWeight = total
     sampleIndex.append(hash)
-    profile.samples.append(Sample(stack: stack, labels: labels, weight: weight))
+    sampleStacks.append(stackID)
+    profile.samples.append(Sample(stack: stacks[Int(stackID)], labels: labels, weight: weight))
     profile.baselineWeights?.append(0)
     return profile.samples.count - 1
   }
@@ -201,16 +278,26 @@ public struct ProfileBuilder: Sendable {
     }
     let frameMap = other.frames.map { intern($0) }
     let labelMap = other.labelSets.map { intern($0) }
+    // Samples of `other` that share a stack (another comm or pid) share its storage: remap
+    // each stored stack once.
+    var remapped: [UnsafeRawPointer: UInt32] = [:]
     for (i, sample) in other.samples.enumerated() {
-      let stack = sample.stack.map { frameMap[Int($0)] }
+      let key = sample.stack.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+      let stackID: UInt32
+      if let key, let known = remapped[key] {
+        stackID = known
+      } else {
+        stackID = internStack(sample.stack.map { frameMap[Int($0)] })
+        if let key { remapped[key] = stackID }
+      }
+      let labels = labelMap[Int(sample.labels)]
       let after = try rescaled(sample.weight)
       if let baseline = other.baselineWeights {
-        try addDifferential(
-          stack: stack, labels: labelMap[Int(sample.labels)], before: try rescaled(baseline[i]), after: after)
+        try addDifferential(stackID: stackID, labels: labels, before: try rescaled(baseline[i]), after: after)
       } else if profile.baselineWeights != nil {
-        try addDifferential(stack: stack, labels: labelMap[Int(sample.labels)], before: after, after: after)
+        try addDifferential(stackID: stackID, labels: labels, before: after, after: after)
       } else {
-        try add(stack: stack, labels: labelMap[Int(sample.labels)], weight: after)
+        _ = try addReturningIndex(stackID: stackID, labels: labels, weight: after)
       }
     }
     if wasEmpty {
@@ -226,6 +313,12 @@ public struct ProfileBuilder: Sendable {
   }
 
   public func build() -> Profile { profile }
+
+  /// Moves the line of every skipped record's example by `lines` (a part of a file parsed
+  /// alone, whose numbers start at its own first line).
+  package mutating func shiftSkippedLines(by lines: Int) {
+    for k in profile.skipped.examples.indices { profile.skipped.examples[k].position.line += lines }
+  }
 }
 
 /// A summed weight that does not fit in UInt64.
