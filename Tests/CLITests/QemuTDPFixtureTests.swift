@@ -58,6 +58,20 @@ import Testing
     return result.status == 0 ? dir.path : nil
   }
 
+  /// A temporary folder holding copies of `files` of the committed capture folder `folder`, for
+  /// a test to spoil.
+  static func scratchCopy(of folder: String, _ files: [String]) throws -> URL {
+    let dir = FileManager.default.temporaryDirectory
+      .appendingPathComponent("tdptrace-qemu-scratch-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let src = repo.appendingPathComponent(folder)
+    for name in files {
+      try FileManager.default.copyItem(
+        at: src.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+    }
+    return dir
+  }
+
   @Test func everyKernelHasCommittedCaptures() {
     #expect(Self.folders.contains("fixtures/qemu-tdp"))
     #expect(Self.folders.contains("fixtures/qemu-tdp-6.12"))
@@ -82,15 +96,10 @@ import Testing
   @Test func crossCheckRejectsACountThatDiffers() throws {
     // The cross-check is only worth something if it fails: one more event in tdptrace's capture
     // than bpftrace saw on the same run.
-    let dir = FileManager.default.temporaryDirectory
-      .appendingPathComponent("tdptrace-qemu-neg-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try Self.scratchCopy(
+      of: "fixtures/qemu-tdp",
+      ["setup.txt", "kallsyms-kvm.txt", "bpftrace-kprobe.txt", "tdptrace-kprobe.txt"])
     defer { try? FileManager.default.removeItem(at: dir) }
-    let src = Self.repo.appendingPathComponent("fixtures/qemu-tdp")
-    for name in ["setup.txt", "kallsyms-kvm.txt", "bpftrace-kprobe.txt", "tdptrace-kprobe.txt"] {
-      try FileManager.default.copyItem(
-        at: src.appendingPathComponent(name), to: dir.appendingPathComponent(name))
-    }
     let capture = dir.appendingPathComponent("tdptrace-kprobe.txt")
     let text = try String(contentsOf: capture, encoding: .utf8)
     let marker = try #require(text.range(of: "\n]: "))
@@ -109,15 +118,9 @@ import Testing
   @Test func probesReasonsRejectAClaimTheKernelContradicts() throws {
     // `probes` saying a function kallsyms has is missing (6.12's handle_changed_spte), and the
     // DWARF check of reasons must say so.
-    let dir = FileManager.default.temporaryDirectory
-      .appendingPathComponent("tdptrace-qemu-reasons-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try Self.scratchCopy(
+      of: "fixtures/qemu-tdp-6.12", ["setup.txt", "kallsyms-kvm.txt", "probes.txt", "CAPTURED"])
     defer { try? FileManager.default.removeItem(at: dir) }
-    let src = Self.repo.appendingPathComponent("fixtures/qemu-tdp-6.12")
-    for name in ["setup.txt", "kallsyms-kvm.txt", "probes.txt", "CAPTURED"] {
-      try FileManager.default.copyItem(
-        at: src.appendingPathComponent(name), to: dir.appendingPathComponent(name))
-    }
     let probes = dir.appendingPathComponent("probes.txt")
     let text = try String(contentsOf: probes, encoding: .utf8)
     let lie =
