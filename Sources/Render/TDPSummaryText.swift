@@ -33,19 +33,20 @@ public struct TDPSummaryText: Renderer {
   }
 
   func text(_ summary: TDPSummary) -> String {
-    var out = "TDP MMU summary: total \(summary.totalWeight) (\(summary.unit.rawValue))"
-    out += ", \(summary.groupedWeight) in TDP MMU groups, \(summary.elsewhereWeight) elsewhere\n"
+    let w = { (weight: UInt64) in summary.weightScale.format(weight) }
+    var out = "TDP MMU summary: total \(w(summary.totalWeight)) (\(summary.unit.rawValue))"
+    out += ", \(w(summary.groupedWeight)) in TDP MMU groups, \(w(summary.elsewhereWeight)) elsewhere\n"
     if summary.groups.isEmpty {
       out += "\nno samples of a TDP MMU probe or tracepoint (see `tdptrace probes` for the groups)\n"
     }
     let width =
-      summary.groups.flatMap { $0.probes.flatMap { $0.origins.map { String($0.weight).count } } }.max() ?? 1
+      summary.groups.flatMap { $0.probes.flatMap { $0.origins.map { w($0.weight).count } } }.max() ?? 1
     for group in summary.groups {
-      out += "\n\(group.group): \(group.weight)  (\(group.summary))\n"
+      out += "\n\(group.group): \(w(group.weight))  (\(group.summary))\n"
       for probe in group.probes {
-        out += "  \(Self.printable(probe.probe)): \(probe.weight)\n"
+        out += "  \(Self.printable(probe.probe)): \(w(probe.weight))\n"
         for origin in probe.origins {
-          let count = String(origin.weight)
+          let count = w(origin.weight)
           out += "    " + String(repeating: " ", count: max(0, width - count.count)) + count
           out +=
             "  " + Self.percent(origin.weight, of: probe.weight) + "  " + Self.printable(origin.label) + "\n"
@@ -53,12 +54,12 @@ public struct TDPSummaryText: Renderer {
       }
     }
     if !summary.elsewhere.isEmpty {
-      out += "\nelsewhere (not a TDP MMU probe): \(summary.elsewhereWeight)\n"
-      for probe in summary.elsewhere { out += "  \(Self.printable(probe.probe)): \(probe.weight)\n" }
+      out += "\nelsewhere (not a TDP MMU probe): \(w(summary.elsewhereWeight))\n"
+      for probe in summary.elsewhere { out += "  \(Self.printable(probe.probe)): \(w(probe.weight))\n" }
     }
     if summary.skipped.records > 0 {
       out +=
-        "\nskipped \(summary.skipped.records) bad records (weight \(summary.skipped.weight)) under --lenient\n"
+        "\nskipped \(summary.skipped.records) bad records (weight \(w(summary.skipped.weight))) under --lenient\n"
     }
     return out
   }
@@ -82,6 +83,8 @@ extension TDPSummaryText {
   /// The JSON shape of `TDPSummary`; field names are part of the output format, keys sorted.
   static func json(_ summary: TDPSummary) -> JSONValue {
     func strings(_ items: [String]) -> JSONValue { .array(items.map(JSONValue.string)) }
+    // Fractional inputs print their decimals (WeightScale); whole counts print as before.
+    func weight(_ w: UInt64) -> JSONValue { .raw(summary.weightScale.format(w)) }
     func probe(_ p: TDPSummary.ProbeRow) -> JSONValue {
       .object([
         (
@@ -90,32 +93,32 @@ extension TDPSummaryText {
             p.origins.map {
               .object([
                 ("label", .string($0.origin.label)), ("origin", .string($0.origin.rawValue)),
-                ("topFrames", strings($0.topFrames)), ("weight", .int($0.weight)),
+                ("topFrames", strings($0.topFrames)), ("weight", weight($0.weight)),
               ])
             })
         ),
-        ("probe", .string(p.probe)), ("weight", .int(p.weight)),
+        ("probe", .string(p.probe)), ("weight", weight(p.weight)),
       ])
     }
     return .object([
-      ("elsewhere", .array(summary.elsewhere.map(probe))), ("grouped", .int(summary.groupedWeight)),
+      ("elsewhere", .array(summary.elsewhere.map(probe))), ("grouped", weight(summary.groupedWeight)),
       (
         "groups",
         .array(
           summary.groups.map {
             .object([
               ("group", .string($0.group)), ("probes", .array($0.probes.map(probe))),
-              ("summary", .string($0.summary)), ("weight", .int($0.weight)),
+              ("summary", .string($0.summary)), ("weight", weight($0.weight)),
             ])
           })
       ),
       (
         "skipped",
         .object([
-          ("records", .int(UInt64(summary.skipped.records))), ("weight", .int(summary.skipped.weight)),
+          ("records", .int(UInt64(summary.skipped.records))), ("weight", weight(summary.skipped.weight)),
         ])
       ),
-      ("total", .int(summary.totalWeight)), ("unit", .string(summary.unit.rawValue)),
+      ("total", weight(summary.totalWeight)), ("unit", .string(summary.unit.rawValue)),
     ])
   }
 }

@@ -22,6 +22,19 @@ import Testing
     #expect(svg.out.contains("<title>b (31.24 samples, 45.78%)</title>"))
   }
 
+  @Test func fractionalWeightsPrintExactlyInTheTDPSummary() throws {
+    let path = try Self.file(
+      "kvm_mmu_page_fault;direct_page_fault;kvm_tdp_mmu_map 1.5\nkvm_mmu_page_fault;kvm_tdp_mmu_map;tdp_mmu_init_sp 2.25\n"
+    )
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let text = try CLIHarness.run(["report", "--tdp", path])
+    #expect(
+      text.out.hasPrefix("TDP MMU summary: total 3.75 (count), 3.75 in TDP MMU groups, 0.00 elsewhere\n"))
+    #expect(text.out.contains("  kvm_tdp_mmu_map: 1.50\n    1.50  100.00%  vCPU page fault\n"))
+    let json = try CLIHarness.run(["report", "--tdp", "--json", path])
+    #expect(json.out.contains("\"total\": 3.75"), "\(json.out)")
+  }
+
   @Test func differentialInputDrawsADifferentialGraphAndFoldsBack() throws {
     let path = try Self.file("a;b 3 5\na;c 4 1\nd 2 2\n")
     defer { try? FileManager.default.removeItem(atPath: path) }
