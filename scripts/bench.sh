@@ -6,7 +6,8 @@
 #    cache can remember the whole file (each repetition is a new set of processes). For each:
 #    `cat FILE > /dev/null` and `wc -l FILE` (the physical limits), `tdptrace fold`, `report`,
 #    `report --json`, `report --svg`, `report --html`, and FlameGraph's perl collapser on the
-#    same file in the same run (../shared/peers/flamegraph/stackcollapse-*.pl), with the ratio.
+#    same file in the same run (../shared/peers/flamegraph/stackcollapse-*.pl), with the ratio;
+#    then flamegraph.pl against `tdptrace report --svg` on the perl collapser's folded output.
 #    Wall time and peak RSS by /usr/bin/time, the median of RUNS.
 # 2. Then generated files from the seed capture in fixtures/perf/: perf script, bpftrace text
 #    whose entries repeat byte for byte (the entry cache's best case) and bpftrace text with
@@ -91,6 +92,23 @@ real_row() {  # label file format perl-script
     printf '%-30s %-24s %7.1f %9.1f %8.1f %8.2f %9.2f\n' "$label" "tdptrace $cmd" "$mb" "$(calc "$mb / $t")" \
       "$(calc "$m / 1024")" "$(calc "$perl_t / $t")" "$(calc "$t / $fold_t")"
   done
+  # Rendering, on the perl collapser's folded output: flamegraph.pl against report --svg
+  # (x perl here is flamegraph.pl's time over tdptrace's; MB is the folded file's size).
+  perl "$perl" "$file" >"$DIR/collapsed.folded" 2>/dev/null
+  local fmb fg_t fg_m sv_t sv_m
+  if [ ! -s "$DIR/collapsed.folded" ]; then
+    # stackcollapse-bpftrace.pl reads only `@[kstack]`-shaped keys: its time above is for
+    # reading the file and writing nothing, and there is nothing to render.
+    printf '%-30s %s\n' "$label" "$(basename "$perl") wrote no stacks for this shape (its x perl is not comparable); no render row"
+    return
+  fi
+  fmb=$(calc "$(size "$DIR/collapsed.folded") / 1000000")
+  read -r fg_t fg_m <<<"$(timed perl "$FG/flamegraph.pl" "$DIR/collapsed.folded")"
+  read -r sv_t sv_m <<<"$(timed "$CLI" report --svg "$DIR/out.svg" --input-format folded "$DIR/collapsed.folded")"
+  printf '%-30s %-24s %7.1f %9.1f %8.1f %8.2f %9s\n' "$label" "flamegraph.pl (folded)" "$fmb" \
+    "$(calc "$fmb / $fg_t")" "$(calc "$fg_m / 1024")" 1.00 -
+  printf '%-30s %-24s %7.1f %9.1f %8.1f %8.2f %9s\n' "$label" "tdptrace report --svg (folded)" "$fmb" \
+    "$(calc "$fmb / $sv_t")" "$(calc "$sv_m / 1024")" "$(calc "$fg_t / $sv_t")" -
 }
 
 if [ "$ONLY" != generated ]; then
