@@ -159,8 +159,10 @@ printf 'swift-guest-checks\t%s\n' "$(($(date +%s) - t1))" >>"$VM_TIMINGS"
 [ -z "$failed" ] || vm_die "kernels" "failed on:$failed (logs above)"
 
 echo "vm tests: stage times (s):"
-for f in "$VM_TIMINGS" "$VM_CACHE"/timings-*.tsv; do
-  [ "$f" = "$VM_TIMINGS" ] && echo "  (shared)" || echo "  ($(basename "$f" .tsv | sed 's/^timings-//'))"
-  awk -F'\t' '{ printf "    %-18s %s\n", $1, $2 }' "$f"
+echo "  (shared)"
+awk -F'\t' '{ printf "    %-18s %s\n", $1, $2 }' "$VM_TIMINGS"
+for suite in $VM_SUITES; do
+  echo "  ($suite)"
+  awk -F'\t' '{ printf "    %-18s %s\n", $1, $2 }' "$VM_CACHE/timings-$suite.tsv"
 done
 echo "vm tests: PASSED in $(($(date +%s) - T0)) s"
