@@ -107,20 +107,7 @@ public struct CallTree: Sendable {
       if let last = nodes[current].children.last, nodes[last].name == name {
         current = last
       } else {
-        let child = nodes.count
-        nodes.append(Node(name: name, kind: kind, parent: current, depth: nodes[current].depth + 1))
-        nodeNames.append(nameID(name))
-        firstChild.append(-1)
-        lastChild.append(-1)
-        nextSibling.append(-1)
-        childCount.append(0)
-        if lastChild[current] >= 0 {
-          nextSibling[Int(lastChild[current])] = Int32(child)
-        } else {
-          firstChild[current] = Int32(child)
-        }
-        lastChild[current] = Int32(child)
-        childCount[current] += 1
+        let child = appendChild(of: current, name: nameID(name), kind: kind)
         nodes[current].children.append(child)
         current = child
       }
@@ -153,6 +140,24 @@ public struct CallTree: Sendable {
     } else if let child = childIndex[ChildKey(parent: parent, name: name)] {
       return child
     }
+    let child = appendChild(of: parent, name: name, kind: kind)
+    if eagerChildren { nodes[parent].children.append(child) }
+    if count + 1 > Self.scanLimit {
+      if count == Self.scanLimit {
+        var c = Int(firstChild[parent])
+        while c >= 0 {
+          childIndex[ChildKey(parent: parent, name: nodeNames[c])] = c
+          c = Int(nextSibling[c])
+        }
+      } else {
+        childIndex[ChildKey(parent: parent, name: name)] = child
+      }
+    }
+    return child
+  }
+
+  /// A new last child of `parent` named by `name` (an id): the node and its sibling links.
+  private mutating func appendChild(of parent: Int, name: Int, kind: FrameKind) -> Int {
     let child = nodes.count
     nodes.append(Node(name: names[name], kind: kind, parent: parent, depth: nodes[parent].depth + 1))
     nodeNames.append(name)
@@ -167,18 +172,6 @@ public struct CallTree: Sendable {
     }
     lastChild[parent] = Int32(child)
     childCount[parent] += 1
-    if eagerChildren { nodes[parent].children.append(child) }
-    if count + 1 > Self.scanLimit {
-      if count == Self.scanLimit {
-        var c = Int(firstChild[parent])
-        while c >= 0 {
-          childIndex[ChildKey(parent: parent, name: nodeNames[c])] = c
-          c = Int(nextSibling[c])
-        }
-      } else {
-        childIndex[ChildKey(parent: parent, name: name)] = child
-      }
-    }
     return child
   }
 
