@@ -38,20 +38,32 @@ enum StackMerge {
     a.probe != b.probe ? a.probe < b.probe : a.addresses.lexicographicallyPrecedes(b.addresses)
   }
 
+  /// The values of `values` merged by probe and stack content (`combine` joins two of one
+  /// stack), in probe then address order, and per probe the `weight` of those whose stack could
+  /// not be read.
+  private static func merge<Value>(
+    _ values: [CountKey: Value], stacks: StackIDs, combine: (Value, Value) -> Value,
+    weight: (Value) -> UInt64
+  ) -> (merged: [(key: Key, value: Value)], unreadable: [UInt32: UInt64]) {
+    var merged: [Key: Value] = [:]
+    var unreadable: [UInt32: UInt64] = [:]
+    for (key, value) in values {
+      if let frames = stacks.frames(key.stackid) {
+        let k = Key(probe: key.probe, addresses: frames)
+        merged[k] = merged[k].map { combine($0, value) } ?? value
+      } else {
+        unreadable[key.probe, default: 0] += weight(value)
+      }
+    }
+    return (merged.sorted { ordered($0.key, $1.key) }.map { ($0.key, $0.value) }, unreadable)
+  }
+
   /// Count mode: the entries, and per probe the events whose stack could not be read.
   static func counts(_ counts: [CountKey: UInt64], stacks: StackIDs) -> (
     entries: [RawCapture.Entry], unreadable: [UInt32: UInt64]
   ) {
-    var merged: [Key: UInt64] = [:]
-    var unreadable: [UInt32: UInt64] = [:]
-    for (key, count) in counts {
-      if let frames = stacks.frames(key.stackid) {
-        merged[Key(probe: key.probe, addresses: frames), default: 0] += count
-      } else {
-        unreadable[key.probe, default: 0] += count
-      }
-    }
-    let entries = merged.sorted { ordered($0.key, $1.key) }.map {
+    let (merged, unreadable) = merge(counts, stacks: stacks, combine: +, weight: { $0 })
+    let entries = merged.map {
       RawCapture.Entry(probe: $0.key.probe, addresses: $0.key.addresses, count: $0.value)
     }
     return (entries, unreadable)
@@ -61,17 +73,8 @@ enum StackMerge {
   static func latency(_ hists: [CountKey: LatencyCounts], stacks: StackIDs) -> (
     entries: [RawCapture.LatencyEntry], unreadable: [UInt32: UInt64]
   ) {
-    var merged: [Key: LatencyCounts] = [:]
-    var unreadable: [UInt32: UInt64] = [:]
-    for (key, counts) in hists {
-      if let frames = stacks.frames(key.stackid) {
-        let k = Key(probe: key.probe, addresses: frames)
-        merged[k] = merged[k].map { $0.merged(with: counts) } ?? counts
-      } else {
-        unreadable[key.probe, default: 0] += counts.count
-      }
-    }
-    let entries = merged.sorted { ordered($0.key, $1.key) }.map {
+    let (merged, unreadable) = merge(hists, stacks: stacks, combine: { $0.merged(with: $1) }, weight: \.count)
+    let entries = merged.map {
       RawCapture.LatencyEntry(probe: $0.key.probe, addresses: $0.key.addresses, counts: $0.value)
     }
     return (entries, unreadable)
