@@ -78,16 +78,27 @@ public enum Folder {
     var tables: [[[UInt8]?]] = []
     var setStyle: [Int] = []
     var setRoot: [[UInt8]] = []
+    // Label sets that print the same (style and root frames) share a class: samples of one
+    // class with one stack fold to the same line, so each line is built once per such group.
+    struct LineHead: Hashable {
+      var style: Int
+      var root: [UInt8]
+    }
+    var classes: [LineHead: UInt32] = [:]
+    var labelClass: [UInt32] = []
     for (index, labels) in profile.labelSets.enumerated() {
       let style = Style(labels, options)
       if styles[style] == nil {
         styles[style] = tables.count
         tables.append(profile.frames.map { style.name($0, options).map { Array($0.utf8) } })
       }
-      setStyle.append(styles[style]!)
       var roots = withSource ? [sources[index]] : []
       roots += (options.roots ?? (style.perf ? .perf : .empty)).frames(labels)
-      setRoot.append(Array(roots.joined(separator: ";").utf8))
+      let head = LineHead(style: styles[style]!, root: Array(roots.joined(separator: ";").utf8))
+      setStyle.append(head.style)
+      setRoot.append(head.root)
+      if classes[head] == nil { classes[head] = UInt32(classes.count) }
+      labelClass.append(classes[head]!)
     }
     let separator = UInt8(ascii: ";")
     var table = ByteKeyTable(capacity: max(16, profile.samples.count / 4))
@@ -96,16 +107,6 @@ public enum Folder {
     let baseline = profile.baselineWeights
     var befores: [UInt64] = []
     var line: [UInt8] = []
-    // Samples whose label sets print the same (style and root frames) and that share a stack
-    // fold to the same line: build each line once per such group.
-    var classes: [[UInt8]: UInt32] = [:]
-    let labelClass = setRoot.indices.map { index -> UInt32 in
-      let key = setRoot[index] + [0] + Array(String(setStyle[index]).utf8)
-      if let known = classes[key] { return known }
-      let id = UInt32(classes.count)
-      classes[key] = id
-      return id
-    }
     let groups = StackGroups(profile, labelClass: labelClass)
     for (group, first) in groups.first.enumerated() {
       let sample = profile.samples[first]
