@@ -38,25 +38,30 @@ public struct ProfileBuilder: Sendable {
     baselineTotal = profile.baselineWeights?.reduce(0, &+) ?? 0
     frameIndex = HashIndex(hashes: profile.frames.map(Self.hash))
     for (i, labels) in profile.labelSets.enumerated() { labelIndex[labels] = LabelSetID(i) }
-    var sampleHashes: [UInt64] = []
-    sampleHashes.reserveCapacity(profile.samples.count)
-    sampleStacks.reserveCapacity(profile.samples.count)
-    // Samples a builder made share the storage of equal stacks: hash each stored stack once.
+    sampleStacks = internStacks(of: profile.samples, adopt: true) { $0 }
+    sampleIndex = HashIndex(
+      hashes: zip(sampleStacks, profile.samples).map { Self.hash(stackID: $0, $1.labels) })
+  }
+
+  /// Each sample's stack id, `transform` applied first (a merge's frame ids). Samples a builder
+  /// made share the storage of equal stacks, so each stored stack is hashed and mapped once.
+  private mutating func internStacks(
+    of samples: [Sample], adopt: Bool, transform: ([FrameID]) -> [FrameID]
+  ) -> [UInt32] {
+    var ids: [UInt32] = []
+    ids.reserveCapacity(samples.count)
     var known: [UnsafeRawPointer: UInt32] = [:]
-    for i in profile.samples.indices {
-      let stack = profile.samples[i].stack
-      let key = stack.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-      let id: UInt32
+    for sample in samples {
+      let key = sample.stack.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
       if let key, let seen = known[key] {
-        id = seen
-      } else {
-        id = internStack(stack, adopt: true)
-        if let key { known[key] = id }
+        ids.append(seen)
+        continue
       }
-      sampleStacks.append(id)
-      sampleHashes.append(Self.hash(stackID: id, profile.samples[i].labels))
+      let id = internStack(transform(sample.stack), adopt: adopt)
+      if let key { known[key] = id }
+      ids.append(id)
     }
-    sampleIndex = HashIndex(hashes: sampleHashes)
+    return ids
   }
 
   @inline(__always)
@@ -280,16 +285,9 @@ public struct ProfileBuilder: Sendable {
     let labelMap = other.labelSets.map { intern($0) }
     // Samples of `other` that share a stack (another comm or pid) share its storage: remap
     // each stored stack once.
-    var remapped: [UnsafeRawPointer: UInt32] = [:]
+    let stackIDs = internStacks(of: other.samples, adopt: false) { $0.map { frameMap[Int($0)] } }
     for (i, sample) in other.samples.enumerated() {
-      let key = sample.stack.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-      let stackID: UInt32
-      if let key, let known = remapped[key] {
-        stackID = known
-      } else {
-        stackID = internStack(sample.stack.map { frameMap[Int($0)] })
-        if let key { remapped[key] = stackID }
-      }
+      let stackID = stackIDs[i]
       let labels = labelMap[Int(sample.labels)]
       let after = try rescaled(sample.weight)
       if let baseline = other.baselineWeights {
