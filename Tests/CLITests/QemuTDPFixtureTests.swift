@@ -31,13 +31,7 @@ import Testing
   }
 
   /// The committed capture folders, one per kernel generation.
-  static let folders: [String] = {
-    let names =
-      (try? FileManager.default.contentsOfDirectory(atPath: repo.appendingPathComponent("fixtures").path))
-      ?? []
-    return names.filter { $0.hasPrefix("qemu-tdp") }.sorted().map { "fixtures/" + $0 }
-      .filter { FileManager.default.fileExists(atPath: repo.appendingPathComponent($0 + "/CAPTURED").path) }
-  }()
+  static let folders = TDPFixture.guestCaptureFolders
 
   /// kvm.ko (and kvm-amd.ko) with DWARF for the kernel a folder was captured on (its CAPTURED
   /// file), from the committed fixtures, decompressed into a temporary directory.

@@ -31,15 +31,12 @@ struct GuestKernel: Sendable, CustomStringConvertible {
   var description: String { "\(generation) (\(folder.lastPathComponent))" }
 
   /// The capture folders to check: `TDPTRACE_GUEST_CAPTURES` (one guest run's output folder,
-  /// or several separated by `:`), else every committed `fixtures/qemu-tdp*/` with a setup.txt.
+  /// or several separated by `:`), else every committed one (`TDPFixture.guestCaptureFolders`).
   static let folders: [URL] = {
     if let given = ProcessInfo.processInfo.environment["TDPTRACE_GUEST_CAPTURES"], !given.isEmpty {
       return given.split(separator: ":").map { URL(fileURLWithPath: String($0)) }
     }
-    let fixtures = TDPFixture.url("fixtures")
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: fixtures.path)) ?? []
-    return names.filter { $0.hasPrefix("qemu-tdp") }.sorted().map { fixtures.appendingPathComponent($0) }
-      .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("setup.txt").path) }
+    return TDPFixture.guestCaptureFolders.map(TDPFixture.url)
   }()
 
   /// Whether the folders came from a guest run rather than the committed fixtures.

@@ -17,6 +17,15 @@ public enum TDPFixture {
 
   public static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
 
+  /// The committed guest captures, one folder per kernel generation (`fixtures/qemu-tdp` for
+  /// 6.1, `fixtures/qemu-tdp-6.12`, ...), as paths relative to the root: the folders
+  /// `scripts/vm/update-fixtures.sh` wrote (they hold its CAPTURED file).
+  public static let guestCaptureFolders: [String] = {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: url("fixtures").path)) ?? []
+    return names.filter { $0.hasPrefix("qemu-tdp") }.sorted().map { "fixtures/" + $0 }
+      .filter { FileManager.default.fileExists(atPath: url($0 + "/CAPTURED").path) }
+  }()
+
   public struct BadFixture: Error, CustomStringConvertible {
     public var description: String
     public init(description: String) { self.description = description }
