@@ -18,6 +18,8 @@ struct BpftraceEntryCache: ~Copyable {
   static let arenaLimit = 4 << 20
 
   private var table = ByteKeyTable()
+  /// The interval block the cached sample indices count into (`IntervalTracker.generation`).
+  private var generation = 0
   private var bytes: UnsafeMutablePointer<UInt8>
   private var capacity = 4096
   private var used = 0
@@ -91,6 +93,7 @@ struct BpftraceEntryCache: ~Copyable {
     _ line: UnsafeBufferPointer<UInt8>, weight: UInt64, lineNumber: Int, session: inout BpftraceTextSession,
     builder: inout ProfileBuilder
   ) throws(ParseError) {
+    noteEntry(builder: &builder)
     let hash = hashBytes(bytes, used)
     if let known = table.find(bytes, used, hash: hash) {
       collecting = false
@@ -104,6 +107,20 @@ struct BpftraceEntryCache: ~Copyable {
     // nil when the count was skipped (`--lenient`): nothing to count repeats into.
     if let index = session.closedSample, table.arenaBytes + used <= Self.arenaLimit {
       table.insert(bytes, used, hash: hash, value: UInt32(index))
+    }
+  }
+
+  /// Tells the interval tracker an entry of the copied `@name[` line's map began, and forgets
+  /// every entry when that (or a `time()` header before it) began a new interval block: a hit
+  /// would count into the last block's sample.
+  @inline(__always)
+  private mutating func noteEntry(builder: inout ProfileBuilder) {
+    var at = 0
+    if bytes[0] == 0x5E { at = 2 }  // `^C`, as `opensStack` allows
+    _ = builder.intervalEntry(UnsafeBufferPointer(start: bytes + at, count: lineEnds[0] - 1 - at), line: lineNumbers[0])
+    if generation != builder.intervals.generation {
+      generation = builder.intervals.generation
+      table = ByteKeyTable()
     }
   }
 

@@ -9,8 +9,9 @@
 ///   `{"@h": {"<key>": [...]}}`. Buckets are relabelled as bpftrace's text prints them:
 ///   `[2, 4)`, `[0]`, `(..., 0)` (no `min`), `[100, ...)` (no `max`).
 /// - `stats`: `{"@s": {"count": 2, "average": 6, "total": 12}}`, or keyed.
-/// - `lost_events` becomes a note; `printf`, `attached_probes`, `time` and other message types
-///   are ignored.
+/// - `time` starts an interval block, as a `time()` header does in text (`IntervalTracker`).
+/// - `lost_events` becomes a note; `printf`, `attached_probes` and other message types are
+///   ignored.
 public struct BpftraceJSONParser: TraceParser {
   public static let format = InputFormat.bpftraceJSON
 
@@ -79,7 +80,19 @@ struct BpftraceJSONSession: ~Copyable {
           ParseError(position(), expected: "`data` holding maps `{\"@name\": ...}`", found: line.string),
           builder: &builder)
       }
-      for (name, value) in maps { try map(name, value, type: type, builder: &builder) }
+      for (name, value) in maps {
+        var name = name
+        _ = name.withUTF8 { builder.intervalEntry($0, line: lineNumber) }
+        // One message is one whole print of the map: its run ends here.
+        builder.intervalText()
+        try map(name, value, type: type, builder: &builder)
+      }
+    case "time":
+      var text = data.stringValue ?? ""
+      while let last = text.last, last == "\n" || last == " " { text.removeLast() }
+      _ = builder.intervalHeader(text, line: lineNumber)
+    case "printf":
+      builder.intervalText()
     case "lost_events":
       let events = data["events"]?.int64 ?? message["count"]?.int64 ?? 0
       builder.note("\(options.sourceName): bpftrace lost \(events) events")

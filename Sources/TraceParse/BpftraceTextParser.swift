@@ -68,6 +68,8 @@ struct BpftraceTextSession: ~Copyable {
   private var labelTable = ByteKeyTable(capacity: 64)
   /// Label set of the last entry keyed by a stack alone, and its map.
   private var lastMapLabels: (String, LabelSetID)?
+  /// The interval block the two label caches above are for (`IntervalTracker.generation`).
+  private var labelGeneration = 0
   /// The last map name read, to reuse its String while entries stay in one map.
   private var lastMapBytes: [UInt8] = []
   private var lastMap = "@"
@@ -125,11 +127,16 @@ struct BpftraceTextSession: ~Copyable {
       {
         builder.note("\(options.sourceName): bpftrace reported '\(line.string)'")
       }
+      noise(line, lineNumber: lineNumber, builder: &builder)
       return
     }
     var nameEnd = at + 1
     while nameEnd < line.count, Self.isIdentifier(line[nameEnd]) { nameEnd += 1 }
-    guard nameEnd < line.count, line[nameEnd] == 0x5B || line[nameEnd] == 0x3A else { return }  // printf text
+    guard nameEnd < line.count, line[nameEnd] == 0x5B || line[nameEnd] == 0x3A else {  // printf text
+      builder.intervalText()
+      return
+    }
+    _ = builder.intervalEntry(UnsafeBufferPointer(rebasing: line[at..<nameEnd]), line: lineNumber)
     key.reset(map: mapName(line, at, nameEnd))
     sawEntry = true
     entryLine = lineNumber
@@ -153,6 +160,20 @@ struct BpftraceTextSession: ~Copyable {
     } else {
       try segment(
         Substring(text), column: nameEnd + 2, afterStack: false, lineNumber: lineNumber, builder: &builder)
+    }
+  }
+
+  /// A line outside entries that is not a map entry: a `time()` header starts an interval
+  /// block; other printed text ends a map's run (`IntervalTracker`); blank lines are nothing.
+  private mutating func noise(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, builder: inout ProfileBuilder) {
+    var end = line.count
+    while end > 0, BpftraceStackLine.isSpace(line[end - 1]) { end -= 1 }
+    if end == 0 { return }
+    let text = UnsafeBufferPointer(rebasing: line[0..<end])
+    if IntervalTracker.isTimeHeader(text) {
+      _ = builder.intervalHeader(text.string, line: lineNumber)
+    } else {
+      builder.intervalText()
     }
   }
 
@@ -400,6 +421,12 @@ struct BpftraceTextSession: ~Copyable {
     throws(ParseError) -> Int?
   {
     key.rootFirstStack(&cache, into: &stack, builder: &builder)
+    if labelGeneration != builder.intervals.generation {
+      // A new interval block: the cached label sets carry the last block's `interval`.
+      labelGeneration = builder.intervals.generation
+      labelTable = ByteKeyTable(capacity: 64)
+      lastMapLabels = nil
+    }
     let labelID: LabelSetID
     if key.members.count == 1, let (map, id) = lastMapLabels, map == key.map {
       labelID = id  // the common `@name[kstack]` entry: labels are just the map

@@ -68,6 +68,7 @@ package enum ParallelLoader {
 
     // Merge in file order; shift each part's line numbers by the lines before it.
     var merged: ProfileBuilder?
+    var previousTracker: IntervalTracker?
     var linesBefore = 0
     for i in 0..<(bounds.count - 1) {
       switch results.take(i) {
@@ -76,6 +77,10 @@ package enum ParallelLoader {
         throw .parse(error)
       case .success(var part):
         part.builder.shiftSkippedLines(by: linesBefore)
+        // A part that starts with a map printed again begins an interval block the parts
+        // cannot number: the caller reads the file on one core.
+        if let previousTracker, !part.builder.intervals.continues(previousTracker) { return nil }
+        previousTracker = part.builder.intervals
         if merged == nil {
           merged = part.builder  // the first part: its builder goes on, nothing is copied
         } else {

@@ -33,6 +33,11 @@ public struct Profile: Sendable {
   /// Map entries that are not stack samples (hist, lhist, stats, avg, and maps without a stack):
   /// reported as what they are, never folded.
   public var values: [MapValue] = []
+  /// The blocks of an interval capture, in order (see `IntervalMark`); empty for a capture
+  /// that is one total.
+  public var intervals: [IntervalMark] = []
+  /// How the blocks were read (`delta` or `cumulative`), once `IntervalResolution` decided.
+  public var intervalMode: IntervalMode?
   /// Records skipped under `--lenient`, and what they weighed.
   public var skipped = SkipTally()
   /// Warnings that are not errors (unsupported shapes that were read around, etc.).
@@ -118,6 +123,8 @@ public struct MapValue: Hashable, Sendable {
   /// filed by the path that reached it (`report --latency`). Frames are values, not `FrameID`s:
   /// filters and inline expansion rebuild the profile's frame table, and a value keeps its key.
   public var stacks: [KeyStack]
+  /// The block of an interval capture the value was printed in (`IntervalMark.index`).
+  public var interval: Int?
 
   /// A stack member of a key: its 0-based position in the tuple and its frames, root first.
   public struct KeyStack: Hashable, Sendable {

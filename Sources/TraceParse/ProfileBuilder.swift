@@ -19,6 +19,8 @@ public struct ProfileBuilder: Sendable {
   private var stackIndex = HashIndex()
   /// The `stacks` index of each sample's stack.
   private var sampleStacks: [UInt32] = []
+  /// Where the blocks of an interval capture begin (see `IntervalTracker`).
+  package private(set) var intervals = IntervalTracker()
 
   public init(unit: WeightUnit = .count) { profile.unit = unit }
 
@@ -186,7 +188,18 @@ public struct ProfileBuilder: Sendable {
     }
   }
 
+  /// Interns `labels`; while an interval capture is read, with the current block's `interval`
+  /// label added.
   public mutating func intern(_ labels: Labels) -> LabelSetID {
+    if intervals.isActive && labels[Labels.Name.interval] == nil {
+      var labels = labels
+      labels.entries.append(Labels.Entry(Labels.Name.interval, String(intervals.current)))
+      return internExactly(labels)
+    }
+    return internExactly(labels)
+  }
+
+  private mutating func internExactly(_ labels: Labels) -> LabelSetID {
     if let id = labelIndex[labels] { return id }
     let id = LabelSetID(profile.labelSets.count)
     profile.labelSets.append(labels)
@@ -260,7 +273,57 @@ public struct ProfileBuilder: Sendable {
     try add(stack: stack, labels: intern(labels), weight: weight)
   }
 
-  public mutating func addValue(_ value: MapValue) { profile.values.append(value) }
+  public mutating func addValue(_ value: MapValue) {
+    var value = value
+    if intervals.isActive { value.interval = intervals.current }
+    profile.values.append(value)
+  }
+
+  // MARK: interval captures
+
+  /// A `time()` header outside entries. Returns whether a block began (parsers then drop the
+  /// label sets and sample indices they cached).
+  package mutating func intervalHeader(_ text: String, line: Int) -> Bool {
+    let wasActive = intervals.isActive
+    let began = intervals.timeHeader(text, line: line)
+    if began { startedBlock(wasActive: wasActive) }
+    return began
+  }
+
+  /// An entry of map `map` at `line` (see `IntervalTracker.entry`).
+  @inline(__always)
+  package mutating func intervalEntry(_ map: UnsafeBufferPointer<UInt8>, line: Int) -> Bool {
+    let wasActive = intervals.isActive
+    let began = intervals.entry(map, line: line)
+    if began { startedBlock(wasActive: wasActive) }
+    return began
+  }
+
+  /// Printed text between entries: it ends a map's run.
+  package mutating func intervalText() { intervals.text() }
+
+  /// At the second block, what was read so far becomes block 0: its samples and values get
+  /// the label `interval=0`.
+  private mutating func startedBlock(wasActive: Bool) {
+    profile.intervals = intervals.marks
+    guard !wasActive else { return }
+    var relabelled: [LabelSetID: LabelSetID] = [:]
+    for i in profile.samples.indices {
+      let old = profile.samples[i].labels
+      if let id = relabelled[old] {
+        profile.samples[i].labels = id
+        continue
+      }
+      var labels = profile.labelSets[Int(old)]
+      labels.entries.append(Labels.Entry(Labels.Name.interval, "0"))
+      let id = internExactly(labels)
+      relabelled[old] = id
+      profile.samples[i].labels = id
+    }
+    for i in profile.values.indices { profile.values[i].interval = 0 }
+    sampleIndex = HashIndex(
+      hashes: zip(sampleStacks, profile.samples).map { Self.hash(stackID: $0, $1.labels) })
+  }
   public mutating func recordSkip(_ error: ParseError, weight: UInt64 = 0) {
     profile.skipped.record(error, weight: weight)
   }
@@ -304,6 +367,10 @@ public struct ProfileBuilder: Sendable {
       profile.unit = .mixed
     }
     profile.values += other.values
+    // Interval captures merged (files of one workload): block k of each is block k here.
+    if other.intervals.count > profile.intervals.count {
+      profile.intervals += other.intervals[profile.intervals.count...]
+    }
     var skipped = other.skipped
     skipped.weight = other.weightScale.rescale(skipped.weight, to: scale) ?? UInt64.max
     profile.skipped.merge(skipped)

@@ -16,6 +16,8 @@ public struct ProfileLoader: Sendable {
   public var parallel: Bool = true
   /// Draw a progress bar on stderr for large inputs when stderr is a terminal.
   public var showProgress: Bool = true
+  /// How the blocks of an interval capture relate (`IntervalResolution`).
+  public var intervals: IntervalMode = .auto
 
   public init(format: InputFormat? = nil, lenient: Bool = false, weight: SampleWeight = .samples) {
     self.format = format
@@ -75,9 +77,11 @@ public struct ProfileLoader: Sendable {
     let size = path == "-" ? nil : Self.regularFileSize(path)
     let progress = showProgress ? ProgressReporter.make(total: size, label: path) : nil
     defer { progress?.finish() }
+    // An interval capture is read on one core: its blocks are numbered in input order.
     if parallel, let size, size >= ParallelLoader.minimumSize, ParallelLoader.canSplit(chosen),
       let profile = try ParallelLoader.load(
-        path: path, size: size, format: chosen, options: options, progress: progress)
+        path: path, size: size, format: chosen, options: options, progress: progress),
+      profile.intervals.isEmpty
     {
       do { try builder.merge(profile) } catch { throw .aggregation(error, file: options.sourceName) }
       return
@@ -88,13 +92,22 @@ public struct ProfileLoader: Sendable {
       do {
         try Self.parser(for: chosen).parse(&reader, into: &builder, options: options)
       } catch { throw .parse(error) }
+      if !builder.profile.intervals.isEmpty {
+        builder = ProfileBuilder(continuing: resolved(builder.build(), source: options.sourceName))
+      }
       return
     }
     var part = ProfileBuilder()
     do {
       try Self.parser(for: chosen).parse(&reader, into: &part, options: options)
     } catch { throw .parse(error) }
-    do { try builder.merge(part.build()) } catch { throw .aggregation(error, file: options.sourceName) }
+    do { try builder.merge(resolved(part.build(), source: options.sourceName)) } catch {
+      throw .aggregation(error, file: options.sourceName)
+    }
+  }
+
+  private func resolved(_ profile: Profile, source: String) -> Profile {
+    IntervalResolution.resolve(profile, mode: intervals, source: source)
   }
 
   /// The size of `path` if it is a regular file (not a pipe or device, which cannot be split).

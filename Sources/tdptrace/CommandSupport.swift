@@ -42,11 +42,11 @@ enum CommandSupport {
     let profile: Profile
     var loader = input.loader(defaultWeight: defaultWeight)
     loader.threadLabels = threadLabels
+    let loaded: Profile
+    do { loaded = try loader.load(paths: input.files) } catch { throw failure(error.description) }
     do {
-      profile = try loader.load(paths: input.files)
-    } catch {
-      throw failure(error.description)
-    }
+      profile = try input.intervals.range(0).apply(to: loaded, source: input.displayNames.joined(separator: ", "))
+    } catch { throw failure(error.description) }
     if profile.skipped.records > 0 {
       var message = "skipped \(profile.skipped.records) bad record\(profile.skipped.records == 1 ? "" : "s")"
       message += " (weight \(profile.weightScale.format(profile.skipped.weight))) under --lenient"

@@ -21,8 +21,11 @@ struct DiffCommand: ProducesOutputs {
   @Argument(help: ArgumentHelp("The baseline capture ('-' reads stdin).", valueName: "before"))
   var before: String
 
-  @Argument(help: ArgumentHelp("The capture to compare with it.", valueName: "after"))
-  var after: String
+  @Argument(
+    help: ArgumentHelp(
+      "The capture to compare with it. Without it, BEFORE and AFTER are two ranges of one interval capture: --from/--to given twice.",
+      valueName: "after"))
+  var after: String?
 
   @Option(help: ArgumentHelp("Input format of both inputs, instead of detecting it.", valueName: "format"))
   var inputFormat: InputFormat?
@@ -35,6 +38,8 @@ struct DiffCommand: ProducesOutputs {
       "What a perf sample weighs: samples (1 each) or period (1 when the sample has none).",
       valueName: "samples|period"))
   var weight: SampleWeight = .samples
+
+  @OptionGroup(title: "Interval captures") var intervals: IntervalOptions
 
   @OptionGroup var naming: NamingOptions
   @OptionGroup var filters: FilterOptions
@@ -66,7 +71,24 @@ struct DiffCommand: ProducesOutputs {
     if before == "-" && after == "-" {
       throw ValidationError("Only one of BEFORE and AFTER can be stdin ('-').")
     }
+    try intervals.validate(ranges: 2)
+    if after == nil {
+      if intervals.from.count < 2 && intervals.to.count < 2 {
+        throw ValidationError(
+          "Give AFTER, or compare two ranges of one interval capture: --from A --to B --from C --to D.")
+      }
+      if before == "-" { throw ValidationError("Two ranges of one capture need a file, not stdin ('-').") }
+    }
     do { try request(unit: .count).validate() } catch { throw ValidationError(error.description) }
+  }
+
+  /// BEFORE and AFTER as the report names them: a range of one capture is named by its bounds.
+  var inputNames: [String] {
+    guard after == nil else { return [before, after!] }
+    return (0..<2).map { i in
+      let range = intervals.range(i)
+      return "\(before) [\(range.from ?? "first")..\(range.to ?? "last")]"
+    }
   }
 
   /// The library request these flags ask for.
@@ -76,24 +98,35 @@ struct DiffCommand: ProducesOutputs {
     return DiffRequest(
       naming: names, limit: top == 0 ? nil : top, normalize: normalize,
       graph: graph.graphOptions(naming: names, unit: unit, scale: scale), svg: graph.svg, html: graph.html,
-      title: graph.title, inputs: [before, after], given: graph.given, latency: latency)
+      title: graph.title, inputs: inputNames, given: graph.given, latency: latency)
   }
 
   func outputs() throws -> [RenderedOutput] {
     var loader = ProfileLoader(format: inputFormat, lenient: lenient, weight: weight)
     loader.threadLabels = filters.needsThreadLabels
+    loader.intervals = intervals.intervals
     let filter = filters.filter(naming: naming.naming)
     var profiles: [Profile] = []
-    for path in [before, after] {
+    var whole: Profile?
+    for (position, path) in [before, after ?? before].enumerated() {
+      let name = path == "-" ? "<stdin>" : path
+      let loaded: Profile
+      if let whole {
+        loaded = whole  // two ranges of one capture: read it once
+      } else {
+        do { loaded = try loader.load(path: path) } catch { throw CommandSupport.failure(error.description) }
+        if after == nil { whole = loaded }
+      }
+      for note in loaded.notes where position == 0 || after != nil { CommandSupport.warn(note) }
       let profile: Profile
-      do { profile = try loader.load(path: path) } catch { throw CommandSupport.failure(error.description) }
+      do { profile = try intervals.range(position).apply(to: loaded, source: name) } catch {
+        throw CommandSupport.failure(error.description)
+      }
       if profile.skipped.records > 0 {
-        let name = path == "-" ? "<stdin>" : path
         CommandSupport.warn(
           "\(name): skipped \(profile.skipped.records) bad record\(profile.skipped.records == 1 ? "" : "s") (weight \(profile.weightScale.format(profile.skipped.weight))) under --lenient"
         )
       }
-      let name = path == "-" ? "<stdin>" : path
       let trimmed = try trim.apply(to: profile, announce: true, name: name).0
       CommandSupport.announceSuspects(trimmed, name: name)
       profiles.append(try CommandSupport.filter(trimmed, with: filter, announce: true).profile)

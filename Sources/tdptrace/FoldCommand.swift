@@ -40,6 +40,8 @@ struct FoldCommand: ProducesOutputs {
   func outputs() throws -> [RenderedOutput] {
     let loaded = try CommandSupport.load(
       input, threadLabels: filters.needsThreadLabels || style.needsThreadLabels, defaultWeight: .period)
+    // fold's stdout has no room for notes (how interval blocks were read, lost events).
+    for note in loaded.notes { CommandSupport.warn(note) }
     let (profile, sizes) = symbols.expand(try trim.apply(to: loaded, announce: true).0)
     CommandSupport.announceSuspects(profile, sizes: sizes)
     let filtered = try CommandSupport.filter(

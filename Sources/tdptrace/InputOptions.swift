@@ -40,14 +40,19 @@ struct InputOptions: ParsableArguments {
       valueName: "samples|period|time"))
   var weight: WeightChoice?
 
+  @OptionGroup(title: "Interval captures") var intervals: IntervalOptions
+
   func validate() throws {
     if files.isEmpty { throw ValidationError("Give at least one input file, or '-' to read stdin.") }
+    try intervals.validate(ranges: 1)
   }
 
   /// The loader these flags ask for; `defaultWeight` when `--weight` is not given (each
   /// command's own default: fold weighs periods as stackcollapse-perf.pl does).
   func loader(defaultWeight: WeightChoice = .samples) -> ProfileLoader {
-    ProfileLoader(format: inputFormat, lenient: lenient, weight: (weight ?? defaultWeight).sampleWeight)
+    var loader = ProfileLoader(format: inputFormat, lenient: lenient, weight: (weight ?? defaultWeight).sampleWeight)
+    loader.intervals = intervals.intervals
+    return loader
   }
 
   /// Inputs as reports name them.
