@@ -21,10 +21,12 @@ public struct BpftraceJSONParser: TraceParser {
     throws(ParseError)
   {
     var session = BpftraceJSONSession(options: options)
+    builder.beginIntervals(options)
     while true {
       guard let line = try input.nextLine(source: options.sourceName) else { break }
       try session.consume(line, lineNumber: input.lineNumber, builder: &builder)
     }
+    builder.finishIntervals(options)
     if session.entries == 0 { builder.note("\(options.sourceName): no bpftrace map entries found") }
   }
 }
@@ -93,6 +95,8 @@ struct BpftraceJSONSession: ~Copyable {
       _ = builder.intervalHeader(text, line: lineNumber)
     case "printf":
       builder.intervalText()
+    case "attached_probes":
+      builder.intervalRun()
     case "lost_events":
       let events = data["events"]?.int64 ?? message["count"]?.int64 ?? 0
       builder.note("\(options.sourceName): bpftrace lost \(events) events")

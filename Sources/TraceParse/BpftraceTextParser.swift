@@ -24,12 +24,14 @@ public struct BpftraceTextParser: TraceParser {
     throws(ParseError)
   {
     var session = BpftraceTextSession(options: options)
+    builder.beginIntervals(options)
     var entries = BpftraceEntryCache()
     while true {
       guard let line = try input.nextLine(source: options.sourceName) else { break }
       try entries.consume(line, lineNumber: input.lineNumber, session: &session, builder: &builder)
     }
     try entries.finish(lineNumber: input.lineNumber, session: &session, builder: &builder)
+    builder.finishIntervals(options)
     if !session.sawEntry { builder.note("\(options.sourceName): no bpftrace map entries found") }
   }
 }
@@ -172,6 +174,8 @@ struct BpftraceTextSession: ~Copyable {
     let text = UnsafeBufferPointer(rebasing: line[0..<end])
     if IntervalTracker.isTimeHeader(text) {
       _ = builder.intervalHeader(text.string, line: lineNumber)
+    } else if text.count < 64, text.first == 0x41, text.string.hasPrefix("Attaching ") {
+      builder.intervalRun()
     } else {
       builder.intervalText()
     }

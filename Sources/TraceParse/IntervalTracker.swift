@@ -4,13 +4,17 @@
 /// 1. A `time()` header outside entries (`07:59:41`: digits and `:-./ T`, with a `:`) starts a
 ///    block, unless it is the first line of the block (then it dates it). Two headers in a row
 ///    make an empty block: an interval in which a cleared map had no events.
-/// 2. Without a header, a map printed again starts a block: bpftrace prints a map's entries in
-///    one run, so an entry of map M after M's run ended (another map's entry or printed text
-///    came between) is a new `print(M)`. This catches `print(@)` without `time()` and the
-///    exit print after the last interval. JSON prints a whole map in each message, so there
-///    every message ends its run.
+/// 2. Once a header was seen (or with `--intervals delta|cumulative` given), a map printed
+///    again starts a block: bpftrace prints a map's entries in one run, so an entry of map M
+///    after M's run ended (another map's entry or printed text came between) is a new
+///    `print(M)`. This makes bpftrace's exit print after the last interval a block of its own.
+///    JSON prints a whole map in each message, so there every message ends its run.
+/// 3. `Attaching N probes...` begins another bpftrace run (captures concatenated by a test
+///    bed): maps may be printed again without a block boundary.
 ///
-/// Nothing is labelled until a second block is found: a capture of one block reads as before.
+/// Without headers and without `--intervals`, a map printed again is summed as before, and
+/// `reprints` counts it so the reader can say so. Nothing is labelled until a second block is
+/// found: a capture of one block reads as before.
 package struct IntervalTracker: Sendable {
   /// Bumped at each new block, so parsers drop what they cached for the block before
   /// (label sets, entries served by sample index).
@@ -32,6 +36,12 @@ package struct IntervalTracker: Sendable {
   package private(set) var lastMap: [UInt8]?
   package private(set) var maps: Set<[UInt8]> = []
 
+  /// Whether a map printed again starts a block without any header (`--intervals` given).
+  package var splitsReprints = false
+  private var headerSeen = false
+  /// Maps printed again that started no block (no header, no `--intervals`).
+  package private(set) var reprints = 0
+
   package init() {}
 
   package var isActive: Bool { !marks.isEmpty }
@@ -39,6 +49,7 @@ package struct IntervalTracker: Sendable {
   /// A `time()` header at `line`. Returns whether a block began.
   package mutating func timeHeader(_ text: String, line: Int) -> Bool {
     runMap = nil
+    headerSeen = true
     if entries == 0 && !dated {
       dated = true
       if marks.isEmpty {
@@ -63,8 +74,13 @@ package struct IntervalTracker: Sendable {
     let name = Array(map)
     var began = false
     if printed.contains(name) {
-      begin(time: nil, line: line)
-      began = true
+      if headerSeen || splitsReprints {
+        begin(time: nil, line: line)
+        began = true
+      } else {
+        reprints += 1
+        printed.removeAll(keepingCapacity: true)
+      }
     }
     if firstLine == nil { firstLine = line }
     if firstMap == nil { firstMap = name }
@@ -78,6 +94,12 @@ package struct IntervalTracker: Sendable {
 
   /// Text that is not an entry, a header or blank (printf output): it ends the current run.
   package mutating func text() { runMap = nil }
+
+  /// `Attaching N probes...`: another bpftrace run begins; its maps are new.
+  package mutating func newRun() {
+    runMap = nil
+    printed.removeAll(keepingCapacity: true)
+  }
 
   private mutating func begin(time: String?, line: Int) {
     if marks.isEmpty { marks.append(IntervalMark(index: 0, time: firstTime, line: firstLine ?? line)) }
@@ -106,11 +128,12 @@ package struct IntervalTracker: Sendable {
     return colon && digits >= 4
   }
 
-  /// Whether a file part that this tracker read can follow `previous`'s part without a block
-  /// boundary between them being missed: the part starts inside the run `previous` ended in,
-  /// or with a map `previous` never printed.
-  package func continues(_ previous: IntervalTracker) -> Bool {
-    guard let firstMap else { return true }
-    return firstMap == previous.lastMap || !previous.maps.contains(firstMap)
+  /// Whether the part of a file this tracker read may hold interval blocks that the parts of
+  /// a split file cannot number: it has a header or blocks, or maps printed again are blocks
+  /// (`splitsReprints`) and it begins with a map `previous` printed but did not end with.
+  package func needsSerialRead(after previous: IntervalTracker?) -> Bool {
+    if headerSeen || isActive { return true }
+    guard splitsReprints, let previous, let firstMap else { return false }
+    return firstMap != previous.lastMap && previous.maps.contains(firstMap)
   }
 }

@@ -77,9 +77,8 @@ package enum ParallelLoader {
         throw .parse(error)
       case .success(var part):
         part.builder.shiftSkippedLines(by: linesBefore)
-        // A part that starts with a map printed again begins an interval block the parts
-        // cannot number: the caller reads the file on one core.
-        if let previousTracker, !part.builder.intervals.continues(previousTracker) { return nil }
+        // Interval blocks are numbered in input order: the caller reads such a file on one core.
+        if part.builder.intervals.needsSerialRead(after: previousTracker) { return nil }
         previousTracker = part.builder.intervals
         if merged == nil {
           merged = part.builder  // the first part: its builder goes on, nothing is copied

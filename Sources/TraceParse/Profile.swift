@@ -38,6 +38,8 @@ public struct Profile: Sendable {
   public var intervals: [IntervalMark] = []
   /// How the blocks were read (`delta` or `cumulative`), once `IntervalResolution` decided.
   public var intervalMode: IntervalMode?
+  /// Whether a bpftrace map was printed again without `time()` headers and summed.
+  package var mapsPrintedAgain = false
   /// Records skipped under `--lenient`, and what they weighed.
   public var skipped = SkipTally()
   /// Warnings that are not errors (unsupported shapes that were read around, etc.).

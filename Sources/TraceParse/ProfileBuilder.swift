@@ -302,6 +302,20 @@ public struct ProfileBuilder: Sendable {
   /// Printed text between entries: it ends a map's run.
   package mutating func intervalText() { intervals.text() }
 
+  /// `Attaching N probes...`: another bpftrace run.
+  package mutating func intervalRun() { intervals.newRun() }
+
+  /// Sets up block finding for a parse (`options.intervals` given makes reprints blocks).
+  package mutating func beginIntervals(_ options: ParseOptions) {
+    intervals.splitsReprints = options.intervals != .auto
+  }
+
+  /// After a parse: records that maps were printed again and summed, when no block was
+  /// found (`ProfileLoader` says so once per input).
+  package mutating func finishIntervals(_ options: ParseOptions) {
+    if intervals.reprints > 0 && !intervals.isActive { profile.mapsPrintedAgain = true }
+  }
+
   /// At the second block, what was read so far becomes block 0: its samples and values get
   /// the label `interval=0`.
   private mutating func startedBlock(wasActive: Bool) {
@@ -367,6 +381,7 @@ public struct ProfileBuilder: Sendable {
       profile.unit = .mixed
     }
     profile.values += other.values
+    profile.mapsPrintedAgain = profile.mapsPrintedAgain || other.mapsPrintedAgain
     // Interval captures merged (files of one workload): block k of each is block k here.
     if other.intervals.count > profile.intervals.count {
       profile.intervals += other.intervals[profile.intervals.count...]

@@ -73,17 +73,18 @@ public struct ProfileLoader: Sendable {
       chosen = detected
     }
     let options = ParseOptions(
-      sourceName: reader.name, lenient: lenient, weight: weight, threadLabels: threadLabels)
+      sourceName: reader.name, lenient: lenient, weight: weight, threadLabels: threadLabels, intervals: intervals)
     let size = path == "-" ? nil : Self.regularFileSize(path)
     let progress = showProgress ? ProgressReporter.make(total: size, label: path) : nil
     defer { progress?.finish() }
     // An interval capture is read on one core: its blocks are numbered in input order.
     if parallel, let size, size >= ParallelLoader.minimumSize, ParallelLoader.canSplit(chosen),
       let profile = try ParallelLoader.load(
-        path: path, size: size, format: chosen, options: options, progress: progress),
-      profile.intervals.isEmpty
+        path: path, size: size, format: chosen, options: options, progress: progress)
     {
-      do { try builder.merge(profile) } catch { throw .aggregation(error, file: options.sourceName) }
+      do { try builder.merge(resolved(profile, source: options.sourceName)) } catch {
+        throw .aggregation(error, file: options.sourceName)
+      }
       return
     }
     if let progress { reader.onRead = { progress.add($0) } }
@@ -92,7 +93,7 @@ public struct ProfileLoader: Sendable {
       do {
         try Self.parser(for: chosen).parse(&reader, into: &builder, options: options)
       } catch { throw .parse(error) }
-      if !builder.profile.intervals.isEmpty {
+      if !builder.profile.intervals.isEmpty || builder.profile.mapsPrintedAgain {
         builder = ProfileBuilder(continuing: resolved(builder.build(), source: options.sourceName))
       }
       return
@@ -107,7 +108,14 @@ public struct ProfileLoader: Sendable {
   }
 
   private func resolved(_ profile: Profile, source: String) -> Profile {
-    IntervalResolution.resolve(profile, mode: intervals, source: source)
+    var out = IntervalResolution.resolve(profile, mode: intervals, source: source)
+    if out.mapsPrintedAgain && out.intervals.isEmpty {
+      out.notes.append(
+        "\(source): maps were printed again without time() headers and are summed; if the prints were running totals (print(@) without clear(@)), pass --intervals cumulative"
+      )
+    }
+    out.mapsPrintedAgain = false
+    return out
   }
 
   /// The size of `path` if it is a regular file (not a pipe or device, which cannot be split).

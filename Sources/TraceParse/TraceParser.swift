@@ -26,14 +26,19 @@ public struct ParseOptions: Sendable {
   /// Put perf's `pid`, `tid` and `cpu` on each sample as labels (for `--pid`/`--tid`
   /// filters). Off by default: they multiply unique stacks, and memory follows unique stacks.
   public var threadLabels: Bool
+  /// `--intervals`: anything but `auto` also makes a map printed again without a `time()`
+  /// header a new interval block (`IntervalTracker`).
+  public var intervals: IntervalMode
 
   public init(
-    sourceName: String, lenient: Bool = false, weight: SampleWeight = .samples, threadLabels: Bool = false
+    sourceName: String, lenient: Bool = false, weight: SampleWeight = .samples, threadLabels: Bool = false,
+    intervals: IntervalMode = .auto
   ) {
     self.sourceName = sourceName
     self.lenient = lenient
     self.weight = weight
     self.threadLabels = threadLabels
+    self.intervals = intervals
   }
 }
 
