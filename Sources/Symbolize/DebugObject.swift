@@ -26,8 +26,6 @@ public final class DebugObject {
   private let module: OpaquePointer
   private var symbols: [String: Symbol]?
   private var ambiguous: Set<String> = []
-  /// Chains by address: a capture has thousands of unique frames, not millions.
-  private var scopeCache: [UInt64: [InlineScope]?] = [:]
 
   /// Opens `path`. Throws for a missing file, a file that is not ELF, or one libdwfl rejects
   /// (truncated, corrupt); an ELF without DWARF opens with `hasDWARF == false`.
@@ -225,38 +223,44 @@ public final class DebugObject {
   /// unit covers it. Mirrors `eu-addr2line -i`: the innermost scope DIE from `dwarf_getscopes`,
   /// then its physical parents from `dwarf_getscopes_die`, so each inlined instance leads to
   /// the function it was inlined into rather than to its abstract definition.
+  ///
+  /// Not cached here: both callers already keep what they resolved (`DwarfSymbolizer.resolve`
+  /// by frame, `symbolize` by SPEC), and on unique addresses a third cache by address only
+  /// cost its inserts and memory.
   public func scopes(at address: UInt64) -> [InlineScope]? {
-    if let cached = scopeCache[address] { return cached }
-    let found = lookUpScopes(at: address)
-    scopeCache[address] = .some(found)
-    return found
-  }
-
-  private var unitIndexes: [Dwarf_Off: InlineTreeIndex] = [:]
-
-  private func lookUpScopes(at address: UInt64) -> [InlineScope]? {
     guard hasDWARF else { return nil }
     var bias: Dwarf_Addr = 0
     guard let cu = dwfl_module_addrdie(module, address, &bias) else { return nil }
     let pc = address &- bias
-    let unit = dwarf_dieoffset(cu)
-    let index = unitIndexes[unit] ?? InlineTreeIndex(cu: cu)
-    unitIndexes[unit] = index
+    let index = unitIndex(cu)
     if let innermost = index.innermost(at: pc) {
       var (file, line) = sourceLine(cu: cu, pc: pc)
       var chain: [InlineScope] = []
+      chain.reserveCapacity(Int(index.nodes[innermost].depth) + 1)
       var current: Int? = innermost
       while let at = current {
         let node = index.nodes[at]
-        chain.append(InlineScope(function: node.function, isInlined: node.isInlined, file: file, line: line))
+        chain.append(InlineScope(function: index.function(at), isInlined: node.isInlined, file: file, line: line))
         guard node.isInlined else { break }
         file = node.callFile >= 0 ? index.fileName(node.callFile) : nil
         line = node.callLine >= 0 ? Int(node.callLine) : nil
         current = node.parent >= 0 ? Int(node.parent) : nil
       }
-      return chain.reversed()
+      chain.reverse()
+      return chain
     }
     return scopesFromDIEWalk(cu: cu, pc: pc)
+  }
+
+  private var unitIndexes: [Dwarf_Off: InlineTreeIndex] = [:]
+
+  /// The unit's index, built on the first address the unit covers.
+  private func unitIndex(_ cu: UnsafeMutablePointer<Dwarf_Die>) -> InlineTreeIndex {
+    let unit = dwarf_dieoffset(cu)
+    if let known = unitIndexes[unit] { return known }
+    let index = InlineTreeIndex(cu: cu)
+    unitIndexes[unit] = index
+    return index
   }
 
   /// Line-table file names by libdw's string: a unit names few files, and making a Swift string

@@ -17,8 +17,6 @@ final class InlineTreeIndex {
     /// `DW_AT_call_file` as an index into the unit's file table, and `DW_AT_call_line`.
     var callFile: Int32
     var callLine: Int32
-
-    var function: String { name.map { String(cString: $0) } ?? "??" }
   }
 
   private struct Range {
@@ -36,6 +34,9 @@ final class InlineTreeIndex {
   private var fileNames: [Int32: String] = [:]
 
   private(set) var nodes: [Node] = []
+  /// Each node's name as a Swift string, made on the first lookup that reaches the node: the
+  /// addresses of one function share it instead of each copying the C string again.
+  private var functionNames: [String?] = []
 
   /// Tags whose children may hold code: everything else (types, variables) is not walked.
   private static func isContainer(_ tag: Int32) -> Bool {
@@ -57,6 +58,15 @@ final class InlineTreeIndex {
       walk(first: child, parent: -1, depth: 0, ranges: &ranges)
     }
     buildSegments(ranges)
+    functionNames = Array(repeating: nil, count: nodes.count)
+  }
+
+  /// The name of `node` (`??` for a DIE without one, as addr2line prints it).
+  func function(_ node: Int) -> String {
+    if let known = functionNames[node] { return known }
+    let name = nodes[node].name.map { String(cString: $0) } ?? "??"
+    functionNames[node] = name
+    return name
   }
 
   /// Labels every elementary segment between range boundaries with the deepest node covering

@@ -63,9 +63,11 @@ struct SymbolizeCommand: ParsableCommand {
 
     var output = StandardOutput()
     var failures = 0
-    // Each unique SPEC is resolved and rendered once; repeats copy the bytes. Keyed by String:
+    // Each unique SPEC is resolved and rendered once, into one arena; repeats copy its bytes
+    // from there (one buffer, not an array per SPEC to allocate and free). Keyed by String:
     // hashing an ArraySlice<UInt8> feeds the hasher a byte at a time.
-    var rendered: [String: (bytes: [UInt8], failed: Bool)] = [:]
+    var rendered: [String: (range: Range<Int>, failed: Bool)] = [:]
+    var text = OutputBuffer()
     let isReturnAddress = !exact
     let format = self.format
     let noInline = symbols.noInline
@@ -73,12 +75,12 @@ struct SymbolizeCommand: ParsableCommand {
     func handle(_ word: ArraySlice<UInt8>) {
       let key = String(decoding: word, as: UTF8.self)
       if let known = rendered[key] {
-        output.append(bytes: known.bytes)
+        output.append(bytes: text.bytes[known.range])
         if known.failed { failures += 1 }
         return
       }
       let spec = key[...]
-      var text = OutputBuffer()
+      let start = text.bytes.count
       var failed = false
       switch Self.lookUp(spec, in: symbolizer, isReturnAddress: isReturnAddress) {
       case .success(let scopes):
@@ -93,8 +95,9 @@ struct SymbolizeCommand: ParsableCommand {
         }
       }
       if failed { failures += 1 }
-      rendered[key] = (text.bytes, failed)
-      output.append(bytes: text.bytes)
+      let range = start..<text.bytes.count
+      rendered[key] = (range, failed)
+      output.append(bytes: text.bytes[range])
     }
     if specs.isEmpty {
       Self.forEachWord(ofFileDescriptor: 0, handle)
@@ -175,7 +178,7 @@ struct SymbolizeCommand: ParsableCommand {
   }
 }
 
-/// The bytes of one rendered spec, kept to be copied for its repeats.
+/// The rendered bytes of every unique spec, kept to be copied for its repeats.
 struct OutputBuffer {
   private(set) var bytes: [UInt8] = []
 
