@@ -24,8 +24,8 @@ public final class DebugObject {
 
   private let dwfl: OpaquePointer
   private let module: OpaquePointer
-  private var symbols: [String: Symbol]?
-  private var ambiguous: Set<String> = []
+  /// Every function name with its symbol, or `.ambiguous`: one hash per lookup.
+  private var symbols: [String: SymbolLookup]?
 
   /// Opens `path`. Throws for a missing file, a file that is not ELF, or one libdwfl rejects
   /// (truncated, corrupt); an ELF without DWARF opens with `hasDWARF == false`.
@@ -169,9 +169,7 @@ public final class DebugObject {
   /// (static functions in different files) are refused: guessing would give a wrong chain.
   public func symbol(named name: String) -> SymbolLookup {
     if symbols == nil { loadSymbols() }
-    if ambiguous.contains(name) { return .ambiguous }
-    guard let symbol = symbols?[name] else { return .notFound }
-    return .found(symbol)
+    return symbols?[name] ?? .notFound
   }
 
   public enum SymbolLookup: Hashable, Sendable {
@@ -181,8 +179,8 @@ public final class DebugObject {
   }
 
   private func loadSymbols() {
-    var table: [String: Symbol] = [:]
-    var types: [String: UInt8] = [:]
+    var table: [String: (symbol: Symbol, type: UInt8)] = [:]
+    var ambiguous: Set<String> = []
     let count = dwfl_module_getsymtab(module)
     if count > 0 {
       table.reserveCapacity(Int(count))
@@ -199,22 +197,25 @@ public final class DebugObject {
         guard shndx != UInt32(SHN_UNDEF), shndx != UInt32(SHN_ABS), cName.pointee != 0 else { continue }
         let name = String(cString: cName)
         let symbol = Symbol(address: address, size: sym.st_size)
-        if let existing = table[name], let existingType = types[name] {
-          if existing.address == symbol.address { continue }
-          if existingType == UInt8(STT_FUNC) && type != UInt8(STT_FUNC) { continue }
-          if existingType != UInt8(STT_FUNC) && type == UInt8(STT_FUNC) {
-            table[name] = symbol
-            types[name] = type
+        if let existing = table[name] {
+          if existing.symbol.address == symbol.address { continue }
+          if existing.type == UInt8(STT_FUNC) && type != UInt8(STT_FUNC) { continue }
+          if existing.type != UInt8(STT_FUNC) && type == UInt8(STT_FUNC) {
+            table[name] = (symbol, type)
             continue
           }
           ambiguous.insert(name)
           continue
         }
-        table[name] = symbol
-        types[name] = type
+        table[name] = (symbol, type)
       }
     }
-    symbols = table
+    var lookups: [String: SymbolLookup] = [:]
+    lookups.reserveCapacity(table.count)
+    for (name, entry) in table {
+      lookups[name] = ambiguous.contains(name) ? .ambiguous : .found(entry.symbol)
+    }
+    symbols = lookups
   }
 
   // MARK: DWARF

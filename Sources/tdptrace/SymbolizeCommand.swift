@@ -66,38 +66,36 @@ struct SymbolizeCommand: ParsableCommand {
     // Each unique SPEC is resolved and rendered once, into one arena; repeats copy its bytes
     // from there (one buffer, not an array per SPEC to allocate and free). Keyed by String:
     // hashing an ArraySlice<UInt8> feeds the hasher a byte at a time.
-    var rendered: [String: (range: Range<Int>, failed: Bool)] = [:]
+    var rendered: [String: RenderedSpec] = [:]
     var text = OutputBuffer()
     let isReturnAddress = !exact
     let format = self.format
     let noInline = symbols.noInline
     let srcline = symbols.srcline
+    func render(_ spec: Substring, into entry: inout RenderedSpec) {
+      if entry.range == nil {
+        let start = text.bytes.count
+        switch Self.lookUp(spec, in: symbolizer, isReturnAddress: isReturnAddress) {
+        case .success(let scopes):
+          Self.write(
+            spec: spec, scopes: noInline ? Array(scopes.prefix(1)) : scopes, format: format, srcline: srcline,
+            to: &text)
+        case .failure(let why):
+          entry.failed = true
+          switch format {
+          case .text: text.append("\(spec): not resolved (\(why.object): \(why.reason))\n")
+          case .addr2line: text.append("??\n??:0\n")
+          }
+        }
+        entry.range = start..<text.bytes.count
+      }
+      if let range = entry.range { output.append(bytes: text.bytes[range]) }
+      if entry.failed { failures += 1 }
+    }
     func handle(_ word: ArraySlice<UInt8>) {
       let key = String(decoding: word, as: UTF8.self)
-      if let known = rendered[key] {
-        output.append(bytes: text.bytes[known.range])
-        if known.failed { failures += 1 }
-        return
-      }
-      let spec = key[...]
-      let start = text.bytes.count
-      var failed = false
-      switch Self.lookUp(spec, in: symbolizer, isReturnAddress: isReturnAddress) {
-      case .success(let scopes):
-        Self.write(
-          spec: spec, scopes: noInline ? Array(scopes.prefix(1)) : scopes, format: format, srcline: srcline,
-          to: &text)
-      case .failure(let why):
-        failed = true
-        switch format {
-        case .text: text.append("\(spec): not resolved (\(why.object): \(why.reason))\n")
-        case .addr2line: text.append("??\n??:0\n")
-        }
-      }
-      if failed { failures += 1 }
-      let range = start..<text.bytes.count
-      rendered[key] = (range, failed)
-      output.append(bytes: text.bytes[range])
+      // Found or inserted with one hash of the key (the default subscript's in-place access).
+      render(key[...], into: &rendered[key, default: RenderedSpec()])
     }
     if specs.isEmpty {
       Self.forEachWord(ofFileDescriptor: 0, handle)
@@ -176,6 +174,12 @@ struct SymbolizeCommand: ParsableCommand {
         .map(\.scopes)
     }
   }
+}
+
+/// Where a SPEC's rendered bytes are in the `OutputBuffer`; `range` is nil until it is rendered.
+struct RenderedSpec {
+  var range: Range<Int>?
+  var failed = false
 }
 
 /// The rendered bytes of every unique spec, kept to be copied for its repeats.
