@@ -285,6 +285,15 @@ public final class DebugObject {
     return (file, dwarf_lineno(row, &number) == 0 ? Int(number) : nil)
   }
 
+  /// The chain at `address` by libdw's DIE walk alone, without the unit's index: what the
+  /// index must agree with, for tests.
+  package func scopesByDIEWalk(at address: UInt64) -> [InlineScope]? {
+    guard hasDWARF else { return nil }
+    var bias: Dwarf_Addr = 0
+    guard let cu = dwfl_module_addrdie(module, address, &bias) else { return nil }
+    return scopesFromDIEWalk(cu: cu, pc: address &- bias)
+  }
+
   /// The slow path, for units the index has no function for: `dwarf_getscopes` for the
   /// innermost scope, then its physical parents, as `eu-addr2line -i` does.
   private func scopesFromDIEWalk(cu: UnsafeMutablePointer<Dwarf_Die>, pc: Dwarf_Addr) -> [InlineScope]? {

@@ -92,7 +92,7 @@ struct SymbolizeCommand: ParsableCommand {
       if let range = entry.range { output.append(bytes: text.bytes[range]) }
       if entry.failed { failures += 1 }
     }
-    func handle(_ word: ArraySlice<UInt8>) {
+    func handle(_ word: UnsafeBufferPointer<UInt8>) {
       let key = String(decoding: word, as: UTF8.self)
       // Found or inserted with one hash of the key (the default subscript's in-place access).
       render(key[...], into: &rendered[key, default: RenderedSpec()])
@@ -100,15 +100,19 @@ struct SymbolizeCommand: ParsableCommand {
     if specs.isEmpty {
       Self.forEachWord(ofFileDescriptor: 0, handle)
     } else {
-      for spec in specs { handle(ArraySlice(spec.utf8)) }
+      for var spec in specs { spec.withUTF8(handle) }
     }
     do { try output.finish() } catch { throw CommandSupport.failure(error.description) }
     if failures > 0 { throw ExitCode(1) }
   }
 
   /// Calls `body` with each whitespace-separated word read from `fd`, in chunks: a symbolize
-  /// run over standard input may see hundreds of thousands of addresses.
-  private static func forEachWord(ofFileDescriptor fd: Int32, _ body: (ArraySlice<UInt8>) -> Void) {
+  /// run over standard input may see hundreds of thousands of addresses. Words are lent as
+  /// buffer pointers, valid during the call: a slice of the chunk would retain and release
+  /// the chunk's storage for every word.
+  private static func forEachWord(
+    ofFileDescriptor fd: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> Void
+  ) {
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
     var pending: [UInt8] = []
     func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0a || byte == 0x0d }
@@ -116,20 +120,22 @@ struct SymbolizeCommand: ParsableCommand {
       let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
       if count < 0 && errno == EINTR { continue }
       if count <= 0 { break }
-      var start = 0
-      for index in 0..<count where isSpace(buffer[index]) {
-        if !pending.isEmpty {
-          pending += buffer[start..<index]
-          body(pending[...])
-          pending.removeAll(keepingCapacity: true)
-        } else if start < index {
-          body(buffer[start..<index])
+      buffer.withUnsafeBufferPointer { chunk in
+        var start = 0
+        for index in 0..<count where isSpace(chunk[index]) {
+          if !pending.isEmpty {
+            pending.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<index]))
+            pending.withUnsafeBufferPointer(body)
+            pending.removeAll(keepingCapacity: true)
+          } else if start < index {
+            body(UnsafeBufferPointer(rebasing: chunk[start..<index]))
+          }
+          start = index + 1
         }
-        start = index + 1
+        pending.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<count]))
       }
-      pending += buffer[start..<count]
     }
-    if !pending.isEmpty { body(pending[...]) }
+    if !pending.isEmpty { pending.withUnsafeBufferPointer(body) }
   }
 
   private static func write(
