@@ -235,7 +235,7 @@ public final class DebugObject {
     let pc = address &- bias
     let index = unitIndex(cu)
     if let innermost = index.innermost(at: pc) {
-      var (file, line) = sourceLine(cu: cu, pc: pc)
+      var (file, line) = sourceLine(index.lines.row(at: pc))
       var chain: [InlineScope] = []
       chain.reserveCapacity(Int(index.nodes[innermost].depth) + 1)
       var current: Int? = innermost
@@ -268,9 +268,9 @@ public final class DebugObject {
   /// for each address was a measurable part of a lookup.
   private var lineFileNames: [UnsafePointer<CChar>: String] = [:]
 
-  /// The line table's file and line for `pc`: where the innermost scope's code is.
-  private func sourceLine(cu: UnsafeMutablePointer<Dwarf_Die>, pc: Dwarf_Addr) -> (String?, Int?) {
-    guard let row = dwarf_getsrc_die(cu, pc) else { return (nil, nil) }
+  /// The file and line of a line-table row: where the innermost scope's code is.
+  private func sourceLine(_ row: OpaquePointer?) -> (String?, Int?) {
+    guard let row else { return (nil, nil) }
     var file: String?
     if let cFile = dwarf_linesrc(row, nil, nil) {
       let key = UnsafePointer(cFile)
@@ -319,7 +319,9 @@ public final class DebugObject {
 
     // Innermost first while walking; reversed at the end.
     var chain: [InlineScope] = []
-    var (file, line) = sourceLine(cu: cu, pc: pc)
+    // libdw's own line search, so that tests comparing this path with the index also check
+    // `LineTableIndex` against `dwarf_getsrc_die`.
+    var (file, line) = sourceLine(dwarf_getsrc_die(cu, pc))
     for index in 0..<Int(count) {
       let scope = chainPointer + index
       let tag = dwarf_tag(scope)

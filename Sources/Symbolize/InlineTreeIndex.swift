@@ -37,6 +37,8 @@ final class InlineTreeIndex {
   private var fileNames: [Int32: String] = [:]
 
   let nodes: [Node]
+  /// The unit's line table, for the innermost level's file and line.
+  let lines: LineTableIndex
   /// Each node's name as a Swift string, made on the first lookup that reaches the node: the
   /// addresses of one function share it instead of each copying the C string again.
   private var functionNames: [String?] = []
@@ -67,6 +69,7 @@ final class InlineTreeIndex {
     }
     (segmentStarts, segmentNodes) = Self.segments(ranges, nodes: nodes)
     self.nodes = nodes
+    lines = LineTableIndex(cu: cu)
     functionNames = Array(repeating: nil, count: nodes.count)
   }
 
