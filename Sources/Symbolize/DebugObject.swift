@@ -241,7 +241,8 @@ public final class DebugObject {
       var current: Int? = innermost
       while let at = current {
         let node = index.nodes[at]
-        chain.append(InlineScope(function: index.function(at), isInlined: node.isInlined, file: file, line: line))
+        chain.append(
+          InlineScope(function: index.function(at), isInlined: node.isInlined, file: file, line: line))
         guard node.isInlined else { break }
         file = node.callFile >= 0 ? index.fileName(node.callFile) : nil
         line = node.callLine >= 0 ? Int(node.callLine) : nil

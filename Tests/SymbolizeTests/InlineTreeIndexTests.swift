@@ -24,7 +24,8 @@ import Testing
       let indexed = object.scopes(at: symbol.address + offset)
       let walked = object.scopesByDIEWalk(at: symbol.address + offset)
       if indexed != walked {
-        mismatches.append("\(function)+\(offset): \(String(describing: indexed)) vs \(String(describing: walked))")
+        mismatches.append(
+          "\(function)+\(offset): \(String(describing: indexed)) vs \(String(describing: walked))")
       }
       if let indexed, indexed.count > 1 { inlined += 1 }
     }
