@@ -200,7 +200,11 @@ public struct StandardOutput {
 
   public init() {}
 
-  public mutating func append(bytes more: [UInt8]) {
+  public mutating func append(bytes more: [UInt8]) { append(bytes: more[...]) }
+
+  /// Appends part of a buffer the caller keeps (`symbolize`'s rendered SPECs) without copying
+  /// it into an array first.
+  public mutating func append(bytes more: ArraySlice<UInt8>) {
     guard failure == nil else { return }
     bytes.append(contentsOf: more)
     if bytes.count >= 1 << 16 { flush() }

@@ -38,6 +38,13 @@ public struct InlineExpander {
     var isReturnAddress: Bool
   }
 
+  /// What a unique frame became, found with one lookup per stack position.
+  private struct Expansion {
+    var ids: [FrameID]
+    /// Where its weight is counted when it could not be resolved.
+    var unresolved: (object: String, reason: String)?
+  }
+
   /// What expansion did, for notes and tests.
   public struct Report: Hashable, Sendable {
     /// Unique frames that were looked up and resolved.
@@ -53,9 +60,8 @@ public struct InlineExpander {
   public func expand<S: Symbolizer>(_ profile: Profile, with symbolizer: inout S) -> (Profile, Report) {
     var builder = ProfileBuilder(like: profile)
     var report = Report()
-    var expanded: [Key: [FrameID]] = [:]
+    var expanded: [Key: Expansion] = [:]
     var unresolved: [String: [String: Unresolved]] = [:]
-    var unresolvedKeys: [Key: (object: String, reason: String)] = [:]
 
     for sample in profile.samples {
       var stack: [FrameID] = []
@@ -72,29 +78,27 @@ public struct InlineExpander {
           continue
         }
         let key = Key(frame: id, isReturnAddress: position != leaf)
-        if let ids = expanded[key] {
-          stack += ids
+        let expansion: Expansion
+        if let known = expanded[key] {
+          expansion = known
         } else {
           let frame = profile.frame(id)
           switch symbolizer.resolve(frame, isReturnAddress: key.isReturnAddress) {
           case .chain(let chain):
             report.resolvedFrames += 1
             report.inlinedFrames += chain.count - 1
-            let ids = chain.map { builder.intern($0) }
-            expanded[key] = ids
-            stack += ids
+            expansion = Expansion(ids: chain.map { builder.intern($0) })
           case .unresolved(let object, let reason):
-            let ids = [builder.intern(frame)]
-            expanded[key] = ids
-            unresolvedKeys[key] = (object, reason)
+            expansion = Expansion(ids: [builder.intern(frame)], unresolved: (object, reason))
             unresolved[object, default: [:]][
               reason, default: Unresolved(object: object, reason: reason, frames: 0, weight: 0)
             ]
             .frames += 1
-            stack += ids
           }
+          expanded[key] = expansion
         }
-        if let (object, reason) = unresolvedKeys[key] {
+        stack += expansion.ids
+        if let (object, reason) = expansion.unresolved {
           unresolved[object]![reason]!.weight &+= sample.weight
         }
       }

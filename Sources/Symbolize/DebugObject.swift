@@ -24,10 +24,8 @@ public final class DebugObject {
 
   private let dwfl: OpaquePointer
   private let module: OpaquePointer
-  private var symbols: [String: Symbol]?
-  private var ambiguous: Set<String> = []
-  /// Chains by address: a capture has thousands of unique frames, not millions.
-  private var scopeCache: [UInt64: [InlineScope]?] = [:]
+  /// Every function name with its symbol, or `.ambiguous`: one hash per lookup.
+  private var symbols: [String: SymbolLookup]?
 
   /// Opens `path`. Throws for a missing file, a file that is not ELF, or one libdwfl rejects
   /// (truncated, corrupt); an ELF without DWARF opens with `hasDWARF == false`.
@@ -171,9 +169,7 @@ public final class DebugObject {
   /// (static functions in different files) are refused: guessing would give a wrong chain.
   public func symbol(named name: String) -> SymbolLookup {
     if symbols == nil { loadSymbols() }
-    if ambiguous.contains(name) { return .ambiguous }
-    guard let symbol = symbols?[name] else { return .notFound }
-    return .found(symbol)
+    return symbols?[name] ?? .notFound
   }
 
   public enum SymbolLookup: Hashable, Sendable {
@@ -183,8 +179,8 @@ public final class DebugObject {
   }
 
   private func loadSymbols() {
-    var table: [String: Symbol] = [:]
-    var types: [String: UInt8] = [:]
+    var table: [String: (symbol: Symbol, type: UInt8)] = [:]
+    var ambiguous: Set<String> = []
     let count = dwfl_module_getsymtab(module)
     if count > 0 {
       table.reserveCapacity(Int(count))
@@ -201,22 +197,25 @@ public final class DebugObject {
         guard shndx != UInt32(SHN_UNDEF), shndx != UInt32(SHN_ABS), cName.pointee != 0 else { continue }
         let name = String(cString: cName)
         let symbol = Symbol(address: address, size: sym.st_size)
-        if let existing = table[name], let existingType = types[name] {
-          if existing.address == symbol.address { continue }
-          if existingType == UInt8(STT_FUNC) && type != UInt8(STT_FUNC) { continue }
-          if existingType != UInt8(STT_FUNC) && type == UInt8(STT_FUNC) {
-            table[name] = symbol
-            types[name] = type
+        if let existing = table[name] {
+          if existing.symbol.address == symbol.address { continue }
+          if existing.type == UInt8(STT_FUNC) && type != UInt8(STT_FUNC) { continue }
+          if existing.type != UInt8(STT_FUNC) && type == UInt8(STT_FUNC) {
+            table[name] = (symbol, type)
             continue
           }
           ambiguous.insert(name)
           continue
         }
-        table[name] = symbol
-        types[name] = type
+        table[name] = (symbol, type)
       }
     }
-    symbols = table
+    var lookups: [String: SymbolLookup] = [:]
+    lookups.reserveCapacity(table.count)
+    for (name, entry) in table {
+      lookups[name] = ambiguous.contains(name) ? .ambiguous : .found(entry.symbol)
+    }
+    symbols = lookups
   }
 
   // MARK: DWARF
@@ -225,47 +224,54 @@ public final class DebugObject {
   /// unit covers it. Mirrors `eu-addr2line -i`: the innermost scope DIE from `dwarf_getscopes`,
   /// then its physical parents from `dwarf_getscopes_die`, so each inlined instance leads to
   /// the function it was inlined into rather than to its abstract definition.
+  ///
+  /// Not cached here: both callers already keep what they resolved (`DwarfSymbolizer.resolve`
+  /// by frame, `symbolize` by SPEC), and on unique addresses a third cache by address only
+  /// cost its inserts and memory.
   public func scopes(at address: UInt64) -> [InlineScope]? {
-    if let cached = scopeCache[address] { return cached }
-    let found = lookUpScopes(at: address)
-    scopeCache[address] = .some(found)
-    return found
-  }
-
-  private var unitIndexes: [Dwarf_Off: InlineTreeIndex] = [:]
-
-  private func lookUpScopes(at address: UInt64) -> [InlineScope]? {
     guard hasDWARF else { return nil }
     var bias: Dwarf_Addr = 0
     guard let cu = dwfl_module_addrdie(module, address, &bias) else { return nil }
     let pc = address &- bias
-    let unit = dwarf_dieoffset(cu)
-    let index = unitIndexes[unit] ?? InlineTreeIndex(cu: cu)
-    unitIndexes[unit] = index
+    let index = unitIndex(cu)
     if let innermost = index.innermost(at: pc) {
-      var (file, line) = sourceLine(cu: cu, pc: pc)
+      var (file, line) = sourceLine(index.lines.row(at: pc))
       var chain: [InlineScope] = []
+      chain.reserveCapacity(Int(index.nodes[innermost].depth) + 1)
       var current: Int? = innermost
       while let at = current {
         let node = index.nodes[at]
-        chain.append(InlineScope(function: node.function, isInlined: node.isInlined, file: file, line: line))
+        chain.append(
+          InlineScope(function: index.function(at), isInlined: node.isInlined, file: file, line: line))
         guard node.isInlined else { break }
         file = node.callFile >= 0 ? index.fileName(node.callFile) : nil
         line = node.callLine >= 0 ? Int(node.callLine) : nil
         current = node.parent >= 0 ? Int(node.parent) : nil
       }
-      return chain.reversed()
+      chain.reverse()
+      return chain
     }
     return scopesFromDIEWalk(cu: cu, pc: pc)
+  }
+
+  private var unitIndexes: [Dwarf_Off: InlineTreeIndex] = [:]
+
+  /// The unit's index, built on the first address the unit covers.
+  private func unitIndex(_ cu: UnsafeMutablePointer<Dwarf_Die>) -> InlineTreeIndex {
+    let unit = dwarf_dieoffset(cu)
+    if let known = unitIndexes[unit] { return known }
+    let index = InlineTreeIndex(cu: cu)
+    unitIndexes[unit] = index
+    return index
   }
 
   /// Line-table file names by libdw's string: a unit names few files, and making a Swift string
   /// for each address was a measurable part of a lookup.
   private var lineFileNames: [UnsafePointer<CChar>: String] = [:]
 
-  /// The line table's file and line for `pc`: where the innermost scope's code is.
-  private func sourceLine(cu: UnsafeMutablePointer<Dwarf_Die>, pc: Dwarf_Addr) -> (String?, Int?) {
-    guard let row = dwarf_getsrc_die(cu, pc) else { return (nil, nil) }
+  /// The file and line of a line-table row: where the innermost scope's code is.
+  private func sourceLine(_ row: OpaquePointer?) -> (String?, Int?) {
+    guard let row else { return (nil, nil) }
     var file: String?
     if let cFile = dwarf_linesrc(row, nil, nil) {
       let key = UnsafePointer(cFile)
@@ -278,6 +284,15 @@ public final class DebugObject {
     }
     var number: Int32 = 0
     return (file, dwarf_lineno(row, &number) == 0 ? Int(number) : nil)
+  }
+
+  /// The chain at `address` by libdw's DIE walk alone, without the unit's index: what the
+  /// index must agree with, for tests.
+  package func scopesByDIEWalk(at address: UInt64) -> [InlineScope]? {
+    guard hasDWARF else { return nil }
+    var bias: Dwarf_Addr = 0
+    guard let cu = dwfl_module_addrdie(module, address, &bias) else { return nil }
+    return scopesFromDIEWalk(cu: cu, pc: address &- bias)
   }
 
   /// The slow path, for units the index has no function for: `dwarf_getscopes` for the
@@ -305,7 +320,9 @@ public final class DebugObject {
 
     // Innermost first while walking; reversed at the end.
     var chain: [InlineScope] = []
-    var (file, line) = sourceLine(cu: cu, pc: pc)
+    // libdw's own line search, so that tests comparing this path with the index also check
+    // `LineTableIndex` against `dwarf_getsrc_die`.
+    var (file, line) = sourceLine(dwarf_getsrc_die(cu, pc))
     for index in 0..<Int(count) {
       let scope = chainPointer + index
       let tag = dwarf_tag(scope)

@@ -17,12 +17,6 @@ public final class DwarfSymbolizer: Symbolizer {
   /// Add `file:line` to every frame of a chain.
   public var srcline: Bool
   private var lazy: [String: String] = [:]
-  private var cache: [CacheKey: FrameResolution] = [:]
-
-  private struct CacheKey: Hashable {
-    var frame: Frame
-    var isReturnAddress: Bool
-  }
 
   /// - Parameters:
   ///   - objects: `(name, path)` pairs opened now, in lookup order (`vmlinux`, `kvm`, ...).
@@ -77,12 +71,11 @@ public final class DwarfSymbolizer: Symbolizer {
     return nil
   }
 
+  /// Not cached here: `InlineExpander` resolves each unique frame of a profile once, keyed by
+  /// its interned id, and a second cache keyed by the whole `Frame` (its strings hashed and
+  /// retained) was a seventh of `fold --module` over unique frames.
   public func resolve(_ frame: Frame, isReturnAddress: Bool) -> FrameResolution {
-    let key = CacheKey(frame: frame, isReturnAddress: isReturnAddress)
-    if let cached = cache[key] { return cached }
-    let result = lookUp(frame, isReturnAddress: isReturnAddress)
-    cache[key] = result
-    return result
+    lookUp(frame, isReturnAddress: isReturnAddress)
   }
 
   /// The size in bytes of `symbol` in the first loaded object (or `module`'s, when given) that

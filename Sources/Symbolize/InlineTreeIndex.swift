@@ -17,8 +17,6 @@ final class InlineTreeIndex {
     /// `DW_AT_call_file` as an index into the unit's file table, and `DW_AT_call_line`.
     var callFile: Int32
     var callLine: Int32
-
-    var function: String { name.map { String(cString: $0) } ?? "??" }
   }
 
   private struct Range {
@@ -29,13 +27,21 @@ final class InlineTreeIndex {
 
   /// Sorted, non-overlapping segments `[start, next start)`; `node` is the innermost node
   /// covering it, or -1 for a gap between functions.
-  private var segmentStarts: [UInt64] = []
-  private var segmentNodes: [Int32] = []
-  private var files: OpaquePointer?
-  private var fileCount = 0
+  ///
+  /// These and `nodes` are constants once built: every lookup reads them, and a `let` is read
+  /// without the exclusivity check and retain that a class's `var` costs on each access.
+  private let segmentStarts: [UInt64]
+  private let segmentNodes: [Int32]
+  private let files: OpaquePointer?
+  private let fileCount: Int
   private var fileNames: [Int32: String] = [:]
 
-  private(set) var nodes: [Node] = []
+  let nodes: [Node]
+  /// The unit's line table, for the innermost level's file and line.
+  let lines: LineTableIndex
+  /// Each node's name as a Swift string, made on the first lookup that reaches the node: the
+  /// addresses of one function share it instead of each copying the C string again.
+  private var functionNames: [String?] = []
 
   /// Tags whose children may hold code: everything else (types, variables) is not walked.
   private static func isContainer(_ tag: Int32) -> Bool {
@@ -50,19 +56,35 @@ final class InlineTreeIndex {
   }
 
   init(cu: UnsafeMutablePointer<Dwarf_Die>) {
+    var files: OpaquePointer?
+    var fileCount = 0
     if dwarf_getsrcfiles(cu, &files, &fileCount) != 0 { files = nil }
+    self.files = files
+    self.fileCount = fileCount
+    var nodes: [Node] = []
     var ranges: [Range] = []
     var child = Dwarf_Die()
     if dwarf_child(cu, &child) == 0 {
-      walk(first: child, parent: -1, depth: 0, ranges: &ranges)
+      Self.walk(first: child, parent: -1, depth: 0, nodes: &nodes, ranges: &ranges)
     }
-    buildSegments(ranges)
+    (segmentStarts, segmentNodes) = Self.segments(ranges, nodes: nodes)
+    self.nodes = nodes
+    lines = LineTableIndex(cu: cu)
+    functionNames = Array(repeating: nil, count: nodes.count)
+  }
+
+  /// The name of `node` (`??` for a DIE without one, as addr2line prints it).
+  func function(_ node: Int) -> String {
+    if let known = functionNames[node] { return known }
+    let name = nodes[node].name.map { String(cString: $0) } ?? "??"
+    functionNames[node] = name
+    return name
   }
 
   /// Labels every elementary segment between range boundaries with the deepest node covering
   /// it (the first such range in start order on a tie, as the scan this replaces chose). Each
   /// range paints only the segments inside it, so the cost is the segments times the nesting.
-  private func buildSegments(_ ranges: [Range]) {
+  private static func segments(_ ranges: [Range], nodes: [Node]) -> (starts: [UInt64], nodes: [Int32]) {
     var bounds: [UInt64] = []
     bounds.reserveCapacity(ranges.count * 2)
     for range in ranges {
@@ -77,7 +99,7 @@ final class InlineTreeIndex {
     var labelDepth = [Int32](repeating: -1, count: unique.count)
     let ordered = ranges.sorted { $0.low < $1.low }
     for range in ordered {
-      var at = Self.lowerBound(unique, range.low)
+      var at = lowerBound(unique, range.low)
       let depth = nodes[Int(range.node)].depth
       while at < unique.count && unique[at] < range.high {
         if depth > labelDepth[at] {
@@ -87,8 +109,7 @@ final class InlineTreeIndex {
         at += 1
       }
     }
-    segmentStarts = unique
-    segmentNodes = labels
+    return (unique, labels)
   }
 
   private static func lowerBound(_ values: [UInt64], _ value: UInt64) -> Int {
@@ -110,11 +131,13 @@ final class InlineTreeIndex {
     return name
   }
 
-  private func walk(first: Dwarf_Die, parent: Int32, depth: Int32, ranges: inout [Range]) {
+  private static func walk(
+    first: Dwarf_Die, parent: Int32, depth: Int32, nodes: inout [Node], ranges: inout [Range]
+  ) {
     var die = first
     while true {
       let tag = dwarf_tag(&die)
-      if Self.isContainer(tag) {
+      if isContainer(tag) {
         var inner = parent
         var innerDepth = depth
         let isFunction =
@@ -160,7 +183,7 @@ final class InlineTreeIndex {
           }
           var child = Dwarf_Die()
           if dwarf_child(&die, &child) == 0 {
-            walk(first: child, parent: inner, depth: innerDepth, ranges: &ranges)
+            walk(first: child, parent: inner, depth: innerDepth, nodes: &nodes, ranges: &ranges)
           }
         }
       }

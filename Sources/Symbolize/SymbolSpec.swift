@@ -14,7 +14,7 @@ public enum SymbolSpec: Hashable, Sendable {
 
   /// Reads one spec (no surrounding whitespace).
   public static func parse(_ spec: Substring) -> Result<SymbolSpec, Failure> {
-    if spec.hasPrefix("0x") || spec.hasPrefix("0X") {
+    if hasHexPrefix(spec, upperCaseToo: true) {
       guard let address = UInt64(spec.dropFirst(2), radix: 16) else {
         return .failure(Failure(reason: "not a hex address"))
       }
@@ -34,13 +34,22 @@ public enum SymbolSpec: Hashable, Sendable {
     }
     let offsetText = rest[rest.utf8.index(after: plus)...]
     let offset: UInt64?
-    if offsetText.hasPrefix("0x") {
+    if hasHexPrefix(offsetText, upperCaseToo: false) {
       offset = UInt64(offsetText.dropFirst(2), radix: 16)
     } else {
       offset = UInt64(offsetText)
     }
     guard let offset else { return .failure(Failure(reason: "offset is not a number")) }
     return .success(.symbol(module: module, name: String(rest[..<plus]), offset: offset))
+  }
+
+  /// `0x` (or `0X`) at the start, compared in UTF-8: `Substring.hasPrefix` goes through the
+  /// generic `starts(with:)` by Character, a measurable part of parsing 20k SPECs.
+  private static func hasHexPrefix(_ text: Substring, upperCaseToo: Bool) -> Bool {
+    let utf8 = text.utf8
+    guard utf8.count >= 2, utf8.first == UInt8(ascii: "0") else { return false }
+    let x = utf8[utf8.index(after: utf8.startIndex)]
+    return x == UInt8(ascii: "x") || (upperCaseToo && x == UInt8(ascii: "X"))
   }
 
   /// The spec as text `parse` reads back to the same value (offsets in hex).

@@ -63,51 +63,60 @@ struct SymbolizeCommand: ParsableCommand {
 
     var output = StandardOutput()
     var failures = 0
-    // Each unique SPEC is resolved and rendered once; repeats copy the bytes. Keyed by String:
+    // Each unique SPEC is resolved and rendered once, into one arena; repeats copy its bytes
+    // from there (one buffer, not an array per SPEC to allocate and free). Keyed by String:
     // hashing an ArraySlice<UInt8> feeds the hasher a byte at a time.
-    var rendered: [String: (bytes: [UInt8], failed: Bool)] = [:]
+    var rendered: [String: RenderedSpec] = [:]
+    var text = OutputBuffer()
     let isReturnAddress = !exact
     let format = self.format
     let noInline = symbols.noInline
     let srcline = symbols.srcline
-    func handle(_ word: ArraySlice<UInt8>) {
-      let key = String(decoding: word, as: UTF8.self)
-      if let known = rendered[key] {
-        output.append(bytes: known.bytes)
-        if known.failed { failures += 1 }
-        return
-      }
-      let spec = key[...]
-      var text = OutputBuffer()
-      var failed = false
-      switch Self.lookUp(spec, in: symbolizer, isReturnAddress: isReturnAddress) {
-      case .success(let scopes):
-        Self.write(
-          spec: spec, scopes: noInline ? Array(scopes.prefix(1)) : scopes, format: format, srcline: srcline,
-          to: &text)
-      case .failure(let why):
-        failed = true
-        switch format {
-        case .text: text.append("\(spec): not resolved (\(why.object): \(why.reason))\n")
-        case .addr2line: text.append("??\n??:0\n")
+    func render(_ spec: Substring, into entry: inout RenderedSpec) {
+      if entry.range == nil {
+        let start = text.bytes.count
+        switch Self.lookUp(spec, in: symbolizer, isReturnAddress: isReturnAddress) {
+        case .success(let scopes):
+          Self.write(
+            spec: spec, scopes: noInline ? Array(scopes.prefix(1)) : scopes, format: format, srcline: srcline,
+            to: &text)
+        case .failure(let why):
+          entry.failed = true
+          switch format {
+          case .text: text.append("\(spec): not resolved (\(why.object): \(why.reason))\n")
+          case .addr2line: text.append("??\n??:0\n")
+          }
         }
+        entry.range = start..<text.bytes.count
       }
-      if failed { failures += 1 }
-      rendered[key] = (text.bytes, failed)
-      output.append(bytes: text.bytes)
+      if let range = entry.range { output.append(bytes: text.bytes[range]) }
+      if entry.failed { failures += 1 }
+    }
+    func handle(_ word: UnsafeBufferPointer<UInt8>) {
+      let key = String(decoding: word, as: UTF8.self)
+      // Found or inserted with one hash of the key (the default subscript's in-place access).
+      render(key[...], into: &rendered[key, default: RenderedSpec()])
     }
     if specs.isEmpty {
       Self.forEachWord(ofFileDescriptor: 0, handle)
     } else {
-      for spec in specs { handle(ArraySlice(spec.utf8)) }
+      for var spec in specs { spec.withUTF8(handle) }
     }
     do { try output.finish() } catch { throw CommandSupport.failure(error.description) }
+    // The process ends after this command: libdw's DWARF state and the unit indexes are left
+    // to the exit rather than freed piece by piece (dwfl_end alone was 2% of a run over
+    // unique SPECs). One symbolizer per run, so nothing accumulates.
+    _ = Unmanaged.passRetained(symbolizer)
     if failures > 0 { throw ExitCode(1) }
   }
 
   /// Calls `body` with each whitespace-separated word read from `fd`, in chunks: a symbolize
-  /// run over standard input may see hundreds of thousands of addresses.
-  private static func forEachWord(ofFileDescriptor fd: Int32, _ body: (ArraySlice<UInt8>) -> Void) {
+  /// run over standard input may see hundreds of thousands of addresses. Words are lent as
+  /// buffer pointers, valid during the call: a slice of the chunk would retain and release
+  /// the chunk's storage for every word.
+  private static func forEachWord(
+    ofFileDescriptor fd: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> Void
+  ) {
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
     var pending: [UInt8] = []
     func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0a || byte == 0x0d }
@@ -115,20 +124,22 @@ struct SymbolizeCommand: ParsableCommand {
       let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
       if count < 0 && errno == EINTR { continue }
       if count <= 0 { break }
-      var start = 0
-      for index in 0..<count where isSpace(buffer[index]) {
-        if !pending.isEmpty {
-          pending += buffer[start..<index]
-          body(pending[...])
-          pending.removeAll(keepingCapacity: true)
-        } else if start < index {
-          body(buffer[start..<index])
+      buffer.withUnsafeBufferPointer { chunk in
+        var start = 0
+        for index in 0..<count where isSpace(chunk[index]) {
+          if !pending.isEmpty {
+            pending.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<index]))
+            pending.withUnsafeBufferPointer(body)
+            pending.removeAll(keepingCapacity: true)
+          } else if start < index {
+            body(UnsafeBufferPointer(rebasing: chunk[start..<index]))
+          }
+          start = index + 1
         }
-        start = index + 1
+        pending.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<count]))
       }
-      pending += buffer[start..<count]
     }
-    if !pending.isEmpty { body(pending[...]) }
+    if !pending.isEmpty { pending.withUnsafeBufferPointer(body) }
   }
 
   private static func write(
@@ -175,7 +186,13 @@ struct SymbolizeCommand: ParsableCommand {
   }
 }
 
-/// The bytes of one rendered spec, kept to be copied for its repeats.
+/// Where a SPEC's rendered bytes are in the `OutputBuffer`; `range` is nil until it is rendered.
+struct RenderedSpec {
+  var range: Range<Int>?
+  var failed = false
+}
+
+/// The rendered bytes of every unique spec, kept to be copied for its repeats.
 struct OutputBuffer {
   private(set) var bytes: [UInt8] = []
 
