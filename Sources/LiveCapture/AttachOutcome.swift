@@ -15,6 +15,8 @@ public struct AttachOutcome: Sendable, Equatable {
   public var skipped: String?
   /// True when only static checks were run (`probes --static`, or without privileges).
   public var tentative = false
+  /// Why it was attached when it otherwise would not be (a tracepoint standing in for a function).
+  public var note: String?
   /// Index of the probe in the session's maps (when attached).
   public var probeID: UInt32?
 
@@ -31,6 +33,7 @@ public struct AttachOutcome: Sendable, Equatable {
       // Say why the methods before it were not used (fentry refused, so kprobe).
       let earlier = failures.compactMap { f in f.method.map { "\($0.rawValue): \(f.reason)" } }
       if !earlier.isEmpty { line += " (after " + earlier.joined(separator: "; ") + ")" }
+      if let note { line += " (\(note))" }
       return line
     }
     if let skipped { return "skip  \(spec) (\(skipped))" }

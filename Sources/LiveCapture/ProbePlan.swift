@@ -4,8 +4,10 @@ import TDPTable
 ///
 /// For a preset group, every recorded function (`ProbeGroup.recordedFunctions`) that exists is attached (fentry, then kprobe, under
 /// `auto`). The group's tracepoints are attached when none of its functions attached, when
-/// `--attach tracepoint` asks for tracepoints only, or always with `withTracepoints`. A tracepoint
-/// shared by several groups is attached once.
+/// `--attach tracepoint` asks for tracepoints only, always with `withTracepoints`, and instead of
+/// a function the table says no longer sees the whole group on this kernel
+/// (`ProbeGroup.Function.tracepointFrom`: `handle_changed_spte` from 6.4). A tracepoint shared by
+/// several groups is attached once.
 public struct ProbePlan: Sendable {
   public var presets: [ProbeTable]
   public var probes: [ProbeSpec]
@@ -13,12 +15,16 @@ public struct ProbePlan: Sendable {
   public var withTracepoints: Bool
   /// Count stacks, or time calls (`--latency`: functions only, entry with exit).
   public var mode: CaptureMode
+  /// The running kernel's release, for the table's entries that changed at a release; nil when
+  /// unknown (then no entry is replaced).
+  public var kernel: KernelVersion?
 
   public init(
     presets: [ProbeTable] = [], probes: [ProbeSpec] = [], attach: AttachRequest = .auto,
-    withTracepoints: Bool = false, mode: CaptureMode = .count
+    withTracepoints: Bool = false, mode: CaptureMode = .count, kernel: KernelVersion? = KernelVersion.running
   ) {
     self.mode = mode
+    self.kernel = kernel
     self.presets = presets
     self.probes = probes
     self.attach = attach
@@ -58,17 +64,30 @@ public struct ProbePlan: Sendable {
       for group in preset.recordedGroups {
         let tracepoints = group.recordedTracepoints.map { ProbeSpec.tracepoint($0.system, $0.event) }
         var anyFunction = false
+        // Why the group's tracepoints stand in for one of its functions on this kernel.
+        var replacing: [String] = []
         if attach != .tracepoint {
-          for function in group.recordedFunctions {
-            if tryAttach(.function(function, attach), request: attach, group: group.name)?.attached == true {
-              anyFunction = true
+          for entry in group.functions where entry.recorded {
+            if mode == .count, attach == .auto, !tracepoints.isEmpty, let why = entry.replacedByTracepoints(on: kernel) {
+              for name in entry.names where seen.insert("\(ProbeSpec.function(name).target)").inserted {
+                outcomes.append(
+                  AttachOutcome(
+                    group: group.name, spec: .function(name), skipped: "the group's tracepoint counts instead: \(why)"))
+              }
+              replacing.append(contentsOf: entry.names)
+              continue
+            }
+            for function in entry.names {
+              if tryAttach(.function(function, attach), request: attach, group: group.name)?.attached == true {
+                anyFunction = true
+              }
             }
           }
         }
         for tracepoint in tracepoints {
           // Why a group's tracepoint is not tried, if it is not.
           let skip: String? =
-            anyFunction && !withTracepoints
+            anyFunction && !withTracepoints && replacing.isEmpty
             ? "its group's functions are probed; --with-tracepoints adds it"
             : attach == .kprobe || attach == .fentry ? "\(attach.rawValue) only: tracepoints left out" : nil
           if let skip {
@@ -77,7 +96,9 @@ public struct ProbePlan: Sendable {
             }
             continue
           }
-          _ = tryAttach(tracepoint, request: .auto, group: group.name)
+          if tryAttach(tracepoint, request: .auto, group: group.name) != nil, !replacing.isEmpty {
+            outcomes[outcomes.count - 1].note = "instead of " + replacing.joined(separator: ", ")
+          }
         }
       }
     }

@@ -20,6 +20,10 @@ public struct DiffRequest: Sendable {
   public var given: Set<ReportRequest.Given>
   /// The latency table (`LatencyComparison`) in place of the change table; no graphs.
   public var latency: Bool
+  /// The SPTE ledgers compared (`SPTELedgerDiff`) in place of the change table; no graphs.
+  public var spte = false
+  /// `--lenient`, for the SPTE ledgers.
+  public var lenient = false
 
   public init(
     naming: FrameNaming = FrameNaming(), limit: Int? = 20, normalize: Bool = false,
@@ -41,8 +45,11 @@ public struct DiffRequest: Sendable {
 
   /// Refuses two outputs on stdout, and graph flags with no graph to read them.
   public func validate() throws(ReportRequestError) {
-    if latency, let flag = svg != nil ? "--svg" : html != nil ? "--html" : nil {
-      throw ReportRequestError("\(flag) has no effect with --latency, which compares latency tables only")
+    if latency && spte { throw ReportRequestError("--latency and --spte both write to stdout; run them separately") }
+    for (given, mode) in [(latency, "--latency"), (spte, "--spte")] where given {
+      if let flag = svg != nil ? "--svg" : html != nil ? "--html" : nil {
+        throw ReportRequestError("\(flag) has no effect with \(mode), which compares tables only")
+      }
     }
     if svg == "-" && html == "-" {
       throw ReportRequestError("--svg - and --html - both write to stdout; give a file name to one of them")
@@ -59,6 +66,15 @@ public struct DiffRequest: Sendable {
       let comparison = LatencyComparison(
         before: LatencySummary(profile: before), after: LatencySummary(profile: after))
       return [RenderedOutput(.stdout, Array(LatencyDiffTable().render(comparison).utf8))]
+    }
+    if spte {
+      var ledgers: [SPTELedger] = []
+      for (profile, input) in zip([before, after], inputs + ["<before>", "<after>"].dropFirst(inputs.count)) {
+        do { ledgers.append(try SPTELedger(profile: profile, lenient: lenient)) } catch {
+          throw ReportRequestError("\(input == "-" ? "<stdin>" : input): \(error)")
+        }
+      }
+      return [RenderedOutput(.stdout, SPTELedgerDiff().render(before: ledgers[0], after: ledgers[1]))]
     }
     let diff = try profileDiff(before: before, after: after)
     let table = DiffTable(limit: limit)

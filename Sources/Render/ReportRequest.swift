@@ -16,6 +16,8 @@ public struct ReportRequest: Sendable {
     case tdpSummary
     /// Latency by probe and origin path (`--latency`).
     case latency
+    /// SPTE changes by origin path, kind and level (`--spte`).
+    case spteLedger
     /// The flame graph SVG (`--svg -`).
     case svg
     /// The HTML page (`--html -`).
@@ -28,7 +30,7 @@ public struct ReportRequest: Sendable {
     case treeMaxDepth = "--tree-max-depth", json = "--json", tdp = "--tdp", preset = "--preset"
     case title = "--title", subtitle = "--subtitle", width = "--width", minwidth = "--minwidth"
     case inverted = "--inverted"
-    case latency = "--latency", slowest = "--slowest", weightTime = "--weight time"
+    case latency = "--latency", slowest = "--slowest", weightTime = "--weight time", spte = "--spte"
     // flamegraph.pl's options (docs/flamegraph-compat.md).
     case colors = "--colors", hash = "--hash", cp = "--cp", reverse = "--reverse", flamechart = "--flamechart"
     case negate = "--negate", factor = "--factor", countname = "--countname", nametype = "--nametype"
@@ -40,9 +42,10 @@ public struct ReportRequest: Sendable {
       switch self {
       case .callers, .callees: return primary == .report
       case .top, .treeMinPercent, .treeMaxDepth: return primary == .report || html
-      case .json: return primary == .report || primary == .tdpSummary || primary == .latency
+      case .json: return primary == .report || primary == .tdpSummary || primary == .latency || primary == .spteLedger
       case .tdp: return primary == .tdpSummary
-      case .preset: return primary == .tdpSummary || primary == .latency || html
+      case .spte: return primary == .spteLedger
+      case .preset: return primary == .tdpSummary || primary == .latency || primary == .spteLedger || html
       case .latency: return primary == .latency || html
       case .slowest: return primary == .latency
       case .weightTime: return svg
@@ -64,6 +67,10 @@ public struct ReportRequest: Sendable {
   public var table: ProbeTable
   /// The latency report in place of the report on stdout, and latency charts on the HTML page.
   public var latency: Bool
+  /// The SPTE ledger (`SPTELedger`) in place of the report on stdout.
+  public var spte = false
+  /// `--lenient`: the SPTE ledger skips entries it cannot read, and counts them, as the parsers do.
+  public var lenient = false
   /// Slowest calls the latency report lists.
   public var slowest: Int
   /// The flame graph weighted by time spent per stack (`LatencyTimeProfile`) instead of samples.
@@ -112,6 +119,7 @@ public struct ReportRequest: Sendable {
     if svg == "-" { return .svg }
     if html == "-" { return .html }
     if latency { return .latency }
+    if spte { return .spteLedger }
     return tdp ? .tdpSummary : .report
   }
 
@@ -122,7 +130,8 @@ public struct ReportRequest: Sendable {
     if html == "-" { stdout.append("--html -") }
     if tdp { stdout.append("--tdp") }
     if latency { stdout.append("--latency") }
-    if json && !tdp && !latency { stdout.append("--json") }
+    if spte { stdout.append("--spte") }
+    if json && !tdp && !latency && !spte { stdout.append("--json") }
     if stdout.count > 1 {
       throw ReportRequestError(
         "\(stdout.joined(separator: " and ")) all write to stdout; give a file name to all but one")
@@ -152,6 +161,8 @@ public struct ReportRequest: Sendable {
       return "with --tdp, which prints the TDP MMU summary instead of the report; run the two separately"
     case (.latency, _):
       return "with --latency, which prints the latency report instead of the report; run the two separately"
+    case (.spteLedger, _):
+      return "with --spte, which prints the SPTE ledger instead of the report; run the two separately"
     case (.svg, _), (.html, _):
       return
         "when \(primary == .svg ? "--svg -" : "--html -") writes the page to stdout instead of the report"
@@ -231,6 +242,13 @@ public struct ReportRequest: Sendable {
     case .tdpSummary:
       let text = try TDPSummaryText(format: json ? .json : .text).render(summary!)
       outputs.append(RenderedOutput(.stdout, text))
+    case .spteLedger:
+      let ledger: SPTELedger
+      do { ledger = try SPTELedger(profile: profile, table: table, lenient: lenient) } catch {
+        // The profile no longer knows which input an entry came from; the inputs do.
+        throw ReportRequestError("\(inputNames): \(error)")
+      }
+      outputs.append(RenderedOutput(.stdout, SPTELedgerText(format: json ? .json : .text).render(ledger)))
     case .report:
       let model = try ReportModel(profile: profile, options: report)
       outputs.append(

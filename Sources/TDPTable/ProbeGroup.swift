@@ -16,11 +16,36 @@ public struct ProbeGroup: Sendable, Hashable {
     public var recorded: Bool
     /// Whether `record --latency` times it (entry and exit), in the `tdp-mmu-latency` preset.
     public var timed: Bool
+    /// From this release on `record` (counting, not timing) attaches the group's tracepoints
+    /// instead of this function, which no longer sees every event of the group; `probes` prints
+    /// `why`.
+    public var tracepointFrom: Replacement?
 
-    public init(_ names: [String], recorded: Bool = true, timed: Bool = false) {
+    public init(
+      _ names: [String], recorded: Bool = true, timed: Bool = false,
+      tracepointFrom: Replacement? = nil
+    ) {
       self.names = names
       self.recorded = recorded
       self.timed = timed
+      self.tracepointFrom = tracepointFrom
+    }
+
+    /// Why `record` counts the group's tracepoints instead of this function on `kernel`, or nil.
+    public func replacedByTracepoints(on kernel: KernelVersion?) -> String? {
+      guard let tracepointFrom, let kernel, kernel >= tracepointFrom.release else { return nil }
+      return tracepointFrom.why
+    }
+  }
+
+  /// The release from which `record` counts a group's tracepoints instead of a function, and why.
+  public struct Replacement: Sendable, Hashable {
+    public var release: KernelVersion
+    public var why: String
+
+    public init(_ release: KernelVersion, _ why: String) {
+      self.release = release
+      self.why = why
     }
   }
 

@@ -15,6 +15,7 @@ struct DiffCommand: ProducesOutputs {
         tdptrace diff --normalize --svg diff.svg before.folded after.folded
         tdptrace diff --html diff.html before.txt after.txt
         tdptrace diff --latency before-latency.txt after-latency.txt
+        tdptrace diff --spte before-spte.txt after-spte.txt
         tdptrace diff --focus kvm_tdp_mmu_map --top 10 base.json patched.json
       """)
 
@@ -50,6 +51,12 @@ struct DiffCommand: ProducesOutputs {
       "Compare latency histograms instead: per probe and origin path, calls and p50/p99 before and after, marking changes beyond the bucket error and the noise (docs/latency.md)."
   )
   var latency = false
+
+  @Flag(
+    help:
+      "Compare the SPTE ledgers of two `record --spte` captures instead: changes by origin path, transition kind and level, before and after."
+  )
+  var spte = false
 
   @Flag(help: "Scale BEFORE to AFTER's total before taking differences (difffolded.pl -n).")
   var normalize = false
@@ -95,10 +102,13 @@ struct DiffCommand: ProducesOutputs {
   func request(unit: WeightUnit, scale: WeightScale = .integer) -> DiffRequest {
     var names = naming.naming
     names.stripHex = stripHex
-    return DiffRequest(
+    var request = DiffRequest(
       naming: names, limit: top == 0 ? nil : top, normalize: normalize,
       graph: graph.graphOptions(naming: names, unit: unit, scale: scale), svg: graph.svg, html: graph.html,
       title: graph.title, inputs: inputNames, given: graph.given, latency: latency)
+    request.spte = spte
+    request.lenient = lenient
+    return request
   }
 
   func outputs() throws -> [RenderedOutput] {

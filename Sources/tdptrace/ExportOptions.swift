@@ -10,9 +10,15 @@ struct ExportOptions: ParsableArguments {
     ))
   var tdp = false
 
+  @Flag(
+    help: ArgumentHelp(
+      "Show the SPTE ledger of a `record --spte` capture instead of the report: SPTE changes by transition kind (install leaf, zap leaf, split, write-protect, clear Dirty, ...) and level, for all origins and for each origin path. With --json, as JSON."
+    ))
+  var spte = false
+
   @Option(
     help: ArgumentHelp(
-      "The probe table --tdp and the HTML page file samples by: tdp-mmu (default) or shadow-mmu.",
+      "The probe table --tdp, --spte and the HTML page file samples by: tdp-mmu (default) or shadow-mmu.",
       valueName: "name"))
   var preset: String?
 
@@ -38,10 +44,12 @@ struct ExportOptions: ParsableArguments {
   /// Sets the request's TDP summary and export fields.
   func apply(to request: inout ReportRequest) {
     request.tdp = tdp
+    request.spte = spte
     request.table = preset.flatMap(ProbeTable.named) ?? .tdpMMU
     request.pprof = pprof
     request.speedscope = speedscope
     if tdp { request.given.insert(.tdp) }
+    if spte { request.given.insert(.spte) }
     if preset != nil { request.given.insert(.preset) }
   }
 }

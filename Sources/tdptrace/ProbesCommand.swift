@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiveCapture
+import TDPTable
 
 struct ProbesCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -69,7 +70,7 @@ struct ProbesCommand: ParsableCommand {
         outcomes = plan.check(symbols: symbols, features: features)
       }
       var text =
-        "# kernel \(Self.kernelRelease()); \(mode); kprobes \(features.kprobes ? "available" : "unavailable"); "
+        "# kernel \(KernelVersion.runningRelease); \(mode); kprobes \(features.kprobes ? "available" : "unavailable"); "
       text +=
         "BTF \(features.hasBTF ? "yes" : "no"); tracefs \(features.tracefs ?? "not mounted or not readable")\n"
       let width = max(8, (outcomes.map { ($0.group ?? "--probe").count }.max() ?? 0) + 2)
@@ -85,11 +86,5 @@ struct ProbesCommand: ParsableCommand {
       log(error.description)
       throw ExitCode(1)
     }
-  }
-
-  static func kernelRelease() -> String {
-    var name = utsname()
-    uname(&name)
-    return withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
   }
 }

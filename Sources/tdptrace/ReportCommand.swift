@@ -8,7 +8,7 @@ struct ReportCommand: ProducesOutputs {
     commandName: "report",
     abstract: "Summarise stacks: totals per map or probe, top functions, call tree, callers and callees.",
     discussion: """
-      The text report shows the inputs and total weight, what --lenient skipped and what the filters removed, totals per map/probe/event, the top functions by self weight (flat: the function is the leaf) and by total weight (cum: the function is anywhere on the stack, counted once per stack), the call tree with percentages, non-stack map values (hist, stats) and notes. --callers/--callees show those views instead of the tables and tree. --json writes the same content as JSON. --tdp prints the TDP MMU summary instead; --latency prints latency by origin path (docs/latency.md); --weight time --svg draws the flame graph weighted by time from latency histograms; flags only the report reads (--callers, --top, ...) are refused with --tdp, and so are two outputs on stdout (--svg - with --json).
+      The text report shows the inputs and total weight, what --lenient skipped and what the filters removed, totals per map/probe/event, the top functions by self weight (flat: the function is the leaf) and by total weight (cum: the function is anywhere on the stack, counted once per stack), the call tree with percentages, non-stack map values (hist, stats) and notes. --callers/--callees show those views instead of the tables and tree. --json writes the same content as JSON. --tdp prints the TDP MMU summary instead; --spte prints the SPTE ledger of a `record --spte` capture (changes by origin path, transition kind and level); --latency prints latency by origin path (docs/latency.md); --weight time --svg draws the flame graph weighted by time from latency histograms; flags only the report reads (--callers, --top, ...) are refused with --tdp, and so are two outputs on stdout (--svg - with --json).
 
       Examples:
         tdptrace report trace.txt
@@ -16,6 +16,7 @@ struct ReportCommand: ProducesOutputs {
         tdptrace report --callees 'kvm_tdp_mmu_*' --json trace.txt
         tdptrace report --focus kvm_tdp_mmu_map --tree-min-percent 0 trace.txt
         tdptrace report --latency --slowest 5 latency.txt
+        tdptrace report --spte spte.txt
         tdptrace report --weight time --svg time.svg latency.txt
         perf script | tdptrace report --event cpu-clock -
       """)
@@ -78,6 +79,7 @@ struct ReportCommand: ProducesOutputs {
         filtered: filtered),
       json: json)
     exports.apply(to: &request)
+    request.lenient = input.lenient
     latency.apply(to: &request)
     request.timeWeighted = input.weight == .time
     if input.weight == .time { request.given.insert(.weightTime) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Bad input through the CLI: a clear error naming file and line, a non-zero exit, never a crash
 /// or a hang; `--lenient` skips and says how much.
@@ -110,5 +111,34 @@ import Testing
     #expect(none.status == 64)
     let badSelect = try CLIHarness.run(["fold", "--select", "nokey", "x"])
     #expect(badSelect.status == 64)
+  }
+}
+
+/// `report --spte` and `diff --spte` on what is not a `record --spte` capture, or on one with a bad
+/// class token: exit 1 with the input and the entry named; `--lenient` skips and counts.
+@Suite struct SPTELedgerBadInputCLITests {
+  static let bad = "fixtures/spte/spte-bad-class.txt"
+
+  @Test func badClassTokenFailsNamingInputAndEntry() throws {
+    let path = TDPFixture.url(Self.bad).path
+    let result = try CLIHarness.run(["report", "--spte", path])
+    #expect(!result.crashed)
+    #expect(result.status == 1)
+    #expect(result.stderr.hasPrefix("tdptrace: \(path): @spte[tracepoint:kvmmmu:kvm_tdp_mmu_spte_changed, 4K, PLWQDX--"))
+    #expect(result.stderr.contains("the old class is not 8 letters of PLWADXMF or -"))
+    let diff = try CLIHarness.run(["diff", "--spte", TDPFixture.url("fixtures/spte/spte-npt-before.txt").path, path])
+    #expect(diff.status == 1)
+    #expect(diff.stderr.hasPrefix("tdptrace: \(path): @spte["))
+    let lenient = try CLIHarness.run(["report", "--spte", "--lenient", path])
+    #expect(lenient.status == 0, "\(lenient.stderr)")
+    #expect(String(decoding: lenient.stdout, as: UTF8.self).contains("--lenient skipped 1 bad entries (512 changes)"))
+  }
+
+  @Test func aCaptureWithoutSpteEntriesFails() throws {
+    let path = TDPFixture.url("fixtures/seed/tdp_mmu-notes.txt").path
+    let result = try CLIHarness.run(["report", "--spte", path])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("no @spte[...] entries"))
+    #expect(result.stderr.contains("record --spte"))
   }
 }

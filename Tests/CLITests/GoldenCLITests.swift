@@ -57,7 +57,16 @@ import Testing
       ["fold", "fixtures/qemu-tdp/bpftrace-kfunc.txt"], ["report", "fixtures/qemu-tdp/bpftrace-kfunc.txt"],
       ["report", "--latency", "fixtures/qemu-tdp/latency-tdptrace.txt"],
       ["report", "--latency", "fixtures/qemu-tdp/latency-bpftrace.txt"],
-    ] + latencyCases
+    ] + latencyCases + spteCases
+
+  /// `report --spte` and `diff --spte` on synthetic NPT captures written with real SPTE classes
+  /// (fixtures/spte/README.md).
+  static let spteCases: [[String]] = [
+    ["report", "--spte", "fixtures/spte/spte-npt-before.txt"],
+    ["report", "--spte", "--json", "fixtures/spte/spte-npt-before.txt"],
+    ["report", "--spte", "--lenient", "fixtures/spte/spte-bad-class.txt"],
+    ["diff", "--spte", "fixtures/spte/spte-npt-before.txt", "fixtures/spte/spte-npt-after.txt"],
+  ]
 
   /// `report --latency` on each latency shape (docs/latency.md), and `diff --latency`.
   static let latencyInputs = [

@@ -1,0 +1,150 @@
+import TDPTable
+import TraceParse
+
+/// `report --spte`: the SPTE changes of a capture (`record --spte`, `SPTECaptureKey`) by origin
+/// path, transition kind and level. Every change that goes in comes out: the origins' totals add
+/// up to `total`.
+public struct SPTELedger: Sendable {
+  /// One (kind, level) cell.
+  public struct Cell: Sendable, Hashable, Comparable {
+    public var kind: SPTETransition.Kind
+    public var level: Int
+
+    public init(kind: SPTETransition.Kind, level: Int) {
+      self.kind = kind
+      self.level = level
+    }
+
+    public static func < (a: Cell, b: Cell) -> Bool {
+      let order = SPTETransition.Kind.allCases
+      if a.kind != b.kind { return order.firstIndex(of: a.kind)! < order.firstIndex(of: b.kind)! }
+      return a.level < b.level
+    }
+  }
+
+  /// The changes that reached the MMU through one origin path.
+  public struct OriginRow: Sendable, Hashable {
+    public var origin: PathOrigin
+    /// For `other`: the top frames that stand for the path (leaf first). Empty otherwise.
+    public var topFrames: [String]
+    public var counts: [Cell: UInt64]
+
+    public var total: UInt64 { counts.values.reduce(0, &+) }
+
+    /// `vCPU page fault`, or `other: a < b < c`.
+    public var label: String {
+      topFrames.isEmpty ? origin.label : origin.label + ": " + topFrames.joined(separator: " < ")
+    }
+  }
+
+  /// Origins with changes, heaviest first.
+  public var origins: [OriginRow]
+  /// Every origin's cells summed.
+  public var counts: [Cell: UInt64]
+  /// Stacks (distinct entries) read.
+  public var stacks: Int
+  /// Entries `--lenient` left out because a member was not what `SPTECaptureKey` writes.
+  public var skippedEntries: Int
+  public var skippedWeight: UInt64
+
+  public var total: UInt64 { counts.values.reduce(0, &+) }
+  /// The levels with changes, lowest first (4K, 2M, 1G and 512G always, for stable columns).
+  public var levels: [Int] { Array(Set(counts.keys.map(\.level)).union(1...4)).sorted() }
+
+  /// Reads the `@spte` entries of `profile`; samples of other maps are not SPTE changes and are
+  /// left alone. Throws when an entry's members are not a level, two classes and a pfn token (or
+  /// with `lenient`, skips and counts it), and when there is no `@spte` entry at all.
+  public init(profile: Profile, table: ProbeTable = .tdpMMU, lenient: Bool = false) throws(SPTELedgerError) {
+    let classifier = PathClassifier(rules: table.pathRules)
+    var cache = PathClassifier.Cache()
+    struct OriginKey: Hashable {
+      var origin: PathOrigin
+      var topFrames: [String]
+    }
+    var byOrigin: [OriginKey: [Cell: UInt64]] = [:]
+    // Each label set is read once: its cell, or why it is not one (nil: not an @spte entry).
+    var cellOfLabels: [Int: Result<Cell, SPTELedgerError>?] = [:]
+    var stacks = 0
+    var skippedEntries = 0
+    var skippedWeight: UInt64 = 0
+    for sample in profile.samples {
+      let id = Int(sample.labels)
+      let read: Result<Cell, SPTELedgerError>?
+      if let known = cellOfLabels[id] {
+        read = known
+      } else {
+        read = Self.cell(profile.labelSets[id])
+        cellOfLabels[id] = read
+      }
+      switch read {
+      case nil: continue
+      case .failure(let error):
+        if !lenient { throw error }
+        skippedEntries += 1
+        skippedWeight &+= sample.weight
+      case .success(let cell):
+        stacks += 1
+        let probe = profile.labelSets[id].probe.map { ProbeName($0).function }
+        let result = classifier.classify(sample, in: profile, probeFunction: probe, cache: &cache)
+        byOrigin[OriginKey(origin: result.origin, topFrames: result.topFrames), default: [:]][cell, default: 0] &+=
+          sample.weight
+      }
+    }
+    guard stacks > 0 || skippedEntries > 0 else { throw SPTELedgerError.noEntries }
+    let originOrder = Dictionary(uniqueKeysWithValues: PathOrigin.allCases.enumerated().map { ($1, $0) })
+    origins = byOrigin.map { OriginRow(origin: $0.key.origin, topFrames: $0.key.topFrames, counts: $0.value) }
+      .sorted { a, b in
+        if a.total != b.total { return a.total > b.total }
+        if a.origin != b.origin { return originOrder[a.origin]! < originOrder[b.origin]! }
+        return a.topFrames.lexicographicallyPrecedes(b.topFrames)
+      }
+    counts = byOrigin.values.reduce(into: [:]) { sum, cells in sum.merge(cells, uniquingKeysWith: &+) }
+    self.stacks = stacks
+    self.skippedEntries = skippedEntries
+    self.skippedWeight = skippedWeight
+  }
+
+  /// The cell an `@spte` entry's labels spell; nil for a sample of another map.
+  static func cell(_ labels: Labels) -> Result<Cell, SPTELedgerError>? {
+    guard labels.map == SPTECaptureKey.map else { return nil }
+    let members = [
+      SPTECaptureKey.levelLabel, SPTECaptureKey.oldLabel, SPTECaptureKey.newLabel, SPTECaptureKey.pfnLabel,
+    ].map { labels[$0] }
+    let entry = members.map { $0 ?? "?" }.joined(separator: ", ")
+    func bad(_ why: String) -> Result<Cell, SPTELedgerError> {
+      .failure(.badEntry(entry: "\(SPTECaptureKey.map)[\(labels.probe ?? "?"), \(entry)]", why: why))
+    }
+    guard let levelText = members[0], let level = SPTECaptureKey.level(named: levelText) else {
+      return bad("the level is not 4K, 2M, 1G, 512G, 256T or L<n>")
+    }
+    guard let oldText = members[1], let old = SPTEClass(token: oldText) else {
+      return bad("the old class is not 8 letters of PLWADXMF or -")
+    }
+    guard let newText = members[2], let new = SPTEClass(token: newText) else {
+      return bad("the new class is not 8 letters of PLWADXMF or -")
+    }
+    guard let pfnText = members[3], let pfnChanged = SPTECaptureKey.pfnChanged(token: pfnText) else {
+      return bad("the pfn member is not pfn-changed or pfn-same")
+    }
+    return .success(
+      Cell(kind: SPTETransition(level: level, old: old, new: new, pfnChanged: pfnChanged).kind, level: level))
+  }
+}
+
+/// Why a capture has no SPTE ledger.
+public enum SPTELedgerError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// No `@spte` entry: not a `record --spte` capture.
+  case noEntries
+  /// An `@spte` entry whose members are not what `record --spte` writes.
+  case badEntry(entry: String, why: String)
+
+  public var description: String {
+    switch self {
+    case .noEntries:
+      return
+        "no \(SPTECaptureKey.map)[...] entries: --spte reads captures of `tdptrace record --spte` (kvmmmu:kvm_tdp_mmu_spte_changed by level and SPTE class)"
+    case .badEntry(let entry, let why):
+      return "\(entry): \(why) (--lenient skips such entries)"
+    }
+  }
+}

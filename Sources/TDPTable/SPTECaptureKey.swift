@@ -1,0 +1,55 @@
+/// The shape of an SPTE change entry in a capture, written by `record --spte` and read by
+/// `report --spte`: the bpftrace map `@spte[PROBE, LEVEL, OLD, NEW, PFN, kstack]: COUNT`, one unit of
+/// count per SPTE change, so `fold` on it weighs stacks by changes. The members become the
+/// labels `probe`, `key1` … `key4` (`BpftraceMapKey`); the stack is last, so it is position 5.
+public enum SPTECaptureKey {
+  /// The map's name.
+  public static let map = "@spte"
+  /// The label names of the members after the probe.
+  public static let levelLabel = "key1"
+  public static let oldLabel = "key2"
+  public static let newLabel = "key3"
+  public static let pfnLabel = "key4"
+  /// The tracepoint the entries count.
+  public static let tracepoint = ProbeGroup.Tracepoint("kvmmmu", "kvm_tdp_mmu_spte_changed")
+  /// The header line prefix that records the masks the classes were computed with.
+  public static let masksHeader = "# spte-masks: "
+  /// The header line prefix that says where the masks came from.
+  public static let masksSourceHeader = "# spte-masks-source: "
+
+  /// The PFN member: whether a present → present change moved the SPTE to another pfn.
+  public static func pfnToken(_ changed: Bool) -> String { changed ? "pfn-changed" : "pfn-same" }
+  public static func pfnChanged(token: some StringProtocol) -> Bool? {
+    switch token {
+    case "pfn-changed": return true
+    case "pfn-same": return false
+    default: return nil
+    }
+  }
+
+  /// `4K`, `2M`, `1G`, `512G`, `256T` for levels 1 through 5, `L<n>` past them.
+  public static func levelName(_ level: Int) -> String {
+    switch level {
+    case 1: return "4K"
+    case 2: return "2M"
+    case 3: return "1G"
+    case 4: return "512G"
+    case 5: return "256T"
+    default: return "L\(level)"
+    }
+  }
+
+  /// The level a `levelName` spells, or nil.
+  public static func level(named name: some StringProtocol) -> Int? {
+    switch name {
+    case "4K": return 1
+    case "2M": return 2
+    case "1G": return 3
+    case "512G": return 4
+    case "256T": return 5
+    default:
+      guard name.first == "L", let level = Int(name.dropFirst()), level > 0 else { return nil }
+      return level
+    }
+  }
+}
