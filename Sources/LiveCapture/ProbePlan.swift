@@ -68,17 +68,21 @@ public struct ProbePlan: Sendable {
         var replacing: [String] = []
         if attach != .tracepoint {
           for entry in group.functions where entry.recorded {
-            if mode == .count, attach == .auto, !tracepoints.isEmpty, let why = entry.replacedByTracepoints(on: kernel) {
+            if mode == .count, attach == .auto, !tracepoints.isEmpty,
+              let why = entry.replacedByTracepoints(on: kernel)
+            {
               for name in entry.names where seen.insert("\(ProbeSpec.function(name).target)").inserted {
                 outcomes.append(
                   AttachOutcome(
-                    group: group.name, spec: .function(name), skipped: "the group's tracepoint counts instead: \(why)"))
+                    group: group.name, spec: .function(name),
+                    skipped: "the group's tracepoint counts instead: \(why)"))
               }
               replacing.append(contentsOf: entry.names)
               continue
             }
             for function in entry.names {
-              if tryAttach(.function(function, attach), request: attach, group: group.name)?.attached == true {
+              if tryAttach(.function(function, attach), request: attach, group: group.name)?.attached == true
+              {
                 anyFunction = true
               }
             }

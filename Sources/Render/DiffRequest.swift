@@ -45,7 +45,9 @@ public struct DiffRequest: Sendable {
 
   /// Refuses two outputs on stdout, and graph flags with no graph to read them.
   public func validate() throws(ReportRequestError) {
-    if latency && spte { throw ReportRequestError("--latency and --spte both write to stdout; run them separately") }
+    if latency && spte {
+      throw ReportRequestError("--latency and --spte both write to stdout; run them separately")
+    }
     for (given, mode) in [(latency, "--latency"), (spte, "--spte")] where given {
       if let flag = svg != nil ? "--svg" : html != nil ? "--html" : nil {
         throw ReportRequestError("\(flag) has no effect with \(mode), which compares tables only")

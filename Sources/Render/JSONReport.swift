@@ -165,6 +165,34 @@ public struct JSONReport: Renderer {
             return .object(f)
           })
       ))
+    if let series = model.series {
+      fields.append(
+        (
+          "intervals",
+          .object([
+            ("mode", .string(series.mode?.rawValue ?? "delta")),
+            (
+              "blocks",
+              .array(
+                series.blocks.map { mark in
+                  .object(
+                    [("index", .int(UInt64(mark.index))), ("line", .int(UInt64(mark.line)))]
+                      + (mark.time.map { [("time", JSONValue.string($0))] } ?? []))
+                })
+            ),
+            (
+              "rows",
+              .array(
+                series.rows.map { row in
+                  .object([
+                    ("name", .string(row.name)), ("group", .raw(row.isGroup ? "true" : "false")),
+                    ("weights", .array(row.weights.map { weight($0) })),
+                  ])
+                })
+            ),
+          ])
+        ))
+    }
     fields.append(("notes", .array(model.notes.map(JSONValue.string))))
     return .object(fields)
   }

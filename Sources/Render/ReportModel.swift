@@ -100,6 +100,8 @@ public struct ReportModel: Sendable {
   public var peeks: [Peek]
   public var values: [MapValue]
   public var notes: [String]
+  /// For an interval capture, each group's weight block by block; nil otherwise.
+  public var series: IntervalSeries?
 
   /// - Throws: `AggregationError` if the profile's total weight does not fit in UInt64.
   public init(profile: Profile, options: ReportOptions) throws(AggregationError) {
@@ -114,6 +116,7 @@ public struct ReportModel: Sendable {
     suspectFrames = SuspectFrames(profile: profile, sizes: options.symbolSizes).entries
     values = profile.values
     notes = profile.notes
+    series = IntervalSeries(profile: profile)
     treeMinPercent = options.treeMinPercent
 
     var bySource: [String: SourceTotal] = [:]

@@ -42,7 +42,8 @@ public struct ReportRequest: Sendable {
       switch self {
       case .callers, .callees: return primary == .report
       case .top, .treeMinPercent, .treeMaxDepth: return primary == .report || html
-      case .json: return primary == .report || primary == .tdpSummary || primary == .latency || primary == .spteLedger
+      case .json:
+        return primary == .report || primary == .tdpSummary || primary == .latency || primary == .spteLedger
       case .tdp: return primary == .tdpSummary
       case .spte: return primary == .spteLedger
       case .preset: return primary == .tdpSummary || primary == .latency || primary == .spteLedger || html

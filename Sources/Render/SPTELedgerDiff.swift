@@ -8,7 +8,8 @@ public struct SPTELedgerDiff: Sendable {
   public init() {}
 
   public func render(before: SPTELedger, after: SPTELedger) -> [UInt8] {
-    var out = "SPTE changes: before \(before.total), after \(after.total) (\(Self.delta(before.total, after.total)))\n"
+    var out =
+      "SPTE changes: before \(before.total), after \(after.total) (\(Self.delta(before.total, after.total)))\n"
     out += "\nall origins\n" + Self.table(before.counts, after.counts)
     // Origins are matched by their label: `other` ones by their top frames too.
     var labels: [String] = after.origins.map(\.label)
@@ -29,14 +30,17 @@ public struct SPTELedgerDiff: Sendable {
   }
 
   static func table(_ before: [SPTELedger.Cell: UInt64], _ after: [SPTELedger.Cell: UInt64]) -> String {
-    let cells = Set(before.keys).union(after.keys).filter { (before[$0] ?? 0) + (after[$0] ?? 0) > 0 }.sorted()
+    let cells = Set(before.keys).union(after.keys).filter { (before[$0] ?? 0) + (after[$0] ?? 0) > 0 }
+      .sorted()
     let header = ["kind", "level", "before", "after", "change"]
     let rows = cells.map { cell -> [String] in
       let b = before[cell] ?? 0
       let a = after[cell] ?? 0
       return [cell.kind.rawValue, SPTECaptureKey.levelName(cell.level), String(b), String(a), delta(b, a)]
     }
-    let widths = header.indices.map { column in max(header[column].count, rows.map { $0[column].count }.max() ?? 0) }
+    let widths = header.indices.map { column in
+      max(header[column].count, rows.map { $0[column].count }.max() ?? 0)
+    }
     func line(_ row: [String]) -> String {
       var text = "  " + row[0].padding(toLength: widths[0], withPad: " ", startingAt: 0)
       text += "  " + row[1].padding(toLength: widths[1], withPad: " ", startingAt: 0)

@@ -38,7 +38,9 @@ public struct SPTELedgerText: Sendable {
 
   /// Rows: the kinds with changes, in `SPTETransition.Kind` order; columns: the levels and a total.
   static func table(_ counts: [SPTELedger.Cell: UInt64], levels: [Int]) -> String {
-    let kinds = SPTETransition.Kind.allCases.filter { kind in counts.contains { $0.key.kind == kind && $0.value > 0 } }
+    let kinds = SPTETransition.Kind.allCases.filter { kind in
+      counts.contains { $0.key.kind == kind && $0.value > 0 }
+    }
     let kindWidth = max(4, kinds.map(\.rawValue.count).max() ?? 0)
     let header = levels.map(SPTECaptureKey.levelName) + ["total"]
     var rows: [[String]] = []
@@ -51,7 +53,9 @@ public struct SPTELedgerText: Sendable {
     }
     func line(_ first: String, _ cells: [String]) -> String {
       var text = "  " + first.padding(toLength: kindWidth, withPad: " ", startingAt: 0)
-      for (cell, width) in zip(cells, widths) { text += "  " + String(repeating: " ", count: width - cell.count) + cell }
+      for (cell, width) in zip(cells, widths) {
+        text += "  " + String(repeating: " ", count: width - cell.count) + cell
+      }
       return text + "\n"
     }
     var out = line("kind", header)

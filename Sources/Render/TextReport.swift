@@ -76,6 +76,7 @@ public struct TextReport: Renderer {
         "  \(num(source.weight))  \(pct(source.weight))  \(pad(String(source.stacks), 6))  \(safe(source.source))\n"
     }
     if model.sources.isEmpty { out += "  (no stack samples)\n" }
+    if let series = model.series { out += Self.overTime(series, num: num) }
 
     if model.peeks.isEmpty && model.uniqueStacks > 0 {
       for (title, rows) in [
@@ -165,5 +166,20 @@ public struct TextReport: Renderer {
 
   static func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+  }
+
+  /// One sparkline row per group: what each block held, scaled to the row's largest block.
+  static func overTime(_ series: IntervalSeries, num: (UInt64) -> String) -> String {
+    let times = series.blocks.compactMap(\.time)
+    var out = "\nover time: \(series.blocks.count) blocks"
+    if let first = times.first, let last = times.last { out += ", \(safe(first)) to \(safe(last))" }
+    if let mode = series.mode { out += ", read as \(mode == .cumulative ? "running totals" : "deltas")" }
+    out += " (one character a block, scaled to the row's largest)\n"
+    for row in series.rows {
+      let peak = row.weights.max() ?? 0
+      out +=
+        "  \(num(row.total))  |\(IntervalSeries.sparkline(row.weights))|  peak \(series.weightScale.format(peak))  \(row.isGroup ? "group " : "")\(safe(row.name))\n"
+    }
+    return out
   }
 }

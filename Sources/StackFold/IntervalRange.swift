@@ -21,12 +21,20 @@ public struct IntervalRange: Sendable, Hashable {
     let marks = profile.intervals
     guard let first = marks.first, let last = marks.last else {
       throw IntervalRangeError(
-        "\(source): --from/--to need an interval capture (time() headers or repeated print() blocks); this one is one total")
+        "\(source): --from/--to need an interval capture (time() headers or repeated print() blocks); this one is one total"
+      )
     }
-    let lo = try from.map { (b: String) throws(IntervalRangeError) in try Self.index(b, in: marks, first: true, source: source) } ?? first.index
-    let hi = try to.map { (b: String) throws(IntervalRangeError) in try Self.index(b, in: marks, first: false, source: source) } ?? last.index
+    let lo =
+      try from.map { (b: String) throws(IntervalRangeError) in
+        try Self.index(b, in: marks, first: true, source: source)
+      } ?? first.index
+    let hi =
+      try to.map { (b: String) throws(IntervalRangeError) in
+        try Self.index(b, in: marks, first: false, source: source)
+      } ?? last.index
     guard lo <= hi else {
-      throw IntervalRangeError("\(source): --from \(from ?? "") (block \(lo)) comes after --to \(to ?? "") (block \(hi))")
+      throw IntervalRangeError(
+        "\(source): --from \(from ?? "") (block \(lo)) comes after --to \(to ?? "") (block \(hi))")
     }
     return lo...hi
   }
@@ -46,7 +54,8 @@ public struct IntervalRange: Sendable, Hashable {
       let times = marks.compactMap(\.time)
       let span = times.isEmpty ? "no time() headers" : "times \(times.first!) to \(times.last!)"
       throw IntervalRangeError(
-        "\(source): no interval block at '\(bound)': expected a block index or a time() header as printed; the capture has \(range), \(span)")
+        "\(source): no interval block at '\(bound)': expected a block index or a time() header as printed; the capture has \(range), \(span)"
+      )
     }
     return mark.index
   }
@@ -60,7 +69,9 @@ public struct IntervalRange: Sendable, Hashable {
     var keptWeight: UInt64 = 0
     for sample in profile.samples {
       let labels = profile.labelSets[Int(sample.labels)]
-      guard let block = labels[Labels.Name.interval].flatMap({ Int($0) }), kept.contains(block) else { continue }
+      guard let block = labels[Labels.Name.interval].flatMap({ Int($0) }), kept.contains(block) else {
+        continue
+      }
       keptWeight &+= sample.weight
       // A part of a profile that fitted fits.
       try? builder.add(

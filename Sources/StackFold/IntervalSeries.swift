@@ -34,7 +34,8 @@ public struct IntervalSeries: Sendable {
     for (position, part) in parts.enumerated() {
       let summary = TDPSummary(profile: part, table: table)
       let entries =
-        summary.groups.map { ($0.group, true, $0.weight) } + summary.elsewhere.map { ($0.probe, false, $0.weight) }
+        summary.groups.map { ($0.group, true, $0.weight) }
+        + summary.elsewhere.map { ($0.probe, false, $0.weight) }
       for (name, isGroup, weight) in entries {
         let key = (isGroup ? "g:" : "s:") + name
         if rows[key] == nil {

@@ -86,7 +86,8 @@ public struct SPTELedger: Sendable {
         stacks += 1
         let probe = profile.labelSets[id].probe.map { ProbeName($0).function }
         let result = classifier.classify(sample, in: profile, probeFunction: probe, cache: &cache)
-        byOrigin[OriginKey(origin: result.origin, topFrames: result.topFrames), default: [:]][cell, default: 0] &+=
+        byOrigin[OriginKey(origin: result.origin, topFrames: result.topFrames), default: [:]][
+          cell, default: 0] &+=
           sample.weight
       }
     }

@@ -11,12 +11,15 @@ public struct KernelVersion: Sendable, Hashable, Comparable, CustomStringConvert
 
   /// The version at the start of a release string, or nil when it does not start with `N.N`.
   public init?(release: some StringProtocol) {
-    let parts = release.split(maxSplits: 2, omittingEmptySubsequences: false, whereSeparator: { !$0.isNumber })
+    let parts = release.split(
+      maxSplits: 2, omittingEmptySubsequences: false, whereSeparator: { !$0.isNumber })
     guard parts.count >= 2, let major = Int(parts[0]), let minor = Int(parts[1]) else { return nil }
     self.init(major, minor)
   }
 
-  public static func < (a: KernelVersion, b: KernelVersion) -> Bool { (a.major, a.minor) < (b.major, b.minor) }
+  public static func < (a: KernelVersion, b: KernelVersion) -> Bool {
+    (a.major, a.minor) < (b.major, b.minor)
+  }
 
   public var description: String { "\(major).\(minor)" }
 }

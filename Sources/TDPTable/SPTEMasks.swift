@@ -86,7 +86,9 @@ public struct SPTEMasks: Sendable, Hashable {
   }
 
   /// The fields in the order of `names`, as the capture header and the BPF side's config hold them.
-  public var values: [UInt64] { [present, user, exec, nx, accessed, dirty, accessTrack, mmioValue, mmioMask] }
+  public var values: [UInt64] {
+    [present, user, exec, nx, accessed, dirty, accessTrack, mmioValue, mmioMask]
+  }
 
   /// The kernel's names of the fields, in `values` order: the globals `record --spte` reads.
   public static let names = [

@@ -117,7 +117,8 @@ struct BpftraceEntryCache: ~Copyable {
   private mutating func noteEntry(builder: inout ProfileBuilder) {
     var at = 0
     if bytes[0] == 0x5E { at = 2 }  // `^C`, as `opensStack` allows
-    _ = builder.intervalEntry(UnsafeBufferPointer(start: bytes + at, count: lineEnds[0] - 1 - at), line: lineNumbers[0])
+    _ = builder.intervalEntry(
+      UnsafeBufferPointer(start: bytes + at, count: lineEnds[0] - 1 - at), line: lineNumbers[0])
     if generation != builder.intervals.generation {
       generation = builder.intervals.generation
       table = ByteKeyTable()

@@ -167,7 +167,9 @@ struct BpftraceTextSession: ~Copyable {
 
   /// A line outside entries that is not a map entry: a `time()` header starts an interval
   /// block; other printed text ends a map's run (`IntervalTracker`); blank lines are nothing.
-  private mutating func noise(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, builder: inout ProfileBuilder) {
+  private mutating func noise(
+    _ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, builder: inout ProfileBuilder
+  ) {
     var end = line.count
     while end > 0, BpftraceStackLine.isSpace(line[end - 1]) { end -= 1 }
     if end == 0 { return }

@@ -50,7 +50,9 @@ public enum IntervalResolution {
     for (i, sample) in profile.samples.enumerated() where weights[i] > 0 {
       let labels = builder.intern(profile.labelSets[Int(sample.labels)])
       // The differences sum to at most the input's total, which fitted.
-      try? builder.add(stack: sample.stack.map { builder.intern(profile.frames[Int($0)]) }, labels: labels, weight: weights[i])
+      try? builder.add(
+        stack: sample.stack.map { builder.intern(profile.frames[Int($0)]) }, labels: labels,
+        weight: weights[i])
     }
     var rebuilt = builder.build()
     rebuilt.intervals = profile.intervals

@@ -73,7 +73,8 @@ public struct ProfileLoader: Sendable {
       chosen = detected
     }
     let options = ParseOptions(
-      sourceName: reader.name, lenient: lenient, weight: weight, threadLabels: threadLabels, intervals: intervals)
+      sourceName: reader.name, lenient: lenient, weight: weight, threadLabels: threadLabels,
+      intervals: intervals)
     let size = path == "-" ? nil : Self.regularFileSize(path)
     let progress = showProgress ? ProgressReporter.make(total: size, label: path) : nil
     defer { progress?.finish() }

@@ -45,7 +45,8 @@ enum CommandSupport {
     let loaded: Profile
     do { loaded = try loader.load(paths: input.files) } catch { throw failure(error.description) }
     do {
-      profile = try input.intervals.range(0).apply(to: loaded, source: input.displayNames.joined(separator: ", "))
+      profile = try input.intervals.range(0).apply(
+        to: loaded, source: input.displayNames.joined(separator: ", "))
     } catch { throw failure(error.description) }
     if profile.skipped.records > 0 {
       var message = "skipped \(profile.skipped.records) bad record\(profile.skipped.records == 1 ? "" : "s")"

@@ -50,7 +50,8 @@ struct InputOptions: ParsableArguments {
   /// The loader these flags ask for; `defaultWeight` when `--weight` is not given (each
   /// command's own default: fold weighs periods as stackcollapse-perf.pl does).
   func loader(defaultWeight: WeightChoice = .samples) -> ProfileLoader {
-    var loader = ProfileLoader(format: inputFormat, lenient: lenient, weight: (weight ?? defaultWeight).sampleWeight)
+    var loader = ProfileLoader(
+      format: inputFormat, lenient: lenient, weight: (weight ?? defaultWeight).sampleWeight)
     loader.intervals = intervals.intervals
     return loader
   }

@@ -28,7 +28,9 @@ struct IntervalOptions: ParsableArguments {
   func validate(ranges: Int) throws {
     if from.count > ranges || to.count > ranges {
       throw ValidationError(
-        ranges == 1 ? "--from and --to can be given once." : "--from and --to can be given at most twice: BEFORE's, then AFTER's.")
+        ranges == 1
+          ? "--from and --to can be given once."
+          : "--from and --to can be given at most twice: BEFORE's, then AFTER's.")
     }
   }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Bad input through the CLI: a clear error naming file and line, a non-zero exit, never a crash
 /// or a hang; `--lenient` skips and says how much.
@@ -124,14 +124,20 @@ import TestSupport
     let result = try CLIHarness.run(["report", "--spte", path])
     #expect(!result.crashed)
     #expect(result.status == 1)
-    #expect(result.stderr.hasPrefix("tdptrace: \(path): @spte[tracepoint:kvmmmu:kvm_tdp_mmu_spte_changed, 4K, PLWQDX--"))
+    #expect(
+      result.stderr.hasPrefix(
+        "tdptrace: \(path): @spte[tracepoint:kvmmmu:kvm_tdp_mmu_spte_changed, 4K, PLWQDX--"))
     #expect(result.stderr.contains("the old class is not 8 letters of PLWADXMF or -"))
-    let diff = try CLIHarness.run(["diff", "--spte", TDPFixture.url("fixtures/spte/spte-npt-before.txt").path, path])
+    let diff = try CLIHarness.run([
+      "diff", "--spte", TDPFixture.url("fixtures/spte/spte-npt-before.txt").path, path,
+    ])
     #expect(diff.status == 1)
     #expect(diff.stderr.hasPrefix("tdptrace: \(path): @spte["))
     let lenient = try CLIHarness.run(["report", "--spte", "--lenient", path])
     #expect(lenient.status == 0, "\(lenient.stderr)")
-    #expect(String(decoding: lenient.stdout, as: UTF8.self).contains("--lenient skipped 1 bad entries (512 changes)"))
+    #expect(
+      String(decoding: lenient.stdout, as: UTF8.self).contains(
+        "--lenient skipped 1 bad entries (512 changes)"))
   }
 
   @Test func aCaptureWithoutSpteEntriesFails() throws {

@@ -57,7 +57,21 @@ import Testing
       ["fold", "fixtures/qemu-tdp/bpftrace-kfunc.txt"], ["report", "fixtures/qemu-tdp/bpftrace-kfunc.txt"],
       ["report", "--latency", "fixtures/qemu-tdp/latency-tdptrace.txt"],
       ["report", "--latency", "fixtures/qemu-tdp/latency-bpftrace.txt"],
-    ] + latencyCases + spteCases
+    ] + latencyCases + spteCases + intervalCases
+
+  /// Interval captures (docs/intervals.md): real cleared and cumulative bpftrace outputs read
+  /// as blocks, their sparkline rows and JSON series, and ranges of blocks.
+  static let intervalCases: [[String]] = [
+    ["report", "fixtures/intervals/host-cleared.txt"],
+    ["report", "fixtures/intervals/host-cumulative.txt"],
+    ["report", "--json", "fixtures/intervals/host-cumulative.json"],
+    ["fold", "--from", "1", "--to", "07:59:48", "fixtures/intervals/host-cumulative.txt"],
+    ["fold", "--intervals", "delta", "fixtures/intervals/host-cumulative.txt"],
+    [
+      "diff", "--from", "0", "--to", "1", "--from", "2", "--to", "3", "fixtures/intervals/host-cleared.txt",
+      "fixtures/intervals/host-cleared.txt",
+    ],
+  ]
 
   /// `report --spte` and `diff --spte` on synthetic NPT captures written with real SPTE classes
   /// (fixtures/spte/README.md).

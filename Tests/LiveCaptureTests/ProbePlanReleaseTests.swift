@@ -32,7 +32,8 @@ import Testing
       let function = try #require(Self.line(outcomes, .function("handle_changed_spte")))
       #expect(function.hasPrefix("skip"))
       #expect(function.contains("clear_dirty_pt_masked"))
-      let tracepoint = try #require(outcomes.first { $0.spec == .tracepoint("kvmmmu", "kvm_tdp_mmu_spte_changed") })
+      let tracepoint = try #require(
+        outcomes.first { $0.spec == .tracepoint("kvmmmu", "kvm_tdp_mmu_spte_changed") })
       #expect(tracepoint.attached)
       #expect(tracepoint.summary.hasSuffix("(instead of handle_changed_spte)"))
       // The other functions of the group still count.

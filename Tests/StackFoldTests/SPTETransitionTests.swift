@@ -40,7 +40,8 @@ import Testing
     let m = Self.eptAD
     func kind(_ old: UInt64, _ new: UInt64, level: Int = 1) -> SPTETransition.Kind {
       SPTETransition(
-        level: level, old: SPTEClass(old, level: level, masks: m), new: SPTEClass(new, level: level, masks: m),
+        level: level, old: SPTEClass(old, level: level, masks: m),
+        new: SPTEClass(new, level: level, masks: m),
         pfnChanged: (old ^ new) & SPTEMasks.pfn != 0
       ).kind
     }
@@ -104,7 +105,8 @@ import Testing
     #expect(SPTEClass(0x0008_0000_FEE0_002F, level: 1, masks: .npt(physicalBits: 52)).isEmpty)
     func kind(_ old: UInt64, _ new: UInt64, level: Int = 1) -> SPTETransition.Kind {
       SPTETransition(
-        level: level, old: SPTEClass(old, level: level, masks: m), new: SPTEClass(new, level: level, masks: m),
+        level: level, old: SPTEClass(old, level: level, masks: m),
+        new: SPTEClass(new, level: level, masks: m),
         pfnChanged: (old ^ new) & SPTEMasks.pfn != 0
       ).kind
     }

@@ -96,7 +96,9 @@ import Testing
     // Cumulative output read as deltas counts every block: the old, overcounted sum.
     let overcounted = try Self.load("intervals/host-cumulative.txt", mode: .delta)
     let entries = try Self.textEntries("intervals/host-cumulative.txt")
-    #expect(Self.totals(overcounted).samples.values.reduce(0, +) == Self.expected(entries, cumulative: false).samples)
+    #expect(
+      Self.totals(overcounted).samples.values.reduce(0, +)
+        == Self.expected(entries, cumulative: false).samples)
     #expect(!overcounted.notes.contains { $0.contains("running totals") })
     // Cleared output read as cumulative: falls are resets, and a note counts them.
     let resets = try Self.load("intervals/host-cleared.txt", mode: .cumulative)
@@ -121,7 +123,8 @@ import Testing
   static func weights(_ profile: Profile) -> [String] {
     profile.samples.map {
       let labels = profile.labels(of: $0)
-      return "\(labels[Labels.Name.interval] ?? "-"):\(profile.frames(of: $0).map(\.symbol).joined(separator: ";"))=\($0.weight)"
+      return
+        "\(labels[Labels.Name.interval] ?? "-"):\(profile.frames(of: $0).map(\.symbol).joined(separator: ";"))=\($0.weight)"
     }
   }
 
@@ -132,7 +135,8 @@ import Testing
   }
 
   @Test func cumulativeBlocksBecomeDifferences() throws {
-    let text = "07:00:01\n@[\n    a+1\n]: 3\n07:00:02\n@[\n    a+1\n]: 5\n@[\n    b+1\n]: 1\n07:00:03\n@[\n    a+1\n]: 5\n@[\n    b+1\n]: 4\n"
+    let text =
+      "07:00:01\n@[\n    a+1\n]: 3\n07:00:02\n@[\n    a+1\n]: 5\n@[\n    b+1\n]: 1\n07:00:03\n@[\n    a+1\n]: 5\n@[\n    b+1\n]: 4\n"
     let profile = try Self.blocks(text)
     #expect(profile.intervalMode == .cumulative)
     // a: 3, +2, +0 (dropped); b: 1, +3.
