@@ -209,10 +209,7 @@ public struct BPFFrameTrim: Sendable {
       labelMap[Int(sample.labels)] = labels
       try builder.add(stackID: stackID, labels: labels, weight: sample.weight)
     }
-    var out = builder.build()
-    out.values = profile.values
-    out.skipped = profile.skipped
-    out.notes = profile.notes
+    let out = builder.build()
     summary.merged = profile.samples.count - out.samples.count
     return Result(profile: out, summary: summary)
   }

@@ -107,9 +107,6 @@ public struct InlineExpander {
         stack: stack, labels: builder.intern(profile.labels(of: sample)), weight: sample.weight)
     }
     var result = builder.build()
-    result.values = profile.values
-    result.skipped = profile.skipped
-    result.notes = profile.notes
     report.unresolved = unresolved.values.flatMap { $0.values }.sorted()
     result.notes += report.unresolved.map(\.message)
     return (result, report)

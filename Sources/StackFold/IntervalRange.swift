@@ -65,30 +65,20 @@ public struct IntervalRange: Sendable, Hashable {
   public func apply(to profile: Profile, source: String) throws(IntervalRangeError) -> Profile {
     if isEmpty { return profile }
     let kept = try bounds(in: profile, source: source)
-    var builder = ProfileBuilder(like: profile)
+    let blocks = profile.blockOfLabelSets
     var keptWeight: UInt64 = 0
-    for sample in profile.samples {
-      let labels = profile.labelSets[Int(sample.labels)]
-      guard let block = labels[Labels.Name.interval].flatMap({ Int($0) }), kept.contains(block) else {
-        continue
-      }
+    var out = profile.subset { _, sample in
+      guard let block = blocks[Int(sample.labels)], kept.contains(block) else { return nil }
       keptWeight &+= sample.weight
-      // A part of a profile that fitted fits.
-      try? builder.add(
-        stack: sample.stack.map { builder.intern(profile.frames[Int($0)]) }, labels: builder.intern(labels),
-        weight: sample.weight)
+      return sample.weight
     }
-    var out = builder.build()
     out.intervals = profile.intervals.filter { kept.contains($0.index) }
-    out.intervalMode = profile.intervalMode
     out.values = profile.values.filter { $0.interval.map(kept.contains) ?? false }
-    out.skipped = profile.skipped
     let times = out.intervals.compactMap(\.time)
     let span = times.isEmpty ? "" : " (\(times.first!) to \(times.last!))"
-    out.notes =
-      profile.notes + [
-        "\(source): --from/--to: blocks \(kept.lowerBound)–\(kept.upperBound) of \(profile.intervals.count)\(span), weight \(profile.weightScale.format(keptWeight)) of \(profile.weightScale.format(profile.totalWeight))"
-      ]
+    out.notes += [
+      "\(source): --from/--to: blocks \(kept.lowerBound)–\(kept.upperBound) of \(profile.intervals.count)\(span), weight \(profile.weightScale.format(keptWeight)) of \(profile.weightScale.format(profile.totalWeight))"
+    ]
     return out
   }
 }

@@ -48,28 +48,12 @@ public struct IntervalSeries: Sendable {
     self.rows = order.map { rows[$0]! }.sorted { ($0.total, $1.name) > ($1.total, $0.name) }
   }
 
-  /// Weight of every row in each block.
-  public var blockTotals: [UInt64] {
-    blocks.indices.map { i in rows.reduce(0) { $0 &+ $1.weights[i] } }
-  }
-
   /// One profile per block of `profile.intervals`, in order, each with the block's samples.
-  public static func split(_ profile: Profile) -> [Profile] {
-    var position: [Int: Int] = [:]
-    for (i, mark) in profile.intervals.enumerated() { position[mark.index] = i }
-    var builders = profile.intervals.map { _ in ProfileBuilder(like: profile) }
-    var blockOfLabels: [Int?] = profile.labelSets.map { labels in
-      labels[Labels.Name.interval].flatMap { Int($0) }.flatMap { position[$0] }
+  static func split(_ profile: Profile) -> [Profile] {
+    let blocks = profile.blockOfLabelSets
+    return profile.intervals.map { mark in
+      profile.subset { _, sample in blocks[Int(sample.labels)] == mark.index ? sample.weight : nil }
     }
-    for sample in profile.samples {
-      guard let block = blockOfLabels[Int(sample.labels)] else { continue }
-      let labels = builders[block].intern(profile.labelSets[Int(sample.labels)])
-      let stack = sample.stack.map { builders[block].intern(profile.frames[Int($0)]) }
-      // A part of a profile that fitted fits.
-      try? builders[block].add(stack: stack, labels: labels, weight: sample.weight)
-    }
-    blockOfLabels.removeAll()
-    return builders.map { $0.build() }
   }
 
   /// `weights` as a sparkline, one character per block: ▁ to █ scaled to the row's largest

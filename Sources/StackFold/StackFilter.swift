@@ -160,23 +160,8 @@ public struct StackFilter: Sendable {
       removals.append(removal)
     }
 
-    var filtered = try subset(profile, profile.samples.indices.filter { keep[$0] })
+    var filtered = profile.subset { i, sample in keep[i] ? sample.weight : nil }
     filtered.values = values
     return FilterResult(profile: filtered, removals: removals)
-  }
-
-  /// A profile of the chosen samples, keeping unit, skips and notes.
-  private func subset(_ profile: Profile, _ indices: [Int]) throws(AggregationError) -> Profile {
-    var builder = ProfileBuilder(like: profile)
-    for i in indices {
-      let sample = profile.samples[i]
-      try builder.add(
-        frames: profile.frames(of: sample), labels: profile.labels(of: sample), weight: sample.weight)
-    }
-    var out = builder.build()
-    out.values = profile.values
-    out.skipped = profile.skipped
-    out.notes = profile.notes
-    return out
   }
 }

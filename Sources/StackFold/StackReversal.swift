@@ -17,10 +17,6 @@ public enum StackReversal {
         try builder.add(stack: stack, labels: labels, weight: sample.weight)
       }
     }
-    var out = builder.build()
-    out.values = profile.values
-    out.skipped = profile.skipped
-    out.notes = profile.notes
-    return out
+    return builder.build()
   }
 }

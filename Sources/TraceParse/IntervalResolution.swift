@@ -31,7 +31,6 @@ public enum IntervalResolution {
     out.intervalMode = chosen
     guard chosen == .cumulative else { return out }
 
-    var builder = ProfileBuilder(like: profile)
     var resets = 0
     var weights = [UInt64](repeating: 0, count: profile.samples.count)
     for members in series.keys.values {
@@ -47,19 +46,10 @@ public enum IntervalResolution {
         previous = w
       }
     }
-    for (i, sample) in profile.samples.enumerated() where weights[i] > 0 {
-      let labels = builder.intern(profile.labelSets[Int(sample.labels)])
-      // The differences sum to at most the input's total, which fitted.
-      try? builder.add(
-        stack: sample.stack.map { builder.intern(profile.frames[Int($0)]) }, labels: labels,
-        weight: weights[i])
-    }
-    var rebuilt = builder.build()
-    rebuilt.intervals = profile.intervals
-    rebuilt.intervalMode = .cumulative
+    // Each difference is at most its sample's count, as `subset` asks; a block without events
+    // for a key holds no sample of it.
+    var rebuilt = out.subset { i, _ in weights[i] > 0 ? weights[i] : nil }
     rebuilt.values = lastBlocks(of: profile.values)
-    rebuilt.skipped = profile.skipped
-    rebuilt.notes = out.notes
     if resets > 0 {
       rebuilt.notes.append(
         "\(source): --intervals cumulative: \(resets) count\(resets == 1 ? "" : "s") fell between blocks and \(resets == 1 ? "was" : "were") read as counter resets"
@@ -98,10 +88,16 @@ public enum IntervalResolution {
     var mapBlocks: [String: Set<Int>] = [:]
 
     init(_ profile: Profile) {
+      let blocks = profile.blockOfLabelSets
+      // Each label set without its `interval` label, once per set rather than per sample.
+      let bases = profile.labelSets.map { labels in
+        var base = labels
+        base[Labels.Name.interval] = nil
+        return base
+      }
       for (i, sample) in profile.samples.enumerated() {
-        var labels = profile.labelSets[Int(sample.labels)]
-        let block = labels[Labels.Name.interval].flatMap { Int($0) } ?? 0
-        labels[Labels.Name.interval] = nil
+        let block = blocks[Int(sample.labels)] ?? 0
+        let labels = bases[Int(sample.labels)]
         keys[Key(stack: sample.stack, labels: labels), default: []].append((block, i))
         mapBlocks[labels.map ?? "", default: []].insert(block)
       }

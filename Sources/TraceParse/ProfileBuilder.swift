@@ -24,11 +24,18 @@ public struct ProfileBuilder: Sendable {
 
   public init(unit: WeightUnit = .count) { profile.unit = unit }
 
-  /// An empty builder for a profile derived from `profile` (filtered, trimmed, expanded): the
-  /// same unit and weight scale, so the weights copied over keep meaning the same numbers.
+  /// A builder for a profile derived from `profile` (filtered, trimmed, expanded, a range of
+  /// blocks): no samples yet, and what is not a sample carried over: the unit and weight scale,
+  /// so the weights copied over keep meaning the same numbers, and the map values, interval
+  /// blocks, skips and notes, so no derivation loses them.
   public init(like profile: Profile) {
     self.profile.unit = profile.unit
     self.profile.weightScale = profile.weightScale
+    self.profile.values = profile.values
+    self.profile.intervals = profile.intervals
+    self.profile.intervalMode = profile.intervalMode
+    self.profile.skipped = profile.skipped
+    self.profile.notes = profile.notes
   }
 
   /// A builder that goes on adding to `profile`, a profile a builder built (its frames, label

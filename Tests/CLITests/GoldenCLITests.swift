@@ -63,6 +63,8 @@ import Testing
   /// as blocks, their sparkline rows and JSON series, and ranges of blocks.
   static let intervalCases: [[String]] = [
     ["report", "fixtures/intervals/host-cleared.txt"],
+    // A filtered profile keeps its blocks: the over-time rows follow the focus.
+    ["report", "--focus", "kvm_mmu_load", "fixtures/intervals/host-cleared.txt"],
     ["report", "fixtures/intervals/host-cumulative.txt"],
     ["report", "--json", "fixtures/intervals/host-cumulative.json"],
     ["fold", "--from", "1", "--to", "07:59:48", "fixtures/intervals/host-cumulative.txt"],
