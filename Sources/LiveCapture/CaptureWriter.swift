@@ -81,8 +81,16 @@ public struct CaptureWriter: Sendable {
 
   /// The whole capture as text.
   public func render(_ capture: RawCapture, symbols: KernelSymbols) -> String {
-    var out = "Attaching \(capture.probes.count) probe\(capture.probes.count == 1 ? "" : "s")...\n\n\n"
-    if capture.mode == .latency { return out + LatencyWriter(writer: self, symbols: symbols).render(capture) }
+    Self.attaching(capture.probes.count) + "\n\n" + body(capture, symbols: symbols)
+  }
+
+  /// bpftrace's first line, `Attaching N probes...`.
+  static func attaching(_ probes: Int) -> String { "Attaching \(probes) probe\(probes == 1 ? "" : "s")...\n" }
+
+  /// The maps: stacks and drops, or the latency maps.
+  func body(_ capture: RawCapture, symbols: KernelSymbols) -> String {
+    if capture.mode == .latency { return LatencyWriter(writer: self, symbols: symbols).render(capture) }
+    var out = ""
     for (stack, count) in stacks(capture, symbols: symbols) {
       out += "@[\(stack.probe), \n" + frameLines(stack.addresses, symbols) + "]: \(count)\n"
     }

@@ -46,3 +46,41 @@ public struct RawCapture: Sendable {
     entries.reduce(into: [:]) { $0[$1.probe, default: 0] += $1.count }
   }
 }
+
+extension RawCapture {
+  /// What was counted after `earlier`, a read of the same session: each stack's and each drop
+  /// counter's count minus its count then. The kernel's counters only grow while attached, so
+  /// no difference is negative; one that would be (a counter the kernel reset) counts whole.
+  /// Count captures only: a histogram's minimum and maximum have no difference.
+  public func since(_ earlier: RawCapture) -> RawCapture {
+    struct Key: Hashable {
+      var probe: UInt32
+      var addresses: [UInt64]
+    }
+    var before: [Key: UInt64] = [:]
+    for entry in earlier.entries {
+      before[Key(probe: entry.probe, addresses: entry.addresses), default: 0] += entry.count
+    }
+    var now: [Key: UInt64] = [:]
+    var order: [Key] = []
+    for entry in entries {
+      let key = Key(probe: entry.probe, addresses: entry.addresses)
+      if now[key] == nil { order.append(key) }
+      now[key, default: 0] += entry.count
+    }
+    var out = RawCapture(probes: probes)
+    out.mode = mode
+    for key in order {
+      let count = now[key]!
+      let old = before[key] ?? 0
+      let delta = count >= old ? count - old : count
+      if delta > 0 { out.entries.append(Entry(probe: key.probe, addresses: key.addresses, count: delta)) }
+    }
+    for (key, count) in drops {
+      let old = earlier.drops[key] ?? 0
+      let delta = count >= old ? count - old : count
+      if delta > 0 { out.drops[key] = delta }
+    }
+    return out
+  }
+}

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Runs a capture: checks privileges, attaches the plan, waits for the duration or for SIGINT /
-/// SIGTERM (printing partial counts every interval), reads the maps and detaches.
+/// Runs a capture: checks privileges, attaches the plan, waits for the duration, for SIGINT /
+/// SIGTERM or for `shouldStop` (printing partial counts every `progress`, handing a read of the
+/// maps to `onInterval` every `interval`), reads the maps and detaches.
 ///
 /// Signals are blocked and taken with `sigtimedwait`, so there is no handler and every wait has a
 /// timeout: the loop wakes at least every 100 ms.
@@ -11,7 +12,14 @@ public struct Recorder {
   /// Seconds to record; nil until SIGINT/SIGTERM.
   public var duration: Double?
   /// Seconds between partial counts on stderr; nil for none.
+  public var progress: Double?
+  /// Seconds between reads handed to `onInterval`; nil for none.
   public var interval: Double?
+  /// Called every `interval` with the maps as read then (running totals since attach), the
+  /// kallsyms read after attach (so the BPF programs' frames resolve), and the wall time.
+  public var onInterval: ((_ capture: RawCapture, _ symbols: KernelSymbols, _ time: Date) -> Void)?
+  /// Polled about every 100 ms; true ends the capture as a signal would (`top`'s `q`).
+  public var shouldStop: (() -> Bool)?
   /// Where progress, attach results and partial counts go.
   public var log: @Sendable (String) -> Void
   /// Called once everything is attached, before waiting (tests use it to start a workload).
@@ -19,12 +27,13 @@ public struct Recorder {
 
   public init(
     plan: ProbePlan, limits: CaptureLimits = CaptureLimits(), duration: Double? = nil,
-    interval: Double? = nil,
+    progress: Double? = nil, interval: Double? = nil,
     log: @escaping @Sendable (String) -> Void
   ) {
     self.plan = plan
     self.limits = limits
     self.duration = duration
+    self.progress = progress
     self.interval = interval
     self.log = log
   }
@@ -39,6 +48,10 @@ public struct Recorder {
     public var outcomes: [AttachOutcome]
     /// The signal that ended the capture, if one did.
     public var signal: Int32?
+    /// Whether `shouldStop` ended it.
+    public var stoppedByRequest = false
+    /// When the final read was taken.
+    public var end: Date
   }
 
   public func run() throws(LiveCaptureError) -> Result {
@@ -67,20 +80,39 @@ public struct Recorder {
     let n = session.probes.count
     let until = duration.map { " for \($0) s" } ?? ""
     log("Attaching \(n) probe\(n == 1 ? "" : "s")... recording\(until); Ctrl-C to stop")
+    // Symbols for the interval reads, taken once everything is loaded and attached.
+    let intervalSymbols = onInterval == nil ? nil : try KernelSymbols.load().0
     onReady?()
 
     let start = Date()
-    var nextInterval = interval.map { start.addingTimeInterval($0) }
+    var nextProgress = progress.map { start.addingTimeInterval($0) }
+    // Each deadline is the start plus a whole number of intervals, so reads do not drift.
+    var intervalsDone = 0
     var signal: Int32? = nil
+    var stoppedByRequest = false
     while true {
       let now = Date()
       if let duration, now.timeIntervalSince(start) >= duration { break }
-      if let next = nextInterval, now >= next {
+      if let next = nextProgress, now >= next {
         printPartial(session.read(), elapsed: now.timeIntervalSince(start))
-        nextInterval = next.addingTimeInterval(interval!)
+        nextProgress = next.addingTimeInterval(progress!)
+      }
+      if let interval, let onInterval, let intervalSymbols,
+        now >= start.addingTimeInterval(Double(intervalsDone + 1) * interval)
+      {
+        onInterval(session.read(), intervalSymbols, now)
+        intervalsDone = Int(now.timeIntervalSince(start) / interval)
+      }
+      if shouldStop?() == true {
+        stoppedByRequest = true
+        break
       }
       var wait = 0.1
       if let duration { wait = min(wait, max(0, duration - now.timeIntervalSince(start))) }
+      if let interval {
+        let next = start.addingTimeInterval(Double(intervalsDone + 1) * interval)
+        wait = min(wait, max(0.001, next.timeIntervalSince(now)))
+      }
       var timeout = timespec(tv_sec: 0, tv_nsec: Int(wait * 1e9))
       let got = sigtimedwait(&set, nil, &timeout)
       // Slow calls are taken as they come, so the ring buffer does not fill.
@@ -97,8 +129,11 @@ public struct Recorder {
     let (symbols, text) = try KernelSymbols.load()
     session.stop()
     let capture = session.read()
+    let end = Date()
     session.detach()
-    return Result(capture: capture, symbols: symbols, kallsymsText: text, outcomes: outcomes, signal: signal)
+    return Result(
+      capture: capture, symbols: symbols, kallsymsText: text, outcomes: outcomes, signal: signal,
+      stoppedByRequest: stoppedByRequest, end: end)
   }
 
   private func printPartial(_ capture: RawCapture, elapsed: Double) {

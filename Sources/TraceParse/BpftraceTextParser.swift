@@ -178,6 +178,10 @@ struct BpftraceTextSession: ~Copyable {
       _ = builder.intervalHeader(text.string, line: lineNumber)
     } else if text.count < 64, text.first == 0x41, text.string.hasPrefix("Attaching ") {
       builder.intervalRun()
+    } else if text.count == IntervalMode.deltaDeclaration.utf8.count,
+      text.string == IntervalMode.deltaDeclaration
+    {
+      builder.declareIntervals(.delta)
     } else {
       builder.intervalText()
     }

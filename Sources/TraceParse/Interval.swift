@@ -24,6 +24,11 @@ public enum IntervalMode: String, Sendable, CaseIterable, Codable {
   case delta
   /// Each block holds running totals (`print(@)` without `clear(@)`).
   case cumulative
+
+  /// The line `record --interval` writes after `Attaching N probes...`: its blocks are deltas
+  /// however the counts look, so `--intervals auto` need not guess (a steady workload whose
+  /// every stack fires in every interval at a rising rate would look cumulative).
+  public static let deltaDeclaration = "tdptrace: interval blocks are deltas (counts since the block before)"
 }
 
 extension Labels.Name {

@@ -18,7 +18,9 @@ public enum IntervalResolution {
     let series = Series(profile)
     var out = profile
     var chosen = mode
-    if mode == .auto {
+    if mode == .auto, let declared = profile.declaredIntervalMode {
+      chosen = declared
+    } else if mode == .auto {
       if series.showsDeltas(profile) {
         chosen = .delta
       } else {

@@ -40,6 +40,9 @@ public struct Profile: Sendable {
   public var intervalMode: IntervalMode?
   /// Whether a bpftrace map was printed again without `time()` headers and summed.
   package var mapsPrintedAgain = false
+  /// What the capture says its blocks are (`IntervalMode.deltaDeclaration`); nil when it says
+  /// nothing.
+  package var declaredIntervalMode: IntervalMode?
   /// Records skipped under `--lenient`, and what they weighed.
   public var skipped = SkipTally()
   /// Warnings that are not errors (unsupported shapes that were read around, etc.).

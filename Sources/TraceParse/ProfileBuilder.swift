@@ -34,6 +34,7 @@ public struct ProfileBuilder: Sendable {
     self.profile.values = profile.values
     self.profile.intervals = profile.intervals
     self.profile.intervalMode = profile.intervalMode
+    self.profile.declaredIntervalMode = profile.declaredIntervalMode
     self.profile.skipped = profile.skipped
     self.profile.notes = profile.notes
   }
@@ -308,6 +309,9 @@ public struct ProfileBuilder: Sendable {
 
   /// Printed text between entries: it ends a map's run.
   package mutating func intervalText() { intervals.text() }
+
+  /// The capture says what its blocks are (`IntervalMode.deltaDeclaration`).
+  package mutating func declareIntervals(_ mode: IntervalMode) { profile.declaredIntervalMode = mode }
 
   /// `Attaching N probes...`: another bpftrace run.
   package mutating func intervalRun() { intervals.newRun() }

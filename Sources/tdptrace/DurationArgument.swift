@@ -5,10 +5,13 @@ import ArgumentParser
 struct DurationArgument: ExpressibleByArgument, Sendable, Equatable {
   var nanoseconds: UInt64
 
-  init?(argument: String) {
+  init?(argument: String) { self.init(argument, bareScale: 1) }
+
+  /// `bareScale`: nanoseconds per unit of a number written without a unit.
+  init?(_ argument: String, bareScale: Double) {
     let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9)]
     var text = Substring(argument)
-    var scale = 1.0
+    var scale = bareScale
     if let unit = units.first(where: { text.hasSuffix($0.0) }) {
       text = text.dropLast(unit.0.count)
       scale = unit.1
@@ -16,6 +19,23 @@ struct DurationArgument: ExpressibleByArgument, Sendable, Equatable {
     guard let value = Double(text), value.isFinite, value >= 0, value * scale < 1.8e19 else { return nil }
     nanoseconds = UInt64((value * scale).rounded())
   }
+
+  var seconds: Double { Double(nanoseconds) / 1e9 }
+
+  static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// A period such as `--interval 1s`: the same units, but a bare number is seconds, as in
+/// kvm_stat's delay and bpftrace's `interval:s:N`.
+struct PeriodArgument: ExpressibleByArgument, Sendable, Equatable {
+  var duration: DurationArgument
+
+  init?(argument: String) {
+    guard let duration = DurationArgument(argument, bareScale: 1e9) else { return nil }
+    self.duration = duration
+  }
+
+  var seconds: Double { duration.seconds }
 
   static var defaultCompletionKind: CompletionKind { .default }
 }

@@ -63,8 +63,15 @@ struct RecordCommand: ParsableCommand {
   @Option(name: .long, help: "Seconds to record (default: until Ctrl-C or SIGTERM).")
   var duration: Double?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Write one block per period (1s, 500ms; a bare number is seconds): a time() header and the stacks counted since the block before, as bpftrace's interval:s:1 { time(); print(@); clear(@); } prints them.",
+      valueName: "period"))
+  var interval: PeriodArgument?
+
   @Option(name: .long, help: "Print partial counts per probe on stderr every SECONDS.")
-  var interval: Double?
+  var progress: Double?
 
   @Option(name: [.short, .long], help: "Write the capture to FILE instead of stdout.")
   var output: String?
@@ -104,7 +111,13 @@ struct RecordCommand: ParsableCommand {
 
   func validate() throws {
     if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
-    if let interval, !(interval > 0) { throw ValidationError("--interval must be positive") }
+    if let interval, !(interval.seconds >= 0.01) { throw ValidationError("--interval must be at least 10ms") }
+    if let progress, !(progress > 0) { throw ValidationError("--progress must be positive") }
+    if interval != nil && latency {
+      throw ValidationError(
+        "--interval writes count blocks; with --latency a block's minimum and maximum have no difference (record the latency capture whole)"
+      )
+    }
     if let comm, comm.isEmpty || comm.utf8.count > CaptureLimits.maxCommBytes {
       throw ValidationError(
         "--comm must be 1 to \(CaptureLimits.maxCommBytes) bytes (the kernel's comm length)")
@@ -139,14 +152,30 @@ struct RecordCommand: ParsableCommand {
           throw LiveCaptureError.io(error.description)
         }
       }
-      let recorder = Recorder(plan: plan, limits: limits, duration: duration, interval: interval, log: log)
+      var recorder = Recorder(
+        plan: plan, limits: limits, duration: duration, progress: progress, interval: interval?.seconds,
+        log: log)
+      // Blocks go out as they are read when the capture goes to stdout; a file is replaced
+      // once, whole, at the end.
+      let streaming = output == nil && !report
+      let blocks = IntervalBlocks(
+        writer: interval.map {
+          IntervalCaptureWriter(writer: CaptureWriter(keepAddresses: keepAddresses), interval: $0.seconds)
+        },
+        streaming: streaming)
+      if blocks.writer != nil {
+        recorder.onInterval = { capture, symbols, time in blocks.add(capture, symbols: symbols, time: time) }
+      }
       let result = try recorder.run()
-      let text = CaptureWriter(keepAddresses: keepAddresses).render(result.capture, symbols: result.symbols)
+      let text =
+        blocks.writer == nil
+        ? CaptureWriter(keepAddresses: keepAddresses).render(result.capture, symbols: result.symbols)
+        : blocks.finish(result.capture, symbols: result.symbols, time: result.end)
       if let saveKallsyms {
         try CommandSupport.writeOutput(Array(result.kallsymsText.utf8), to: OutputDestination(saveKallsyms))
       }
       // With --report and no --output, stdout carries the report, not the capture.
-      if output != nil || !report {
+      if output != nil || !report, !streaming || blocks.writer == nil {
         try CommandSupport.writeOutput(Array(text.utf8), to: OutputDestination(output ?? "-"))
       }
       let capture = result.capture
@@ -167,6 +196,40 @@ struct RecordCommand: ParsableCommand {
       log(error.description)
       throw ExitCode(1)
     }
+  }
+}
+
+/// `record --interval`'s blocks as they are read: kept for the file or the report, or written
+/// to stdout at once. A class, because the recorder's callback adds to it while `run` goes on.
+final class IntervalBlocks: @unchecked Sendable {
+  var writer: IntervalCaptureWriter?
+  let streaming: Bool
+  private var text = ""
+  private var started = false
+
+  init(writer: IntervalCaptureWriter?, streaming: Bool) {
+    self.writer = writer
+    self.streaming = streaming
+  }
+
+  func add(_ capture: RawCapture, symbols: KernelSymbols, time: Date) {
+    guard var writer else { return }
+    var piece = started ? "" : writer.header(probes: capture.probes.count)
+    started = true
+    piece += writer.block(capture, symbols: symbols, time: time)
+    self.writer = writer
+    if streaming {
+      // A closed pipe ends the process here, and the kernel detaches with our descriptors.
+      try? OutputWriter.write(Array(piece.utf8), to: .stdout)
+    } else {
+      text += piece
+    }
+  }
+
+  /// The last block, from the final read; the whole capture unless it was streamed.
+  func finish(_ capture: RawCapture, symbols: KernelSymbols, time: Date) -> String {
+    add(capture, symbols: symbols, time: time)
+    return text
   }
 }
 

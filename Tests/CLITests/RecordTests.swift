@@ -96,7 +96,7 @@ struct RecordTests {
     let guest = try S.buildGuest(in: dir)
     let out = dir + "/tdp.txt"
     let record = try startRecord(
-      ["--preset", "tdp-mmu", "--output", out, "--interval", "1", "--comm", "kvmloop"], dir: dir, name: "tdp")
+      ["--preset", "tdp-mmu", "--output", out, "--progress", "1", "--comm", "kvmloop"], dir: dir, name: "tdp")
     try runGuest(guest)
     usleep(1_200_000)  // let one interval report pass
     record.signal(SIGTERM)
@@ -146,6 +146,46 @@ struct RecordTests {
     #expect(ours.byProbe == theirs.byProbe)
     #expect(ours.byStack == theirs.byStack)
     #expect(ours.byProbe["tracepoint:kvmmmu:kvm_mmu_get_page", default: 0] >= UInt64(Self.iterations))
+  }
+
+  /// `record --interval`: blocks of what each 100 ms counted, on the same guest run as a
+  /// bpftrace count. The blocks sum to bpftrace's counts stack by stack, several blocks hold
+  /// events, and the reader takes them as the deltas they declare themselves to be.
+  @Test(.enabled(if: RecordSupport.onPath("bpftrace"), "needs bpftrace to compare counts"))
+  func intervalBlocksSumToBpftraceOnTheSameRun() throws {
+    S.ensureTracefs()
+    let dir = try S.tempDir()
+    let guest = try S.buildGuest(in: dir, name: "kvminterval")
+    let tracepoints = ["tracepoint:kvmmmu:kvm_mmu_get_page", "tracepoint:kvmmmu:kvm_mmu_prepare_zap_page"]
+    let out = dir + "/interval.txt"
+    let record = try startRecord(
+      tracepoints.flatMap { ["--probe", $0] } + [
+        "--comm", "kvminterval", "--interval", "100ms", "--output", out,
+      ],
+      dir: dir, name: "interval")
+    let program =
+      tracepoints.joined(separator: ", ") + " /comm == \"kvminterval\"/ { @[probe, kstack] = count(); }"
+    let bpftrace = try S.run(
+      "/usr/bin/env", ["bpftrace", "-e", program, "-c", "\(guest) 4000 16"], timeout: 240)
+    record.signal(SIGINT)
+    #expect(record.waitExit(timeout: 60) == 0, "\(record.stderr)")
+    #expect(bpftrace.status == 0, "\(bpftrace.stderr)")
+    let text = try String(contentsOfFile: out, encoding: .utf8)
+    let theirs = S.parseStacks(bpftrace.stdout)
+    let ours = S.parseStacks(text)
+    #expect(ours.byProbe == theirs.byProbe)
+    #expect(ours.byStack == theirs.byStack)
+    // Blocks with events: a time() header followed by an entry.
+    let lines = text.split(separator: "\n")
+    let busy = zip(lines, lines.dropFirst()).filter { $0.0.first?.isNumber == true && $0.1.hasPrefix("@[") }
+    #expect(busy.count >= 3, "\(text.prefix(2000))")
+    let fold = try S.tdptrace(["fold", out], timeout: 120)
+    #expect(fold.status == 0, "\(fold.stderr)")
+    #expect(!fold.stderr.contains("running totals"), "\(fold.stderr)")
+    let folded = fold.stdout.split(separator: "\n").reduce(UInt64(0)) {
+      $0 + (UInt64($1.split(separator: " ").last ?? "") ?? 0)
+    }
+    #expect(folded == theirs.byProbe.values.reduce(0, +))
   }
 
   /// A stack map of one bucket (`--stack-entries 1`) on the same guest run as a default one:
