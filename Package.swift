@@ -63,6 +63,6 @@ let package = Package(
     .testTarget(
       name: "LiveCaptureTests",
       dependencies: ["TraceParse", "TDPTable", "StackFold", "LiveCapture", "TestSupport"]),
-    .testTarget(name: "CLITests", dependencies: ["TraceParse", "Render", "TestSupport", "tdptrace"]),
+    .testTarget(name: "CLITests", dependencies: ["TraceParse", "TDPTable", "Render", "TestSupport", "tdptrace"]),
   ]
 )

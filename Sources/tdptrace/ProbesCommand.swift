@@ -19,19 +19,7 @@ struct ProbesCommand: ParsableCommand {
       show up. Exit status 0 when at least one probe resolves.
       """)
 
-  @Option(
-    name: .long, help: "A probe preset: tdp-mmu, shadow-mmu (repeatable). Default: tdp-mmu when no --probe.")
-  var preset: [String] = []
-
-  @Option(
-    name: .long, help: "A probe: kprobe:FUNC, fentry:FUNC, tracepoint:CATEGORY:NAME, or FUNC (repeatable).")
-  var probe: [String] = []
-
-  @Option(name: .long, help: "Attach method: auto, kprobe, fentry, tracepoint.")
-  var attach: AttachRequest = .auto
-
-  @Flag(name: .long, help: "Also try a group's tracepoints when its functions attach.")
-  var withTracepoints = false
+  @OptionGroup var probes: ProbeSelectionOptions
 
   @Flag(
     name: .long,
@@ -50,8 +38,7 @@ struct ProbesCommand: ParsableCommand {
     func log(_ line: String) { stderr.write(Data(("tdptrace: " + line + "\n").utf8)) }
     LibbpfLog.setVerbose(verbose)
     do {
-      let plan = try LiveOptions.plan(
-        presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints, latency: latency)
+      let plan = try probes.plan(latency: latency)
       let (symbols, _) = try KernelSymbols.load()
       let features = KernelFeatures()
       let outcomes: [AttachOutcome]

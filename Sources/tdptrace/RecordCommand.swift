@@ -27,21 +27,7 @@ struct RecordCommand: ParsableCommand {
         sudo tdptrace record --latency --slower-than 1ms --duration 10 --output latency.txt
       """)
 
-  @Option(
-    name: .long, help: "A probe preset: tdp-mmu, shadow-mmu (repeatable). Default: tdp-mmu when no --probe.")
-  var preset: [String] = []
-
-  @Option(
-    name: .long,
-    help: "A probe: kprobe:FUNC, fentry:FUNC (kfunc:FUNC), tracepoint:CATEGORY:NAME, or FUNC (repeatable).")
-  var probe: [String] = []
-
-  @Option(
-    name: .long, help: "Attach method for functions and preset groups: auto, kprobe, fentry, tracepoint.")
-  var attach: AttachRequest = .auto
-
-  @Flag(name: .long, help: "Attach a preset group's tracepoints even when its functions attached.")
-  var withTracepoints = false
+  @OptionGroup var probes: ProbeSelectionOptions
 
   @Flag(
     name: .long,
@@ -76,24 +62,7 @@ struct RecordCommand: ParsableCommand {
   @Option(name: [.short, .long], help: "Write the capture to FILE instead of stdout.")
   var output: String?
 
-  @Option(name: .long, help: "Count only this process id (thread group), filtered in the kernel.")
-  var pid: UInt32?
-
-  @Option(name: .long, help: "Count only threads with this command name (comm, 15 bytes max), in the kernel.")
-  var comm: String?
-
-  @Option(name: .long, help: "Stack-trace map entries (distinct stacks kept).")
-  var stackEntries: UInt32 = CaptureLimits().stackEntries
-
-  @Option(
-    name: .long,
-    help:
-      "Fallback stacks hash entries: distinct stacks kept by content when their stack-map bucket is taken by another stack."
-  )
-  var fallbackEntries: UInt32 = CaptureLimits().fallbackEntries
-
-  @Option(name: .long, help: "Counts hash entries (distinct probe and stack pairs).")
-  var countEntries: UInt32 = CaptureLimits().countEntries
+  @OptionGroup var filters: CaptureLimitOptions
 
   @Flag(name: .long, help: "Write frames with raw addresses, as bpftrace's kstack(perf): TAB ADDR func+off.")
   var keepAddresses = false
@@ -118,14 +87,8 @@ struct RecordCommand: ParsableCommand {
         "--interval writes count blocks; with --latency a block's minimum and maximum have no difference (record the latency capture whole)"
       )
     }
-    if let comm, comm.isEmpty || comm.utf8.count > CaptureLimits.maxCommBytes {
-      throw ValidationError(
-        "--comm must be 1 to \(CaptureLimits.maxCommBytes) bytes (the kernel's comm length)")
-    }
-    if stackEntries == 0 || countEntries == 0 || latencyEntries == 0 || fallbackEntries == 0 {
-      throw ValidationError("map sizes must be positive")
-    }
-    if latency && attach == .tracepoint {
+    if latencyEntries == 0 { throw ValidationError("map sizes must be positive") }
+    if latency && probes.attach == .tracepoint {
       throw ValidationError("--latency needs fentry or kprobe: a tracepoint has no exit to time the call by")
     }
     if !latency && slowerThan != nil { throw ValidationError("--slower-than goes with --latency") }
@@ -136,16 +99,10 @@ struct RecordCommand: ParsableCommand {
     @Sendable func log(_ line: String) { stderr.write(Data(("tdptrace: " + line + "\n").utf8)) }
     LibbpfLog.setVerbose(verbose)
     do {
-      let plan = try LiveOptions.plan(
-        presets: preset, probes: probe, attach: attach, withTracepoints: withTracepoints, latency: latency)
-      var limits = CaptureLimits()
+      let plan = try probes.plan(latency: latency)
+      var limits = filters.limits
       limits.latencyEntries = latencyEntries
       limits.slowerThanNs = slowerThan?.nanoseconds
-      limits.stackEntries = stackEntries
-      limits.fallbackEntries = fallbackEntries
-      limits.countEntries = countEntries
-      limits.pid = pid
-      limits.comm = comm
       // Fail before attaching, not after a long capture, when an output file cannot be written.
       for path in [output, saveKallsyms].compactMap({ $0 }) {
         do { try OutputWriter.checkWritable(OutputDestination(path)) } catch {
@@ -233,30 +190,18 @@ final class IntervalBlocks: @unchecked Sendable {
   }
 }
 
-/// Flag parsing shared by `record` and `probes`.
-enum LiveOptions {
-  static func plan(
-    presets: [String], probes: [String], attach: AttachRequest, withTracepoints: Bool, latency: Bool = false
-  )
-    throws(LiveCaptureError)
-    -> ProbePlan
-  {
-    var chosen: [ProbeTable] = []
-    for name in presets { chosen.append(try ProbeTable.preset(named: name)) }
-    var specs: [ProbeSpec] = []
-    for text in probes { specs.append(try ProbeSpec.parse(text)) }
-    if chosen.isEmpty && specs.isEmpty { chosen = [latency ? ProbeTable.tdpMMULatency : ProbeTable.tdpMMU] }
-    return ProbePlan(
-      presets: chosen, probes: specs, attach: attach, withTracepoints: withTracepoints,
-      mode: latency ? .latency : .count)
-  }
-}
-
 /// `record --report`: the report of a fresh capture, by the same request as `tdptrace report`,
 /// on a profile parsed from the capture in memory, with the record command's debuginfo options
 /// so inlined frames are expanded there too.
 enum RecordReport {
   static func show(captureText: String, name: String, symbols: SymbolOptions) throws {
+    let profile = symbols.apply(to: try Self.profile(captureText: captureText, name: name))
+    try CommandSupport.write(
+      CommandSupport.outputs(of: ReportRequest(report: ReportOptions(inputs: [name])), on: profile))
+  }
+
+  /// A capture as `record` wrote it, read back by the bpftrace reader every command uses.
+  static func profile(captureText: String, name: String) throws -> Profile {
     var reader = LineReader(string: captureText, name: name)
     var builder = ProfileBuilder()
     do {
@@ -265,10 +210,6 @@ enum RecordReport {
     } catch {
       throw CommandSupport.failure(error.description)
     }
-    let profile = symbols.apply(to: builder.build())
-    try CommandSupport.write(
-      CommandSupport.outputs(of: ReportRequest(report: ReportOptions(inputs: [name])), on: profile))
+    return builder.build()
   }
 }
-
-extension AttachRequest: ExpressibleByArgument {}

@@ -17,7 +17,8 @@ struct TDPTrace: ParsableCommand {
         sudo tdptrace record --preset tdp-mmu --duration 10 --output capture.txt
       """,
     subcommands: [
-      FoldCommand.self, ReportCommand.self, DiffCommand.self, RecordCommand.self, ProbesCommand.self,
+      FoldCommand.self, ReportCommand.self, DiffCommand.self, RecordCommand.self, TopCommand.self,
+      ProbesCommand.self,
       SymbolizeCommand.self,
     ]
   )
