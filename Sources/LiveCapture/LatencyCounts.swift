@@ -51,3 +51,22 @@ public struct LatencyCounts: Sendable, Equatable {
       && a.buckets.map(\.index) == b.buckets.map(\.index) && a.buckets.map(\.count) == b.buckets.map(\.count)
   }
 }
+
+extension LatencyCounts {
+  /// The calls after `earlier`, an earlier read of the same histogram: calls, total and each
+  /// bucket minus its count then (a bucket that fell, reset by the kernel, counts whole).
+  /// Minimum and maximum have no difference and stay this read's.
+  func since(_ earlier: LatencyCounts) -> LatencyCounts {
+    var before: [UInt32: UInt64] = [:]
+    for (i, n) in earlier.buckets { before[i] = n }
+    let buckets = self.buckets.compactMap { index, n -> (index: UInt32, count: UInt64)? in
+      let old = before[index] ?? 0
+      let d = n >= old ? n - old : n
+      return d == 0 ? nil : (index, d)
+    }
+    let calls = buckets.reduce(0) { $0 + $1.count }
+    return LatencyCounts(
+      count: calls, total: total >= earlier.total && count >= earlier.count ? total - earlier.total : total,
+      min: min, max: max, buckets: buckets)
+  }
+}

@@ -51,7 +51,8 @@ extension RawCapture {
   /// What was counted after `earlier`, a read of the same session: each stack's and each drop
   /// counter's count minus its count then. The kernel's counters only grow while attached, so
   /// no difference is negative; one that would be (a counter the kernel reset) counts whole.
-  /// Count captures only: a histogram's minimum and maximum have no difference.
+  /// A latency histogram's calls, total and buckets are differences too; its minimum and
+  /// maximum have none and stay the later read's (bounds over both intervals, not this one's).
   public func since(_ earlier: RawCapture) -> RawCapture {
     struct Key: Hashable {
       var probe: UInt32
@@ -75,6 +76,18 @@ extension RawCapture {
       let old = before[key] ?? 0
       let delta = count >= old ? count - old : count
       if delta > 0 { out.entries.append(Entry(probe: key.probe, addresses: key.addresses, count: delta)) }
+    }
+    var histograms: [Key: LatencyCounts] = [:]
+    for entry in earlier.latency {
+      let key = Key(probe: entry.probe, addresses: entry.addresses)
+      histograms[key] = histograms[key].map { $0.merged(with: entry.counts) } ?? entry.counts
+    }
+    for entry in latency {
+      let key = Key(probe: entry.probe, addresses: entry.addresses)
+      let counts = histograms[key].map { entry.counts.since($0) } ?? entry.counts
+      if counts.count > 0 {
+        out.latency.append(LatencyEntry(probe: entry.probe, addresses: entry.addresses, counts: counts))
+      }
     }
     for (key, count) in drops {
       let old = earlier.drops[key] ?? 0

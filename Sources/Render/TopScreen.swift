@@ -20,7 +20,8 @@ public struct TopScreen: Sendable {
         format: "%@ events/s over %.2fs, %@ since attach", Self.rate(table.events, table.seconds),
         table.seconds, String(table.total)))
     lines.append("")
-    lines.append(Self.columns("EVENTS/S", "EVENTS", "TOTAL") + "  GROUP / PATH")
+    lines.append(
+      Self.columns("EVENTS/S", "EVENTS", "TOTAL") + (table.timed ? "         P99" : "") + "  GROUP / PATH")
     let room = max(1, height - lines.count - 1)
     for (i, row) in table.rows.enumerated() {
       if i == room - 1 && table.rows.count > room {
@@ -35,8 +36,10 @@ public struct TopScreen: Sendable {
     return lines.map { Self.cut($0, width) }.joined(separator: "\n") + "\n"
   }
 
-  /// The CSV header line.
-  public static let csvHeader = "time,group,path,events,per_second,total\n"
+  /// The CSV header line; `timed` adds the p99 column (nanoseconds, empty when no call).
+  public static func csvHeader(timed: Bool) -> String {
+    "time,group,path,events,per_second,total" + (timed ? ",p99_ns" : "") + "\n"
+  }
 
   /// One interval as CSV lines: every row, the group's own line with an empty path.
   public func csv(_ table: TopTable, clock: String) -> String {

@@ -42,6 +42,13 @@ struct TopCommand: ParsableCommand {
   @Flag(name: .long, help: "Print CSV lines for logs instead of refreshing a screen.")
   var batch = false
 
+  @Flag(
+    name: .long,
+    help:
+      "Time each call (fentry with fexit, else kprobe with kretprobe; default preset tdp-mmu-latency) and show each row's p99 over the interval."
+  )
+  var latency = false
+
   @Flag(name: .long, help: "Print libbpf's messages (warnings, verifier logs) on stderr.")
   var verbose = false
 
@@ -54,7 +61,11 @@ struct TopCommand: ParsableCommand {
     @Sendable func log(_ line: String) { OutputWriter.writeStandardError("tdptrace: " + line + "\n") }
     LibbpfLog.setVerbose(verbose)
     let plan: ProbePlan
-    do { plan = try probes.plan() } catch {
+    if latency && probes.attach == .tracepoint {
+      log("--latency needs fentry or kprobe: a tracepoint has no exit to time the call by")
+      throw ExitCode(1)
+    }
+    do { plan = try probes.plan(latency: latency) } catch {
       log(error.description)
       throw ExitCode(1)
     }
@@ -71,7 +82,7 @@ struct TopCommand: ParsableCommand {
     if let comm = filters.comm { filtersText.append("comm \(comm)") }
     if !group.isEmpty { filtersText.append("groups " + group.joined(separator: ",")) }
     let view = TopView(
-      table: table, groups: Set(group), interactive: interactive,
+      table: table, groups: Set(group), interactive: interactive, timed: latency,
       title: "tdptrace top: "
         + ([plan.presets.map(\.name).joined(separator: "+")] + filtersText).filter { !$0.isEmpty }
         .joined(separator: ", "))
@@ -101,17 +112,20 @@ final class TopView: @unchecked Sendable {
   let table: ProbeTable
   let groups: Set<String>
   let interactive: Bool
+  let timed: Bool
   let screen: TopScreen
   private var terminal: TerminalSession?
-  private var before: TDPSummary?
+  private var before: TopTable.Totals?
+  private var beforeCapture: RawCapture?
   private var lastTime: Date?
   private var started = Date()
   private var printedHeader = false
 
-  init(table: ProbeTable, groups: Set<String>, interactive: Bool, title: String) {
+  init(table: ProbeTable, groups: Set<String>, interactive: Bool, timed: Bool, title: String) {
     self.table = table
     self.groups = groups
     self.interactive = interactive
+    self.timed = timed
     screen = TopScreen(title: title)
   }
 
@@ -123,7 +137,7 @@ final class TopView: @unchecked Sendable {
       terminal?.draw(screen.title + "\nwaiting for the first interval...\n")
     } else if !printedHeader {
       printedHeader = true
-      try? OutputWriter.write(Array(TopScreen.csvHeader.utf8), to: .stdout)
+      try? OutputWriter.write(Array(TopScreen.csvHeader(timed: timed).utf8), to: .stdout)
     }
   }
 
@@ -143,14 +157,24 @@ final class TopView: @unchecked Sendable {
 
   /// The table for the interval that ended at `time`, from the running totals in `capture`.
   func table(_ capture: RawCapture, symbols: KernelSymbols, time: Date) -> TopTable {
-    let text = CaptureWriter().render(capture, symbols: symbols)
-    let profile = (try? RecordReport.profile(captureText: text, name: "<top>")) ?? Profile()
-    let now = TDPSummary(profile: profile, table: table)
+    let now = totals(capture, symbols: symbols)
+    // With latency probes, the interval's own histograms (differences of the two reads) give p99.
+    let interval = timed ? totals(beforeCapture.map { capture.since($0) } ?? capture, symbols: symbols) : nil
     let seconds = time.timeIntervalSince(lastTime ?? started)
-    let out = TopTable(now: now, before: before, seconds: seconds, groups: groups)
+    let out = TopTable(now: now, before: before, interval: interval, seconds: seconds, groups: groups)
     before = now
+    beforeCapture = capture
     lastTime = time
     return out
+  }
+
+  /// A read as rows, through the capture's text and the reader every command uses.
+  private func totals(_ capture: RawCapture, symbols: KernelSymbols) -> TopTable.Totals {
+    let text = CaptureWriter().render(capture, symbols: symbols)
+    let profile = (try? RecordReport.profile(captureText: text, name: "<top>")) ?? Profile()
+    return timed
+      ? TopTable.Totals(LatencySummary(profile: profile, table: table), table: table)
+      : TopTable.Totals(TDPSummary(profile: profile, table: table))
   }
 
   func show(_ capture: RawCapture, symbols: KernelSymbols, time: Date) {

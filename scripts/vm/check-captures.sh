@@ -222,5 +222,50 @@ if [ -f "$DIR/latency-fentry.rc" ]; then
   fi
 fi
 
+# --- intervals: four captures of one run, per-probe totals equal; tdptrace reads each whole ------
+# Oracles without tdptrace code: cleared text and record --interval sum every block; running
+# totals take each key's largest count (its last); JSON sums the cleared map messages.
+if [ -f "$DIR/intervals-tdptrace.unavailable" ]; then
+  na intervals "tdptrace record --interval"
+elif [ -f "$DIR/intervals-cleared.txt" ]; then
+  sum_blocks() { awk '/^@\[/ { p = substr($0, 3); sub(/,.*/, "", p); next } /^\]: [0-9]+$/ { n[p] += $2 } END { for (k in n) print k "\t" n[k] }' "$1" | sort; }
+  last_blocks() { awk '/^@\[/ { key = $0; p = substr($0, 3); sub(/,.*/, "", p); next } /^    / { key = key ";" $1; next }
+    /^\]: [0-9]+$/ { if ($2 > m[key]) m[key] = $2; pr[key] = p } END { for (k in m) n[pr[k]] += m[k]; for (q in n) print q "\t" n[q] }' "$1" | sort; }
+  json_blocks() { python3 -c '
+import json, sys, collections
+n = collections.Counter()
+for line in open(sys.argv[1]):
+    msg = json.loads(line)
+    if msg.get("type") == "map":
+        for entries in msg["data"].values():
+            for key, count in entries.items():
+                n[key.split(",")[0]] += count
+for p in sorted(n): print(p + "\t" + str(n[p]))
+' "$1" | sort; }
+  sum_blocks "$DIR/intervals-cleared.txt" >"$tmp/iv.cleared"
+  last_blocks "$DIR/intervals-cumulative.txt" >"$tmp/iv.cumulative"
+  json_blocks "$DIR/intervals-cleared.json" >"$tmp/iv.json" 2>"$tmp/iv.json.err"
+  sum_blocks "$DIR/intervals-tdptrace.txt" >"$tmp/iv.tdptrace"
+  blocks=$(grep -c '^[0-9][0-9]:' "$DIR/intervals-cleared.txt")
+  tblocks=$(grep -c '^[0-9][0-9]:' "$DIR/intervals-tdptrace.txt" 2>/dev/null || echo 0)
+  total=$(awk -F'\t' '{ s += $2 } END { print s + 0 }' "$tmp/iv.cleared")
+  if [ "$blocks" -ge 2 ] && [ "$tblocks" -ge 2 ] && [ "$total" -gt 0 ] && cmp -s "$tmp/iv.cleared" "$tmp/iv.cumulative" &&
+    cmp -s "$tmp/iv.cleared" "$tmp/iv.json" && cmp -s "$tmp/iv.cleared" "$tmp/iv.tdptrace"; then
+    pass intervals.same-run "$blocks bpftrace blocks, $tblocks tdptrace blocks, $total events; cleared, running totals, JSON and record --interval agree probe by probe"
+  else
+    fail intervals.same-run "blocks $blocks/$tblocks, totals differ: $(diff "$tmp/iv.cleared" "$tmp/iv.cumulative" | head -n 3 | tr '\n' ' ') json: $(diff "$tmp/iv.cleared" "$tmp/iv.json" | head -n 3 | tr '\n' ' ') tdptrace: $(diff "$tmp/iv.cleared" "$tmp/iv.tdptrace" | head -n 3 | tr '\n' ' ')"
+  fi
+  if [ -n "$TDP" ]; then
+    bad=""
+    for f in cleared.txt cumulative.txt cleared.json tdptrace.txt; do
+      got=$("$TDP" fold "$DIR/intervals-$f" 2>"$tmp/iv.err" | awk '{ s += $NF } END { print s + 0 }')
+      [ "$got" = "$total" ] || bad+="$f folds to $got; "
+      if [ "$f" = tdptrace.txt ] && grep -q 'running totals' "$tmp/iv.err"; then bad+="$f read as running totals; "; fi
+    done
+    if [ -z "$bad" ]; then pass intervals.read "tdptrace fold gives $total for each of the four"
+    else fail intervals.read "${bad%; } (want $total)"; fi
+  fi
+fi
+
 echo "checks: $npass passed, $nfail failed, $nna not available in this build"
 [ $nfail = 0 ]

@@ -157,6 +157,40 @@ timeout 300 bpftrace -c "/bin/sh $H/workload.sh" -e "$bt_kfuncs { @[probe, kstac
 echo $? >"$OUT/bpftrace-kfunc.rc"
 t "bpftrace kfunc rc=$(cat "$OUT/bpftrace-kfunc.rc"), $(grep -c '^@' "$OUT/bpftrace-kfunc.txt") stacks"
 
+# Interval captures (issue 17): on one run of the workload, bpftrace printing every 500 ms with
+# clear() (intervals-cleared.txt), without it (running totals, intervals-cumulative.txt), the
+# cleared script in -f json (intervals-cleared.json), and tdptrace record --interval
+# (intervals-tdptrace.txt). All four count the same functions over the whole run, so their
+# totals per probe must be equal (check-captures.sh); the readers' totals must equal them too.
+stage "intervals: bpftrace interval prints and tdptrace record --interval on one run"
+if has interval; then
+  ival() { # name, extra bpftrace options, body of the interval probe
+    timeout 600 bpftrace $2 -e "$bt_probes { @[probe, kstack] = count(); } interval:ms:500 { time(); $3 }" \
+      >"$OUT/intervals-$1" 2>"$OUT/intervals-$1.err" &
+  }
+  ival cleared.txt "" "print(@); clear(@);"
+  P1=$!
+  ival cumulative.txt "" "print(@);"
+  P2=$!
+  ival cleared.json "-f json" "print(@); clear(@);"
+  P3=$!
+  if start_record kprobe intervals-tdptrace --preset tdp-mmu --interval 500ms; then
+    n=0
+    while [ $n -lt 240 ] && [ "$(grep -ls -e Attaching -e attached_probes "$OUT"/intervals-cleared.txt "$OUT"/intervals-cumulative.txt "$OUT"/intervals-cleared.json "$OUT"/intervals-*.err | wc -l)" -lt 3 ]; do
+      sleep 0.5; n=$((n + 1))
+    done
+    sleep 1
+    sh "$H/workload.sh"
+    sleep 1
+    stop_record intervals-tdptrace
+  fi
+  for p in $P1 $P2 $P3; do kill -INT $p 2>/dev/null; done
+  for p in $P1 $P2 $P3; do wait $p; done
+  t "intervals: $(grep -c '^[0-9][0-9]:' "$OUT/intervals-cleared.txt") cleared blocks, $(grep -c '^[0-9][0-9]:' "$OUT/intervals-tdptrace.txt" 2>/dev/null) tdptrace blocks"
+else
+  unavailable intervals-tdptrace "tdptrace record --interval"
+fi
+
 # Latency: tdptrace record --latency (kprobe and kretprobe, the tdp-mmu-latency preset) and a
 # bpftrace script timing the same functions, on one run of the workload. The bpftrace script
 # keeps a start time per (thread, depth), so a recursive call (__handle_changed_spte) is timed at
