@@ -90,6 +90,7 @@ public struct HTMLReport: Renderer {
     out +=
       "<nav><a href=\"#summary\">Summary</a> · <a href=\"#tdp\">TDP MMU</a> · <a href=\"#flamegraph\">Flame graph</a> · "
     out += "<a href=\"#top\">Top functions</a> · <a href=\"#functions\">Callers and callees</a>"
+    if let series = model.series, series.blocks.count >= 2 { out += " · <a href=\"#overtime\">Over time</a>" }
     if !model.values.isEmpty { out += " · <a href=\"#values\">Other maps</a>" }
     out += "</nav>\n"
 
@@ -173,6 +174,14 @@ public struct HTMLReport: Renderer {
     }
     out += "</section>\n"
     if let latency { out += latencySection(latency) }
+    if let series = model.series, series.blocks.count >= 2 {
+      if let why = IntervalChartHTML.limit(profile) {
+        out +=
+          "<section id=\"overtime\"><h2>Over time</h2><p class=\"note\">\(Escaping.html(why)).</p></section>\n"
+      } else if let tree = IntervalTree(profile: profile) {
+        out += IntervalChartHTML(series: series, tree: tree).render()
+      }
+    }
 
     // Flame graph.
     var graphOptions = graph
