@@ -63,6 +63,8 @@ struct BpftraceTextSession: ~Copyable {
   var notedTextValueMaps: Set<String> = []
   /// Whether any map entry was read (to note inputs that have none).
   var sawEntry = false
+  /// Blank lines in a row outside entries (`IntervalTracker.blank`).
+  var blankLines = 0
   /// The sample the last `]: N` after a stack added to (nil if it was skipped), so a repeat of
   /// the same entry text can be counted into it without parsing it again.
   private(set) var closedSample: Int?
@@ -138,6 +140,7 @@ struct BpftraceTextSession: ~Copyable {
       builder.intervalText()
       return
     }
+    blankLines = 0
     _ = builder.intervalEntry(UnsafeBufferPointer(rebasing: line[at..<nameEnd]), line: lineNumber)
     key.reset(map: mapName(line, at, nameEnd))
     sawEntry = true
@@ -172,7 +175,12 @@ struct BpftraceTextSession: ~Copyable {
   ) {
     var end = line.count
     while end > 0, BpftraceStackLine.isSpace(line[end - 1]) { end -= 1 }
-    if end == 0 { return }
+    if end == 0 {
+      blankLines += 1
+      builder.intervalBlank(blankLines)
+      return
+    }
+    blankLines = 0
     let text = UnsafeBufferPointer(rebasing: line[0..<end])
     if IntervalTracker.isTimeHeader(text) {
       _ = builder.intervalHeader(text.string, line: lineNumber)

@@ -8,7 +8,9 @@
 ///    again starts a block: bpftrace prints a map's entries in one run, so an entry of map M
 ///    after M's run ended (another map's entry or printed text came between) is a new
 ///    `print(M)`. This makes bpftrace's exit print after the last interval a block of its own.
-///    JSON prints a whole map in each message, so there every message ends its run.
+///    JSON prints a whole map in each message, so there every message ends its run. Two blank
+///    lines in a row end a run too: bpftrace prints them before its exit print, and only one
+///    between the entries of a `hist()` map.
 /// 3. `Attaching N probes...` begins another bpftrace run (captures concatenated by a test
 ///    bed): maps may be printed again without a block boundary.
 ///
@@ -94,6 +96,11 @@ package struct IntervalTracker: Sendable {
 
   /// Text that is not an entry, a header or blank (printf output): it ends the current run.
   package mutating func text() { runMap = nil }
+
+  /// Blank lines outside entries, `count` in a row. Two end the current run: bpftrace puts
+  /// one between the entries of a `hist()` map and two before the maps it prints at exit,
+  /// so a single-map script's exit print is a print of its own.
+  package mutating func blank(_ count: Int) { if count >= 2 { runMap = nil } }
 
   /// `Attaching N probes...`: another bpftrace run begins; its maps are new.
   package mutating func newRun() {

@@ -310,6 +310,9 @@ public struct ProfileBuilder: Sendable {
   /// Printed text between entries: it ends a map's run.
   package mutating func intervalText() { intervals.text() }
 
+  /// Blank lines between entries, `count` in a row so far (see `IntervalTracker.blank`).
+  package mutating func intervalBlank(_ count: Int) { intervals.blank(count) }
+
   /// The capture says what its blocks are (`IntervalMode.deltaDeclaration`).
   package mutating func declareIntervals(_ mode: IntervalMode) { profile.declaredIntervalMode = mode }
 

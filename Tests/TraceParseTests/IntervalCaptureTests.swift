@@ -183,6 +183,18 @@ import Testing
     #expect(profile.values.count == 2)
   }
 
+  @Test func twoBlankLinesEndARunSoTheExitPrintIsABlock() throws {
+    // One map of running totals, as bpftrace 0.17 printed it in the guest: the exit print
+    // follows the last interval's print after two blank lines (seen doubling the last block).
+    var text = "Attaching 1 probe...\n"
+    for (second, n) in [(1, 2), (2, 5)] { text += "07:00:0\(second)\n@[\n    a+1\n    b+2\n]: \(n)\n" }
+    text += "\n\n@[\n    a+1\n    b+2\n]: 6\n"
+    let profile = try Self.blocks(text)
+    #expect(profile.intervals.count == 3)
+    #expect(profile.intervalMode == .cumulative)
+    #expect(profile.totalWeight == 6)
+  }
+
   @Test func cachedEntriesCountIntoTheirOwnBlock() throws {
     // The entry cache serves a repeated `@[` stack by sample index: a new block must not
     // count into the last block's sample.

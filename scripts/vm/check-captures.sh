@@ -235,6 +235,7 @@ elif [ -f "$DIR/intervals-cleared.txt" ]; then
 import json, sys, collections
 n = collections.Counter()
 for line in open(sys.argv[1]):
+    if not line.strip(): continue
     msg = json.loads(line)
     if msg.get("type") == "map":
         for entries in msg["data"].values():

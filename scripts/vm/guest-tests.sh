@@ -165,7 +165,8 @@ t "bpftrace kfunc rc=$(cat "$OUT/bpftrace-kfunc.rc"), $(grep -c '^@' "$OUT/bpftr
 stage "intervals: bpftrace interval prints and tdptrace record --interval on one run"
 if has interval; then
   ival() { # name, extra bpftrace options, body of the interval probe
-    timeout 600 bpftrace $2 -e "$bt_probes { @[probe, kstack] = count(); } interval:ms:500 { time(); $3 }" \
+    # BEGIN runs once every probe is attached: its line says this capture misses nothing.
+    timeout 600 bpftrace $2 -e "BEGIN { printf(\"tdptrace-ready\\n\"); } $bt_probes { @[probe, kstack] = count(); } interval:ms:500 { time(); $3 }" \
       >"$OUT/intervals-$1" 2>"$OUT/intervals-$1.err" &
   }
   ival cleared.txt "" "print(@); clear(@);"
@@ -176,7 +177,7 @@ if has interval; then
   P3=$!
   if start_record kprobe intervals-tdptrace --preset tdp-mmu --interval 500ms; then
     n=0
-    while [ $n -lt 240 ] && [ "$(grep -ls -e Attaching -e attached_probes "$OUT"/intervals-cleared.txt "$OUT"/intervals-cumulative.txt "$OUT"/intervals-cleared.json "$OUT"/intervals-*.err | wc -l)" -lt 3 ]; do
+    while [ $n -lt 480 ] && [ "$(grep -ls tdptrace-ready "$OUT"/intervals-cleared.txt "$OUT"/intervals-cumulative.txt "$OUT"/intervals-cleared.json | wc -l)" -lt 3 ]; do
       sleep 0.5; n=$((n + 1))
     done
     sleep 1
