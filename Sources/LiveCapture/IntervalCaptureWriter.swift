@@ -34,8 +34,12 @@ public struct IntervalCaptureWriter: Sendable {
     return timeHeader(time) + writer.body(delta, symbols: symbols)
   }
 
-  /// bpftrace's `time()` format, `%H:%M:%S` in local time, with `.mmm` when `milliseconds`.
-  func timeHeader(_ time: Date) -> String {
+  /// The block's header line.
+  func timeHeader(_ time: Date) -> String { Self.clock(time, milliseconds: milliseconds) + "\n" }
+
+  /// bpftrace's `time()` format, `%H:%M:%S` in local time, with `.mmm` when `milliseconds`
+  /// (`top` prints its refreshes the same way).
+  public static func clock(_ time: Date, milliseconds: Bool = false) -> String {
     var seconds = time_t(time.timeIntervalSince1970.rounded(.down))
     var parts = tm()
     localtime_r(&seconds, &parts)
@@ -44,6 +48,6 @@ public struct IntervalCaptureWriter: Sendable {
       let ms = Int((time.timeIntervalSince1970 - Double(seconds)) * 1000) % 1000
       text += String(format: ".%03d", ms)
     }
-    return text + "\n"
+    return text
   }
 }

@@ -2,7 +2,8 @@
 ///
 /// - `map`: `{"@name": {"<key>": <value>, ...}}` or, for a map without a key, `{"@name": 3}`.
 ///   Keys are the tuple members joined with `,`; a stack member is its text (`"\n    a+1\n"`,
-///   or with every space removed in ≥0.24). Keys are read with the same rules as text (see
+///   or with every space removed in ≥0.24; 0.23 writes a tuple's stack lines joined by the
+///   two characters `\n`). Keys are read with the same rules as text (see
 ///   `BpftraceMapKey`): stack keys with an integer value become samples, others `MapValue`s.
 ///   Values too large for a double are strings in ≥0.24 and are read exactly.
 /// - `hist` (also lhist): `{"@h": [{"min": 2, "max": 3, "count": 1}, ...]}` or keyed
@@ -131,6 +132,10 @@ struct BpftraceJSONSession: ~Copyable {
   /// Splits a JSON key into members: lines starting with `,` (or the first line, if it ends
   /// with `,` or is empty) carry scalar members; other lines are frames of a stack.
   private mutating func readKey(_ text: String) {
+    var text = text
+    // bpftrace 0.23 (Debian 13) escapes a tuple key's stack once more: its lines are joined by
+    // the two characters `\n`, not a newline. Kernel and user symbols hold no backslash.
+    if !text.contains("\n"), text.contains("\\n") { text = text.replacing("\\n", with: "\n") }
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     if lines.count == 1 {
       key.addMembers(lines[0], separator: ",")

@@ -205,10 +205,5 @@ final class TopView: @unchecked Sendable {
   }
 
   /// `%H:%M:%S` local time, as `record --interval` and bpftrace's `time()` print it.
-  static func clock(_ time: Date) -> String {
-    var seconds = time_t(time.timeIntervalSince1970.rounded(.down))
-    var parts = tm()
-    localtime_r(&seconds, &parts)
-    return String(format: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
-  }
+  static func clock(_ time: Date) -> String { IntervalCaptureWriter.clock(time) }
 }

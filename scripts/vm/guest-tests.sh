@@ -192,6 +192,32 @@ else
   unavailable intervals-tdptrace "tdptrace record --interval"
 fi
 
+# top --latency --batch (issue 17) while bpftrace counts calls of the functions top timed by
+# kprobe, on one run of the workload: top's CSV (top-latency.csv) must account for every call
+# bpftrace counted (top-latency-bpftrace.txt), and give a p99 to the rows that had calls.
+stage "top: tdptrace top --latency --batch and a bpftrace count on the same run"
+if has top; then
+  rm -f "$OUT/top-latency.csv" "$OUT/top-latency.err"
+  "$TDP" top --latency --batch --attach kprobe --interval 1s >"$OUT/top-latency.csv" 2>"$OUT/top-latency.err" &
+  TPID=$!
+  n=0
+  while [ $n -lt 480 ] && kill -0 $TPID 2>/dev/null && ! grep -qs 'Attaching' "$OUT/top-latency.err"; do sleep 0.5; n=$((n + 1)); done
+  sleep 1
+  TFUNCS=$(sed -n 's/^tdptrace: ok  *kprobe:\([A-Za-z0-9_]*\) via kprobe.*/\1/p' "$OUT/top-latency.err" | sort -u)
+  tprobes=$(for f in $TFUNCS; do printf 'kprobe:%s,' "$f"; done | sed 's/,$//')
+  if [ -n "$tprobes" ]; then
+    timeout 300 bpftrace -c "/bin/sh $H/workload.sh" -e "$tprobes { @[probe] = count(); }" \
+      >"$OUT/top-latency-bpftrace.txt" 2>"$OUT/top-latency-bpftrace.err"
+  fi
+  sleep 2
+  kill -INT $TPID 2>/dev/null
+  wait $TPID
+  echo $? >"$OUT/top-latency.rc"
+  t "top: rc=$(cat "$OUT/top-latency.rc"), $(wc -l <"$OUT/top-latency.csv") CSV lines"
+else
+  unavailable top-latency "tdptrace top"
+fi
+
 # Latency: tdptrace record --latency (kprobe and kretprobe, the tdp-mmu-latency preset) and a
 # bpftrace script timing the same functions, on one run of the workload. The bpftrace script
 # keeps a start time per (thread, depth), so a recursive call (__handle_changed_spte) is timed at

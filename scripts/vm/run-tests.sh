@@ -91,6 +91,7 @@ if has_option probes --preset; then echo probes >>"$COMMON/features"; fi
 if has_option record --attach; then echo record >>"$COMMON/features"; fi
 if has_option record --latency; then echo latency >>"$COMMON/features"; fi
 if has_option record --progress; then echo interval >>"$COMMON/features"; fi
+if has_option top --batch; then echo top >>"$COMMON/features"; fi
 # TDPTRACE_VM_BENCH=1: also the latency overhead benchmark (tdptrace against bpftrace).
 if [ "${TDPTRACE_VM_BENCH:-}" = 1 ]; then touch "$COMMON/bench"; fi
 vm_log "tdptrace features for the guest: $(tr '\n' ' ' <"$COMMON/features")"
