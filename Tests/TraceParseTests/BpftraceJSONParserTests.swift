@@ -25,6 +25,23 @@ import Testing
     #expect(text.labelSets == json.labelSets)
   }
 
+  /// bpftrace 0.23 (Debian 13's, in the 6.12 guest) joins a tuple key's stack lines with an
+  /// escaped `\n`: the same key as 0.17's real newlines, the same sample.
+  @Test func escapedNewlinesInATupleKeyAreAStack() throws {
+    let escaped =
+      #"{"type": "map", "data": {"@": {"kprobe:handle_changed_spte,\\n        handle_changed_spte+5\\n        kvm_tdp_mmu_map+720\\n": 4}}}"#
+      + "\n"
+    let plain =
+      #"{"type": "map", "data": {"@": {"kprobe:handle_changed_spte,\n        handle_changed_spte+5\n        kvm_tdp_mmu_map+720\n": 4}}}"#
+      + "\n"
+    let a = try BpftraceTestSupport.parse(escaped, parser: BpftraceJSONParser())
+    let b = try BpftraceTestSupport.parse(plain, parser: BpftraceJSONParser())
+    #expect(a.totalWeight == 4 && a.values.isEmpty)
+    #expect(a.frames(of: a.samples[0]).map { $0.name() } == ["kvm_tdp_mmu_map", "handle_changed_spte"])
+    #expect(a.frames(of: a.samples[0]) == b.frames(of: b.samples[0]))
+    #expect(a.labelSets == b.labelSets)
+  }
+
   /// A count too large even for UInt64, written as a string (bpftrace ≥0.24 does for values a
   /// double cannot hold), used to make the map a text value and drop its weight.
   @Test func stringCountPastUInt64IsAnError() throws {
