@@ -29,8 +29,9 @@ public struct TopScreen: Sendable {
         break
       }
       let name = row.path.map { "  " + Self.terminal($0) } ?? Self.terminal(row.group)
+      let p99 = table.timed ? " " + Self.pad(row.p99.map(Durations.text) ?? "-", 11) : ""
       lines.append(
-        Self.columns(Self.rate(row.events, table.seconds), String(row.events), String(row.total)) + "  "
+        Self.columns(Self.rate(row.events, table.seconds), String(row.events), String(row.total)) + p99 + "  "
           + name)
     }
     return lines.map { Self.cut($0, width) }.joined(separator: "\n") + "\n"
@@ -45,10 +46,11 @@ public struct TopScreen: Sendable {
   public func csv(_ table: TopTable, clock: String) -> String {
     var out = ""
     for row in table.rows {
-      let fields = [
-        clock, row.group, row.path ?? "", String(row.events), Self.rate(row.events, table.seconds),
-        String(row.total),
-      ]
+      let fields =
+        [
+          clock, row.group, row.path ?? "", String(row.events), Self.rate(row.events, table.seconds),
+          String(row.total),
+        ] + (table.timed ? [row.p99.map { String(format: "%.0f", $0) } ?? ""] : [])
       out += fields.map(Self.csvField).joined(separator: ",") + "\n"
     }
     return out
@@ -59,9 +61,12 @@ public struct TopScreen: Sendable {
   }
 
   static func columns(_ a: String, _ b: String, _ c: String) -> String {
-    [(a, 10), (b, 10), (c, 12)].map { String(repeating: " ", count: max(0, $0.1 - $0.0.count)) + $0.0 }
-      .joined(
-        separator: " ")
+    [(a, 10), (b, 10), (c, 12)].map { pad($0.0, $0.1) }.joined(separator: " ")
+  }
+
+  /// Right-aligned in `width` columns.
+  static func pad(_ text: String, _ width: Int) -> String {
+    String(repeating: " ", count: max(0, width - text.count)) + text
   }
 
   static func terminal(_ text: String) -> String {

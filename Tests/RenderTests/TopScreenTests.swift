@@ -44,6 +44,25 @@ import Testing
     #expect(TopScreen.csvHeader(timed: true) == "time,group,path,events,per_second,total,p99_ns\n")
   }
 
+  /// With latency probes: a P99 column on the screen, a p99_ns field in CSV (empty for a row
+  /// without calls in the interval).
+  @Test func latencyRowsShowTheirP99() {
+    var now = TopTable.Totals()
+    now.counts[.init(group: "map")] = 4
+    now.counts[.init(group: "zap")] = 1
+    now.histograms[.init(group: "map")] = LatencyHistogram(logLinear: [1000, 1000, 1000, 250_000])
+    var before = TopTable.Totals()
+    before.counts[.init(group: "zap")] = 1
+    let table = TopTable(now: now, before: before, interval: now, seconds: 1)
+    let p99 = table.rows.first { $0.group == "map" }?.p99
+    #expect(p99 != nil)
+    let csv = TopScreen(title: "").csv(table, clock: "12:00:00")
+    #expect(csv == "12:00:00,map,,4,4.0,4,\(String(format: "%.0f", p99 ?? 0))\n12:00:00,zap,,0,0.0,1,\n")
+    let screen = TopScreen(title: "t").screen(table, clock: "12:00:00", elapsed: 1, width: 120, height: 24)
+    #expect(screen.contains("EVENTS/S     EVENTS        TOTAL         P99  GROUP / PATH"))
+    #expect(screen.contains("  map") && screen.contains("µs"))
+  }
+
   @Test func rowsBeyondTheScreenAreCounted() {
     let text = TopScreen(title: "t").screen(Self.table(), clock: "12:00:00", elapsed: 1, width: 30, height: 6)
     #expect(text.split(separator: "\n").count <= 6)
