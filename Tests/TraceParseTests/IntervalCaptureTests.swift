@@ -92,6 +92,46 @@ import Testing
     #expect(profile.samples.allSatisfy { profile.labels(of: $0)[Labels.Name.interval] != nil })
   }
 
+  /// The guest's four captures of one workload run (scripts/vm/guest-tests.sh, real TDP MMU
+  /// kprobes): bpftrace printing every 500 ms with clear(), without it, in `-f json`, and
+  /// `record --interval 500ms`. Each is read to the total its text gives (the sum of cleared
+  /// blocks, each key's last running total). The running totals and record's blocks, which
+  /// never clear, are one number; the cleared prints may only be short of it (bpftrace's
+  /// `print(@); clear(@)` loses what fires between the two).
+  @Test(arguments: ["qemu-tdp", "qemu-tdp-6.12"])
+  func guestCapturesOfOneRunAgree(_ generation: String) throws {
+    let files = [
+      ("intervals-cleared.txt", false), ("intervals-cumulative.txt", true), ("intervals-cleared.json", false),
+      ("intervals-tdptrace.txt", false),
+    ]
+    var totals: [UInt64] = []
+    for (name, cumulative) in files {
+      let relative = generation + "/" + name
+      let entries = try (name.hasSuffix(".json") ? Self.jsonEntries(relative) : Self.textEntries(relative))
+        .filter {
+          !$0.key.hasPrefix("@tdptrace_")
+        }
+      let want = Self.expected(entries, cumulative: cumulative).samples
+      let profile = try Self.load(relative)
+      #expect(profile.totalWeight == want, "\(relative)")
+      #expect(profile.intervals.count >= 3, "\(relative)")
+      if cumulative {
+        #expect(profile.intervalMode == .cumulative, "\(relative)")
+      } else if profile.intervalMode == .cumulative {
+        // A burst in one or two blocks gives the rule nothing to tell by: it says what it
+        // assumed, and here either reading gives the text's total.
+        #expect(profile.notes.contains { $0.contains("read as running totals") }, "\(relative)")
+        #expect(try Self.load(relative, mode: .delta).totalWeight == want, "\(relative)")
+      }
+      totals.append(want)
+    }
+    #expect(totals[1] == totals[3] && totals[3] > 0, "\(generation): \(totals)")
+    #expect(totals[0] <= totals[1] && totals[2] <= totals[1], "\(generation): \(totals)")
+    // record --interval declares its blocks: no guess, no note.
+    let recorded = try Self.load(generation + "/intervals-tdptrace.txt")
+    #expect(!recorded.notes.contains { $0.contains("running totals") })
+  }
+
   @Test func forcedModesGiveTheOtherReading() throws {
     // Cumulative output read as deltas counts every block: the old, overcounted sum.
     let overcounted = try Self.load("intervals/host-cumulative.txt", mode: .delta)
