@@ -2,8 +2,9 @@
 # Overhead benchmark (not a test): a loop of N getpid() calls, each hitting
 # tracepoint:syscalls:sys_enter_getpid, run bare, under `tdptrace record`, and under the
 # equivalent `bpftrace -e 'tracepoint:syscalls:sys_enter_getpid { @[kstack] = count(); }'`.
-# Prints wall time of the loop in each case, the overhead per event, and the ratio
-# bpftrace/tdptrace (above 1: tdptrace is faster). Needs root. Usage:
+# Then the live views: `tdptrace top --batch` against bpftrace printing and clearing the same
+# count every second. Prints wall time of the loop in each case, the overhead per event, and
+# the ratios bpftrace/tdptrace (above 1: tdptrace is faster). Needs root. Usage:
 #   scripts/bench-record.sh [N=2000000] [RUNS=3]
 # TDPTRACE overrides the binary (default: release build, else debug).
 set -euo pipefail
@@ -56,6 +57,18 @@ done
 tdp=$(printf '%s\n' "${tdp_times[@]}" | best)
 tdp_events=$(awk '/^]: /{s+=$2} END{print s+0}' "$W/tdp.txt")
 
+# tdptrace top --batch: the same BPF program, plus a read, a summary and a CSV line every second.
+top_times=()
+for r in $(seq "$RUNS"); do
+  "$TDP" top --batch --probe tracepoint:syscalls:sys_enter_getpid --interval 1s >"$W/top.csv" 2>"$W/top.err" &
+  pid=$!
+  wait_for "$W/top.err" "Attaching " 120 || { cat "$W/top.err" >&2; exit 1; }
+  sleep 1
+  top_times+=("$("$W/getpid-loop" "$N")")
+  kill -INT $pid; wait $pid
+done
+top=$(printf '%s\n' "${top_times[@]}" | best)
+
 bt_times=()
 for r in $(seq "$RUNS"); do
   bpftrace -e 'tracepoint:syscalls:sys_enter_getpid { @[kstack] = count(); }' >"$W/bt.txt" 2>"$W/bt.err" &
@@ -67,12 +80,27 @@ for r in $(seq "$RUNS"); do
   kill -INT $pid; wait $pid || true
 done
 bt=$(printf '%s\n' "${bt_times[@]}" | best)
+
+# bpftrace's equivalent of top: the same count, printed and cleared every second.
+bti_times=()
+for r in $(seq "$RUNS"); do
+  bpftrace -e 'tracepoint:syscalls:sys_enter_getpid { @[kstack] = count(); } interval:s:1 { time(); print(@); clear(@); }' >"$W/bti.txt" 2>"$W/bti.err" &
+  pid=$!
+  wait_for "$W/bti.txt" "Attaching " 120 || { cat "$W/bti.err" >&2; exit 1; }
+  sleep 3
+  bti_times+=("$("$W/getpid-loop" "$N")")
+  kill -INT $pid; wait $pid || true
+done
+bti=$(printf '%s\n' "${bti_times[@]}" | best)
 bt_events=$(awk '/^]: /{s+=$2} END{print s+0}' "$W/bt.txt")
 
-awk -v n="$N" -v bare="$bare" -v tdp="$tdp" -v bt="$bt" -v te="$tdp_events" -v be="$bt_events" 'BEGIN {
+awk -v n="$N" -v bare="$bare" -v tdp="$tdp" -v bt="$bt" -v te="$tdp_events" -v be="$bt_events" -v top="$top" -v bti="$bti" 'BEGIN {
   printf "getpid calls:        %d (best of runs)\n", n
   printf "bare:                %.3f s\n", bare
   printf "tdptrace record:     %.3f s  (+%.0f ns/event, %d events counted in last run)\n", tdp, (tdp-bare)/n*1e9, te
   printf "bpftrace kstack:     %.3f s  (+%.0f ns/event, %d events counted in last run)\n", bt, (bt-bare)/n*1e9, be
   printf "ratio bpftrace/tdptrace (loop time): %.2f\n", bt/tdp
+  printf "tdptrace top --batch: %.3f s  (+%.0f ns/event)\n", top, (top-bare)/n*1e9
+  printf "bpftrace interval print+clear: %.3f s  (+%.0f ns/event)\n", bti, (bti-bare)/n*1e9
+  printf "ratio bpftrace interval/tdptrace top (loop time): %.2f\n", bti/top
 }'

@@ -37,5 +37,13 @@ struct PeriodArgument: ExpressibleByArgument, Sendable, Equatable {
 
   var seconds: Double { duration.seconds }
 
+  /// `1s`, `500ms`: as the user would write it, for the help's default.
+  var defaultValueDescription: String {
+    let ns = duration.nanoseconds
+    if ns % 1_000_000_000 == 0 { return "\(ns / 1_000_000_000)s" }
+    if ns % 1_000_000 == 0 { return "\(ns / 1_000_000)ms" }
+    return "\(ns)ns"
+  }
+
   static var defaultCompletionKind: CompletionKind { .default }
 }

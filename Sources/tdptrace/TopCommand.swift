@@ -17,6 +17,7 @@ struct TopCommand: ParsableCommand {
       Every exit path detaches. --batch (or output that is not a terminal) prints CSV lines
       instead, one per group and path per interval, after kvm_stat's logging mode:
         time,group,path,events,per_second,total
+      --latency times each call instead and adds the interval's p99 (p99_ns in CSV).
 
       Examples:
         sudo tdptrace top
