@@ -42,7 +42,10 @@ file == 1 && section == "stats" && /^    / {
 file == 1 && section == "stats" && /^\]: count / {
   line = $0; sub(/^\]: count /, "", line); split(line, st, /, average |, total /)
   tcount[probe] += st[1]
-  if (probe == "kprobe:" recursive) { if (depth >= 2) inner += st[3]; else outer += st[3] }
+  if (probe == "kprobe:" recursive) {
+    if (depth >= 2) inner += st[3]; else outer += st[3]
+    level[depth < 1 ? 1 : depth] += st[3]; if (depth > deepest) deepest = depth
+  }
   section = ""; next
 }
 file == 1 && section == "hist" && /^\[/ { split($0, q, /[\[,) ]+/); add(1, probe, q[2] + 0, q[3] + 0, $3); next }
@@ -85,8 +88,14 @@ END {
   else print "FAIL latency.median: medians apart:" bad
   if (short != "") print "NOTE latency.median-short: apart, under " short_ns " ns where the other tracer's handlers weigh (tdptrace~bpftrace median buckets, ns):" short
   if (outer + inner == 0) print "FAIL latency.recursion: no " recursive " calls timed"
-  else if (inner <= outer) print "PASS latency.recursion: " recursive " nested levels " inner " ns <= outermost " outer " ns"
-  else print "FAIL latency.recursion: nested levels " inner " ns > outermost " outer " ns"
+  else {
+    # Each call at depth d runs inside one call at depth d-1, so level by level the time can only
+    # shrink. (All nested levels together may exceed the outermost: depth 3 lies inside depth 2.)
+    bad = ""
+    for (d = 2; d <= deepest; d++) if (level[d] > level[d - 1]) bad = bad " depth " d ": " level[d] " ns > depth " d - 1 ": " level[d - 1] " ns;"
+    if (bad == "") print "PASS latency.recursion: " recursive " at each nesting depth takes no more time than the depth above (" deepest " levels; nested " inner " ns, outermost " outer " ns)"
+    else print "FAIL latency.recursion:" bad
+  }
   # The slow-call list is complete: per probe, tdptrace lists every call its own histogram has
   # over the threshold (calls in the bucket that straddles it may go either way).
   bad = ""; checked = 0
