@@ -24,11 +24,15 @@ public struct IntervalSeries: Sendable {
 
   /// nil when the profile is not an interval capture.
   public init?(profile: Profile, table: ProbeTable = .tdpMMU) {
+    self.init(profile: profile, parts: profile.intervalParts(), table: table)
+  }
+
+  /// The same from `parts` (`profile.intervalParts()`), for a caller that needs them anyway.
+  package init?(profile: Profile, parts: [Profile], table: ProbeTable = .tdpMMU) {
     guard !profile.intervals.isEmpty else { return nil }
     blocks = profile.intervals
     mode = profile.intervalMode
     weightScale = profile.weightScale
-    let parts = IntervalSeries.split(profile)
     var rows: [String: Row] = [:]
     var order: [String] = []
     for (position, part) in parts.enumerated() {
@@ -46,14 +50,6 @@ public struct IntervalSeries: Sendable {
       }
     }
     self.rows = order.map { rows[$0]! }.sorted { ($0.total, $1.name) > ($1.total, $0.name) }
-  }
-
-  /// One profile per block of `profile.intervals`, in order, each with the block's samples.
-  static func split(_ profile: Profile) -> [Profile] {
-    let blocks = profile.blockOfLabelSets
-    return profile.intervals.map { mark in
-      profile.subset { _, sample in blocks[Int(sample.labels)] == mark.index ? sample.weight : nil }
-    }
   }
 
   /// `weights` as a sparkline, one character per block: ▁ to █ scaled to the row's largest
