@@ -257,8 +257,10 @@ public struct HTMLReport: Renderer {
       let drawn = FlameGraphSVG(options: graphOptions).drawnForRanges(profile)
       // Under --reverse the tree is of the reversed stacks, and so must its parts be.
       let graphParts = graphOptions.reverse ? drawn.profile.intervalParts() : parts
-      let weights = drawn.tree.blockWeights(
-        of: graphParts.map { CallTree(profile: $0, naming: graphOptions.naming) })
+      // A block of one source would get no source root of its own: held to the whole graph's.
+      var naming = graphOptions.naming
+      naming.sourceRoot = naming.usesSourceRoot(drawn.profile)
+      let weights = drawn.tree.blockWeights(of: graphParts.map { CallTree(profile: $0, naming: naming) })
       var position: [Int: Int] = [:]
       for (i, node) in drawn.frames.enumerated() { position[node] = i }
       ranges!.frames = drawn.frames.map { node in

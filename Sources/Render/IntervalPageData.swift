@@ -57,6 +57,10 @@ struct IntervalPageData {
     guard totals.reduce(0, &+) == total else { return nil }
     blocks = profile.intervals
     scale = profile.weightScale
+    // A block of one source would name its callers `[root]` where the whole profile names the
+    // source: every part is held to the whole profile's choice.
+    var naming = naming
+    naming.sourceRoot = naming.usesSourceRoot(profile)
     big = total > Self.largestExact
     uniqueStacks = BlockWeights(dense: parts.map { UInt64($0.samples.count) })
 
