@@ -24,15 +24,11 @@ public struct IntervalSeries: Sendable {
 
   /// nil when the profile is not an interval capture.
   public init?(profile: Profile, table: ProbeTable = .tdpMMU) {
-    self.init(profile: profile, parts: profile.intervalParts(), table: table)
-  }
-
-  /// The same from `parts` (`profile.intervalParts()`), for a caller that needs them anyway.
-  package init?(profile: Profile, parts: [Profile], table: ProbeTable = .tdpMMU) {
     guard !profile.intervals.isEmpty else { return nil }
     blocks = profile.intervals
     mode = profile.intervalMode
     weightScale = profile.weightScale
+    let parts = profile.intervalParts()
     var rows: [String: Row] = [:]
     var order: [String] = []
     for (position, part) in parts.enumerated() {
