@@ -106,11 +106,12 @@ DRIVER = r"""
         var r = g.querySelector("rect");
         return {x: parseFloat(r.getAttribute("x")), w: parseFloat(r.getAttribute("width")), y: parseFloat(r.getAttribute("y"))};
       });
-      var fh = JSON.parse(svg.getAttribute("data-fg")).fh;
+      var cfg = JSON.parse(svg.getAttribute("data-fg"));
+      var step = cfg.inverted ? -cfg.fh : cfg.fh;  // from a frame's row to its parent's
       return boxes.every(function (b) {
-        var below = boxes.filter(function (p) { return Math.abs(p.y - (b.y + fh)) < 0.5; });
-        if (!boxes.some(function (p) { return p.y > b.y; })) return true;
-        return below.some(function (p) { return b.x >= p.x - 0.02 && b.x + b.w <= p.x + p.w + 0.02; });
+        var parents = boxes.filter(function (p) { return Math.abs(p.y - (b.y + step)) < 0.5; });
+        if (!boxes.some(function (p) { return (p.y - b.y) * step > 0; })) return true;  // the root
+        return parents.some(function (p) { return b.x >= p.x - 0.02 && b.x + b.w <= p.x + p.w + 0.02; });
       });
     }
     if (hits[RANGE[0]] && hits[RANGE[1]]) {

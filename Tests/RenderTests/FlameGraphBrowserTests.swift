@@ -116,6 +116,21 @@ import TraceParse
       "--expect-shown", "__kvm_mmu_prepare_zap_page",
     ])
     #expect(status == 0, "\(output)")
+
+    // An icicle graph of `--from 1 --to 4`: chart positions 0–1 are blocks 1–2.
+    let cut = try IntervalRange(from: "1", to: "4").apply(to: profile, source: IntervalHTMLTests.cleared)
+    var request = ReportRequest(
+      report: ReportOptions(inputs: [IntervalHTMLTests.cleared]), graph: FlameGraphOptions(inverted: true),
+      html: "out.html")
+    request.given = [.inverted]
+    let icicle = dir.appendingPathComponent("host-cleared-icicle.html")
+    try #require(try request.run(on: cut).outputs.first { $0.destination != .stdout }).bytes.write(to: icicle)
+    let (icicleStatus, icicleOutput) = try Self.run([
+      "--out", dir.path, "--html", icicle.path, "--search", "kvm_mmu_load", "--zoom", "kvm_mmu_load",
+      "--min-frames", "15", "--range", "0:1", "--expect-range-total", String(blocks[1] + blocks[2]),
+      "--expect-whole-total", String(blocks[1...4].reduce(0, +)),
+    ])
+    #expect(icicleStatus == 0, "\(icicleOutput)")
   }
 
   /// A hostile-named interval capture: no name runs as script or becomes an element, and the
