@@ -25,6 +25,27 @@ public struct FlameGraphSVG: Renderer {
   public func documentAndPalette(_ profile: Profile, standalone: Bool = true) -> (
     svg: String, palette: PaletteMap?
   ) {
+    let drawn = draw(profile, standalone: standalone, exposingConfig: false)
+    return (drawn.svg, drawn.palette)
+  }
+
+  /// A graph as drawn, for the HTML page's range selection: the SVG, the tree it shows, the
+  /// tree node of each frame in document order, and the profile the tree is of (reversed
+  /// under `--reverse`).
+  struct Drawn {
+    var svg: String
+    var palette: PaletteMap?
+    var tree: CallTree
+    var frames: [Int]
+    var profile: Profile
+  }
+
+  /// The graph inlined in HTML with `tdpflame.cfg` exposed (`FlameGraphScript.script(exposingConfig:)`).
+  func drawnForRanges(_ profile: Profile) -> Drawn {
+    draw(profile, standalone: false, exposingConfig: true)
+  }
+
+  private func draw(_ profile: Profile, standalone: Bool, exposingConfig: Bool) -> Drawn {
     // Reversing keeps every sum (the same samples, reordered frames): it cannot overflow.
     let profile = options.reverse ? ((try? StackReversal.reversed(profile)) ?? profile) : profile
     let tree =
@@ -44,6 +65,7 @@ public struct FlameGraphSVG: Renderer {
     let defaultTitle = options.flameChart ? "Flame Chart" : options.inverted ? "Icicle Graph" : "Flame Graph"
     var writer = FlameGraphWriter(options: options, defaultTitle: defaultTitle, notes: notes)
     writer.scale = scale
+    writer.exposesConfig = exposingConfig
     var palette = options.paletteMap
     if let colors = options.colors {
       writer.legend = []
@@ -51,7 +73,7 @@ public struct FlameGraphSVG: Renderer {
     } else if let background = options.background {
       writer.background = background
     }
-    let svg = writer.write(
+    let (svg, boxes) = writer.writeLaidOut(
       tree: tree, standalone: standalone,
       category: { index, depth in
         depth == 0
@@ -77,7 +99,7 @@ public struct FlameGraphSVG: Renderer {
         return
           " (\(FlameGraphNumbers.count(w, scale: scale, factor: options.factor)) \(countName), \(FlameGraphNumbers.percent(w, of: total))%)"
       })
-    return (svg, palette)
+    return Drawn(svg: svg, palette: palette, tree: tree, frames: boxes.map(\.node), profile: profile)
   }
 
   /// Names not among the profile's frames are the synthetic source roots (map or probe).
@@ -95,6 +117,8 @@ struct FlameGraphWriter {
   var background: (String, String) = ("#eeeeee", "#eeeeb0")
   /// How weights print (pruned weight in the subtitle).
   var scale = WeightScale.integer
+  /// Whether the script exposes `tdpflame.cfg` (interval pages only).
+  var exposesConfig = false
 
   static let xpad = 10
   static let matchColor = "rgb(230,0,230)"
@@ -103,6 +127,14 @@ struct FlameGraphWriter {
     tree: CallTree, standalone: Bool, category: (Int, Int) -> FrameCategory,
     fill: (Int, FrameCategory) -> String, tooltip: (Int) -> String
   ) -> String {
+    writeLaidOut(tree: tree, standalone: standalone, category: category, fill: fill, tooltip: tooltip).svg
+  }
+
+  /// The SVG and the frames drawn, in document order.
+  func writeLaidOut(
+    tree: CallTree, standalone: Bool, category: (Int, Int) -> FrameCategory,
+    fill: (Int, FrameCategory) -> String, tooltip: (Int) -> String
+  ) -> (svg: String, boxes: [FlameGraphLayout.Box]) {
     let width = max(options.width, 2 * Self.xpad + 10)
     let plotWidth = Double(width - 2 * Self.xpad)
     let fontSize = options.fontSize
@@ -252,9 +284,10 @@ struct FlameGraphWriter {
     out += "</g>\n"
     // The script comes last so the frames above exist when it runs, with or without a load
     // event (an SVG inlined in HTML gets none).
-    out += "<script type=\"text/ecmascript\"><![CDATA[\n\(FlameGraphScript.script)\n]]></script>\n"
+    let script = exposesConfig ? FlameGraphScript.script(exposingConfig: true) : FlameGraphScript.script
+    out += "<script type=\"text/ecmascript\"><![CDATA[\n\(script)\n]]></script>\n"
     out += "</svg>\n"
-    return out
+    return (out, layout.boxes)
   }
 
   static func jsonString(_ text: String) -> String {

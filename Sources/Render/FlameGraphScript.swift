@@ -22,7 +22,18 @@ enum FlameGraphScript {
   /// term is not a valid one) with the matched share, and the details bar. Exposes
   /// `svg.tdpflame` and `window.tdpflame` (`search`, `clearSearch`, `zoom`, `zoomTo`, `reset`)
   /// for the browser test and for the HTML report.
-  static let script = """
+  static let script = source
+
+  /// `script`, and with `exposingConfig` also `tdpflame.cfg`: the HTML page's range selection
+  /// (`IntervalRangeScript`) sets the graph's `total` to the range's before `reset()` places
+  /// the frames again. Only interval pages ask for it, so every other graph keeps its bytes.
+  static func script(exposingConfig: Bool) -> String {
+    exposingConfig ? source.replacingOccurrences(of: exposedAPI, with: "cfg: cfg, " + exposedAPI) : source
+  }
+
+  private static let exposedAPI = "search: search, clearSearch: clearSearch,"
+
+  private static let source = """
     (function () {
       "use strict";
       var script = document.currentScript;

@@ -2,15 +2,18 @@
 /// fetch (everything is inline), the style sheet, and the script that makes function links
 /// search the inline flame graph.
 enum HTMLPage {
-  /// `<!DOCTYPE html>` through the page's `<h1>`; `title` is escaped here.
-  static func start(title: String) -> String {
+  /// `<!DOCTYPE html>` through the page's `<h1>`; `title` is escaped here. `extraStyle` goes
+  /// after the shared style sheet (interval pages' range selection).
+  static func start(title: String, extraStyle: String? = nil) -> String {
     var out = ""
     out.reserveCapacity(64 << 10)
     out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
     out +=
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
     out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-    out += "<title>\(Escaping.html(title))</title>\n<style>\n\(style)\n</style>\n</head>\n<body>\n"
+    out += "<title>\(Escaping.html(title))</title>\n<style>\n\(style)\n"
+    if let extraStyle { out += extraStyle + "\n" }
+    out += "</style>\n</head>\n<body>\n"
     out += "<h1>\(Escaping.html(title))</h1>\n"
     return out
   }

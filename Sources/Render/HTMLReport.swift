@@ -16,20 +16,36 @@ public struct HTMLReport: Renderer {
       public var numeric: Bool
       /// A function name: links to its caller/callee section when it has one.
       public var function: Bool
+      /// For an interval capture: the cell's weight block by block, so the page can show it
+      /// for a selected range of blocks; nil for a cell that stays as written.
+      public var blocks: BlockWeights?
+      /// With `blocks`, a share: `blocks` as a percentage of this, over the range.
+      public var shareOf: BlockWeights?
 
-      public init(_ text: String, numeric: Bool = false, function: Bool = false) {
+      public init(
+        _ text: String, numeric: Bool = false, function: Bool = false, blocks: BlockWeights? = nil,
+        shareOf: BlockWeights? = nil
+      ) {
         self.text = text
         self.numeric = numeric
         self.function = function
+        self.blocks = blocks
+        self.shareOf = shareOf
       }
     }
     public var title: String
+    /// For an interval capture: a weight the caption ends with, after `title`, so it can follow
+    /// a selected range.
+    public var titleWeight: Cell?
     public var note: String?
     public var columns: [String]
     public var rows: [[Cell]]
 
-    public init(title: String, note: String? = nil, columns: [String], rows: [[Cell]]) {
+    public init(
+      title: String, titleWeight: Cell? = nil, note: String? = nil, columns: [String], rows: [[Cell]]
+    ) {
       self.title = title
+      self.titleWeight = titleWeight
       self.note = note
       self.columns = columns
       self.rows = rows
@@ -85,14 +101,44 @@ public struct HTMLReport: Renderer {
     let scale = model.weightScale
     let unit = countName(model.unit)
     let pageTitle = title ?? "tdptrace report"
+    // An interval capture gets the chart over time and the range selection; a flame chart's
+    // frames of one name are separate in time, so its frames have no weights per block.
+    var parts: [Profile] = []
+    var ranges: IntervalPageData? = nil
+    if profile.intervals.count >= 2, !graph.flameChart, model.series != nil {
+      parts = profile.intervalParts()
+      ranges = try IntervalPageData(
+        profile: profile, parts: parts, naming: report.naming, sectioned: Set(heaviest.map(\.name)))
+    }
 
-    var out = HTMLPage.start(title: pageTitle)
+    var out = HTMLPage.start(title: pageTitle, extraStyle: ranges == nil ? nil : IntervalRangeScript.style)
+    out += "<nav>"
+    if ranges != nil { out += "<a href=\"#over-time\">Over time</a> · " }
     out +=
-      "<nav><a href=\"#summary\">Summary</a> · <a href=\"#tdp\">TDP MMU</a> · <a href=\"#flamegraph\">Flame graph</a> · "
+      "<a href=\"#summary\">Summary</a> · <a href=\"#tdp\">TDP MMU</a> · <a href=\"#flamegraph\">Flame graph</a> · "
     out += "<a href=\"#top\">Top functions</a> · <a href=\"#functions\">Callers and callees</a>"
-    if let series = model.series, series.blocks.count >= 2 { out += " · <a href=\"#overtime\">Over time</a>" }
     if !model.values.isEmpty { out += " · <a href=\"#values\">Other maps</a>" }
     out += "</nav>\n"
+
+    if let data = ranges, let series = model.series {
+      let all = data.blocks
+      out += "<section id=\"over-time\"><h2>Over time</h2>\n"
+      out +=
+        "<p class=\"note\">One bar per interval block, one band per TDP MMU group (or probe outside the table). "
+      out +=
+        "Drag across the bars or click one block: the flame graph and the tables below then show those blocks only.</p>\n"
+      out += "<p><button type=\"button\" class=\"iv-reset\">Whole capture</button> "
+      out +=
+        "<span class=\"iv-status\" id=\"iv-status\">Whole capture: blocks \(all[0].index)–\(all[all.count - 1].index)"
+      let times = all.compactMap(\.time)
+      if let first = times.first, let last = times.last {
+        out += ", " + Escaping.html(first == last ? first : first + "–" + last)
+      }
+      out += ", \(scale.format(total, grouped: true)) \(Escaping.html(unit))</span></p>\n"
+      out += "<div class=\"graph\">"
+      out += IntervalChartSVG(width: graph.width, countName: unit).render(series)
+      out += "</div></section>\n"
+    }
 
     // Summary.
     out += "<section id=\"summary\"><h2>Summary</h2>\n<table class=\"kv\">\n"
@@ -100,10 +146,24 @@ public struct HTMLReport: Renderer {
       out += HTMLPage.row(
         ["Inputs", model.inputs.map { Escaping.html($0) }.joined(separator: "<br>")], header: true)
     }
-    out += HTMLPage.row(["Total weight", "\(scale.format(total, grouped: true)) \(unit)"], header: true)
     out += HTMLPage.row(
-      ["Unique stacks", FlameGraphNumbers.grouped(UInt64(model.uniqueStacks))], header: true)
-    out += HTMLPage.row(["Functions", FlameGraphNumbers.grouped(UInt64(functions.count))], header: true)
+      [
+        "Total weight",
+        ranges.wrap(scale.format(total, grouped: true), ranges.weight(ranges?.totals)) + " \(unit)",
+      ],
+      header: true)
+    out += HTMLPage.row(
+      [
+        "Unique stacks",
+        ranges.wrap(
+          FlameGraphNumbers.grouped(UInt64(model.uniqueStacks)), ranges.count(ranges?.uniqueStacks)),
+      ], header: true)
+    out += HTMLPage.row(
+      [
+        "Functions",
+        ranges.wrap(
+          FlameGraphNumbers.grouped(UInt64(functions.count)), ranges == nil ? "" : " data-ifn=\"\""),
+      ], header: true)
     out += HTMLPage.row(
       [
         "Skipped records",
@@ -156,32 +216,30 @@ public struct HTMLReport: Renderer {
     out +=
       "<h3>By map, probe or event</h3>\n<table>\n<tr><th>source</th><th class=\"n\">stacks</th><th class=\"n\">weight</th><th class=\"n\">share</th></tr>\n"
     for s in model.sources {
+      let blocks = ranges?.sources[s.source]
+      out += "<tr\(ranges.row(blocks?.weight))><td>\(Escaping.html(s.source))</td>"
       out +=
-        "<tr><td>\(Escaping.html(s.source))</td><td class=\"n\">\(FlameGraphNumbers.grouped(UInt64(s.stacks)))</td>"
+        "<td class=\"n\"\(ranges.count(blocks?.stacks))>\(FlameGraphNumbers.grouped(UInt64(s.stacks)))</td>"
+      out += "<td class=\"n\"\(ranges.weight(blocks?.weight))>\(scale.format(s.weight, grouped: true))</td>"
       out +=
-        "<td class=\"n\">\(scale.format(s.weight, grouped: true))</td><td class=\"n\">\(FlameGraphNumbers.percent(s.weight, of: total))%</td></tr>\n"
+        "<td class=\"n\"\(ranges.share(blocks?.weight, of: ranges?.totals))>\(FlameGraphNumbers.percent(s.weight, of: total))%</td></tr>\n"
     }
     out += "</table></section>\n"
 
     // TDP MMU summary, from `tdpTables`.
     out += "<section id=\"tdp\"><h2>TDP MMU paths</h2>\n"
-    let tables = tdpTables ?? Self.tdpTables(TDPSummary(profile: profile))
+    let tables =
+      tdpTables
+      ?? Self.tdpTables(
+        TDPSummary(profile: profile), blocks: ranges == nil ? nil : parts.map { TDPSummary(profile: $0) })
     if !tables.isEmpty {
-      for table in tables { out += render(table, anchors: anchors) }
+      for table in tables { out += render(table, anchors: anchors, ranges: &ranges) }
     } else {
       out +=
         "<p class=\"note\">No TDP MMU summary in this report (run <code>tdptrace report --tdp --html ...</code>).</p>\n"
     }
     out += "</section>\n"
     if let latency { out += latencySection(latency) }
-    if let series = model.series, series.blocks.count >= 2 {
-      if let why = IntervalChartHTML.limit(profile) {
-        out +=
-          "<section id=\"overtime\"><h2>Over time</h2><p class=\"note\">\(Escaping.html(why)).</p></section>\n"
-      } else if let tree = IntervalTree(profile: profile) {
-        out += IntervalChartHTML(series: series, tree: tree).render()
-      }
-    }
 
     // Flame graph.
     var graphOptions = graph
@@ -190,14 +248,38 @@ public struct HTMLReport: Renderer {
     out += "<section id=\"flamegraph\"><h2>Flame graph</h2>\n"
     out +=
       "<p class=\"note\">Click a frame to zoom, “Reset Zoom” to go back, “Search” for a regular expression; "
-    out += "the ⌕ links below highlight a function.</p>\n<div class=\"graph\">\n"
-    out += FlameGraphSVG(options: graphOptions).document(profile, standalone: false)
+    out += "the ⌕ links below highlight a function."
+    if ranges != nil {
+      out += " A range selected in the chart over time lays the graph out for those blocks only."
+    }
+    out += "</p>\n<div class=\"graph\">\n"
+    if ranges != nil {
+      let drawn = FlameGraphSVG(options: graphOptions).drawnForRanges(profile)
+      // Under --reverse the tree is of the reversed stacks, and so must its parts be.
+      let graphParts = graphOptions.reverse ? drawn.profile.intervalParts() : parts
+      // A block of one source would get no source root of its own: held to the whole graph's.
+      var naming = graphOptions.naming
+      naming.sourceRoot = naming.usesSourceRoot(drawn.profile)
+      let weights = drawn.tree.blockWeights(of: graphParts.map { CallTree(profile: $0, naming: naming) })
+      var position: [Int: Int] = [:]
+      for (i, node) in drawn.frames.enumerated() { position[node] = i }
+      ranges!.frames = drawn.frames.map { node in
+        (drawn.tree.nodes[node].parent.flatMap { position[$0] } ?? -1, weights[node])
+      }
+      out += drawn.svg
+    } else {
+      out += FlameGraphSVG(options: graphOptions).document(profile, standalone: false)
+    }
     out += "</div></section>\n"
 
     // Top functions.
     out += "<section id=\"top\"><h2>Top functions</h2>\n<div class=\"cols\">\n"
-    out += topTable("By total (cum)", model.topByTotal, total: total, anchors: anchors, scale: scale)
-    out += topTable("By self (flat)", model.topBySelf, total: total, anchors: anchors, scale: scale)
+    out += topTable(
+      "By total (cum)", model.topByTotal, total: total, anchors: anchors, scale: scale,
+      rebuilt: ranges == nil ? "" : " data-itop=\"total\"")
+    out += topTable(
+      "By self (flat)", model.topBySelf, total: total, anchors: anchors, scale: scale,
+      rebuilt: ranges == nil ? "" : " data-itop=\"self\"")
     out += "</div></section>\n"
 
     // Callers and callees.
@@ -211,13 +293,25 @@ public struct HTMLReport: Renderer {
       out += "<div class=\"fn\" id=\"\(id)\"><h3>\(Escaping.html(view.function)) "
       out +=
         HTMLPage.findLink(view.function) + "</h3>\n"
-      out +=
-        "<p>total \(scale.format(view.totalWeight, grouped: true)) (\(FlameGraphNumbers.percent(view.totalWeight, of: total))%), "
-      out +=
-        "self \(scale.format(view.selfWeight, grouped: true)) (\(FlameGraphNumbers.percent(view.selfWeight, of: total))%)</p>\n"
+      let blocks = ranges?.views[view.function]
+      out += "<p>total "
+      out += ranges.wrap(scale.format(view.totalWeight, grouped: true), ranges.weight(blocks?.totalWeight))
+      out += " ("
+      out += ranges.wrap(
+        "\(FlameGraphNumbers.percent(view.totalWeight, of: total))%",
+        ranges.share(blocks?.totalWeight, of: ranges?.totals))
+      out += "), self "
+      out += ranges.wrap(scale.format(view.selfWeight, grouped: true), ranges.weight(blocks?.selfWeight))
+      out += " ("
+      out += ranges.wrap(
+        "\(FlameGraphNumbers.percent(view.selfWeight, of: total))%",
+        ranges.share(blocks?.selfWeight, of: ranges?.totals))
+      out += ")</p>\n"
       out += "<div class=\"cols\">\n"
-      out += edgeTable("Callers", view.callers, of: view, selfRow: false, anchors: anchors, scale: scale)
-      out += edgeTable("Callees", view.callees, of: view, selfRow: true, anchors: anchors, scale: scale)
+      out += edgeTable(
+        "Callers", view.callers, of: view, selfRow: false, anchors: anchors, scale: scale, ranges: &ranges)
+      out += edgeTable(
+        "Callees", view.callees, of: view, selfRow: true, anchors: anchors, scale: scale, ranges: &ranges)
       out += "</div></div>\n"
     }
     out += "</section>\n"
@@ -228,10 +322,15 @@ public struct HTMLReport: Renderer {
       for value in model.values {
         let text = MapValueText.value(value)
         out +=
-          "<tr><td>\(Escaping.html(value.map))</td><td>\(Escaping.html(value.key.joined(separator: ", ")))</td>"
+          "<tr\(ranges.block(value.interval))><td>\(Escaping.html(value.map))</td><td>\(Escaping.html(value.key.joined(separator: ", ")))</td>"
         out += "<td>\(value.kind.rawValue)</td><td>\(Escaping.html(text))</td></tr>\n"
       }
       out += "</table></section>\n"
+    }
+    if ranges != nil {
+      ranges!.setFunctions(functions.map(\.name), anchors: anchors)
+      out += ranges!.element(countName: unit, factor: graph.factor, top: report.top)
+      out += "<script>\n\(IntervalRangeScript.script)\n</script>\n"
     }
     return out + HTMLPage.end
   }
@@ -270,38 +369,79 @@ public struct HTMLReport: Renderer {
 
   /// One table per TDP MMU group (map, init-sp, spte-change, zap, wrprot): for each probe, the
   /// weight by the path that reached it; then the probes in no group, so the weights add up.
-  public static func tdpTables(_ summary: TDPSummary) -> [Table] {
+  /// With `blocks`, the summaries of an interval capture's blocks (`Profile.intervalParts()`),
+  /// every weight cell and caption weight carries its weights per block (`Table.Cell.blocks`).
+  public static func tdpTables(_ summary: TDPSummary, blocks: [TDPSummary]? = nil) -> [Table] {
+    // Per block, by group, by group and probe, by group, probe and origin path.
+    var weights: [String: BlockWeights]? = nil
+    if let blocks {
+      var all: [String: BlockWeights] = [:]
+      for (block, part) in blocks.enumerated() {
+        for group in part.groups {
+          all["g\u{0}" + group.group, default: BlockWeights()].add(group.weight, inBlock: block)
+          for probe in group.probes {
+            let key = "p\u{0}" + group.group + "\u{0}" + probe.probe
+            all[key, default: BlockWeights()].add(probe.weight, inBlock: block)
+            for origin in probe.origins {
+              all[key + "\u{0}" + origin.label, default: BlockWeights()].add(origin.weight, inBlock: block)
+            }
+          }
+        }
+        for probe in part.elsewhere {
+          all["e\u{0}" + probe.probe, default: BlockWeights()].add(probe.weight, inBlock: block)
+        }
+        all["e", default: BlockWeights()].add(part.elsewhereWeight, inBlock: block)
+      }
+      weights = all
+    }
+    func blocksOf(_ key: String) -> BlockWeights? { weights.map { $0[key] ?? BlockWeights() } }
+    let scale = summary.weightScale
+    func titled(_ title: String, _ weight: UInt64, _ key: String) -> (String, Table.Cell?) {
+      guard let blocks = blocksOf(key) else {
+        return ("\(title): \(scale.format(weight, grouped: true))", nil)
+      }
+      return ("\(title): ", Table.Cell(scale.format(weight, grouped: true), numeric: true, blocks: blocks))
+    }
     var tables: [Table] = []
     for group in summary.groups {
       var rows: [[Table.Cell]] = []
       for probe in group.probes {
+        let key = "p\u{0}" + group.group + "\u{0}" + probe.probe
         rows.append([
           .init(probe.probe), .init("all paths"),
-          .init(summary.weightScale.format(probe.weight, grouped: true), numeric: true),
+          .init(scale.format(probe.weight, grouped: true), numeric: true, blocks: blocksOf(key)),
           .init("100.00%", numeric: true),
         ])
         for origin in probe.origins {
+          let originBlocks = blocksOf(key + "\u{0}" + origin.label)
           rows.append([
             .init(""), .init(origin.label),
-            .init(summary.weightScale.format(origin.weight, grouped: true), numeric: true),
-            .init(FlameGraphNumbers.percent(origin.weight, of: probe.weight) + "%", numeric: true),
+            .init(scale.format(origin.weight, grouped: true), numeric: true, blocks: originBlocks),
+            .init(
+              FlameGraphNumbers.percent(origin.weight, of: probe.weight) + "%", numeric: true,
+              blocks: originBlocks, shareOf: blocksOf(key)),
           ])
         }
       }
+      let (title, titleWeight) = titled(group.group, group.weight, "g\u{0}" + group.group)
       tables.append(
         Table(
-          title: "\(group.group): \(summary.weightScale.format(group.weight, grouped: true))",
-          note: group.summary,
+          title: title, titleWeight: titleWeight, note: group.summary,
           columns: ["probe", "path", "weight", "share of probe"], rows: rows))
     }
     if !summary.elsewhere.isEmpty {
+      let (title, titleWeight) = titled(
+        "elsewhere (not a TDP MMU probe)", summary.elsewhereWeight, "e")
       tables.append(
         Table(
-          title:
-            "elsewhere (not a TDP MMU probe): \(summary.weightScale.format(summary.elsewhereWeight, grouped: true))",
+          title: title, titleWeight: titleWeight,
           columns: ["probe", "weight"],
           rows: summary.elsewhere.map {
-            [.init($0.probe), .init(summary.weightScale.format($0.weight, grouped: true), numeric: true)]
+            [
+              .init($0.probe),
+              .init(
+                scale.format($0.weight, grouped: true), numeric: true, blocks: blocksOf("e\u{0}" + $0.probe)),
+            ]
           }))
     }
     return tables
@@ -321,12 +461,14 @@ public struct HTMLReport: Renderer {
       ? "<a href=\"#fn-\(Escaping.identifier(name))\">\(Escaping.html(name))</a>" : Escaping.html(name)
   }
 
+  /// `rebuilt`: the attribute by which the range script finds the table to rebuild.
   private func topTable(
-    _ caption: String, _ rows: [FunctionStat], total: UInt64, anchors: Set<String>, scale: WeightScale
+    _ caption: String, _ rows: [FunctionStat], total: UInt64, anchors: Set<String>, scale: WeightScale,
+    rebuilt: String
   )
     -> String
   {
-    var s = "<table>\n<caption>\(caption)</caption>\n"
+    var s = "<table\(rebuilt)>\n<caption>\(caption)</caption>\n"
     s +=
       "<tr><th class=\"n\">self</th><th class=\"n\">self %</th><th class=\"n\">total</th><th class=\"n\">total %</th><th>function</th></tr>\n"
     for f in rows {
@@ -341,32 +483,46 @@ public struct HTMLReport: Renderer {
 
   private func edgeTable(
     _ caption: String, _ edges: [CallEdge], of view: CallersCallees, selfRow: Bool, anchors: Set<String>,
-    scale: WeightScale
+    scale: WeightScale, ranges: inout IntervalPageData?
   ) -> String {
+    let blocks = ranges?.views[view.function]
+    let edgeBlocks = selfRow ? blocks?.callees : blocks?.callers
     var s = "<table>\n<caption>\(caption)</caption>\n"
     s += "<tr><th class=\"n\">weight</th><th class=\"n\">share</th><th>function</th></tr>\n"
     for e in edges {
+      let weights = edgeBlocks.map { $0[e.name] ?? BlockWeights() }
       s +=
-        "<tr><td class=\"n\">\(scale.format(e.weight, grouped: true))</td><td class=\"n\">\(FlameGraphNumbers.percent(e.weight, of: view.totalWeight))%</td>"
+        "<tr\(ranges.row(weights))><td class=\"n\"\(ranges.weight(weights))>\(scale.format(e.weight, grouped: true))</td>"
+      s +=
+        "<td class=\"n\"\(ranges.share(weights, of: blocks?.totalWeight))>\(FlameGraphNumbers.percent(e.weight, of: view.totalWeight))%</td>"
       s += "<td>\(functionCell(e.name, anchors: anchors))</td></tr>\n"
     }
     if selfRow && view.selfWeight > 0 {
+      let weights = blocks?.selfWeight
+      s += "<tr class=\"self\"\(ranges.row(weights))><td class=\"n\"\(ranges.weight(weights))>"
       s +=
-        "<tr class=\"self\"><td class=\"n\">\(scale.format(view.selfWeight, grouped: true))</td><td class=\"n\">\(FlameGraphNumbers.percent(view.selfWeight, of: view.totalWeight))%</td><td>[self]</td></tr>\n"
+        "\(scale.format(view.selfWeight, grouped: true))</td><td class=\"n\"\(ranges.share(weights, of: blocks?.totalWeight))>\(FlameGraphNumbers.percent(view.selfWeight, of: view.totalWeight))%</td><td>[self]</td></tr>\n"
     }
     if edges.isEmpty && !(selfRow && view.selfWeight > 0) { s += "<tr><td colspan=\"3\">none</td></tr>\n" }
     return s + "</table>\n"
   }
 
-  private func render(_ table: Table, anchors: Set<String>) -> String {
-    var s = "<table>\n<caption>\(Escaping.html(table.title))</caption>\n<tr>"
+  private func render(_ table: Table, anchors: Set<String>, ranges: inout IntervalPageData?) -> String {
+    var s = "<table>\n<caption>\(Escaping.html(table.title))"
+    if let weight = table.titleWeight {
+      s += ranges.wrap(Escaping.html(weight.text), ranges.weight(weight.blocks))
+    }
+    s += "</caption>\n<tr>"
     for c in table.columns { s += "<th>\(Escaping.html(c))</th>" }
     s += "</tr>\n"
     for r in table.rows {
-      s += "<tr>"
+      // A row goes when its first weight is zero in the range.
+      s += "<tr\(ranges.row(r.first { $0.blocks != nil && $0.shareOf == nil }?.blocks))>"
       for cell in r {
         let text = cell.function ? functionCell(cell.text, anchors: anchors) : Escaping.html(cell.text)
-        s += cell.numeric ? "<td class=\"n\">\(text)</td>" : "<td>\(text)</td>"
+        let attribute =
+          cell.shareOf != nil ? ranges.share(cell.blocks, of: cell.shareOf) : ranges.weight(cell.blocks)
+        s += cell.numeric ? "<td class=\"n\"\(attribute)>\(text)</td>" : "<td\(attribute)>\(text)</td>"
       }
       s += "</tr>\n"
     }

@@ -119,13 +119,7 @@ public struct ReportModel: Sendable {
     series = IntervalSeries(profile: profile)
     treeMinPercent = options.treeMinPercent
 
-    var bySource: [String: SourceTotal] = [:]
-    for sample in profile.samples {
-      let name = profile.labels(of: sample).source ?? FrameNaming.unknownSource
-      bySource[name, default: SourceTotal(source: name, stacks: 0, weight: 0)].stacks += 1
-      bySource[name]!.weight &+= sample.weight
-    }
-    sources = bySource.values.sorted {
+    sources = Self.sourceTotals(profile).values.sorted {
       $0.weight != $1.weight
         ? $0.weight > $1.weight : $0.source.utf8Precedes($1.source)
     }
@@ -165,6 +159,17 @@ public struct ReportModel: Sendable {
       topByTotal = []
       tree = nil
     }
+  }
+
+  /// Weight and unique stacks of each map, probe or event, by its name.
+  static func sourceTotals(_ profile: Profile) -> [String: SourceTotal] {
+    var bySource: [String: SourceTotal] = [:]
+    for sample in profile.samples {
+      let name = profile.labels(of: sample).source ?? FrameNaming.unknownSource
+      bySource[name, default: SourceTotal(source: name, stacks: 0, weight: 0)].stacks += 1
+      bySource[name]!.weight &+= sample.weight
+    }
+    return bySource
   }
 
   /// The deepest call-tree level a report prints, whatever `treeMaxDepth` asks. `prune`, the

@@ -211,8 +211,12 @@ public struct ReportRequest: Sendable {
       if let palette { outputs.append(RenderedOutput(.file(paletteMapPath), Array(palette.text.utf8))) }
     }
     if let html, let summary {
+      // The page of an interval capture shows its tables for a range of blocks too.
+      let blocks =
+        profile.intervals.count >= 2 && !graph.flameChart
+        ? profile.intervalParts().map { TDPSummary(profile: $0, table: table) } : nil
       var page = HTMLReport(
-        report: report, graph: graph, title: title, tdpTables: HTMLReport.tdpTables(summary))
+        report: report, graph: graph, title: title, tdpTables: HTMLReport.tdpTables(summary, blocks: blocks))
       page.latency = latencySummary
       outputs.append(RenderedOutput(OutputDestination(html), Array(try page.document(profile).utf8)))
     }

@@ -28,7 +28,7 @@ public struct IntervalSeries: Sendable {
     blocks = profile.intervals
     mode = profile.intervalMode
     weightScale = profile.weightScale
-    let parts = IntervalSeries.split(profile)
+    let parts = profile.intervalParts()
     var rows: [String: Row] = [:]
     var order: [String] = []
     for (position, part) in parts.enumerated() {
@@ -46,14 +46,6 @@ public struct IntervalSeries: Sendable {
       }
     }
     self.rows = order.map { rows[$0]! }.sorted { ($0.total, $1.name) > ($1.total, $0.name) }
-  }
-
-  /// One profile per block of `profile.intervals`, in order, each with the block's samples.
-  static func split(_ profile: Profile) -> [Profile] {
-    let blocks = profile.blockOfLabelSets
-    return profile.intervals.map { mark in
-      profile.subset { _, sample in blocks[Int(sample.labels)] == mark.index ? sample.weight : nil }
-    }
   }
 
   /// `weights` as a sparkline, one character per block: ▁ to █ scaled to the row's largest

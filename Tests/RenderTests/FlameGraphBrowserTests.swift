@@ -93,6 +93,68 @@ import TraceParse
     ])
     #expect(status == 0, "\(output)")
   }
+
+  /// An interval capture's page: blocks 1–3 selected by mouse events on the chart lay the
+  /// graph out for them (root and title show their total, which the fixture's text and
+  /// `--from 1 --to 3` both give) and recompute the summary; "Whole capture" restores the
+  /// profile's total. Every stack of host-cleared.txt fires in every block, so no frame goes.
+  @Test(.enabled(if: runnable, "chromium is not installed (apt-get install chromium); skipped outside CI"))
+  func intervalRangeSelectionRecomputesThePage() throws {
+    let dir = try Self.tempDir("intervals")
+    let (profile, html) = try IntervalHTMLTests.page(IntervalHTMLTests.cleared)
+    let file = dir.appendingPathComponent("host-cleared.html")
+    try Array(html.utf8).write(to: file)
+    let blocks = try IntervalHTMLTests.textBlockTotals(IntervalHTMLTests.cleared)
+    let range = blocks[1...3].reduce(0, +)
+    let ranged = try IntervalRange(from: "1", to: "3").apply(to: profile, source: IntervalHTMLTests.cleared)
+    #expect(ranged.totalWeight == range)
+    #expect(range == 7440)
+    let (status, output) = try Self.run([
+      "--out", dir.path, "--html", file.path, "--search", "kvm_mmu_load", "--zoom", "kvm_mmu_load",
+      "--min-frames", "15", "--range", "1:3", "--expect-range-total", String(range),
+      "--expect-whole-total", String(profile.totalWeight), "--expect-shown", "kvm_mmu_load",
+      "--expect-shown", "__kvm_mmu_prepare_zap_page",
+    ])
+    #expect(status == 0, "\(output)")
+
+    // An icicle graph of `--from 1 --to 4`: chart positions 0–1 are blocks 1–2.
+    let cut = try IntervalRange(from: "1", to: "4").apply(to: profile, source: IntervalHTMLTests.cleared)
+    var request = ReportRequest(
+      report: ReportOptions(inputs: [IntervalHTMLTests.cleared]), graph: FlameGraphOptions(inverted: true),
+      html: "out.html")
+    request.given = [.inverted]
+    let icicle = dir.appendingPathComponent("host-cleared-icicle.html")
+    try #require(try request.run(on: cut).outputs.first { $0.destination != .stdout }).bytes.write(to: icicle)
+    let (icicleStatus, icicleOutput) = try Self.run([
+      "--out", dir.path, "--html", icicle.path, "--search", "kvm_mmu_load", "--zoom", "kvm_mmu_load",
+      "--min-frames", "15", "--range", "0:1", "--expect-range-total", String(blocks[1] + blocks[2]),
+      "--expect-whole-total", String(blocks[1...4].reduce(0, +)),
+    ])
+    #expect(icicleStatus == 0, "\(icicleOutput)")
+  }
+
+  /// A hostile-named interval capture: no name runs as script or becomes an element, and the
+  /// stack absent from block 1 (every frame of it) is hidden when block 1 alone is selected.
+  @Test(.enabled(if: runnable, "chromium is not installed (apt-get install chromium); skipped outside CI"))
+  func hostileIntervalPageRunsNoScript() throws {
+    let dir = try Self.tempDir("hostile-intervals")
+    let (profile, html) = try IntervalHTMLTests.page(IntervalHTMLTests.hostile)
+    let file = dir.appendingPathComponent("hostile-intervals.html")
+    try Array(html.utf8).write(to: file)
+    let range = try IntervalHTMLTests.textBlockTotals(IntervalHTMLTests.hostile)[1]
+    let (status, output) = try Self.run([
+      "--out", dir.path, "--html", file.path, "--search", "<script>", "--zoom", "entry_SYSCALL_64",
+      "--expect-matched", "12", "--min-frames", "6",
+      "--expect-name", "<img src=x onerror=alert(2)>", "--expect-name", "]]><!--",
+      "--expect-name", "\"quoted\" & 'single'",
+      "--range", "1:1", "--expect-range-total", String(range),
+      "--expect-whole-total", String(profile.totalWeight),
+      "--expect-hidden", "<img src=x onerror=alert(2)>", "--expect-hidden", "]]><!--",
+      "--expect-hidden", "entry_SYSCALL_64", "--expect-hidden", "kprobe:</script><script>alert(1)</script>",
+      "--expect-shown", "kvm_tdp_mmu_map",
+    ])
+    #expect(status == 0, "\(output)")
+  }
 }
 
 extension [UInt8] {

@@ -95,4 +95,42 @@ import TraceParse
     #expect(!DiffFlameGraph().document(diff, standalone: true).isEmpty)
     #expect(!DiffHTMLReport().document(diff).isEmpty)
   }
+
+  /// The same shapes as an interval capture of two blocks (samples alternate, the first
+  /// block's time a hostile string) through the HTML page: its embedded weights per block add
+  /// up to the total, as strings once the total is past 2^53, and nothing escapes.
+  @Test(arguments: Shape.allCases.filter { $0 != .wide })
+  func intervalPagesAddUp(shape: Shape) throws {
+    var builder = ProfileBuilder()
+    do {
+      for (i, (names, weight)) in Self.stacks(shape, seed: 0x5EED).enumerated() {
+        try builder.add(
+          frames: names.map { Frame(symbol: $0) },
+          labels: Labels([.init("probe", "kprobe:</script>"), .init(Labels.Name.interval, String(i % 2))]),
+          weight: weight)
+      }
+    } catch {
+      // Refused as in `rendersOrRefuses`: the sum does not fit.
+      #expect(shape == .pastMax)
+      return
+    }
+    var profile = builder.build()
+    profile.intervals = [
+      IntervalMark(index: 0, time: "</script><b>&", line: 1), IntervalMark(index: 1, time: nil, line: 2),
+    ]
+    let total = profile.totalWeight
+    let html = try HTMLReport(report: ReportOptions(top: 5), functionSections: 5).document(profile)
+    #expect(!html.contains("<b>"))
+    #expect(html.components(separatedBy: "</script>").count - 1 == 4)
+    let data = try IntervalHTMLTests.embedded(html)
+    #expect((data["big"] as? Bool) == (total > (1 << 53) - 1))
+    let series = try #require(data["series"] as? [[Any]])
+    let blocks = try IntervalHTMLTests.pairs(series[0])
+    #expect(blocks.reduce(UInt64(0)) { $0 &+ $1.weight } == total)
+    let frames = try #require(data["frames"] as? [[Any]])
+    if total > 0 {
+      let root = try IntervalHTMLTests.pairs(frames[0], from: 1)
+      #expect(root.map(\.weight) == blocks.map(\.weight))
+    }
+  }
 }
