@@ -45,54 +45,34 @@ best() { sort -n | head -1; }
 
 bare=$(for r in $(seq "$RUNS"); do "$W/getpid-loop" "$N"; done | best)
 
-tdp_times=()
-for r in $(seq "$RUNS"); do
-  "$TDP" record --probe tracepoint:syscalls:sys_enter_getpid --output "$W/tdp.txt" 2>"$W/tdp.err" &
-  pid=$!
-  wait_for "$W/tdp.err" "Attaching " 120 || { cat "$W/tdp.err" >&2; exit 1; }
-  sleep 1
-  tdp_times+=("$("$W/getpid-loop" "$N")")
-  kill -INT $pid; wait $pid
-done
-tdp=$(printf '%s\n' "${tdp_times[@]}" | best)
-tdp_events=$(awk '/^]: /{s+=$2} END{print s+0}' "$W/tdp.txt")
+# Runs a tracer in the background RUNS times (its stdout to $W/NAME.out, stderr to NAME.err),
+# waits for PATTERN in FILE and SETTLE seconds more, times the loop under it, stops it with
+# SIGINT, and prints the best loop time.
+#   timed NAME FILE PATTERN SETTLE COMMAND...
+timed() {
+  local name=$1 file=$2 pattern=$3 settle=$4 times=() pid
+  shift 4
+  for r in $(seq "$RUNS"); do
+    "$@" >"$W/$name.out" 2>"$W/$name.err" &
+    pid=$!
+    wait_for "$W/$name.$file" "$pattern" 120 || { cat "$W/$name.err" >&2; exit 1; }
+    sleep "$settle"
+    times+=("$("$W/getpid-loop" "$N")")
+    kill -INT $pid; wait $pid || true
+  done
+  printf '%s\n' "${times[@]}" | best
+}
 
+TP=tracepoint:syscalls:sys_enter_getpid
+tdp=$(timed tdp err "Attaching " 1 "$TDP" record --probe $TP)
+tdp_events=$(awk '/^]: /{s+=$2} END{print s+0}' "$W/tdp.out")
 # tdptrace top --batch: the same BPF program, plus a read, a summary and a CSV line every second.
-top_times=()
-for r in $(seq "$RUNS"); do
-  "$TDP" top --batch --probe tracepoint:syscalls:sys_enter_getpid --interval 1s >"$W/top.csv" 2>"$W/top.err" &
-  pid=$!
-  wait_for "$W/top.err" "Attaching " 120 || { cat "$W/top.err" >&2; exit 1; }
-  sleep 1
-  top_times+=("$("$W/getpid-loop" "$N")")
-  kill -INT $pid; wait $pid
-done
-top=$(printf '%s\n' "${top_times[@]}" | best)
-
-bt_times=()
-for r in $(seq "$RUNS"); do
-  bpftrace -e 'tracepoint:syscalls:sys_enter_getpid { @[kstack] = count(); }' >"$W/bt.txt" 2>"$W/bt.err" &
-  pid=$!
-  # bpftrace prints "Attaching" before it attaches; give it time to finish.
-  wait_for "$W/bt.txt" "Attaching " 120 || { cat "$W/bt.err" >&2; exit 1; }
-  sleep 3
-  bt_times+=("$("$W/getpid-loop" "$N")")
-  kill -INT $pid; wait $pid || true
-done
-bt=$(printf '%s\n' "${bt_times[@]}" | best)
-
+top=$(timed top err "Attaching " 1 "$TDP" top --batch --probe $TP --interval 1s)
+# bpftrace prints "Attaching" before it attaches; give it time to finish.
+bt=$(timed bt out "Attaching " 3 bpftrace -e "$TP { @[kstack] = count(); }")
+bt_events=$(awk '/^]: /{s+=$2} END{print s+0}' "$W/bt.out")
 # bpftrace's equivalent of top: the same count, printed and cleared every second.
-bti_times=()
-for r in $(seq "$RUNS"); do
-  bpftrace -e 'tracepoint:syscalls:sys_enter_getpid { @[kstack] = count(); } interval:s:1 { time(); print(@); clear(@); }' >"$W/bti.txt" 2>"$W/bti.err" &
-  pid=$!
-  wait_for "$W/bti.txt" "Attaching " 120 || { cat "$W/bti.err" >&2; exit 1; }
-  sleep 3
-  bti_times+=("$("$W/getpid-loop" "$N")")
-  kill -INT $pid; wait $pid || true
-done
-bti=$(printf '%s\n' "${bti_times[@]}" | best)
-bt_events=$(awk '/^]: /{s+=$2} END{print s+0}' "$W/bt.txt")
+bti=$(timed bti out "Attaching " 3 bpftrace -e "$TP { @[kstack] = count(); } interval:s:1 { time(); print(@); clear(@); }")
 
 awk -v n="$N" -v bare="$bare" -v tdp="$tdp" -v bt="$bt" -v te="$tdp_events" -v be="$bt_events" -v top="$top" -v bti="$bti" 'BEGIN {
   printf "getpid calls:        %d (best of runs)\n", n
