@@ -294,19 +294,15 @@ public struct HTMLReport: Renderer {
       out +=
         HTMLPage.findLink(view.function) + "</h3>\n"
       let blocks = ranges?.views[view.function]
-      out += "<p>total "
-      out += ranges.wrap(scale.format(view.totalWeight, grouped: true), ranges.weight(blocks?.totalWeight))
-      out += " ("
-      out += ranges.wrap(
-        "\(FlameGraphNumbers.percent(view.totalWeight, of: total))%",
-        ranges.share(blocks?.totalWeight, of: ranges?.totals))
-      out += "), self "
-      out += ranges.wrap(scale.format(view.selfWeight, grouped: true), ranges.weight(blocks?.selfWeight))
-      out += " ("
-      out += ranges.wrap(
-        "\(FlameGraphNumbers.percent(view.selfWeight, of: total))%",
-        ranges.share(blocks?.selfWeight, of: ranges?.totals))
-      out += ")</p>\n"
+      // `W (S%)`, each part tagged with its per-block weights on interval pages.
+      func weightAndShare(_ weight: UInt64, _ perBlock: BlockWeights?) -> String {
+        ranges.wrap(scale.format(weight, grouped: true), ranges.weight(perBlock)) + " ("
+          + ranges.wrap(
+            "\(FlameGraphNumbers.percent(weight, of: total))%", ranges.share(perBlock, of: ranges?.totals))
+          + ")"
+      }
+      out += "<p>total " + weightAndShare(view.totalWeight, blocks?.totalWeight)
+      out += ", self " + weightAndShare(view.selfWeight, blocks?.selfWeight) + "</p>\n"
       out += "<div class=\"cols\">\n"
       out += edgeTable(
         "Callers", view.callers, of: view, selfRow: false, anchors: anchors, scale: scale, ranges: &ranges)
