@@ -258,7 +258,7 @@ for p in sorted(n): print(p + "\t" + str(n[p]))
   # never clears, lose nothing: they must agree exactly; the cleared ones may only be short.
   if [ "$blocks" -ge 2 ] && [ "$tblocks" -ge 2 ] && [ "$total" -gt 0 ] && cmp -s "$tmp/iv.cumulative" "$tmp/iv.tdptrace" &&
     at_most "$tmp/iv.cleared" "$tmp/iv.cumulative" && at_most "$tmp/iv.json" "$tmp/iv.cumulative"; then
-    pass intervals.same-run "$blocks bpftrace blocks, $tblocks tdptrace blocks: running totals and record --interval agree probe by probe ($total events); bpftrace's cleared prints lost $((total - $(sum "$tmp/iv.cleared"))) (text) and $((total - $(sum "$tmp/iv.json"))) (JSON) between print and clear"
+    pass intervals.same-run "$blocks bpftrace blocks, $tblocks tdptrace blocks: running totals and record --interval agree probe by probe ($total events); bpftrace's cleared prints came out short by $((total - $(sum "$tmp/iv.cleared"))) (text) and $((total - $(sum "$tmp/iv.json"))) (JSON)"
   else
     fail intervals.same-run "blocks $blocks/$tblocks; running totals vs tdptrace: $(diff "$tmp/iv.cumulative" "$tmp/iv.tdptrace" | head -n 3 | tr '\n' ' '); cleared text $(sum "$tmp/iv.cleared"), JSON $(sum "$tmp/iv.json"), running totals $total"
   fi
