@@ -60,8 +60,7 @@ extension LatencyCounts {
     var before: [UInt32: UInt64] = [:]
     for (i, n) in earlier.buckets { before[i] = n }
     let buckets = self.buckets.compactMap { index, n -> (index: UInt32, count: UInt64)? in
-      let old = before[index] ?? 0
-      let d = n >= old ? n - old : n
+      let d = n.counted(since: before[index] ?? 0)
       return d == 0 ? nil : (index, d)
     }
     let calls = buckets.reduce(0) { $0 + $1.count }

@@ -48,50 +48,54 @@ public struct RawCapture: Sendable {
 }
 
 extension RawCapture {
-  /// What was counted after `earlier`, a read of the same session: each stack's and each drop
-  /// counter's count minus its count then. The kernel's counters only grow while attached, so
-  /// no difference is negative; one that would be (a counter the kernel reset) counts whole.
-  /// A latency histogram's calls, total and buckets are differences too; its minimum and
-  /// maximum have none and stay the later read's (bounds over both intervals, not this one's).
+  /// What was counted after `earlier`, a read of the same session: each stack's, histogram's
+  /// and drop counter's count minus its count then (`UInt64.counted(since:)`: the kernel's
+  /// counters only grow while attached; one that fell was reset and counts whole). Equal
+  /// stacks are summed on both sides first. A latency histogram's minimum and maximum have no
+  /// difference and stay the later read's (bounds over both intervals, not this one's).
   public func since(_ earlier: RawCapture) -> RawCapture {
     struct Key: Hashable {
       var probe: UInt32
       var addresses: [UInt64]
     }
-    var before: [Key: UInt64] = [:]
-    for entry in earlier.entries {
-      before[Key(probe: entry.probe, addresses: entry.addresses), default: 0] += entry.count
+    /// Values by key, keys in first-seen order.
+    func byKey<V>(_ items: [(Key, V)], _ merge: (V, V) -> V) -> (values: [Key: V], order: [Key]) {
+      var values: [Key: V] = [:]
+      var order: [Key] = []
+      for (key, value) in items {
+        if let known = values[key] {
+          values[key] = merge(known, value)
+        } else {
+          values[key] = value
+          order.append(key)
+        }
+      }
+      return (values, order)
     }
-    var now: [Key: UInt64] = [:]
-    var order: [Key] = []
-    for entry in entries {
-      let key = Key(probe: entry.probe, addresses: entry.addresses)
-      if now[key] == nil { order.append(key) }
-      now[key, default: 0] += entry.count
+    func counts(_ c: RawCapture) -> [(Key, UInt64)] {
+      c.entries.map { (Key(probe: $0.probe, addresses: $0.addresses), $0.count) }
+    }
+    func histograms(_ c: RawCapture) -> [(Key, LatencyCounts)] {
+      c.latency.map { (Key(probe: $0.probe, addresses: $0.addresses), $0.counts) }
     }
     var out = RawCapture(probes: probes)
     out.mode = mode
-    for key in order {
-      let count = now[key]!
-      let old = before[key] ?? 0
-      let delta = count >= old ? count - old : count
+    let before = byKey(counts(earlier), +).values
+    let now = byKey(counts(self), +)
+    for key in now.order {
+      let delta = now.values[key]!.counted(since: before[key] ?? 0)
       if delta > 0 { out.entries.append(Entry(probe: key.probe, addresses: key.addresses, count: delta)) }
     }
-    var histograms: [Key: LatencyCounts] = [:]
-    for entry in earlier.latency {
-      let key = Key(probe: entry.probe, addresses: entry.addresses)
-      histograms[key] = histograms[key].map { $0.merged(with: entry.counts) } ?? entry.counts
-    }
-    for entry in latency {
-      let key = Key(probe: entry.probe, addresses: entry.addresses)
-      let counts = histograms[key].map { entry.counts.since($0) } ?? entry.counts
+    let timedBefore = byKey(histograms(earlier)) { $0.merged(with: $1) }.values
+    let timedNow = byKey(histograms(self)) { $0.merged(with: $1) }
+    for key in timedNow.order {
+      let counts = timedBefore[key].map { timedNow.values[key]!.since($0) } ?? timedNow.values[key]!
       if counts.count > 0 {
-        out.latency.append(LatencyEntry(probe: entry.probe, addresses: entry.addresses, counts: counts))
+        out.latency.append(LatencyEntry(probe: key.probe, addresses: key.addresses, counts: counts))
       }
     }
     for (key, count) in drops {
-      let old = earlier.drops[key] ?? 0
-      let delta = count >= old ? count - old : count
+      let delta = count.counted(since: earlier.drops[key] ?? 0)
       if delta > 0 { out.drops[key] = delta }
     }
     return out

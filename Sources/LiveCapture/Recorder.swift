@@ -48,8 +48,6 @@ public struct Recorder {
     public var outcomes: [AttachOutcome]
     /// The signal that ended the capture, if one did.
     public var signal: Int32?
-    /// Whether `shouldStop` ended it.
-    public var stoppedByRequest = false
     /// When the final read was taken.
     public var end: Date
   }
@@ -89,7 +87,6 @@ public struct Recorder {
     // Each deadline is the start plus a whole number of intervals, so reads do not drift.
     var intervalsDone = 0
     var signal: Int32? = nil
-    var stoppedByRequest = false
     while true {
       let now = Date()
       if let duration, now.timeIntervalSince(start) >= duration { break }
@@ -103,10 +100,7 @@ public struct Recorder {
         onInterval(session.read(), intervalSymbols, now)
         intervalsDone = Int(now.timeIntervalSince(start) / interval)
       }
-      if shouldStop?() == true {
-        stoppedByRequest = true
-        break
-      }
+      if shouldStop?() == true { break }
       var wait = 0.1
       if let duration { wait = min(wait, max(0, duration - now.timeIntervalSince(start))) }
       if let interval {
@@ -132,8 +126,7 @@ public struct Recorder {
     let end = Date()
     session.detach()
     return Result(
-      capture: capture, symbols: symbols, kallsymsText: text, outcomes: outcomes, signal: signal,
-      stoppedByRequest: stoppedByRequest, end: end)
+      capture: capture, symbols: symbols, kallsymsText: text, outcomes: outcomes, signal: signal, end: end)
   }
 
   private func printPartial(_ capture: RawCapture, elapsed: Double) {

@@ -99,8 +99,7 @@ public struct TopTable: Sendable, Equatable {
     timed = interval != nil
     let previous = before?.counts ?? [:]
     func row(_ key: Key, _ total: UInt64) -> Row {
-      let old = previous[key] ?? 0
-      let events = total >= old ? total - old : total
+      let events = total.counted(since: previous[key] ?? 0)
       return Row(
         group: key.group, path: key.path, events: events,
         perSecond: seconds > 0 ? Double(events) / seconds : 0,

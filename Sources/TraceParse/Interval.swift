@@ -31,6 +31,12 @@ public enum IntervalMode: String, Sendable, CaseIterable, Codable {
   public static let deltaDeclaration = "tdptrace: interval blocks are deltas (counts since the block before)"
 }
 
+extension UInt64 {
+  /// A running counter's events since it read `earlier`: the difference, or the whole count
+  /// when it fell (the counter was reset, so all it holds came after). Never wraps.
+  public func counted(since earlier: UInt64) -> UInt64 { self >= earlier ? self - earlier : self }
+}
+
 extension Labels.Name {
   /// The sample's block in an interval capture, `0`, `1`, ... (see `IntervalMark`).
   public static let interval = "interval"

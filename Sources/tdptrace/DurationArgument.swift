@@ -37,6 +37,11 @@ struct PeriodArgument: ExpressibleByArgument, Sendable, Equatable {
 
   var seconds: Double { duration.seconds }
 
+  /// Refuses a period shorter than 10 ms: each period reads every map, summarises and prints.
+  func validate(_ option: String) throws {
+    if !(seconds >= 0.01) { throw ValidationError("\(option) must be at least 10ms") }
+  }
+
   /// `1s`, `500ms`: as the user would write it, for the help's default.
   var defaultValueDescription: String {
     let ns = duration.nanoseconds

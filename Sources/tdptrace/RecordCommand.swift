@@ -80,7 +80,7 @@ struct RecordCommand: ParsableCommand {
 
   func validate() throws {
     if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
-    if let interval, !(interval.seconds >= 0.01) { throw ValidationError("--interval must be at least 10ms") }
+    try interval?.validate("--interval")
     if let progress, !(progress > 0) { throw ValidationError("--progress must be positive") }
     if interval != nil && latency {
       throw ValidationError(

@@ -54,7 +54,7 @@ struct TopCommand: ParsableCommand {
   var verbose = false
 
   func validate() throws {
-    if !(interval.seconds >= 0.01) { throw ValidationError("--interval must be at least 10ms") }
+    try interval.validate("--interval")
     if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
   }
 
