@@ -18,7 +18,7 @@ let package = Package(
     .target(name: "TraceParse"),
     // What tdptrace knows about KVM's MMU: probe groups, tracepoints and path rules, read by
     // record, probes and report alike.
-    .target(name: "TDPTable", dependencies: ["TraceParse"]),
+    .target(name: "TDPTable", dependencies: ["TraceParse", "CTDPTraceBPF"]),
     // Folding, call trees, filters, inline expansion and path classification on the model.
     .target(name: "StackFold", dependencies: ["TraceParse", "TDPTable"]),
     // DWARF symbolization through elfutils' libdw.

@@ -13,6 +13,11 @@ import TDPTable
 public final class CaptureSession {
   public let limits: CaptureLimits
   public let mode: CaptureMode
+  /// `record --spte`: the SPTE change tracepoint is counted by change (`count_key.spte`), its
+  /// classes computed in the kernel under `spteMasks`.
+  public let spte: Bool
+  /// The masks the SPTE change probe classifies under, once it is loaded.
+  public private(set) var spteMasks: SPTEMaskReading?
   /// The session's maps by the name the BPF object gives them; only those of `mode`.
   private var maps: [String: Int32] = [:]
   private var objects: [(object: OpaquePointer, links: [OpaquePointer])] = []
@@ -33,9 +38,12 @@ public final class CaptureSession {
     Data(base64Encoded: BPFObjectData.base64, options: .ignoreUnknownCharacters) ?? Data())
 
   /// Creates the maps. Throws when privileges are missing or the kernel has no BPF.
-  public init(limits: CaptureLimits = CaptureLimits(), mode: CaptureMode = .count) throws(LiveCaptureError) {
+  public init(limits: CaptureLimits = CaptureLimits(), mode: CaptureMode = .count, spte: Bool = false)
+    throws(LiveCaptureError)
+  {
     self.limits = limits
     self.mode = mode
+    self.spte = spte && mode == .count
     LibbpfLog.install()
     func create(_ type: bpf_map_type, _ name: String, _ key: UInt32, _ value: UInt32, _ entries: UInt32)
       throws(LiveCaptureError) -> Int32
@@ -141,7 +149,7 @@ public final class CaptureSession {
         outcome.failures.append(.init(method: method, reason: refusal))
         continue
       }
-      switch load(spec, method) {
+      switch load(spec, method, symbols: symbols) {
       case .success(let loaded):
         objects.append((loaded.object, loaded.links))
         outcome.method = method
@@ -256,8 +264,27 @@ public final class CaptureSession {
     case failure(String)
   }
 
+  /// Whether `spec` is the tracepoint `record --spte` decodes.
+  public static func isSPTEChange(_ spec: ProbeSpec) -> Bool {
+    spec.target
+      == .tracepoint(category: SPTECaptureKey.tracepoint.system, name: SPTECaptureKey.tracepoint.event)
+  }
+
+  /// The program that decodes SPTE changes for `method`: the tracepoint's arguments are read
+  /// as the five u64 of `TP_PROTO`, which tp_btf and raw_tp have and the perf tracepoint has not.
+  static func spteProgram(_ method: AttachMethod) -> String? {
+    switch method {
+    case .tpBTF: return "tdp_spte_tp_btf"
+    case .rawTracepoint: return "tdp_spte_raw_tp"
+    default: return nil
+    }
+  }
+
+  /// The BPF program that reads the `shadow_*_mask` globals once, by test run.
+  static let spteMaskProgram = "tdp_spte_masks"
+
   /// Opens, configures, loads and attaches one object for one probe.
-  private func load(_ spec: ProbeSpec, _ method: AttachMethod) -> LoadResult {
+  private func load(_ spec: ProbeSpec, _ method: AttachMethod, symbols: KernelSymbols) -> LoadResult {
     _ = LibbpfLog.take()
     let bytes = Self.objectBytes
     var opts = bpf_object_open_opts()
@@ -272,13 +299,29 @@ public final class CaptureSession {
     var ok = false
     defer { if !ok { bpf_object__close(object) } }
 
-    let wanted = mode.programs(method)
+    let decodesSPTE = spte && Self.isSPTEChange(spec)
+    let wanted: [String]
+    if decodesSPTE {
+      guard let program = Self.spteProgram(method) else {
+        return .failure(
+          "--spte reads the tracepoint's arguments through tp_btf or raw_tp, not \(method.rawValue)")
+      }
+      wanted = [program]
+    } else {
+      wanted = mode.programs(method)
+    }
     guard !wanted.isEmpty else { return .failure("\(method.rawValue) cannot time a call") }
+    // Loaded beside the probe's program but never attached: run once, below.
+    let helpers = decodesSPTE ? [Self.spteMaskProgram] : []
     var chosen: [String: OpaquePointer] = [:]
     var prog = bpf_object__next_program(object, nil)
     while let p = prog {
       let name = String(cString: bpf_program__name(p))
-      if wanted.contains(name) { chosen[name] = p } else { bpf_program__set_autoload(p, false) }
+      if wanted.contains(name) || helpers.contains(name) {
+        chosen[name] = p
+      } else {
+        bpf_program__set_autoload(p, false)
+      }
       prog = bpf_object__next_program(object, p)
     }
     let programs = wanted.compactMap { chosen[$0] }
@@ -305,7 +348,13 @@ public final class CaptureSession {
     while let m = map {
       let mapName = String(cString: bpf_map__name(m))
       defer { map = bpf_object__next_map(object, m) }
-      if bpf_map__is_internal(m) { continue }  // .rodata and the like: the object's own
+      if bpf_map__is_internal(m) {
+        // .rodata and the like: the object's own; .bss holds only the SPTE masks.
+        if mapName.hasSuffix(".bss"), !decodesSPTE, bpf_map__set_autocreate(m, false) != 0 {
+          return .failure("cannot leave map \(mapName) out: \(Errno.describe(errno))")
+        }
+        continue
+      }
       if let fd = maps[mapName] {
         guard bpf_map__reuse_fd(m, fd) == 0 else {
           return .failure("cannot share map \(mapName): \(Errno.describe(errno))")
@@ -317,7 +366,11 @@ public final class CaptureSession {
     guard let rodata = bpf_object__find_map_by_name(object, ".rodata") else {
       return .failure("the BPF object has no .rodata")
     }
-    var config = ProbeConfig(probeID: UInt32(probes.count), limits: limits).bytes
+    var probeConfig = ProbeConfig(probeID: UInt32(probes.count), limits: limits)
+    if decodesSPTE {
+      probeConfig.spteMaskAddresses = SPTEMasks.names.map { symbols.data(named: $0)?.address ?? 0 }
+    }
+    var config = probeConfig.bytes
     let setErr = config.withUnsafeMutableBytes {
       bpf_map__set_initial_value(rodata, $0.baseAddress, $0.count)
     }
@@ -327,6 +380,14 @@ public final class CaptureSession {
     if loadErr != 0 {
       let log = LibbpfLog.summary(LibbpfLog.take())
       return .failure(Self.explainLoad(method, loadErr, log))
+    }
+    if decodesSPTE {
+      switch readSPTEMasks(
+        object, program: chosen[Self.spteMaskProgram], addresses: probeConfig.spteMaskAddresses)
+      {
+      case .success(let reading): spteMasks = reading
+      case .failure(let why): return .failure(why.text)
+      }
     }
 
     var links: [OpaquePointer] = []
@@ -353,6 +414,47 @@ public final class CaptureSession {
     _ = LibbpfLog.take()
     ok = true
     return .success((object, links))
+  }
+
+  /// Runs `tdp_spte_masks` once and takes the masks it read from `.bss`; where it could not read
+  /// them all, writes the hardware's preset there instead, so the probe classifies under what
+  /// the capture's header says.
+  private func readSPTEMasks(_ object: OpaquePointer, program: OpaquePointer?, addresses: [UInt64])
+    -> Result<SPTEMaskReading, LoadFailure>
+  {
+    guard let program, let bss = bpf_object__find_map_by_name(object, ".bss") else {
+      return .failure(LoadFailure("the BPF object has no \(Self.spteMaskProgram) or .bss"))
+    }
+    var size = 0
+    guard let state = bpf_map__initial_value(bss, &size), size >= MemoryLayout<spte_mask_state>.size else {
+      return .failure(LoadFailure("the BPF object's .bss is not mapped"))
+    }
+    var failure: String? = nil
+    var args = [UInt64](repeating: 0, count: 5)
+    var opts = bpf_test_run_opts()
+    opts.sz = MemoryLayout<bpf_test_run_opts>.size
+    let rc = args.withUnsafeMutableBytes { raw in
+      opts.ctx_in = UnsafeRawPointer(raw.baseAddress)
+      opts.ctx_size_in = UInt32(raw.count)
+      return bpf_prog_test_run_opts(bpf_program__fd(program), &opts)
+    }
+    if rc != 0 { failure = "the test run of \(Self.spteMaskProgram) failed: \(Errno.describe(abs(rc)))" }
+    var current = state.load(as: spte_mask_state.self)
+    let values = withUnsafeBytes(of: current.masks) { Array($0.bindMemory(to: UInt64.self)) }
+    let reading = SPTEMaskReading.resolve(
+      values: values, read: rc == 0 ? current.read : 0, addressed: addresses.map { $0 != 0 },
+      failure: failure,
+      hardware: SPTEMaskReading.hardwarePreset)
+    current.masks = reading.masks.cStruct
+    // libbpf 1.1 declares the pointer const; after load it is the writable mapping of .bss.
+    UnsafeMutableRawPointer(mutating: state).storeBytes(of: current, as: spte_mask_state.self)
+    return .success(reading)
+  }
+
+  /// Why a load failed, as the outcome's text.
+  private struct LoadFailure: Error {
+    var text: String
+    init(_ text: String) { self.text = text }
   }
 
   static func explainLoad(_ method: AttachMethod, _ err: Int32, _ log: String?) -> String {
@@ -397,6 +499,7 @@ public final class CaptureSession {
   public func read() -> RawCapture {
     var capture = RawCapture(probes: probes)
     capture.mode = mode
+    capture.spteMasks = spteMasks
     let stacks = stackIDs()
     func unreadable(_ byProbe: [UInt32: UInt64]) {
       for (probe, n) in byProbe {
@@ -526,14 +629,17 @@ private let slowCallReceived: ring_buffer_sample_fn = { context, data, size in
 struct CountKey: Hashable {
   var probe: UInt32
   var stackid: Int32
+  var spte: UInt32
 
   init(_ key: count_key) {
     probe = key.probe
     stackid = key.stackid
+    spte = key.spte
   }
 
-  init(probe: UInt32, stackid: Int32) {
+  init(probe: UInt32, stackid: Int32, spte: UInt32 = 0) {
     self.probe = probe
     self.stackid = stackid
+    self.spte = spte
   }
 }

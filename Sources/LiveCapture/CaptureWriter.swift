@@ -1,3 +1,4 @@
+import TDPTable
 import TraceParse
 
 /// Writes a capture in bpftrace 0.17's text format, as `@[probe, kstack] = count()` prints it:
@@ -29,6 +30,8 @@ public struct CaptureWriter: Sendable {
   public struct Stack: Hashable, Sendable {
     public var probe: String
     public var addresses: [UInt64]
+    /// `record --spte`: the change (`RawCapture.Entry.spte`), 0 for other probes.
+    public var spte: UInt32 = 0
   }
 
   /// Strips the BPF frames, merges equal stacks, and sorts as bpftrace does (ascending count; ties
@@ -39,12 +42,16 @@ public struct CaptureWriter: Sendable {
       let probe =
         Int(entry.probe) < capture.probes.count
         ? capture.probes[Int(entry.probe)].name : "probe\(entry.probe)"
-      merged[Stack(probe: probe, addresses: Self.traced(entry.addresses, symbols)), default: 0] += entry.count
+      let stack = Stack(probe: probe, addresses: Self.traced(entry.addresses, symbols), spte: entry.spte)
+      merged[stack, default: 0] += entry.count
     }
     return merged.map { (stack: $0.key, count: $0.value) }.sorted { a, b in
       if a.count != b.count { return a.count < b.count }
       if a.stack.probe != b.stack.probe { return a.stack.probe < b.stack.probe }
-      return a.stack.addresses.lexicographicallyPrecedes(b.stack.addresses)
+      if a.stack.addresses != b.stack.addresses {
+        return a.stack.addresses.lexicographicallyPrecedes(b.stack.addresses)
+      }
+      return a.stack.spte < b.stack.spte
     }
   }
 
@@ -81,7 +88,14 @@ public struct CaptureWriter: Sendable {
 
   /// The whole capture as text.
   public func render(_ capture: RawCapture, symbols: KernelSymbols) -> String {
-    Self.attaching(capture.probes.count) + "\n\n" + body(capture, symbols: symbols)
+    Self.preamble(capture) + "\n\n" + body(capture, symbols: symbols)
+  }
+
+  /// The lines before the maps: `record --spte`'s header (`SPTECaptureKey.headerLines`), then
+  /// bpftrace's `Attaching N probes...`.
+  static func preamble(_ capture: RawCapture) -> String {
+    let spte = capture.spteMasks.map { SPTECaptureKey.headerLines(masks: $0.masks, source: $0.source) } ?? ""
+    return spte + attaching(capture.probes.count)
   }
 
   /// bpftrace's first line, `Attaching N probes...`.
@@ -91,9 +105,19 @@ public struct CaptureWriter: Sendable {
   func body(_ capture: RawCapture, symbols: KernelSymbols) -> String {
     if capture.mode == .latency { return LatencyWriter(writer: self, symbols: symbols).render(capture) }
     var out = ""
+    // bpftrace prints map after map, a blank line between: @ first, then @spte.
+    var changes = ""
     for (stack, count) in stacks(capture, symbols: symbols) {
-      out += "@[\(stack.probe), \n" + frameLines(stack.addresses, symbols) + "]: \(count)\n"
+      if let change = SPTEClass.change(key: stack.spte) {
+        changes +=
+          "\(SPTECaptureKey.map)[\(stack.probe), \(SPTECaptureKey.levelName(change.level)), \(change.old.token), "
+          + "\(change.new.token), \(SPTECaptureKey.pfnToken(change.pfnChanged)), \n"
+          + frameLines(stack.addresses, symbols) + "]: \(count)\n"
+      } else {
+        out += "@[\(stack.probe), \n" + frameLines(stack.addresses, symbols) + "]: \(count)\n"
+      }
     }
+    if !changes.isEmpty { out += (out.isEmpty ? "" : "\n") + changes }
     let drops = drops(capture)
     if !drops.isEmpty {
       out += "\n"

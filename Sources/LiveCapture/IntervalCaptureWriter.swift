@@ -22,8 +22,8 @@ public struct IntervalCaptureWriter: Sendable {
   }
 
   /// The lines before the first block.
-  public func header(probes: Int) -> String {
-    CaptureWriter.attaching(probes) + IntervalMode.deltaDeclaration + "\n"
+  public func header(_ capture: RawCapture) -> String {
+    CaptureWriter.preamble(capture) + IntervalMode.deltaDeclaration + "\n"
   }
 
   /// The block ending at `time`: `capture` is a read of the running totals since attach; the

@@ -119,10 +119,16 @@ public struct KernelSymbols: Sendable {
 
   /// The text symbol (`t`/`T`) named `name`, if the kernel has one (a function inlined everywhere,
   /// renamed, or not built has none).
-  public func function(named name: String) -> Symbol? {
+  public func function(named name: String) -> Symbol? { first(named: name, types: [0x74, 0x54]) }
+
+  /// The data symbol (`d`/`D`, `b`/`B`) named `name`: kallsyms lists them only with
+  /// `CONFIG_KALLSYMS_ALL`.
+  public func data(named name: String) -> Symbol? { first(named: name, types: [0x64, 0x44, 0x62, 0x42]) }
+
+  private func first(named name: String, types: [UInt8]) -> Symbol? {
     let wanted = Array(name.utf8)
     return bytes.withUnsafeBufferPointer { b in
-      for e in entries where Int(e.nameLength) == wanted.count && (e.type == 0x74 || e.type == 0x54) {
+      for e in entries where Int(e.nameLength) == wanted.count && types.contains(e.type) {
         var same = true
         for (offset, c) in wanted.enumerated() where b[Int(e.nameStart) + offset] != c {
           same = false

@@ -9,6 +9,9 @@ struct ProbeConfig {
   var comm: [UInt8]
   var slowerThanNs: UInt64
   var fallbackEntries: UInt32
+  /// `record --spte`: the `shadow_*_mask` globals' addresses (`SPTEMasks.names` order), 0 where
+  /// kallsyms has none.
+  var spteMaskAddresses: [UInt64] = []
 
   init(probeID: UInt32, limits: CaptureLimits) {
     self.probeID = probeID
@@ -28,6 +31,11 @@ struct ProbeConfig {
     cfg.slower_than_ns = slowerThanNs
     cfg.fallback_entries = fallbackEntries
     withUnsafeMutableBytes(of: &cfg.filter_comm) { $0.copyBytes(from: comm) }
+    withUnsafeMutableBytes(of: &cfg.spte_mask_addrs) { raw in
+      for (i, address) in spteMaskAddresses.prefix(Int(SPTE_MASKS)).enumerated() {
+        raw.storeBytes(of: address, toByteOffset: i * MemoryLayout<UInt64>.size, as: UInt64.self)
+      }
+    }
     // Host byte order and the host's layout are the BPF program's: it runs on this CPU.
     return withUnsafeBytes(of: cfg) { Array($0) }
   }

@@ -18,11 +18,16 @@ public struct ProbePlan: Sendable {
   /// The running kernel's release, for the table's entries that changed at a release; nil when
   /// unknown (then no entry is replaced).
   public var kernel: KernelVersion?
+  /// `record --spte`: `kvmmmu:kvm_tdp_mmu_spte_changed` is counted by change
+  /// (`CaptureSession.spte`), through tp_btf or raw_tp only.
+  public var spte: Bool
 
   public init(
     presets: [ProbeTable] = [], probes: [ProbeSpec] = [], attach: AttachRequest = .auto,
-    withTracepoints: Bool = false, mode: CaptureMode = .count, kernel: KernelVersion? = KernelVersion.running
+    withTracepoints: Bool = false, mode: CaptureMode = .count, kernel: KernelVersion? = KernelVersion.running,
+    spte: Bool = false
   ) {
+    self.spte = spte
     self.mode = mode
     self.kernel = kernel
     self.presets = presets
@@ -56,7 +61,11 @@ public struct ProbePlan: Sendable {
     func tryAttach(_ spec: ProbeSpec, request: AttachRequest, group: String?) -> AttachOutcome? {
       let key = "\(spec.target)"
       guard seen.insert(key).inserted else { return nil }
-      let outcome = attachOne(spec, AttachMethod.order(for: spec.target, request: request), group)
+      var methods = AttachMethod.order(for: spec.target, request: request)
+      if spte, CaptureSession.isSPTEChange(spec) {
+        methods.removeAll { CaptureSession.spteProgram($0) == nil }
+      }
+      let outcome = attachOne(spec, methods, group)
       outcomes.append(outcome)
       return outcome
     }

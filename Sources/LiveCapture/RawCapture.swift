@@ -6,6 +6,9 @@ public struct RawCapture: Sendable {
     /// Innermost frame first.
     public var addresses: [UInt64]
     public var count: UInt64
+    /// `record --spte`: the change counted (`spte_change_key`, `SPTEClass.change(key:)`); 0 for
+    /// every other probe.
+    public var spte: UInt32 = 0
   }
 
   public struct DropKey: Sendable, Hashable {
@@ -31,6 +34,8 @@ public struct RawCapture: Sendable {
   public var slowCalls: [SlowCall] = []
   public var slowCallsOverLimit: UInt64 = 0
   public var drops: [DropKey: UInt64] = [:]
+  /// `record --spte`: the masks the SPTE classes were computed under, and their source.
+  public var spteMasks: SPTEMaskReading?
 
   public init(probes: [AttachOutcome], entries: [Entry] = [], drops: [DropKey: UInt64] = [:]) {
     self.probes = probes
@@ -57,6 +62,7 @@ extension RawCapture {
     struct Key: Hashable {
       var probe: UInt32
       var addresses: [UInt64]
+      var spte: UInt32 = 0
     }
     /// Values by key, keys in first-seen order.
     func byKey<V>(_ items: [(Key, V)], _ merge: (V, V) -> V) -> (values: [Key: V], order: [Key]) {
@@ -73,18 +79,21 @@ extension RawCapture {
       return (values, order)
     }
     func counts(_ c: RawCapture) -> [(Key, UInt64)] {
-      c.entries.map { (Key(probe: $0.probe, addresses: $0.addresses), $0.count) }
+      c.entries.map { (Key(probe: $0.probe, addresses: $0.addresses, spte: $0.spte), $0.count) }
     }
     func histograms(_ c: RawCapture) -> [(Key, LatencyCounts)] {
       c.latency.map { (Key(probe: $0.probe, addresses: $0.addresses), $0.counts) }
     }
     var out = RawCapture(probes: probes)
     out.mode = mode
+    out.spteMasks = spteMasks
     let before = byKey(counts(earlier), +).values
     let now = byKey(counts(self), +)
     for key in now.order {
       let delta = now.values[key]!.counted(since: before[key] ?? 0)
-      if delta > 0 { out.entries.append(Entry(probe: key.probe, addresses: key.addresses, count: delta)) }
+      if delta > 0 {
+        out.entries.append(Entry(probe: key.probe, addresses: key.addresses, count: delta, spte: key.spte))
+      }
     }
     let timedBefore = byKey(histograms(earlier)) { $0.merged(with: $1) }.values
     let timedNow = byKey(histograms(self)) { $0.merged(with: $1) }

@@ -68,7 +68,7 @@ public struct Recorder {
       throw .io("/proc/kallsyms shows no addresses (kernel.kptr_restrict); run as root")
     }
     let features = KernelFeatures()
-    let session = try CaptureSession(limits: limits, mode: plan.mode)
+    let session = try CaptureSession(limits: limits, mode: plan.mode, spte: plan.spte)
     defer { session.detach() }
     let outcomes = plan.attach(to: session, symbols: symbols0, features: features)
     for outcome in outcomes { log(outcome.summary) }

@@ -23,8 +23,8 @@ struct StackIDs {
   }
 }
 
-/// Merges what the kernel counted per (probe, stack id) into one entry per (probe, stack
-/// content). A stack can be counted under a stack-map id and a fallback id at once (a bucket is
+/// Merges what the kernel counted per (probe, stack id, spte) into one entry per (probe, stack
+/// content, spte). A stack can be counted under a stack-map id and a fallback id at once (a bucket is
 /// taken between two events of a stack, or two CPUs race for one), and a capture must show each
 /// (probe, stack) once, as bpftrace does: equal stacks are summed, count by count or bucket by
 /// bucket. Entries come out ordered by probe, then addresses.
@@ -32,10 +32,13 @@ enum StackMerge {
   private struct Key: Hashable {
     var probe: UInt32
     var addresses: [UInt64]
+    var spte: UInt32
   }
 
   private static func ordered(_ a: Key, _ b: Key) -> Bool {
-    a.probe != b.probe ? a.probe < b.probe : a.addresses.lexicographicallyPrecedes(b.addresses)
+    if a.probe != b.probe { return a.probe < b.probe }
+    if a.addresses != b.addresses { return a.addresses.lexicographicallyPrecedes(b.addresses) }
+    return a.spte < b.spte
   }
 
   /// The values of `values` merged by probe and stack content (`combine` joins two of one
@@ -49,7 +52,7 @@ enum StackMerge {
     var unreadable: [UInt32: UInt64] = [:]
     for (key, value) in values {
       if let frames = stacks.frames(key.stackid) {
-        let k = Key(probe: key.probe, addresses: frames)
+        let k = Key(probe: key.probe, addresses: frames, spte: key.spte)
         merged[k] = merged[k].map { combine($0, value) } ?? value
       } else {
         unreadable[key.probe, default: 0] += weight(value)
@@ -64,7 +67,7 @@ enum StackMerge {
   ) {
     let (merged, unreadable) = merge(counts, stacks: stacks, combine: +, weight: { $0 })
     let entries = merged.map {
-      RawCapture.Entry(probe: $0.key.probe, addresses: $0.key.addresses, count: $0.value)
+      RawCapture.Entry(probe: $0.key.probe, addresses: $0.key.addresses, count: $0.value, spte: $0.key.spte)
     }
     return (entries, unreadable)
   }

@@ -23,12 +23,32 @@ public struct SPTELedgerText: Sendable {
     }
     out += "\n\nall origins: \(ledger.total)\n"
     out += Self.table(ledger.counts, levels: ledger.levels)
+    out += Self.events(ledger.events, order: ledger.eventOrder)
     for origin in ledger.origins {
       let share = ledger.total == 0 ? 0 : Double(origin.total) * 100 / Double(ledger.total)
       out += "\n\(TDPSummaryText.printable(origin.label)): \(origin.total) (\(Self.percent(share)))\n"
-      out += Self.table(origin.counts, levels: ledger.levels)
+      if !origin.counts.isEmpty { out += Self.table(origin.counts, levels: ledger.levels) }
+      out += Self.events(origin.events, order: ledger.eventOrder)
     }
     return out
+  }
+
+  /// The splits and flushes under a table, in table order: `  also  kvm_flush_remote_tlbs  5`.
+  static func events(_ events: [String: UInt64], order: [String]) -> String {
+    let rows = order.compactMap { name in events[name].map { (name, $0) } }.filter { $0.1 > 0 }
+    guard !rows.isEmpty else { return "" }
+    let nameWidth = rows.map { TDPSummaryText.printable($0.0).count }.max() ?? 0
+    let countWidth = rows.map { String($0.1).count }.max() ?? 0
+    return rows.map { name, count in
+      let printable = TDPSummaryText.printable(name)
+      let number = String(count)
+      return "  also  " + printable.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+        + String(repeating: " ", count: countWidth - number.count) + number + "\n"
+    }.joined()
+  }
+
+  static func eventsJSON(_ events: [String: UInt64], order: [String]) -> JSONValue {
+    .object(order.compactMap { name in events[name].map { (name, .int($0)) } })
   }
 
   static func percent(_ value: Double) -> String {
@@ -77,7 +97,7 @@ public struct SPTELedgerText: Sendable {
     .object([
       ("total", .int(ledger.total)), ("stacks", .int(UInt64(ledger.stacks))),
       ("skippedEntries", .int(UInt64(ledger.skippedEntries))), ("skippedChanges", .int(ledger.skippedWeight)),
-      ("cells", cells(ledger.counts)),
+      ("cells", cells(ledger.counts)), ("events", eventsJSON(ledger.events, order: ledger.eventOrder)),
       (
         "origins",
         .array(
@@ -85,6 +105,7 @@ public struct SPTELedgerText: Sendable {
             .object([
               ("origin", .string(origin.origin.rawValue)), ("label", .string(origin.label)),
               ("total", .int(origin.total)), ("cells", cells(origin.counts)),
+              ("events", eventsJSON(origin.events, order: ledger.eventOrder)),
             ])
           })
       ),

@@ -28,6 +28,9 @@ public struct SPTELedger: Sendable {
     /// For `other`: the top frames that stand for the path (leaf first). Empty otherwise.
     public var topFrames: [String]
     public var counts: [Cell: UInt64]
+    /// The other ledger probes' events on this path (huge page splits, remote TLB flushes), by
+    /// probe name (`ProbeName.function`).
+    public var events: [String: UInt64] = [:]
 
     public var total: UInt64 { counts.values.reduce(0, &+) }
 
@@ -37,8 +40,13 @@ public struct SPTELedger: Sendable {
     }
   }
 
-  /// Origins with changes, heaviest first.
+  /// Origins with changes or ledger events, heaviest first.
   public var origins: [OriginRow]
+  /// The ledger probes' events summed over the origins.
+  public var events: [String: UInt64]
+  /// The ledger probes (`ProbeGroup.Function.ledger`, `.Tracepoint.ledger`) other than the
+  /// SPTE change tracepoint, in table order: the event names rows show.
+  public var eventOrder: [String]
   /// Every origin's cells summed.
   public var counts: [Cell: UInt64]
   /// Stacks (distinct entries) read.
@@ -62,6 +70,9 @@ public struct SPTELedger: Sendable {
       var topFrames: [String]
     }
     var byOrigin: [OriginKey: [Cell: UInt64]] = [:]
+    var eventsByOrigin: [OriginKey: [String: UInt64]] = [:]
+    let ledgerProbes = Self.ledgerProbes(table)
+    var probeOfLabels: [Int: String?] = [:]
     // Each label set is read once: its cell, or why it is not one (nil: not an @spte entry).
     var cellOfLabels: [Int: Result<Cell, SPTELedgerError>?] = [:]
     var stacks = 0
@@ -77,7 +88,20 @@ public struct SPTELedger: Sendable {
         cellOfLabels[id] = read
       }
       switch read {
-      case nil: continue
+      case nil:
+        let known: String?
+        if let cached = probeOfLabels[id] {
+          known = cached
+        } else {
+          known = profile.labelSets[id].probe.map { ProbeName($0) }.flatMap { probe in
+            ledgerProbes.first { $0 == probe.function || $0 == probe.name }
+          }
+          probeOfLabels[id] = known
+        }
+        guard let event = known else { continue }
+        let result = classifier.classify(sample, in: profile, probeFunction: event, cache: &cache)
+        eventsByOrigin[OriginKey(origin: result.origin, topFrames: result.topFrames), default: [:]][
+          event, default: 0] &+= sample.weight
       case .failure(let error):
         if !lenient { throw error }
         skippedEntries += 1
@@ -93,16 +117,33 @@ public struct SPTELedger: Sendable {
     }
     guard stacks > 0 || skippedEntries > 0 else { throw SPTELedgerError.noEntries }
     let originOrder = Dictionary(uniqueKeysWithValues: PathOrigin.allCases.enumerated().map { ($1, $0) })
-    origins = byOrigin.map { OriginRow(origin: $0.key.origin, topFrames: $0.key.topFrames, counts: $0.value) }
-      .sorted { a, b in
-        if a.total != b.total { return a.total > b.total }
-        if a.origin != b.origin { return originOrder[a.origin]! < originOrder[b.origin]! }
-        return a.topFrames.lexicographicallyPrecedes(b.topFrames)
-      }
+    func eventTotal(_ row: OriginRow) -> UInt64 { row.events.values.reduce(0, &+) }
+    origins = Set(byOrigin.keys).union(eventsByOrigin.keys).map {
+      OriginRow(
+        origin: $0.origin, topFrames: $0.topFrames, counts: byOrigin[$0] ?? [:],
+        events: eventsByOrigin[$0] ?? [:])
+    }
+    .sorted { a, b in
+      if a.total != b.total { return a.total > b.total }
+      if eventTotal(a) != eventTotal(b) { return eventTotal(a) > eventTotal(b) }
+      if a.origin != b.origin { return originOrder[a.origin]! < originOrder[b.origin]! }
+      return a.topFrames.lexicographicallyPrecedes(b.topFrames)
+    }
     counts = byOrigin.values.reduce(into: [:]) { sum, cells in sum.merge(cells, uniquingKeysWith: &+) }
+    events = eventsByOrigin.values.reduce(into: [:]) { sum, cells in sum.merge(cells, uniquingKeysWith: &+) }
+    eventOrder = ledgerProbes
     self.stacks = stacks
     self.skippedEntries = skippedEntries
     self.skippedWeight = skippedWeight
+  }
+
+  /// The names of the table's ledger probes other than the SPTE change tracepoint, in table
+  /// order: every name of a function entry, the event name of a tracepoint.
+  static func ledgerProbes(_ table: ProbeTable) -> [String] {
+    table.groups.flatMap { group in
+      group.functions.filter(\.ledger).flatMap(\.names)
+        + group.tracepoints.filter { $0.ledger && $0 != SPTECaptureKey.tracepoint }.map(\.event)
+    }
   }
 
   /// The cell an `@spte` entry's labels spell; nil for a sample of another map.

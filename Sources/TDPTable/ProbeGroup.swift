@@ -20,15 +20,18 @@ public struct ProbeGroup: Sendable, Hashable {
     /// instead of this function, which no longer sees every event of the group; `probes` prints
     /// `why`.
     public var tracepointFrom: Replacement?
+    /// Whether `record --spte` attaches it, in the `tdp-mmu-spte` preset.
+    public var ledger: Bool
 
     public init(
       _ names: [String], recorded: Bool = true, timed: Bool = false,
-      tracepointFrom: Replacement? = nil
+      tracepointFrom: Replacement? = nil, ledger: Bool = false
     ) {
       self.names = names
       self.recorded = recorded
       self.timed = timed
       self.tracepointFrom = tracepointFrom
+      self.ledger = ledger
     }
 
     /// Why `record` counts the group's tracepoints instead of this function on `kernel`, or nil.
@@ -56,11 +59,14 @@ public struct ProbeGroup: Sendable, Hashable {
     /// Whether `record` attaches it (when the group's functions cannot be probed, or with
     /// `--with-tracepoints`).
     public var recorded: Bool
+    /// Whether `record --spte` attaches it, in the `tdp-mmu-spte` preset.
+    public var ledger: Bool
 
-    public init(_ system: String, _ event: String, recorded: Bool = true) {
+    public init(_ system: String, _ event: String, recorded: Bool = true, ledger: Bool = false) {
       self.system = system
       self.event = event
       self.recorded = recorded
+      self.ledger = ledger
     }
 
     /// `system:event`.

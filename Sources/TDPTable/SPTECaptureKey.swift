@@ -12,6 +12,17 @@ public enum SPTECaptureKey {
   public static let pfnLabel = "key4"
   /// The tracepoint the entries count.
   public static let tracepoint = ProbeGroup.Tracepoint("kvmmmu", "kvm_tdp_mmu_spte_changed")
+  /// The first header line of a `record --spte` capture: what its `@spte` entries count.
+  public static let header =
+    "# tdptrace record --spte: kvmmmu:kvm_tdp_mmu_spte_changed counted by stack, level, old and new SPTE class (PLWADXMF: present, leaf, writable, accessed, dirty, executable, MMIO, frozen; - unset) and pfn change"
+
+  /// The header lines before `Attaching N probes...`: `header`, the masks and their source
+  /// (kept to one line).
+  public static func headerLines(masks: SPTEMasks, source: String) -> String {
+    let oneLine = String(source.map { $0.isNewline ? " " : $0 })
+    return header + "\n" + masksHeader + masks.headerText + "\n" + masksSourceHeader + oneLine + "\n"
+  }
+
   /// The header line prefix that records the masks the classes were computed with.
   public static let masksHeader = "# spte-masks: "
   /// The header line prefix that says where the masks came from.

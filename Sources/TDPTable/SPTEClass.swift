@@ -1,28 +1,29 @@
+import CTDPTraceBPF
+
 /// The class of one SPTE value: the bits of it that say what kind of change an SPTE went
 /// through, as KVM's own predicates in `arch/x86/kvm/mmu/spte.h` read them under `SPTEMasks`.
-/// The BPF side computes the same bits in the kernel (`spte_class` in
-/// `Sources/LiveCapture/bpf/tdptrace.h`, from the same flag values); `token` spells them in a
-/// capture.
+/// The bits and the predicates are `tdptrace.h`'s (`SPTE_CLASS_*`, `spte_class`), which the BPF
+/// program computes in the kernel; `token` spells them in a capture.
 public struct SPTEClass: OptionSet, Sendable, Hashable, Comparable {
   public var rawValue: UInt8
   public init(rawValue: UInt8) { self.rawValue = rawValue }
 
   /// `is_shadow_present_pte`: bit 11 (`SPTE_MMU_PRESENT_MASK`).
-  public static let present = SPTEClass(rawValue: 1 << 0)
+  public static let present = SPTEClass(rawValue: UInt8(SPTE_CLASS_PRESENT))
   /// Present and `is_last_spte`: level 1, or the large-page bit.
-  public static let leaf = SPTEClass(rawValue: 1 << 1)
+  public static let leaf = SPTEClass(rawValue: UInt8(SPTE_CLASS_LEAF))
   /// Present and `is_writable_pte`.
-  public static let writable = SPTEClass(rawValue: 1 << 2)
+  public static let writable = SPTEClass(rawValue: UInt8(SPTE_CLASS_WRITABLE))
   /// Present and `is_accessed_spte`: the A bit, or (A/D disabled) not access-tracked.
-  public static let accessed = SPTEClass(rawValue: 1 << 3)
+  public static let accessed = SPTEClass(rawValue: UInt8(SPTE_CLASS_ACCESSED))
   /// Present and `is_dirty_spte`: the D bit, or (A/D disabled) writable.
-  public static let dirty = SPTEClass(rawValue: 1 << 4)
+  public static let dirty = SPTEClass(rawValue: UInt8(SPTE_CLASS_DIRTY))
   /// Present and `is_executable_pte`.
-  public static let executable = SPTEClass(rawValue: 1 << 5)
+  public static let executable = SPTEClass(rawValue: UInt8(SPTE_CLASS_EXECUTABLE))
   /// Not present and `is_mmio_spte`.
-  public static let mmio = SPTEClass(rawValue: 1 << 6)
-  /// `is_frozen_spte` (`is_removed_spte` before 6.12), any of `SPTEMasks.frozenValues`.
-  public static let frozen = SPTEClass(rawValue: 1 << 7)
+  public static let mmio = SPTEClass(rawValue: UInt8(SPTE_CLASS_MMIO))
+  /// `is_frozen_spte` (`is_removed_spte` before 6.12): any value the marker has had.
+  public static let frozen = SPTEClass(rawValue: UInt8(SPTE_CLASS_FROZEN))
 
   /// The flags with their token letters, in token order.
   static let letters: [(SPTEClass, Character)] = [
@@ -30,28 +31,26 @@ public struct SPTEClass: OptionSet, Sendable, Hashable, Comparable {
     (.executable, "X"), (.mmio, "M"), (.frozen, "F"),
   ]
 
-  /// The class of `spte` at `level` (1 = 4K) under `masks`.
+  /// The class of `spte` at `level` (1 = 4K) under `masks`, by the `spte_class` of
+  /// `tdptrace.h` that the BPF program runs in the kernel.
   public init(_ spte: UInt64, level: Int, masks: SPTEMasks) {
-    self = []
-    if SPTEMasks.frozenValues.contains(spte) {
-      self = .frozen
-      return
-    }
-    guard spte & SPTEMasks.mmuPresent != 0 else {
-      if masks.mmioValue != 0 && spte & masks.mmioMask == masks.mmioValue { self = .mmio }
-      return
-    }
-    insert(.present)
-    if level == 1 || spte & SPTEMasks.large != 0 { insert(.leaf) }
-    if spte & SPTEMasks.writable != 0 { insert(.writable) }
-    // spte_ad_enabled: without A/D bits KVM tracks access by clearing the RWX bits
-    // (is_access_track_spte) and dirtiness by write protection.
-    let adEnabled = spte & SPTEMasks.adTypeMask != SPTEMasks.adDisabled && masks.accessed != 0
-    if adEnabled ? spte & masks.accessed != 0 : spte & masks.accessTrack != 0 || masks.accessTrack == 0 {
-      insert(.accessed)
-    }
-    if adEnabled ? spte & masks.dirty != 0 : spte & SPTEMasks.writable != 0 { insert(.dirty) }
-    if spte & (masks.exec | masks.nx) == masks.exec { insert(.executable) }
+    var m = masks.cStruct
+    self.init(rawValue: UInt8(truncatingIfNeeded: spte_class(spte, UInt32(clamping: level), &m)))
+  }
+
+  /// The classes and pfn change of one `count_key.spte` (`spte_change_key`), as the kernel
+  /// counted them; nil when `key` is not one.
+  public static func change(key: UInt32) -> (level: Int, old: SPTEClass, new: SPTEClass, pfnChanged: Bool)? {
+    guard key & SPTE_KEY_MARK != 0 else { return nil }
+    return (
+      Int(key & 0xff), SPTEClass(rawValue: UInt8(truncatingIfNeeded: key >> 8)),
+      SPTEClass(rawValue: UInt8(truncatingIfNeeded: key >> 16)), key & SPTE_KEY_PFN_CHANGED != 0
+    )
+  }
+
+  /// The `count_key.spte` of a change (`spte_change_key`).
+  public static func key(level: Int, old: SPTEClass, new: SPTEClass, pfnChanged: Bool) -> UInt32 {
+    spte_change_key(UInt32(clamping: level), UInt32(old.rawValue), UInt32(new.rawValue), pfnChanged ? 1 : 0)
   }
 
   /// `PLWADXMF` with `-` for each flag not set: `PLWAD---` is a present, writable, accessed,

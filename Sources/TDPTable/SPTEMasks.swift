@@ -1,3 +1,5 @@
+import CTDPTraceBPF
+
 /// The bits KVM's x86 MMU gives an SPTE: which ones mean present, writable, accessed, dirty,
 /// executable, MMIO, and the frozen (removed) marker. They depend on the hardware (EPT or NPT) and
 /// on EPT's A/D support, so KVM keeps them in the `shadow_*_mask` globals of
@@ -6,10 +8,10 @@
 /// presets here are what those two functions set, for tests and for the fallback when the
 /// globals cannot be read.
 ///
-/// Bits that are `#define`s, the same on every kernel that has the TDP MMU tracepoint, are not
-/// fields: `SPTE_MMU_PRESENT_MASK` (bit 11, since 5.13), `PT_WRITABLE_MASK` (bit 1, also EPT's
-/// W), `PT_PAGE_SIZE_MASK` (bit 7, EPT's and NPT's large-page bit), `SPTE_TDP_AD_MASK` (bits 52-53)
-/// and `SPTE_BASE_ADDR_MASK` (bits 12-51).
+/// Bits that are `#define`s, the same on every kernel that has the TDP MMU tracepoint
+/// (`SPTE_MMU_PRESENT_MASK`, `PT_WRITABLE_MASK`, `PT_PAGE_SIZE_MASK`, `SPTE_TDP_AD_MASK`, the
+/// frozen markers), are not fields: they are in `Sources/LiveCapture/bpf/tdptrace.h`, beside the
+/// `spte_class` both the BPF program and `SPTEClass` compute classes with.
 public struct SPTEMasks: Sendable, Hashable {
   /// `shadow_present_mask`: the hardware present bits (0 on EPT with execute-only support).
   public var present: UInt64
@@ -29,24 +31,8 @@ public struct SPTEMasks: Sendable, Hashable {
   public var mmioValue: UInt64
   public var mmioMask: UInt64
 
-  /// `SPTE_MMU_PRESENT_MASK`: KVM's own present bit, set in every shadow-present SPTE (leaf or
-  /// not), never in MMIO or frozen ones (`is_shadow_present_pte`).
-  public static let mmuPresent: UInt64 = 1 << 11
-  /// `PT_WRITABLE_MASK`.
-  public static let writable: UInt64 = 1 << 1
-  /// `PT_PAGE_SIZE_MASK`: a huge leaf above 4K (`is_large_pte`).
-  public static let large: UInt64 = 1 << 7
-  /// `SPTE_TDP_AD_MASK` and its `SPTE_TDP_AD_DISABLED` value (`spte_ad_enabled`).
-  public static let adTypeMask: UInt64 = 3 << 52
-  public static let adDisabled: UInt64 = 1 << 52
   /// `SPTE_BASE_ADDR_MASK` without `CONFIG_DYNAMIC_PHYSICAL_MASK`: the pfn, bits 12-51.
-  public static let pfn: UInt64 = ((1 << 52) - 1) & ~0xFFF
-  /// Every value `REMOVED_SPTE`/`FROZEN_SPTE` has had: `0x5a0` (5.11 through 6.9),
-  /// `SHADOW_NONPRESENT_VALUE | 0x5a0` (bit 63, 6.10 on; renamed FROZEN_SPTE in 6.12), and
-  /// `SHADOW_NONPRESENT_VALUE | 0x498` (later, so the marker sets no A bit). None is MMIO or
-  /// present under any masks, so matching all three is safe on every kernel; it is a `#define`,
-  /// not a global that could be read.
-  public static let frozenValues: [UInt64] = [0x5a0, 1 << 63 | 0x5a0, 1 << 63 | 0x498]
+  public static let pfn: UInt64 = SPTE_PFN_MASK
 
   public init(
     present: UInt64, user: UInt64, exec: UInt64, nx: UInt64, accessed: UInt64, dirty: UInt64,
@@ -102,6 +88,21 @@ public struct SPTEMasks: Sendable, Hashable {
     self.init(
       present: values[0], user: values[1], exec: values[2], nx: values[3], accessed: values[4],
       dirty: values[5], accessTrack: values[6], mmioValue: values[7], mmioMask: values[8])
+  }
+
+  /// The masks as `struct spte_masks` (tdptrace.h) lays them out.
+  public var cStruct: spte_masks {
+    spte_masks(
+      present: present, user: user, x: exec, nx: nx, accessed: accessed, dirty: dirty,
+      access_track: accessTrack, mmio_value: mmioValue, mmio_mask: mmioMask)
+  }
+
+  /// The masks of a `struct spte_masks`.
+  public init(_ masks: spte_masks) {
+    self.init(
+      present: masks.present, user: masks.user, exec: masks.x, nx: masks.nx, accessed: masks.accessed,
+      dirty: masks.dirty, accessTrack: masks.access_track, mmioValue: masks.mmio_value,
+      mmioMask: masks.mmio_mask)
   }
 
   /// `name=0x… name=0x…`, the capture header's spelling.

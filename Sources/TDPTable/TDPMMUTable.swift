@@ -48,7 +48,7 @@ extension ProbeTable {
           .init(["kvm_tdp_mmu_set_spte_gfn", "set_spte_gfn"], recorded: false),
           .init(["tdp_mmu_set_spte", "__tdp_mmu_set_spte"], recorded: false),
         ],
-        tracepoints: [.init("kvmmmu", "kvm_tdp_mmu_spte_changed")]),
+        tracepoints: [.init("kvmmmu", "kvm_tdp_mmu_spte_changed", ledger: true)]),
       ProbeGroup(
         name: "zap", summary: "zapping SPTEs and roots",
         functions: [
@@ -85,6 +85,20 @@ extension ProbeTable {
           .init(["write_protect_gfn"], recorded: false),
         ]),
       ProbeGroup(
+        name: "tlb-flush", summary: "remote TLB flushes (record --spte)",
+        functions: [
+          // Every flush of all vCPUs ends here; the range and memslot flushes call it when the
+          // hardware has no ranged flush.
+          .init(["kvm_flush_remote_tlbs"], recorded: false, ledger: true),
+          // kvm_main.c from 6.5; x86's mmu.c before.
+          .init(
+            ["kvm_flush_remote_tlbs_range", "kvm_flush_remote_tlbs_with_address"], recorded: false,
+            ledger: true),
+          .init(
+            ["kvm_flush_remote_tlbs_memslot", "kvm_arch_flush_remote_tlbs_memslot"], recorded: false,
+            ledger: true),
+        ]),
+      ProbeGroup(
         name: "extra", summary: "huge page split and recovery, aging",
         functions: [
           .init(["kvm_tdp_mmu_try_split_huge_pages"], recorded: false, timed: true),
@@ -95,7 +109,7 @@ extension ProbeTable {
           .init(["kvm_tdp_mmu_test_age_gfn"], recorded: false),
         ],
         tracepoints: [
-          .init("kvmmmu", "kvm_mmu_split_huge_page", recorded: false),
+          .init("kvmmmu", "kvm_mmu_split_huge_page", recorded: false, ledger: true),
           .init("kvm", "kvm_age_hva", recorded: false), .init("kvm", "kvm_test_age_hva", recorded: false),
         ]),
       ProbeGroup(
@@ -107,6 +121,22 @@ extension ProbeTable {
           .init(["kvm_mmu_notifier_invalidate_range_start"], recorded: false, timed: true),
         ]),
     ],
+    pathRules: PathRule.tdpMMU)
+
+  /// `record --spte`'s preset: the entries of `tdpMMU` in the SPTE ledger (the change
+  /// tracepoint, huge page splits, remote TLB flushes), each group keeping its name.
+  public static let tdpMMUSPTE = ProbeTable(
+    name: "tdp-mmu-spte",
+    summary: "KVM TDP MMU SPTE ledger: SPTE changes by level and kind, huge page splits, remote TLB flushes",
+    groups: tdpMMU.groups.compactMap { group in
+      let functions = group.functions.filter(\.ledger).map { ProbeGroup.Function($0.names, ledger: true) }
+      let tracepoints = group.tracepoints.filter(\.ledger).map {
+        ProbeGroup.Tracepoint($0.system, $0.event, ledger: true)
+      }
+      return functions.isEmpty && tracepoints.isEmpty
+        ? nil
+        : ProbeGroup(name: group.name, summary: group.summary, functions: functions, tracepoints: tracepoints)
+    },
     pathRules: PathRule.tdpMMU)
 
   /// `record --latency`'s preset: the entries of `tdpMMU` marked timed, each group keeping its

@@ -20,16 +20,24 @@ struct ProbeSelectionOptions: ParsableArguments {
   @Flag(name: .long, help: "Attach a preset group's tracepoints even when its functions attached.")
   var withTracepoints = false
 
+  @Flag(
+    name: .long,
+    help: ArgumentHelp(
+      "Count kvmmmu:kvm_tdp_mmu_spte_changed by stack, level, old and new SPTE class and pfn change (classes computed in the kernel under the running kernel's masks), with huge page splits and remote TLB flushes: report --spte reads it. Adds the tdp-mmu-spte preset (alone by default)."
+    ))
+  var spte = false
+
   /// The plan for these flags; `latency` picks the timing preset by default.
   func plan(latency: Bool = false) throws(LiveCaptureError) -> ProbePlan {
     var chosen: [ProbeTable] = []
     for name in preset { chosen.append(try ProbeTable.preset(named: name)) }
     var specs: [ProbeSpec] = []
     for text in probe { specs.append(try ProbeSpec.parse(text)) }
+    if spte && !chosen.contains(.tdpMMUSPTE) { chosen.append(.tdpMMUSPTE) }
     if chosen.isEmpty && specs.isEmpty { chosen = [latency ? ProbeTable.tdpMMULatency : ProbeTable.tdpMMU] }
     return ProbePlan(
       presets: chosen, probes: specs, attach: attach, withTracepoints: withTracepoints,
-      mode: latency ? .latency : .count)
+      mode: latency ? .latency : .count, spte: spte)
   }
 }
 

@@ -92,6 +92,9 @@ struct RecordCommand: ParsableCommand {
       throw ValidationError("--latency needs fentry or kprobe: a tracepoint has no exit to time the call by")
     }
     if !latency && slowerThan != nil { throw ValidationError("--slower-than goes with --latency") }
+    if latency && probes.spte {
+      throw ValidationError("--spte counts a tracepoint, which has no exit for --latency to time the call by")
+    }
   }
 
   func run() throws {
@@ -171,7 +174,7 @@ final class IntervalBlocks: @unchecked Sendable {
 
   func add(_ capture: RawCapture, symbols: KernelSymbols, time: Date) {
     guard var writer else { return }
-    var piece = started ? "" : writer.header(probes: capture.probes.count)
+    var piece = started ? "" : writer.header(capture)
     started = true
     piece += writer.block(capture, symbols: symbols, time: time)
     self.writer = writer

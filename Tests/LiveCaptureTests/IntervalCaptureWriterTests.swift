@@ -30,7 +30,7 @@ import TraceParse
   static func text() throws -> String {
     let symbols = try CaptureWriterTests.symbols()
     var writer = IntervalCaptureWriter(interval: 1)
-    var text = writer.header(probes: 3)
+    var text = writer.header(CaptureWriterTests.capture())
     for (i, read) in reads().enumerated() {
       text += writer.block(
         read, symbols: symbols, time: Date(timeIntervalSince1970: 1_700_000_000 + Double(i)))

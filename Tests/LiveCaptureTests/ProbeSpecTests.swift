@@ -79,10 +79,16 @@ import Testing
     limits.comm = "kvmloop"
     limits.slowerThanNs = 0x0A0B
     limits.fallbackEntries = 0x0506
-    let bytes = ProbeConfig(probeID: 7, limits: limits).bytes
+    var config = ProbeConfig(probeID: 7, limits: limits)
+    config.spteMaskAddresses = (1...9).map { 0xffff_0000_0000_0000 | UInt64($0) }
+    let bytes = config.bytes
     // sizeof(struct config) in bpf/tdptrace.h: three u32, comm[16], the u64 at offset 32, then
-    // fallback_entries and its padding.
-    #expect(bytes.count == 48)
+    // fallback_entries and its padding, then the nine SPTE mask addresses.
+    #expect(bytes.count == 48 + 9 * 8)
+    for i in 0..<9 {
+      let start = 48 + i * 8
+      #expect(Array(bytes[start..<start + 8]) == [UInt8(i + 1), 0, 0, 0, 0, 0, 0xff, 0xff])
+    }
     #expect(Array(bytes[32..<40]) == [0x0B, 0x0A, 0, 0, 0, 0, 0, 0])
     #expect(Array(bytes[40..<48]) == [0x06, 0x05, 0, 0, 0, 0, 0, 0])
     #expect(Array(bytes[0..<12]) == [7, 0, 0, 0, 4, 3, 2, 1, 7, 0, 0, 0])

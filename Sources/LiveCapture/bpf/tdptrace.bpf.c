@@ -164,15 +164,13 @@ static __always_inline __s32 take_stackid(void *ctx) {
   return NO_STACKID;
 }
 
-static __always_inline int record(void *ctx) {
-  if (!passes_filters())
-    return 0;
-
+// Counts one event under (probe, current stack, spte): spte is 0 except for record --spte.
+static __always_inline int count_event(void *ctx, __u32 spte) {
   __s32 stackid = take_stackid(ctx);
   if (stackid == NO_STACKID)
     return 0;
 
-  struct count_key key = {.probe = probe_id, .stackid = stackid};
+  struct count_key key = {.probe = probe_id, .stackid = stackid, .spte = spte};
   __u64 *value = bpf_map_lookup_elem(&counts, &key);
   if (value) {
     __sync_fetch_and_add(value, 1);
@@ -191,6 +189,12 @@ static __always_inline int record(void *ctx) {
   return 0;
 }
 
+static __always_inline int record(void *ctx) {
+  if (!passes_filters())
+    return 0;
+  return count_event(ctx, 0);
+}
+
 SEC("kprobe")
 int tdp_kprobe(void *ctx) { return record(ctx); }
 
@@ -205,6 +209,48 @@ int tdp_raw_tp(void *ctx) { return record(ctx); }
 
 SEC("tracepoint")
 int tdp_tracepoint(void *ctx) { return record(ctx); }
+
+// --- record --spte -------------------------------------------------------------------------
+// The masks the classes are computed under: the running kernel's, read by tdp_spte_masks (run
+// once by the user side through BPF_PROG_TEST_RUN before the tracepoint is attached), or, where
+// kallsyms does not list a global, what the user side writes here instead.
+struct spte_mask_state spte_state = {};
+
+SEC("raw_tp")
+int tdp_spte_masks(void *ctx) {
+  __u64 *out = (__u64 *)&spte_state.masks;
+  __u32 read = 0;
+#pragma unroll
+  for (int i = 0; i < SPTE_MASKS; i++) {
+    __u64 value = 0;
+    if (cfg.spte_mask_addrs[i] != 0 &&
+        bpf_probe_read_kernel(&value, sizeof(value), (const void *)cfg.spte_mask_addrs[i]) == 0) {
+      out[i] = value;
+      read |= 1u << i;
+    }
+  }
+  spte_state.read = read;
+  return 0;
+}
+
+// TP_PROTO(int as_id, gfn_t gfn, int level, u64 old_spte, u64 new_spte): the same five u64
+// arguments for tp_btf and raw_tp.
+static __always_inline int spte_changed(void *ctx, __u64 *args) {
+  if (!passes_filters())
+    return 0;
+  __u32 level = (__u32)args[2];
+  __u64 old_spte = args[3], new_spte = args[4];
+  __u32 old_class = spte_class(old_spte, level, &spte_state.masks);
+  __u32 new_class = spte_class(new_spte, level, &spte_state.masks);
+  __u32 pfn = spte_pfn_changed(old_spte, new_spte, old_class, new_class);
+  return count_event(ctx, spte_change_key(level, old_class, new_class, pfn));
+}
+
+SEC("tp_btf")
+int tdp_spte_tp_btf(__u64 *ctx) { return spte_changed(ctx, ctx); }
+
+SEC("raw_tp")
+int tdp_spte_raw_tp(struct bpf_raw_tracepoint_args *ctx) { return spte_changed(ctx, ctx->args); }
 
 // --- record --latency -----------------------------------------------------------------------
 // Entry pushes (start time, entry stack, probe) on the task's stack of calls in progress; exit

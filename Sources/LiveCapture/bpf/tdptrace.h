@@ -57,10 +57,12 @@ enum drop_reason {
 // index for (probe, reason). Both sides call it, so the layout cannot drift.
 static inline __u32 drop_index(__u32 probe, __u32 reason) { return probe * DROP_REASONS + reason; }
 
-// The key of the counts hash: one count per (probe, stack).
+// The key of the counts hash: one count per (probe, stack, spte). The latency histograms use the
+// same key with spte 0.
 struct count_key {
   __u32 probe;
   __s32 stackid; // a stack id: see below
+  __u32 spte;    // record --spte: the change's spte_change_key (below); 0 for every other probe
 };
 
 // --- stack ids ------------------------------------------------------------------------------
@@ -87,6 +89,99 @@ struct stack_key {
   __u64 ips[MAX_STACK_DEPTH];
 };
 
+// --- record --spte ------------------------------------------------------------------------
+// kvmmmu:kvm_tdp_mmu_spte_changed(as_id, gfn, level, old_spte, new_spte) is counted per stack by
+// (level, class of old, class of new, pfn changed), the classes computed here by KVM's own
+// predicates (arch/x86/kvm/mmu/spte.h) under the running kernel's masks. Swift's SPTEClass calls
+// the same spte_class, so the kernel side and the tests cannot disagree.
+
+// KVM's SPTE bits that are #defines, the same on every kernel with the TDP MMU tracepoint.
+#define SPTE_MMU_PRESENT_MASK (1ULL << 11) // is_shadow_present_pte, since 5.13
+#define SPTE_WRITABLE_MASK (1ULL << 1)     // PT_WRITABLE_MASK, also EPT's W
+#define SPTE_LARGE_MASK (1ULL << 7)        // PT_PAGE_SIZE_MASK: is_large_pte
+#define SPTE_TDP_AD_MASK (3ULL << 52)      // SPTE_TDP_AD_MASK, and its SPTE_TDP_AD_DISABLED value
+#define SPTE_TDP_AD_DISABLED (1ULL << 52)
+#define SPTE_PFN_MASK 0x000ffffffffff000ULL // SPTE_BASE_ADDR_MASK without CONFIG_DYNAMIC_PHYSICAL_MASK
+// Every value REMOVED_SPTE / FROZEN_SPTE has had: 0x5a0 (5.11-6.9), SHADOW_NONPRESENT_VALUE |
+// 0x5a0 (6.10 on) and SHADOW_NONPRESENT_VALUE | 0x498 (later). None is present or MMIO under any
+// masks.
+#define SPTE_FROZEN_OLD 0x5a0ULL
+#define SPTE_FROZEN_610 ((1ULL << 63) | 0x5a0ULL)
+#define SPTE_FROZEN_NEW ((1ULL << 63) | 0x498ULL)
+
+// The class bits (SPTEClass in Sources/TDPTable/SPTEClass.swift names them).
+#define SPTE_CLASS_PRESENT (1u << 0)
+#define SPTE_CLASS_LEAF (1u << 1)
+#define SPTE_CLASS_WRITABLE (1u << 2)
+#define SPTE_CLASS_ACCESSED (1u << 3)
+#define SPTE_CLASS_DIRTY (1u << 4)
+#define SPTE_CLASS_EXECUTABLE (1u << 5)
+#define SPTE_CLASS_MMIO (1u << 6)
+#define SPTE_CLASS_FROZEN (1u << 7)
+
+// KVM's shadow_*_mask globals (arch/x86/kvm/mmu/spte.c), in the order of SPTEMasks.names.
+#define SPTE_MASKS 9
+struct spte_masks {
+  __u64 present;      // shadow_present_mask
+  __u64 user;         // shadow_user_mask
+  __u64 x;            // shadow_x_mask
+  __u64 nx;           // shadow_nx_mask
+  __u64 accessed;     // shadow_accessed_mask
+  __u64 dirty;        // shadow_dirty_mask
+  __u64 access_track; // shadow_acc_track_mask
+  __u64 mmio_value;   // shadow_mmio_value
+  __u64 mmio_mask;    // shadow_mmio_mask
+};
+
+// The masks the classes are computed under, the BPF object's only .bss variable (the user side
+// reads and writes it through libbpf's mapping of .bss).
+struct spte_mask_state {
+  struct spte_masks masks;
+  __u32 read; // bit i set: mask i was read from the kernel
+  __u32 pad;
+};
+
+// The class of spte at level (1 = 4K): is_frozen_spte, is_mmio_spte, is_shadow_present_pte,
+// is_last_spte, is_writable_pte, is_accessed_spte, is_dirty_spte, is_executable_pte.
+static inline __u32 spte_class(__u64 spte, __u32 level, const struct spte_masks *m) {
+  if (spte == SPTE_FROZEN_OLD || spte == SPTE_FROZEN_610 || spte == SPTE_FROZEN_NEW)
+    return SPTE_CLASS_FROZEN;
+  if (!(spte & SPTE_MMU_PRESENT_MASK)) {
+    if (m->mmio_value != 0 && (spte & m->mmio_mask) == m->mmio_value)
+      return SPTE_CLASS_MMIO;
+    return 0;
+  }
+  __u32 c = SPTE_CLASS_PRESENT;
+  if (level == 1 || (spte & SPTE_LARGE_MASK))
+    c |= SPTE_CLASS_LEAF;
+  if (spte & SPTE_WRITABLE_MASK)
+    c |= SPTE_CLASS_WRITABLE;
+  // spte_ad_enabled: without A/D bits KVM tracks access by clearing the RWX bits
+  // (is_access_track_spte) and dirtiness by write protection.
+  int ad = (spte & SPTE_TDP_AD_MASK) != SPTE_TDP_AD_DISABLED && m->accessed != 0;
+  if (ad ? (spte & m->accessed) != 0 : ((spte & m->access_track) != 0 || m->access_track == 0))
+    c |= SPTE_CLASS_ACCESSED;
+  if (ad ? (spte & m->dirty) != 0 : (spte & SPTE_WRITABLE_MASK) != 0)
+    c |= SPTE_CLASS_DIRTY;
+  if ((spte & (m->x | m->nx)) == m->x)
+    c |= SPTE_CLASS_EXECUTABLE;
+  return c;
+}
+
+// Whether a present -> present change moved the SPTE to another pfn.
+static inline __u32 spte_pfn_changed(__u64 old_spte, __u64 new_spte, __u32 old_class, __u32 new_class) {
+  return (old_class & new_class & SPTE_CLASS_PRESENT) && ((old_spte ^ new_spte) & SPTE_PFN_MASK) != 0;
+}
+
+// count_key.spte for one change: never 0 (bit 24 is always set), so it cannot be mistaken for an
+// ordinary probe's key. Levels above 255 are clamped to 255.
+#define SPTE_KEY_MARK (1u << 24)
+#define SPTE_KEY_PFN_CHANGED (1u << 25)
+static inline __u32 spte_change_key(__u32 level, __u32 old_class, __u32 new_class, __u32 pfn_changed) {
+  return (level > 255 ? 255 : level) | (old_class & 0xff) << 8 | (new_class & 0xff) << 16 | SPTE_KEY_MARK |
+         (pfn_changed ? SPTE_KEY_PFN_CHANGED : 0);
+}
+
 // The read-only globals (`const volatile struct config cfg`, the object's .rodata), set by the
 // user side before load.
 struct config {
@@ -97,6 +192,9 @@ struct config {
   __u64 slower_than_ns;   // record --latency --slower-than: report each slower call; 0: none
   __u32 fallback_entries; // fb_stacks' max_entries: fallback ids are below it
   __u32 pad;
+  // record --spte: the kernel addresses of the shadow_*_mask globals (struct spte_masks order),
+  // from kallsyms; 0 where kallsyms does not list one. tdp_spte_masks reads them once.
+  __u64 spte_mask_addrs[SPTE_MASKS];
 };
 
 // --- record --latency ---------------------------------------------------------------------

@@ -1,0 +1,112 @@
+import Foundation
+import StackFold
+import TDPTable
+import TestSupport
+import Testing
+import TraceParse
+
+@testable import LiveCapture
+
+/// `record --spte` from the kernel's counts to `report --spte`: the change keys the BPF program
+/// counts under, the masks' source, the `@spte` entries the writer prints, and the ledger the
+/// reader makes of them.
+@Suite struct SPTECaptureTests {
+  static let npt = SPTEMasks.npt(physicalBits: 48)
+
+  /// Real NPT values (Tests/StackFoldTests/SPTETransitionTests.swift): a 4K leaf, the same with
+  /// W cleared, and a 2M leaf.
+  static let leaf: UInt64 = 0x1234_5e67
+  static let hugeLeaf: UInt64 = 0x8000_0000_4000_0ee7
+
+  static func key(_ old: UInt64, _ new: UInt64, level: Int) -> UInt32 {
+    let oldClass = SPTEClass(old, level: level, masks: npt)
+    let newClass = SPTEClass(new, level: level, masks: npt)
+    let bothPresent = oldClass.contains(.present) && newClass.contains(.present)
+    return SPTEClass.key(
+      level: level, old: oldClass, new: newClass, pfnChanged: bothPresent && (old ^ new) & SPTEMasks.pfn != 0)
+  }
+
+  static func capture() -> RawCapture {
+    var capture = CaptureWriterTests.capture()
+    let spteProbe = UInt32(capture.probes.count)
+    capture.probes.append(
+      AttachOutcome(
+        group: "spte-change", spec: .tracepoint("kvmmmu", "kvm_tdp_mmu_spte_changed"), method: .tpBTF))
+    let stack = capture.entries[3].addresses  // the fentry stack of kvm_tdp_mmu_map
+    capture.entries += [
+      .init(probe: spteProbe, addresses: stack, count: 4096, spte: key(0, leaf, level: 1)),
+      .init(probe: spteProbe, addresses: stack, count: 3, spte: key(0, hugeLeaf, level: 2)),
+      .init(probe: spteProbe, addresses: stack, count: 7, spte: key(leaf, leaf & ~0x2, level: 1)),
+    ]
+    capture.spteMasks = SPTEMaskReading(masks: npt, source: "preset (NPT, 48 physical address bits): test")
+    return capture
+  }
+
+  @Test func changeKeysRoundTripAndNeverLookLikeOrdinaryProbes() {
+    let old = SPTEClass(token: "PLWADX--")!
+    let new = SPTEClass(token: "-------F")!
+    let key = SPTEClass.key(level: 2, old: old, new: new, pfnChanged: true)
+    #expect(key != 0)
+    let change = SPTEClass.change(key: key)
+    #expect(change?.level == 2 && change?.old == old && change?.new == new && change?.pfnChanged == true)
+    #expect(SPTEClass.change(key: 0) == nil)
+    #expect(
+      SPTEClass.change(key: SPTEClass.key(level: 300, old: [], new: [], pfnChanged: false))?.level == 255)
+  }
+
+  @Test func writesTheMasksAndOneSPTEMapGolden() throws {
+    let text = CaptureWriter().render(Self.capture(), symbols: try CaptureWriterTests.symbols())
+    try TDPFixture.expectGolden(text, "fixtures/record/capture-spte.golden.txt")
+  }
+
+  /// What the writer prints, the reader files: every change in its cell, the other probes
+  /// untouched.
+  @Test func theLedgerReadsBackEveryChange() throws {
+    let capture = Self.capture()
+    let text = CaptureWriter().render(capture, symbols: try CaptureWriterTests.symbols())
+    var reader = LineReader(string: text, name: "spte")
+    var builder = ProfileBuilder()
+    try ProfileLoader.parser(for: .bpftrace).parse(
+      &reader, into: &builder, options: ParseOptions(sourceName: "spte"))
+    let profile = builder.build()
+    #expect(profile.samples.reduce(0) { $0 + $1.weight } == capture.totalCount)
+    let ledger = try SPTELedger(profile: profile)
+    #expect(ledger.total == 4096 + 3 + 7)
+    #expect(ledger.counts[.init(kind: .installLeaf, level: 1)] == 4096)
+    #expect(ledger.counts[.init(kind: .installLeaf, level: 2)] == 3)
+    #expect(ledger.counts[.init(kind: .writeProtect, level: 1)] == 7)
+    #expect(ledger.origins.map(\.origin) == [.vcpuFault])
+  }
+
+  @Test func masksComeFromTheKernelWhenEveryGlobalWasRead() {
+    let values = Self.npt.values
+    let hardware = { (SPTEMasks.ept(adBits: true), "EPT") }
+    let all = SPTEMaskReading.resolve(
+      values: values, read: 0x1ff, addressed: Array(repeating: true, count: 9), hardware: hardware)
+    #expect(all == SPTEMaskReading(masks: Self.npt, source: "kernel (9 shadow_* globals read at attach)"))
+
+    var addressed = Array(repeating: true, count: 9)
+    addressed[2] = false
+    let unlisted = SPTEMaskReading.resolve(
+      values: values, read: 0x1fb, addressed: addressed, hardware: hardware)
+    #expect(unlisted.masks == .ept(adBits: true))
+    #expect(unlisted.source == "preset (EPT): shadow_x_mask not in kallsyms (CONFIG_KALLSYMS_ALL off?)")
+
+    let failed = SPTEMaskReading.resolve(
+      values: values, read: 0, addressed: Array(repeating: true, count: 9),
+      failure: "the test run failed: EINVAL",
+      hardware: hardware)
+    #expect(failed.source == "preset (EPT): the test run failed: EINVAL")
+  }
+
+  @Test func thePresetFollowsTheHardware() {
+    let amd = "processor\t: 0\nflags\t\t: fpu svm npt\naddress sizes\t: 40 bits physical, 48 bits virtual\n"
+    let (amdMasks, amdText) = SPTEMaskReading.preset(cpuinfo: amd, eptAD: nil)
+    #expect(amdMasks == .npt(physicalBits: 40))
+    #expect(amdText == "NPT, 40 physical address bits")
+    let intel = "flags\t\t: fpu vmx ept\naddress sizes\t: 46 bits physical, 48 bits virtual\n"
+    let (intelMasks, intelText) = SPTEMaskReading.preset(cpuinfo: intel, eptAD: "N\n")
+    #expect(intelMasks.accessed == 0 && intelMasks.dirty == 0 && intelMasks.exec == 1 << 2)
+    #expect(intelText.hasPrefix("EPT, kvm_intel.ept_ad=N"))
+  }
+}
