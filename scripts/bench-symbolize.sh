@@ -18,7 +18,7 @@
 #   scripts/bench-symbolize.sh [N]          N fixture addresses (default 100000)
 #   N_KVM=20000 RUNS=5 TDPTRACE=.build/release/tdptrace scripts/bench-symbolize.sh
 #   KVM_KO=path/to/kvm.ko(.xz) scripts/bench-symbolize.sh
-#   VMLINUX=/work/cache/vmlinux-6.1.0-50-amd64 N_VMLINUX=20000 scripts/bench-symbolize.sh
+#   VMLINUX=path/to/vmlinux-6.1.0-50-amd64 N_VMLINUX=20000 scripts/bench-symbolize.sh
 #
 # To get that vmlinux without unpacking the whole 5 GB package:
 #   apt-get download linux-image-6.1.0-50-amd64-dbg
