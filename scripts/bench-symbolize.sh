@@ -1,23 +1,35 @@
 #!/bin/bash
 # Benchmark (not a test): tdptrace's libdw symbolizer against binutils' addr2line on the same
 # addresses, in the same run, alternating. Checks both give the same chains, then prints wall and
-# CPU medians, max RSS and the speed-up. Two cases, the worst first:
+# CPU medians, max RSS and the speed-up. Real objects with unique addresses first (the cases
+# the goal is about), the cached case last:
 #
 #   1. kvm.ko (Debian 6.1.0-50, fixtures/debuginfo/): N_KVM random `func+off` return addresses
 #      over its .text function symbols (mostly unique: every address is a new lookup), as
 #      `tdptrace symbolize --module kvm=kvm.ko` SPECs and as addr2line's st_value+off-1 in .text
 #      (scripts/vm/addr2line-chains.sh's arithmetic). Also `fold --module` on a bpftrace
 #      capture made of the same frames, for the cost per unique frame through the fold path.
-#   2. The inline fixture (fixtures/inline/nested.c, gcc -O2 -g): N addresses over every byte of
-#      three functions, 144 unique, so it measures the per-address cache and start-up.
+#   2. Optional, VMLINUX=path: a full vmlinux with DWARF (Debian's linux-image-*-dbg ships it
+#      as usr/lib/debug/boot/vmlinux-*; 600 MB, so it is not in the repo), N_VMLINUX random
+#      return addresses the same way, as `tdptrace symbolize --vmlinux` SPECs.
+#   3. The inline fixture (fixtures/inline/nested.c, gcc -O2 -g): N addresses over every byte of
+#      three functions, 144 unique: the cached case, measuring the per-SPEC cache and start-up.
 #
 #   scripts/bench-symbolize.sh [N]          N fixture addresses (default 100000)
 #   N_KVM=20000 RUNS=5 TDPTRACE=.build/release/tdptrace scripts/bench-symbolize.sh
 #   KVM_KO=path/to/kvm.ko(.xz) scripts/bench-symbolize.sh
+#   VMLINUX=path/to/vmlinux-6.1.0-50-amd64 N_VMLINUX=20000 scripts/bench-symbolize.sh
+#
+# To get that vmlinux without unpacking the whole 5 GB package:
+#   apt-get download linux-image-6.1.0-50-amd64-dbg
+#   dpkg-deb --fsys-tarfile linux-image-6.1.0-50-amd64-dbg_*.deb |
+#     tar -x --wildcards '*/boot/vmlinux-6.1.0-50-amd64'
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-100000}
 N_KVM=${N_KVM:-20000}
+N_VMLINUX=${N_VMLINUX:-20000}
+VMLINUX=${VMLINUX:-}
 RUNS=${RUNS:-5}
 TDPTRACE=${TDPTRACE:-.build/release/tdptrace}
 KVM_KO=${KVM_KO:-fixtures/debuginfo/kvm-6.1.0-50-amd64.ko.xz}
@@ -107,7 +119,7 @@ fi
 # SAVE=DIR keeps tdptrace's outputs, to compare two builds byte for byte.
 if [ -n "${SAVE:-}" ]; then
   mkdir -p "$SAVE"
-  cp "$WORK/kvm.tdptrace" "$WORK/kvm.folded" "$WORK/kvm.specs" "$SAVE/"
+  cp "$WORK/kvm.tdptrace" "$WORK/kvm.folded" "$WORK/kvm.specs" "$WORK/kvm.addresses" "$WORK/kvm.capture" "$SAVE/"
 fi
 echo "kvm.ko: $N_KVM return addresses ($KVM_UNIQUE unique; $(wc -l < "$WORK/kvm.unresolved") specs without DWARF dropped) over $(wc -l < "$WORK/kvm.funcs") .text functions," \
   "chains identical ($(wc -l < "$WORK/kvm.tdptrace") lines), median of $RUNS runs"
@@ -117,7 +129,53 @@ speedup ka kt
 summary kf "tdptrace fold --module" "$KVM_UNIQUE"
 awk -v s="$(median kt 1)" -v f="$(median kf 1)" 'BEGIN { printf "  fold / symbolize: %.2fx per unique frame\n", f / s }'
 
-# --- 2. the inline fixture, 144 unique addresses (the cached case) ---------------------------
+# --- 2. optional: a full vmlinux, random return addresses -------------------------------------
+if [ -n "$VMLINUX" ]; then
+  V=$VMLINUX
+  text=$(readelf -SW "$V" | sed -n 's/^ *\[ *\([0-9]*\)\] \.text .*/\1/p')
+  # As for kvm.ko, and without the addresses two names share (assembly aliases such as
+  # memset/__memset): addr2line names those by whichever ELF symbol it meets first, libdw by
+  # the DWARF name, so the same chain would print under two names.
+  readelf -sW "$V" | awk -v t="$text" '$4 == "FUNC" && $7 == t && $3 > 0 { print $8, $2, $3 }' |
+    sort -k1,1 | awk '{ n[$1]++; l[$1] = $0; a[$2]++ } END {
+      for (k in n) if (n[k] == 1) { split(l[k], f, " "); if (a[f[2]] == 1) print l[k] } }' | sort > "$WORK/vm.funcs"
+  python3 - "$N_VMLINUX" "$WORK/vm.funcs" > "$WORK/vm.picks" <<'PY'
+import random, sys
+rng = random.Random(4242)
+funcs = [line.split() for line in open(sys.argv[2])]
+for _ in range(int(sys.argv[1])):
+    name, value, size = rng.choice(funcs)
+    off = rng.randint(1, int(size))
+    print("%s+%d %s %d" % (name, off, value, off))
+PY
+  # Assembly without DWARF functions is dropped as for kvm.ko.
+  cut -d' ' -f1 "$WORK/vm.picks" | "$TDPTRACE" symbolize --vmlinux "$V" 2> /dev/null |
+    sed -n 's/^\([^ ]*\): not resolved .*/\1/p' | sort -u > "$WORK/vm.unresolved" || true
+  awk 'NR == FNR { bad[$1] = 1; next } !($1 in bad)' "$WORK/vm.unresolved" "$WORK/vm.picks" > "$WORK/vm.kept"
+  N_VM=$(wc -l < "$WORK/vm.kept")
+  cut -d' ' -f1 "$WORK/vm.kept" > "$WORK/vm.specs"
+  while read -r _ value off; do printf '0x%x\n' $((16#$value + off - 1)); done < "$WORK/vm.kept" > "$WORK/vm.addresses"
+  VM_UNIQUE=$(sort -u "$WORK/vm.addresses" | wc -l)
+  : > "$WORK/va.times"; : > "$WORK/vt.times"
+  for _ in $(seq "$RUNS"); do
+    timed va addr2line -f -i -e "$V" < "$WORK/vm.addresses" > "$WORK/vm.addr2line"
+    timed vt "$TDPTRACE" symbolize --vmlinux "$V" --format addr2line < "$WORK/vm.specs" > "$WORK/vm.tdptrace"
+  done
+  strip_files "$WORK/vm.addr2line" > "$WORK/vm.addr2line.norm"
+  strip_files "$WORK/vm.tdptrace" > "$WORK/vm.tdptrace.norm"
+  if ! cmp -s "$WORK/vm.addr2line.norm" "$WORK/vm.tdptrace.norm"; then
+    echo "MISMATCH: tdptrace and addr2line chains differ on $V" >&2
+    diff "$WORK/vm.addr2line.norm" "$WORK/vm.tdptrace.norm" | head -20 >&2
+    exit 1
+  fi
+  echo "vmlinux ($(basename "$V")): $N_VM return addresses ($VM_UNIQUE unique; $(wc -l < "$WORK/vm.unresolved") specs without DWARF dropped)" \
+    "over $(wc -l < "$WORK/vm.funcs") .text functions, chains identical ($(wc -l < "$WORK/vm.tdptrace") lines), median of $RUNS runs"
+  summary va "addr2line -f -i" "$VM_UNIQUE"
+  summary vt "tdptrace symbolize" "$VM_UNIQUE"
+  speedup va vt
+fi
+
+# --- 3. the inline fixture, 144 unique addresses (the cached case) ---------------------------
 # An absolute source path: addr2line joins a relative one with the compilation directory,
 # libdw prints it as the line table has it.
 gcc -O2 -g -o "$WORK/nested" "$PWD/fixtures/inline/nested.c"

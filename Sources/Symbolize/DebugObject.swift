@@ -24,6 +24,9 @@ public final class DebugObject {
 
   private let dwfl: OpaquePointer
   private let module: OpaquePointer
+  /// The file the DWARF is read from (the object itself unless a separate debug file was
+  /// found), for its ELF header and section table.
+  private let elf: OpaquePointer?
   /// Every function name with its symbol, or `.ambiguous`: one hash per lookup.
   private var symbols: [String: SymbolLookup]?
 
@@ -43,24 +46,35 @@ public final class DebugObject {
       throw DebuginfoError(path: path, reason: .unreadable(why))
     }
     dwfl_report_end(dwfl, nil, nil)
+    // DWARF first, and its ELF handle from libdw rather than from `dwfl_module_getelf`: for a
+    // relocatable object (a kernel module) `dwfl_module_getelf` applies every relocation
+    // section again, code and data too, erasing each applied entry as it goes, even when
+    // `dwfl_module_getdwarf` already relocated the debug sections (libdwfl keeps one flag
+    // for each). On kvm.ko that second pass was a fifth of a run over 17k unique addresses.
+    // libelf bounds-checks each section it reads, so a truncated file fails here cleanly and
+    // `checkSections` then says why.
+    DebugRelocation.apply(module: module)
+    var bias: Dwarf_Addr = 0
+    let dwarf = dwfl_module_getdwarf(module, &bias)
+    var elfBias: GElf_Addr = 0
+    let elf = dwarf.flatMap { dwarf_getelf($0) } ?? dwfl_module_getelf(module, &elfBias)
     do {
-      try Self.checkSections(module, path: path)
+      try Self.checkSections(elf, path: path)
     } catch {
       dwfl_end(dwfl)
       throw error
     }
     self.dwfl = dwfl
     self.module = module
-    var bias: Dwarf_Addr = 0
-    hasDWARF = dwfl_module_getdwarf(module, &bias) != nil
+    self.elf = elf
+    hasDWARF = dwarf != nil
   }
 
   deinit { dwfl_end(dwfl) }
 
   /// True for relocatable objects (kernel modules), whose file addresses are section offsets.
   public private(set) lazy var isRelocatable: Bool = {
-    var bias: GElf_Addr = 0
-    guard let elf = dwfl_module_getelf(module, &bias) else { return false }
+    guard let elf else { return false }
     var header = GElf_Ehdr()
     guard gelf_getehdr(elf, &header) != nil else { return false }
     return header.e_type == UInt16(ET_REL)
@@ -73,6 +87,7 @@ public final class DebugObject {
   /// The ELF virtual address of a libdwfl address (inverse of `address(ofFileAddress:)`).
   public func fileAddress(of address: UInt64) -> UInt64 { address &- loadBias }
 
+  /// Asked only for executables and libraries, where `dwfl_module_getelf` relocates nothing.
   private lazy var loadBias: UInt64 = {
     var bias: GElf_Addr = 0
     _ = dwfl_module_getelf(module, &bias)
@@ -141,9 +156,8 @@ public final class DebugObject {
 
   /// Sections whose contents reach past the end of the file (a file cut short, or whose
   /// headers lie), checked once libelf has read the headers.
-  private static func checkSections(_ module: OpaquePointer, path: String) throws(DebuginfoError) {
-    var bias: GElf_Addr = 0
-    guard let elf = dwfl_module_getelf(module, &bias) else { return }
+  private static func checkSections(_ elf: OpaquePointer?, path: String) throws(DebuginfoError) {
+    guard let elf else { return }
     var size = 0
     guard let image = elf_rawfile(elf, &size), size > 0 else { return }
     _ = image
