@@ -304,7 +304,8 @@ struct RecordTests {
     let preset = try S.tdptrace(["record", "--preset", "nope", "--duration", "1"], timeout: 60)
     #expect(preset.status == 1)
     #expect(
-      preset.stderr == "tdptrace: unknown preset 'nope' (known: tdp-mmu, shadow-mmu, tdp-mmu-latency, tdp-mmu-spte)\n")
+      preset.stderr
+        == "tdptrace: unknown preset 'nope' (known: tdp-mmu, shadow-mmu, tdp-mmu-latency, tdp-mmu-spte)\n")
   }
 
   /// Two guests run at once: `kvmloop` (5 iterations) and a copy named `kvmloop2` (15). `--pid`
