@@ -293,5 +293,49 @@ elif [ -f "$DIR/top-latency.rc" ]; then
   fi
 fi
 
+# --- spte: record --spte's buckets equal bpftrace's on the same run; the workload's kinds appear --
+# Oracle without tdptrace code: bpftrace's own arithmetic on the raw SPTEs (guest-tests.sh).
+if [ -f "$DIR/spte-tdptrace.unavailable" ]; then
+  na spte "tdptrace record --spte"
+elif [ -f "$DIR/spte-tdptrace.txt" ]; then
+  # "LEVEL OP NP OL NL\tCOUNT" from each: tdptrace's level names and class tokens (P, L first).
+  awk 'BEGIN { lv["4K"] = 1; lv["2M"] = 2; lv["1G"] = 3; lv["512G"] = 4; lv["256T"] = 5 }
+    /^@spte\[/ { split($0, f, ", "); o = f[3]; n = f[4]
+      key = lv[f[2]] " " (substr(o, 1, 1) == "P") " " (substr(n, 1, 1) == "P") " " (substr(o, 2, 1) == "L") " " (substr(n, 2, 1) == "L"); next }
+    /^\]: [0-9]+$/ && key != "" { c[key] += $2; key = "" }
+    END { for (k in c) print k "\t" c[k] }' "$DIR/spte-tdptrace.txt" | sort >"$tmp/spte.tdptrace"
+  awk '/^@spte_bpftrace\[/ { s = $0; sub(/^@spte_bpftrace\[/, "", s); n = s; sub(/\]: .*/, "", s); sub(/.*\]: /, "", n)
+      gsub(/, /, " ", s); c[s] += n } END { for (k in c) print k "\t" c[k] }' "$DIR/spte-bpftrace.txt" | sort >"$tmp/spte.bpftrace"
+  count_of() { awk -v m="$2" 'index($0, m) == 1 { sub(/.*: /, ""); print; found = 1 } END { if (!found) print 0 }' "$1"; }
+  tsplits=$(awk '/^@\[tracepoint:kvmmmu:kvm_mmu_split_huge_page,/ { on = 1; next } /^\]: / && on { s += $2; on = 0 } END { print s + 0 }' "$DIR/spte-tdptrace.txt")
+  tflushes=$(awk '/^@\[(kprobe|kfunc|fentry):(kvm:)?kvm_flush_remote_tlbs,/ { on = 1; next } /^\]: / && on { s += $2; on = 0 } END { print s + 0 }' "$DIR/spte-tdptrace.txt")
+  bsplits=$(count_of "$DIR/spte-bpftrace.txt" "@splits: ")
+  bflushes=$(count_of "$DIR/spte-bpftrace.txt" "@flushes: ")
+  changes=$(awk -F'\t' '{ s += $2 } END { print s + 0 }' "$tmp/spte.bpftrace")
+  if [ "$changes" -gt 0 ] && cmp -s "$tmp/spte.tdptrace" "$tmp/spte.bpftrace" && [ "$tsplits" = "$bsplits" ] && [ "$tflushes" = "$bflushes" ]; then
+    pass spte.same-run "$changes SPTE changes in $(wc -l <"$tmp/spte.bpftrace") (level, present, leaf) buckets, $bsplits splits and $bflushes kvm_flush_remote_tlbs calls, equal to bpftrace's"
+  else
+    fail spte.same-run "buckets $(diff "$tmp/spte.tdptrace" "$tmp/spte.bpftrace" | grep '^[<>]' | head -n 4 | tr '\n' ' '); splits $tsplits/$bsplits, flushes $tflushes/$bflushes"
+  fi
+  if grep -q '^# spte-masks-source: kernel' "$DIR/spte-tdptrace.txt"; then
+    pass spte.masks "$(sed -n 's/^# spte-masks-source: //p' "$DIR/spte-tdptrace.txt")"
+  else
+    fail spte.masks "$(sed -n 's/^# spte-masks-source: //p' "$DIR/spte-tdptrace.txt" | cut -c1-200)"
+  fi
+  if [ -n "$TDP" ]; then
+    # The kinds spte-driver makes on NPT (Tests/guest/spte-driver.c); clear-accessed needs
+    # page_idle in the guest kernel.
+    want="install-leaf link-page-table zap-leaf unlink-page-table freeze split write-protect mmio"
+    grep -q 'page_idle: [0-9]* data pages marked idle' "$DIR/spte-workload.log" && want="$want clear-accessed"
+    kinds=$("$TDP" report --spte --json "$DIR/spte-tdptrace.txt" 2>"$tmp/spte.err" | python3 -c '
+import json, sys
+print(" ".join(sorted({c["kind"] for c in json.load(sys.stdin)["cells"]})))')
+    missing=""
+    for k in $want; do case " $kinds " in *" $k "*) ;; *) missing+="$k " ;; esac; done
+    if [ -n "$kinds" ] && [ -z "$missing" ]; then pass spte.kinds "report --spte names every kind the workload makes: $kinds"
+    else fail spte.kinds "missing: ${missing:-?}; seen: ${kinds:-none} $(head -c 200 "$tmp/spte.err")"; fi
+  fi
+fi
+
 echo "checks: $npass passed, $nfail failed, $nna not available in this build"
 [ $nfail = 0 ]

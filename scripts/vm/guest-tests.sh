@@ -302,6 +302,41 @@ if has latency; then
   tail -n 3 "$OUT/latency-fentry.err"
 fi
 
+# SPTE ledger (issue 16): tdptrace record --spte and a bpftrace script on the same tracepoint,
+# attached together over one run of spte-driver (every kind of change it can make). bpftrace
+# counts each change by (level, old present, new present, old leaf, new leaf), computed from the
+# raw SPTEs by KVM's definitions (present: bit 11, SPTE_MMU_PRESENT_MASK; leaf: level 1 or bit 7,
+# PT_PAGE_SIZE_MASK), plus the splits and the flushes; tdptrace's classes must give the same
+# buckets (check-captures.sh).
+stage "spte: tdptrace record --spte and bpftrace on kvm_tdp_mmu_spte_changed, one run of spte-driver"
+if has spte; then
+  rm -f "$OUT/spte-bpftrace.txt"
+  timeout 600 bpftrace -e 'BEGIN { printf("tdptrace-ready\n"); }
+    tracepoint:kvmmmu:kvm_tdp_mmu_spte_changed {
+      $o = args->old_spte; $n = args->new_spte; $op = ($o >> 11) & 1; $np = ($n >> 11) & 1;
+      @spte_bpftrace[args->level, $op, $np, $op && (args->level == 1 || (($o >> 7) & 1)),
+        $np && (args->level == 1 || (($n >> 7) & 1))] = count();
+    }
+    tracepoint:kvmmmu:kvm_mmu_split_huge_page { @splits = count(); }
+    kprobe:kvm_flush_remote_tlbs { @flushes = count(); }' \
+    >"$OUT/spte-bpftrace.txt" 2>"$OUT/spte-bpftrace.err" &
+  BPID=$!
+  if start_record auto spte-tdptrace --spte; then
+    n=0
+    while [ $n -lt 480 ] && ! grep -qs tdptrace-ready "$OUT/spte-bpftrace.txt"; do sleep 0.5; n=$((n + 1)); done
+    sleep 1
+    $H/bin/spte-driver $ITER >"$OUT/spte-workload.log" 2>&1 || echo "spte-driver failed" >>"$OUT/spte-workload.log"
+    sleep 1
+    stop_record spte-tdptrace
+  fi
+  kill -INT $BPID 2>/dev/null
+  wait $BPID
+  cat "$OUT/spte-workload.log"
+  t "spte: $(grep -c '^@spte\[' "$OUT/spte-tdptrace.txt" 2>/dev/null) tdptrace entries, $(grep -c '^@spte_bpftrace\[' "$OUT/spte-bpftrace.txt") bpftrace buckets"
+else
+  unavailable spte-tdptrace "tdptrace record --spte"
+fi
+
 # The overhead benchmark (TDPTRACE_VM_BENCH=1 on the host): the workload alone, under
 # tdptrace record --latency, and under the bpftrace script for the same functions, in turn.
 if [ -f "$H/bench" ] && has latency && [ -n "${LFUNCS:-}" ]; then

@@ -75,10 +75,12 @@ vm_step "tdptrace-binary" 1800 share_tdptrace
 
 build_guest_programs() {
   gcc -O2 -Wall -static -o "$SHARE/bin/zap-driver" Tests/guest/zap-driver.c
+  # The SPTE ledger's own workload, run alone by its stage.
+  gcc -O2 -Wall -static -o "$SHARE/bin/spte-driver" Tests/guest/spte-driver.c
   # The VM loop from the live tests (any other C program in Tests/guest/), run as guest-NAME ITER.
   local c
   for c in Tests/guest/*.c; do
-    [ "$(basename "$c")" = zap-driver.c ] && continue
+    case "$(basename "$c")" in zap-driver.c | spte-driver.c) continue ;; esac
     gcc -O2 -Wall -static -o "$SHARE/bin/guest-$(basename "$c" .c)" "$c"
   done
 }
@@ -92,6 +94,7 @@ if has_option record --attach; then echo record >>"$COMMON/features"; fi
 if has_option record --latency; then echo latency >>"$COMMON/features"; fi
 if has_option record --progress; then echo interval >>"$COMMON/features"; fi
 if has_option top --batch; then echo top >>"$COMMON/features"; fi
+if has_option record --spte; then echo spte >>"$COMMON/features"; fi
 # TDPTRACE_VM_BENCH=1: also the latency overhead benchmark (tdptrace against bpftrace).
 if [ "${TDPTRACE_VM_BENCH:-}" = 1 ]; then touch "$COMMON/bench"; fi
 vm_log "tdptrace features for the guest: $(tr '\n' ' ' <"$COMMON/features")"
