@@ -10,8 +10,17 @@ import TraceParse
   @Test func everyChangeIsCountedOnceByOriginKindAndLevel() throws {
     let profile = try TDPFixture.load("fixtures/spte/spte-npt-before.txt")
     let ledger = try SPTELedger(profile: profile)
-    #expect(ledger.total == profile.totalWeight)
+    // Every unit comes out: SPTE changes in cells, the splits and flushes as ledger events.
+    #expect(ledger.total + ledger.events.values.reduce(0, +) == profile.totalWeight)
     #expect(ledger.origins.reduce(0) { $0 + $1.total } == ledger.total)
+    #expect(
+      ledger.events == [
+        "kvm_flush_remote_tlbs": 1, "kvm_flush_remote_tlbs_memslot": 2, "kvm_mmu_split_huge_page": 12,
+      ])
+    #expect(
+      ledger.origins.first { $0.origin == .memslotIoctl }?.events == [
+        "kvm_flush_remote_tlbs_memslot": 2, "kvm_mmu_split_huge_page": 12,
+      ])
     let kinds = Set(ledger.counts.keys.map(\.kind))
     let written: Set<SPTETransition.Kind> = [
       .installLeaf, .linkPageTable, .zapLeaf, .unlinkPageTable, .freeze, .split, .writeProtect, .clearDirty,
