@@ -425,29 +425,42 @@ public final class CaptureSession {
     guard let program, let bss = bpf_object__find_map_by_name(object, ".bss") else {
       return .failure(LoadFailure("the BPF object has no \(Self.spteMaskProgram) or .bss"))
     }
-    var size = 0
-    guard let state = bpf_map__initial_value(bss, &size), size >= MemoryLayout<spte_mask_state>.size else {
-      return .failure(LoadFailure("the BPF object's .bss is not mapped"))
+    // The map's value through its fd, not bpf_map__initial_value: libbpf 1.1 maps the kernel's
+    // copy of .bss only in bpf_object__load_skeleton, so after a plain load that pointer is
+    // still the initial image, and the test run's result never shows there.
+    let fd = bpf_map__fd(bss)
+    let valueSize = Int(bpf_map__value_size(bss))
+    guard fd >= 0, valueSize >= MemoryLayout<spte_mask_state>.size else {
+      return .failure(LoadFailure("the BPF object's .bss has no spte_mask_state"))
     }
+    var key: UInt32 = 0
+    var value = [UInt8](repeating: 0, count: valueSize)
     var failure: String? = nil
     var args = [UInt64](repeating: 0, count: 5)
     var opts = bpf_test_run_opts()
     opts.sz = MemoryLayout<bpf_test_run_opts>.size
-    let rc = args.withUnsafeMutableBytes { raw in
+    var rc = args.withUnsafeMutableBytes { raw in
       opts.ctx_in = UnsafeRawPointer(raw.baseAddress)
       opts.ctx_size_in = UInt32(raw.count)
       return bpf_prog_test_run_opts(bpf_program__fd(program), &opts)
     }
-    if rc != 0 { failure = "the test run of \(Self.spteMaskProgram) failed: \(Errno.describe(abs(rc)))" }
-    var current = state.load(as: spte_mask_state.self)
+    if rc != 0 {
+      failure = "the test run of \(Self.spteMaskProgram) failed: \(Errno.describe(abs(rc)))"
+    } else if bpf_map_lookup_elem(fd, &key, &value) != 0 {
+      rc = -errno
+      failure = "reading .bss after the test run failed: \(Errno.describe(errno))"
+    }
+    var current = value.withUnsafeBytes { $0.loadUnaligned(as: spte_mask_state.self) }
     let values = withUnsafeBytes(of: current.masks) { Array($0.bindMemory(to: UInt64.self)) }
     let reading = SPTEMaskReading.resolve(
       values: values, read: rc == 0 ? current.read : 0, addressed: addresses.map { $0 != 0 },
       failure: failure,
       hardware: SPTEMaskReading.hardwarePreset)
     current.masks = reading.masks.cStruct
-    // libbpf 1.1 declares the pointer const; after load it is the writable mapping of .bss.
-    UnsafeMutableRawPointer(mutating: state).storeBytes(of: current, as: spte_mask_state.self)
+    value.withUnsafeMutableBytes { $0.storeBytes(of: current, as: spte_mask_state.self) }
+    if bpf_map_update_elem(fd, &key, &value, 0) != 0 {
+      return .failure(LoadFailure("cannot write the SPTE masks into .bss: \(Errno.describe(errno))"))
+    }
     return .success(reading)
   }
 

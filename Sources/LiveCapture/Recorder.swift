@@ -77,9 +77,12 @@ public struct Recorder {
     }
     let n = session.probes.count
     let until = duration.map { " for \($0) s" } ?? ""
-    log("Attaching \(n) probe\(n == 1 ? "" : "s")... recording\(until); Ctrl-C to stop")
-    // Symbols for the interval reads, taken once everything is loaded and attached.
+    // Symbols for the interval reads, taken once everything is loaded and attached, and before
+    // the line that says recording has begun: in the emulated 6.12 guest, under three bpftrace
+    // scripts printing stacks, parsing kallsyms outlasted a whole workload started on that line,
+    // and all of it fell into the last block.
     let intervalSymbols = onInterval == nil ? nil : try KernelSymbols.load().0
+    log("Attaching \(n) probe\(n == 1 ? "" : "s")... recording\(until); Ctrl-C to stop")
     onReady?()
 
     let start = Date()

@@ -88,9 +88,12 @@ public enum IntervalResolution {
     var keys: [Key: [(Int, Int)]] = [:]
     /// The blocks each map printed in.
     var mapBlocks: [String: Set<Int>] = [:]
+    /// How many blocks the capture has, printing or not.
+    var blockCount = 0
 
     init(_ profile: Profile) {
       let blocks = profile.blockOfLabelSets
+      blockCount = profile.intervals.count
       // Each label set without its `interval` label, once per set rather than per sample.
       let bases = profile.labelSets.map { labels in
         var base = labels
@@ -115,6 +118,16 @@ public enum IntervalResolution {
           if b.0 > a.0 + 1, (a.0 + 1..<b.0).contains(where: printed.contains) { return true }
         }
         if let last = members.last, printed.contains(where: { $0 > last.0 }) { return true }
+      }
+      // A map that printed and is missing from a later block was emptied: running totals never
+      // shrink, so they print in every block after their first. bpftrace's JSON prints nothing
+      // for an empty map, so a cleared map whose keys never repeat shows only this. The last
+      // block is left out: a run stopped between time() and print() ends with a bare header.
+      for printed in mapBlocks.values {
+        guard let first = printed.min() else { continue }
+        if (first + 1..<max(first + 1, blockCount - 1)).contains(where: { !printed.contains($0) }) {
+          return true
+        }
       }
       return false
     }

@@ -193,6 +193,31 @@ import Testing
     #expect(profile.notes.isEmpty)
   }
 
+  @Test func aMapMissingFromALaterBlockMeansCleared() throws {
+    // Counts rise and no key vanishes between the blocks that print, but block 2 prints nothing.
+    let text =
+      "07:00:01\n@[\n    a+1\n]: 3\n07:00:02\n@[\n    a+1\n]: 5\n07:00:03\n07:00:04\n@[\n    a+1\n]: 6\n"
+    let profile = try Self.blocks(text)
+    #expect(profile.intervalMode == .delta)
+    #expect(Self.weights(profile) == ["0:a=3", "1:a=5", "3:a=6"])
+    // Only the last block bare: a run stopped between time() and print(); still running totals.
+    let stopped = try Self.blocks("07:00:01\n@[\n    a+1\n]: 3\n07:00:02\n@[\n    a+1\n]: 5\n07:00:03\n")
+    #expect(stopped.intervalMode == .cumulative)
+    #expect(Self.weights(stopped) == ["0:a=3", "1:a=2"])
+  }
+
+  /// The guest's cleared JSON where only 2 of 52 blocks print the map (fixtures/intervals/README.md).
+  @Test func sparseClearedJSONIsReadAsCleared() throws {
+    let relative = "intervals/guest-cleared-sparse.json"
+    let profile = try Self.load(relative)
+    let want = Self.expected(try Self.jsonEntries(relative), cumulative: false).samples
+    #expect(want == 269)
+    #expect(profile.totalWeight == want)
+    #expect(profile.intervalMode == .delta)
+    #expect(profile.intervals.count == 52)
+    #expect(!profile.notes.contains { $0.contains("running totals") })
+  }
+
   @Test func twoHeadersInARowAreAnEmptyBlock() throws {
     let profile = try Self.blocks("07:00:01\n@[\n    a+1\n]: 3\n07:00:02\n07:00:03\n@[\n    a+1\n]: 1\n")
     #expect(profile.intervals.map(\.time) == ["07:00:01", "07:00:02", "07:00:03"])

@@ -18,10 +18,6 @@ npass=0 nfail=0 nna=0
 pass() { echo "PASS $1${2:+: $2}"; npass=$((npass + 1)); }
 fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
 na() { echo "N/A  $1: not available in this build ($2)"; nna=$((nna + 1)); }
-# Checks not yet confirmed by a guest run: printed, not counted as failures (the spte checks,
-# until a guest run has shown what each kernel makes; issue 16).
-nwarn=0
-warn() { echo "WARN $1: $2 (not yet confirmed in a guest run: not counted as a failure)"; nwarn=$((nwarn + 1)); }
 
 # bpftrace text (@[probe, kstack]: count) -> "probe<TAB>leaf;...;root<TAB>count", one per entry.
 fold_leaf_first() { awk -f "$here/bpftrace-fold.awk" "$1"; }
@@ -319,12 +315,12 @@ elif [ -f "$DIR/spte-tdptrace.txt" ]; then
   if [ "$changes" -gt 0 ] && cmp -s "$tmp/spte.tdptrace" "$tmp/spte.bpftrace" && [ "$tsplits" = "$bsplits" ] && [ "$tflushes" = "$bflushes" ]; then
     pass spte.same-run "$changes SPTE changes in $(wc -l <"$tmp/spte.bpftrace") (level, present, leaf) buckets, $bsplits splits and $bflushes kvm_flush_remote_tlbs calls, equal to bpftrace's"
   else
-    warn spte.same-run "buckets $(diff "$tmp/spte.tdptrace" "$tmp/spte.bpftrace" | grep '^[<>]' | head -n 4 | tr '\n' ' '); splits $tsplits/$bsplits, flushes $tflushes/$bflushes"
+    fail spte.same-run "buckets $(diff "$tmp/spte.tdptrace" "$tmp/spte.bpftrace" | grep '^[<>]' | head -n 4 | tr '\n' ' '); splits $tsplits/$bsplits, flushes $tflushes/$bflushes"
   fi
   if grep -q '^# spte-masks-source: kernel' "$DIR/spte-tdptrace.txt"; then
     pass spte.masks "$(sed -n 's/^# spte-masks-source: //p' "$DIR/spte-tdptrace.txt")"
   else
-    warn spte.masks "$(sed -n 's/^# spte-masks-source: //p' "$DIR/spte-tdptrace.txt" | cut -c1-200)"
+    fail spte.masks "$(sed -n 's/^# spte-masks-source: //p' "$DIR/spte-tdptrace.txt" | cut -c1-200)"
   fi
   if [ -n "$TDP" ]; then
     # The kinds spte-driver makes on NPT (Tests/guest/spte-driver.c); clear-accessed needs
@@ -337,9 +333,9 @@ print(" ".join(sorted({c["kind"] for c in json.load(sys.stdin)["cells"]})))')
     missing=""
     for k in $want; do case " $kinds " in *" $k "*) ;; *) missing+="$k " ;; esac; done
     if [ -n "$kinds" ] && [ -z "$missing" ]; then pass spte.kinds "report --spte names every kind the workload makes: $kinds"
-    else warn spte.kinds "missing: ${missing:-?}; seen: ${kinds:-none} $(head -c 200 "$tmp/spte.err")"; fi
+    else fail spte.kinds "missing: ${missing:-?}; seen: ${kinds:-none} $(head -c 200 "$tmp/spte.err")"; fi
   fi
 fi
 
-echo "checks: $npass passed, $nfail failed, $nna not available in this build, $nwarn unconfirmed warnings"
+echo "checks: $npass passed, $nfail failed, $nna not available in this build"
 [ $nfail = 0 ]
