@@ -270,12 +270,24 @@ public final class CaptureSession {
       == .tracepoint(category: SPTECaptureKey.tracepoint.system, name: SPTECaptureKey.tracepoint.event)
   }
 
-  /// The program that decodes SPTE changes for `method`: the tracepoint's arguments are read
-  /// as the five u64 of `TP_PROTO`, which tp_btf and raw_tp have and the perf tracepoint has not.
-  static func spteProgram(_ method: AttachMethod) -> String? {
+  /// The tracepoints `record --spte` decodes in the kernel, by the prefix of their programs:
+  /// SPTE changes (`tdp_spte_*`) and huge page splits by level and errno (`tdp_split_*`).
+  public static func sptePrograms(_ spec: ProbeSpec) -> String? {
+    for (tracepoint, prefix) in [
+      (SPTECaptureKey.tracepoint, "tdp_spte"), (SPTECaptureKey.splitTracepoint, "tdp_split"),
+    ]
+    where spec.target == .tracepoint(category: tracepoint.system, name: tracepoint.event) {
+      return prefix
+    }
+    return nil
+  }
+
+  /// The program of `prefix` for `method`: the tracepoint's arguments are read as the u64 of
+  /// `TP_PROTO`, which tp_btf and raw_tp have and the perf tracepoint has not.
+  static func spteProgram(_ method: AttachMethod, prefix: String) -> String? {
     switch method {
-    case .tpBTF: return "tdp_spte_tp_btf"
-    case .rawTracepoint: return "tdp_spte_raw_tp"
+    case .tpBTF: return prefix + "_tp_btf"
+    case .rawTracepoint: return prefix + "_raw_tp"
     default: return nil
     }
   }
@@ -300,9 +312,10 @@ public final class CaptureSession {
     defer { if !ok { bpf_object__close(object) } }
 
     let decodesSPTE = spte && Self.isSPTEChange(spec)
+    let decoder = spte ? Self.sptePrograms(spec) : nil
     let wanted: [String]
-    if decodesSPTE {
-      guard let program = Self.spteProgram(method) else {
+    if let decoder {
+      guard let program = Self.spteProgram(method, prefix: decoder) else {
         return .failure(
           "--spte reads the tracepoint's arguments through tp_btf or raw_tp, not \(method.rawValue)")
       }

@@ -105,19 +105,25 @@ public struct CaptureWriter: Sendable {
   func body(_ capture: RawCapture, symbols: KernelSymbols) -> String {
     if capture.mode == .latency { return LatencyWriter(writer: self, symbols: symbols).render(capture) }
     var out = ""
-    // bpftrace prints map after map, a blank line between: @ first, then @spte.
+    // bpftrace prints map after map, a blank line between: @ first, then @spte, @spte_split.
     var changes = ""
+    var splits = ""
     for (stack, count) in stacks(capture, symbols: symbols) {
       if let change = SPTEClass.change(key: stack.spte) {
         changes +=
           "\(SPTECaptureKey.map)[\(stack.probe), \(SPTECaptureKey.levelName(change.level)), \(change.old.token), "
           + "\(change.new.token), \(SPTECaptureKey.pfnToken(change.pfnChanged)), \n"
           + frameLines(stack.addresses, symbols) + "]: \(count)\n"
+      } else if let split = SPTECaptureKey.split(key: stack.spte) {
+        let result = SPTECaptureKey.resultToken(errno: split.errno) { Errno.names[Int32($0)] }
+        splits +=
+          "\(SPTECaptureKey.splitMap)[\(stack.probe), \(SPTECaptureKey.levelName(split.level)), \(result), \n"
+          + frameLines(stack.addresses, symbols) + "]: \(count)\n"
       } else {
         out += "@[\(stack.probe), \n" + frameLines(stack.addresses, symbols) + "]: \(count)\n"
       }
     }
-    if !changes.isEmpty { out += (out.isEmpty ? "" : "\n") + changes }
+    for map in [changes, splits] where !map.isEmpty { out += (out.isEmpty ? "" : "\n") + map }
     let drops = drops(capture)
     if !drops.isEmpty {
       out += "\n"

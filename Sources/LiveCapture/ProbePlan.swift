@@ -18,8 +18,9 @@ public struct ProbePlan: Sendable {
   /// The running kernel's release, for the table's entries that changed at a release; nil when
   /// unknown (then no entry is replaced).
   public var kernel: KernelVersion?
-  /// `record --spte`: `kvmmmu:kvm_tdp_mmu_spte_changed` is counted by change
-  /// (`CaptureSession.spte`), through tp_btf or raw_tp only.
+  /// `record --spte`: `kvmmmu:kvm_tdp_mmu_spte_changed` is counted by change and
+  /// `kvm_mmu_split_huge_page` by level and errno (`CaptureSession.sptePrograms`), through
+  /// tp_btf or raw_tp only.
   public var spte: Bool
 
   public init(
@@ -62,8 +63,8 @@ public struct ProbePlan: Sendable {
       let key = "\(spec.target)"
       guard seen.insert(key).inserted else { return nil }
       var methods = AttachMethod.order(for: spec.target, request: request)
-      if spte, CaptureSession.isSPTEChange(spec) {
-        methods.removeAll { CaptureSession.spteProgram($0) == nil }
+      if spte, let prefix = CaptureSession.sptePrograms(spec) {
+        methods.removeAll { CaptureSession.spteProgram($0, prefix: prefix) == nil }
       }
       let outcome = attachOne(spec, methods, group)
       outcomes.append(outcome)

@@ -63,6 +63,8 @@ public struct HTMLReport: Renderer {
   public var tdpTables: [Table]?
   /// Latency by origin (`report --latency --html`): one chart per probe; nil leaves it out.
   public var latency: LatencySummary?
+  /// The SPTE ledger of a `record --spte` capture; nil leaves it out.
+  public var spteLedger: SPTELedger?
 
   public init(
     report: ReportOptions = ReportOptions(), graph: FlameGraphOptions = FlameGraphOptions(),
@@ -116,6 +118,7 @@ public struct HTMLReport: Renderer {
     if ranges != nil { out += "<a href=\"#over-time\">Over time</a> · " }
     out +=
       "<a href=\"#summary\">Summary</a> · <a href=\"#tdp\">TDP MMU</a> · <a href=\"#flamegraph\">Flame graph</a> · "
+    if spteLedger != nil { out += "<a href=\"#spte\">SPTE changes</a> · " }
     out += "<a href=\"#top\">Top functions</a> · <a href=\"#functions\">Callers and callees</a>"
     if !model.values.isEmpty { out += " · <a href=\"#values\">Other maps</a>" }
     out += "</nav>\n"
@@ -240,6 +243,7 @@ public struct HTMLReport: Renderer {
     }
     out += "</section>\n"
     if let latency { out += latencySection(latency) }
+    if let spteLedger { out += SPTELedgerHTML.section(spteLedger) }
 
     // Flame graph.
     var graphOptions = graph

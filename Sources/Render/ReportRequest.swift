@@ -218,6 +218,10 @@ public struct ReportRequest: Sendable {
       var page = HTMLReport(
         report: report, graph: graph, title: title, tdpTables: HTMLReport.tdpTables(summary, blocks: blocks))
       page.latency = latencySummary
+      // A capture with @spte entries gets its ledger on the page; any other has none.
+      do { page.spteLedger = try SPTELedger(profile: profile, table: table, lenient: lenient) } catch {
+        if error != .noEntries { throw ReportRequestError("\(inputNames): \(error)") }
+      }
       outputs.append(RenderedOutput(OutputDestination(html), Array(try page.document(profile).utf8)))
     }
     if let pprof {

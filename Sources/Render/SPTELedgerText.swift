@@ -23,18 +23,31 @@ public struct SPTELedgerText: Sendable {
     }
     out += "\n\nall origins: \(ledger.total)\n"
     out += Self.table(ledger.counts, levels: ledger.levels)
-    out += Self.events(ledger.events, order: ledger.eventOrder)
+    out += Self.events(ledger.events, order: ledger.eventOrder, splits: ledger.splits)
     for origin in ledger.origins {
       let share = ledger.total == 0 ? 0 : Double(origin.total) * 100 / Double(ledger.total)
       out += "\n\(TDPSummaryText.printable(origin.label)): \(origin.total) (\(Self.percent(share)))\n"
       if !origin.counts.isEmpty { out += Self.table(origin.counts, levels: ledger.levels) }
-      out += Self.events(origin.events, order: ledger.eventOrder)
+      out += Self.events(origin.events, order: ledger.eventOrder, splits: origin.splits)
     }
     return out
   }
 
-  /// The splits and flushes under a table, in table order: `  also  kvm_flush_remote_tlbs  5`.
-  static func events(_ events: [String: UInt64], order: [String]) -> String {
+  /// The split tracepoint's event name, whose row carries the splits by level and result.
+  static let splitEvent = SPTECaptureKey.splitTracepoint.event
+
+  /// `(2M: 11, 2M -ENOMEM: 1)`, or "" without splits by level.
+  static func splitBreakdown(_ splits: [SPTELedger.Split: UInt64]) -> String {
+    guard !splits.isEmpty else { return "" }
+    return "("
+      + splits.sorted { $0.key < $1.key }.map { "\($0.key.label): \($0.value)" }.joined(separator: ", ") + ")"
+  }
+
+  /// The splits and flushes under a table, in table order: `  also  kvm_flush_remote_tlbs  5`,
+  /// the split row followed by its levels and results.
+  static func events(_ events: [String: UInt64], order: [String], splits: [SPTELedger.Split: UInt64] = [:])
+    -> String
+  {
     let rows = order.compactMap { name in events[name].map { (name, $0) } }.filter { $0.1 > 0 }
     guard !rows.isEmpty else { return "" }
     let nameWidth = rows.map { TDPSummaryText.printable($0.0).count }.max() ?? 0
@@ -42,13 +55,25 @@ public struct SPTELedgerText: Sendable {
     return rows.map { name, count in
       let printable = TDPSummaryText.printable(name)
       let number = String(count)
+      let detail =
+        name == splitEvent && !splits.isEmpty ? "  " + TDPSummaryText.printable(splitBreakdown(splits)) : ""
       return "  also  " + printable.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
-        + String(repeating: " ", count: countWidth - number.count) + number + "\n"
+        + String(repeating: " ", count: countWidth - number.count) + number + detail + "\n"
     }.joined()
   }
 
   static func eventsJSON(_ events: [String: UInt64], order: [String]) -> JSONValue {
     .object(order.compactMap { name in events[name].map { (name, .int($0)) } })
+  }
+
+  static func splitsJSON(_ splits: [SPTELedger.Split: UInt64]) -> JSONValue {
+    .array(
+      splits.sorted { $0.key < $1.key }.map { split, count in
+        .object([
+          ("level", .string(SPTECaptureKey.levelName(split.level))), ("result", .string(split.result)),
+          ("splits", .int(count)),
+        ])
+      })
   }
 
   static func percent(_ value: Double) -> String {
@@ -98,6 +123,7 @@ public struct SPTELedgerText: Sendable {
       ("total", .int(ledger.total)), ("stacks", .int(UInt64(ledger.stacks))),
       ("skippedEntries", .int(UInt64(ledger.skippedEntries))), ("skippedChanges", .int(ledger.skippedWeight)),
       ("cells", cells(ledger.counts)), ("events", eventsJSON(ledger.events, order: ledger.eventOrder)),
+      ("splits", splitsJSON(ledger.splits)),
       (
         "origins",
         .array(
@@ -106,6 +132,7 @@ public struct SPTELedgerText: Sendable {
               ("origin", .string(origin.origin.rawValue)), ("label", .string(origin.label)),
               ("total", .int(origin.total)), ("cells", cells(origin.counts)),
               ("events", eventsJSON(origin.events, order: ledger.eventOrder)),
+              ("splits", splitsJSON(origin.splits)),
             ])
           })
       ),

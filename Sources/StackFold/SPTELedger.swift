@@ -31,6 +31,8 @@ public struct SPTELedger: Sendable {
     /// The other ledger probes' events on this path (huge page splits, remote TLB flushes), by
     /// probe name (`ProbeName.function`).
     public var events: [String: UInt64] = [:]
+    /// The huge page splits of `record --spte` (`@spte_split`) by level and result.
+    public var splits: [Split: UInt64] = [:]
 
     public var total: UInt64 { counts.values.reduce(0, &+) }
 
@@ -40,10 +42,34 @@ public struct SPTELedger: Sendable {
     }
   }
 
+  /// One (level, result) of huge page splits: the level of the huge SPTE, and `ok` or the errno
+  /// (`-ENOMEM`).
+  public struct Split: Sendable, Hashable, Comparable {
+    public var level: Int
+    public var result: String
+
+    public init(level: Int, result: String) {
+      self.level = level
+      self.result = result
+    }
+
+    /// `2M`, or `2M -ENOMEM` when the split failed.
+    public var label: String { SPTECaptureKey.levelName(level) + (result == "ok" ? "" : " " + result) }
+
+    public static func < (a: Split, b: Split) -> Bool {
+      if a.level != b.level { return a.level < b.level }
+      if (a.result == "ok") != (b.result == "ok") { return a.result == "ok" }
+      return a.result < b.result
+    }
+  }
+
   /// Origins with changes or ledger events, heaviest first.
   public var origins: [OriginRow]
   /// The ledger probes' events summed over the origins.
   public var events: [String: UInt64]
+  /// The splits by level and result summed over the origins (empty for captures that count
+  /// the split tracepoint by stack only).
+  public var splits: [Split: UInt64]
   /// The ledger probes (`ProbeGroup.Function.ledger`, `.Tracepoint.ledger`) other than the
   /// SPTE change tracepoint, in table order: the event names rows show.
   public var eventOrder: [String]
@@ -71,6 +97,8 @@ public struct SPTELedger: Sendable {
     }
     var byOrigin: [OriginKey: [Cell: UInt64]] = [:]
     var eventsByOrigin: [OriginKey: [String: UInt64]] = [:]
+    var splitsByOrigin: [OriginKey: [Split: UInt64]] = [:]
+    var splitOfLabels: [Int: Result<Split, SPTELedgerError>?] = [:]
     let ledgerProbes = Self.ledgerProbes(table)
     var probeOfLabels: [Int: String?] = [:]
     // Each label set is read once: its cell, or why it is not one (nil: not an @spte entry).
@@ -99,9 +127,25 @@ public struct SPTELedger: Sendable {
           probeOfLabels[id] = known
         }
         guard let event = known else { continue }
+        let split: Result<Split, SPTELedgerError>?
+        if let cached = splitOfLabels[id] {
+          split = cached
+        } else {
+          split = Self.split(profile.labelSets[id])
+          splitOfLabels[id] = split
+        }
+        if case .failure(let error) = split {
+          if !lenient { throw error }
+          skippedEntries += 1
+          skippedWeight &+= sample.weight
+          continue
+        }
         let result = classifier.classify(sample, in: profile, probeFunction: event, cache: &cache)
-        eventsByOrigin[OriginKey(origin: result.origin, topFrames: result.topFrames), default: [:]][
-          event, default: 0] &+= sample.weight
+        let key = OriginKey(origin: result.origin, topFrames: result.topFrames)
+        eventsByOrigin[key, default: [:]][event, default: 0] &+= sample.weight
+        if case .success(let split) = split {
+          splitsByOrigin[key, default: [:]][split, default: 0] &+= sample.weight
+        }
       case .failure(let error):
         if !lenient { throw error }
         skippedEntries += 1
@@ -121,7 +165,7 @@ public struct SPTELedger: Sendable {
     origins = Set(byOrigin.keys).union(eventsByOrigin.keys).map {
       OriginRow(
         origin: $0.origin, topFrames: $0.topFrames, counts: byOrigin[$0] ?? [:],
-        events: eventsByOrigin[$0] ?? [:])
+        events: eventsByOrigin[$0] ?? [:], splits: splitsByOrigin[$0] ?? [:])
     }
     .sorted { a, b in
       if a.total != b.total { return a.total > b.total }
@@ -131,6 +175,7 @@ public struct SPTELedger: Sendable {
     }
     counts = byOrigin.values.reduce(into: [:]) { sum, cells in sum.merge(cells, uniquingKeysWith: &+) }
     events = eventsByOrigin.values.reduce(into: [:]) { sum, cells in sum.merge(cells, uniquingKeysWith: &+) }
+    splits = splitsByOrigin.values.reduce(into: [:]) { sum, cells in sum.merge(cells, uniquingKeysWith: &+) }
     eventOrder = ledgerProbes
     self.stacks = stacks
     self.skippedEntries = skippedEntries
@@ -144,6 +189,26 @@ public struct SPTELedger: Sendable {
       group.functions.filter(\.ledger).flatMap(\.names)
         + group.tracepoints.filter { $0.ledger && $0 != SPTECaptureKey.tracepoint }.map(\.event)
     }
+  }
+
+  /// The split an `@spte_split` entry's labels spell; nil for a sample of another map.
+  static func split(_ labels: Labels) -> Result<Split, SPTELedgerError>? {
+    guard labels.map == SPTECaptureKey.splitMap else { return nil }
+    let level = labels[SPTECaptureKey.levelLabel]
+    let result = labels[SPTECaptureKey.resultLabel]
+    guard let levelText = level, let number = SPTECaptureKey.level(named: levelText) else {
+      return .failure(
+        .badEntry(
+          entry: "\(SPTECaptureKey.splitMap)[\(labels.probe ?? "?"), \(level ?? "?"), \(result ?? "?")]",
+          why: "the level is not 4K, 2M, 1G, 512G, 256T or L<n>"))
+    }
+    guard let result, result == "ok" || (result.hasPrefix("-") && result.count > 1) else {
+      return .failure(
+        .badEntry(
+          entry: "\(SPTECaptureKey.splitMap)[\(labels.probe ?? "?"), \(levelText), \(result ?? "?")]",
+          why: "the result is not ok or -ERRNO"))
+    }
+    return .success(Split(level: number, result: result))
   }
 
   /// The cell an `@spte` entry's labels spell; nil for a sample of another map.

@@ -1,3 +1,5 @@
+import CTDPTraceBPF
+
 /// The shape of an SPTE change entry in a capture, written by `record --spte` and read by
 /// `report --spte`: the bpftrace map `@spte[PROBE, LEVEL, OLD, NEW, PFN, kstack]: COUNT`, one unit of
 /// count per SPTE change, so `fold` on it weighs stacks by changes. The members become the
@@ -21,6 +23,31 @@ public enum SPTECaptureKey {
   public static func headerLines(masks: SPTEMasks, source: String) -> String {
     let oneLine = String(source.map { $0.isNewline ? " " : $0 })
     return header + "\n" + masksHeader + masks.headerText + "\n" + masksSourceHeader + oneLine + "\n"
+  }
+
+  /// `record --spte`'s huge page splits: `@spte_split[PROBE, LEVEL, RESULT, kstack]: COUNT`,
+  /// one unit per split, by the level of the huge SPTE and the result (`ok` or `-ENOMEM`, ...).
+  public static let splitMap = "@spte_split"
+  /// The label of the split's result, after `levelLabel`.
+  public static let resultLabel = "key2"
+  /// The split tracepoint (5.18+: with level and errno).
+  public static let splitTracepoint = ProbeGroup.Tracepoint("kvmmmu", "kvm_mmu_split_huge_page")
+
+  /// The level and errno magnitude (0: split) of a split's `count_key.spte` (`split_key`), or nil.
+  public static func split(key: UInt32) -> (level: Int, errno: Int)? {
+    guard key & SPLIT_KEY_MARK != 0, key & SPTE_KEY_MARK == 0 else { return nil }
+    return (Int(key & 0xff), Int((key >> 8) & 0xff))
+  }
+
+  /// The `count_key.spte` of a split (`split_key`).
+  public static func splitKey(level: Int, errno: Int32) -> UInt32 {
+    split_key(UInt32(clamping: level), -abs(errno))
+  }
+
+  /// A split's result member: `ok`, or the errno as the kernel returns it (`-ENOMEM`), by
+  /// `name` where it knows one, else by number (`-12`).
+  public static func resultToken(errno: Int, name: (Int) -> String?) -> String {
+    errno == 0 ? "ok" : "-" + (name(errno) ?? String(errno))
   }
 
   /// The header line prefix that records the masks the classes were computed with.

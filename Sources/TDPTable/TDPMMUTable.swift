@@ -40,9 +40,15 @@ extension ProbeTable {
           // Through 6.3 the set_spte helpers call the inner function directly, and it takes 7
           // arguments (fentry refuses it, kprobe works); from 6.4 on handle_changed_spte is it.
           .init(["__handle_changed_spte"], timed: true),
-          // From 6.4 dirty-log clears and aging bypass it (issue 16); `tracepointFrom` would
-          // record the tracepoint there, once scripts/vm's 6.12 checks expect it.
-          .init(["handle_changed_spte"], timed: true),
+          // From 6.4 dirty-log clears and aging bypass it (issue 16): counting under
+          // `--attach auto` takes the tracepoint there, which both emit (the guest's 6.12 spte
+          // check finds the changes of kvm_tdp_mmu_clear_dirty_pt_masked without this frame).
+          .init(
+            ["handle_changed_spte"], timed: true,
+            tracepointFrom: .init(
+              KernelVersion(6, 4),
+              "from 6.4 clear_dirty_pt_masked and the aging code change SPTEs without handle_changed_spte, calling trace_kvm_tdp_mmu_spte_changed themselves"
+            )),
           // Inlined on Debian's 6.1: `probes` says so, and the QEMU guest checks it.
           .init(["handle_removed_pt", "handle_removed_tdp_mmu_page"]),
           .init(["kvm_tdp_mmu_set_spte_gfn", "set_spte_gfn"], recorded: false),

@@ -26,11 +26,7 @@ import Testing
     #expect(tracepoint?.hasPrefix("skip") == true)
   }
 
-  @Test(
-    .disabled(
-      "the table does not switch spte-change to the tracepoint from 6.4 yet: scripts/vm 6.12 checks still expect handle_changed_spte (issue 16)"
-    ))
-  func from64TheTracepointCountsInsteadOfHandleChangedSpte() throws {
+  @Test func from64TheTracepointCountsInsteadOfHandleChangedSpte() throws {
     for kernel in [KernelVersion(6, 4), KernelVersion(6, 18)] {
       let outcomes = Self.spteChange(ProbePlan(presets: [.tdpMMU], kernel: kernel))
       let function = try #require(Self.line(outcomes, .function("handle_changed_spte")))

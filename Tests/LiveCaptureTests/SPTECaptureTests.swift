@@ -38,6 +38,17 @@ import TraceParse
       .init(probe: spteProbe, addresses: stack, count: 3, spte: key(0, hugeLeaf, level: 2)),
       .init(probe: spteProbe, addresses: stack, count: 7, spte: key(leaf, leaf & ~0x2, level: 1)),
     ]
+    let splitProbe = UInt32(capture.probes.count)
+    capture.probes.append(
+      AttachOutcome(
+        group: "spte-change", spec: .tracepoint("kvmmmu", "kvm_mmu_split_huge_page"), method: .tpBTF))
+    capture.entries += [
+      .init(
+        probe: splitProbe, addresses: stack, count: 11, spte: SPTECaptureKey.splitKey(level: 2, errno: 0)),
+      .init(
+        probe: splitProbe, addresses: stack, count: 1, spte: SPTECaptureKey.splitKey(level: 2, errno: -ENOMEM)
+      ),
+    ]
     capture.spteMasks = SPTEMaskReading(masks: npt, source: "preset (NPT, 48 physical address bits): test")
     return capture
   }
@@ -76,6 +87,23 @@ import TraceParse
     #expect(ledger.counts[.init(kind: .installLeaf, level: 2)] == 3)
     #expect(ledger.counts[.init(kind: .writeProtect, level: 1)] == 7)
     #expect(ledger.origins.map(\.origin) == [.vcpuFault])
+    // The splits: their total as the tracepoint's event, and by level and result.
+    #expect(ledger.events == ["kvm_mmu_split_huge_page": 12])
+    #expect(ledger.splits == [.init(level: 2, result: "ok"): 11, .init(level: 2, result: "-ENOMEM"): 1])
+    #expect(ledger.origins.first?.splits == ledger.splits)
+  }
+
+  @Test func splitKeysRoundTripAndAreNeitherChangesNorOrdinary() {
+    let key = SPTECaptureKey.splitKey(level: 3, errno: -ENOMEM)
+    #expect(SPTECaptureKey.split(key: key)?.level == 3)
+    #expect(SPTECaptureKey.split(key: key)?.errno == Int(ENOMEM))
+    #expect(SPTEClass.change(key: key) == nil)
+    #expect(SPTECaptureKey.split(key: 0) == nil)
+    #expect(SPTECaptureKey.split(key: SPTEClass.key(level: 2, old: [], new: [], pfnChanged: false)) == nil)
+    #expect(SPTECaptureKey.split(key: SPTECaptureKey.splitKey(level: 2, errno: -1000))?.errno == 255)
+    #expect(SPTECaptureKey.resultToken(errno: 12) { _ in "ENOMEM" } == "-ENOMEM")
+    #expect(SPTECaptureKey.resultToken(errno: 77) { _ in nil } == "-77")
+    #expect(SPTECaptureKey.resultToken(errno: 0) { _ in nil } == "ok")
   }
 
   @Test func masksComeFromTheKernelWhenEveryGlobalWasRead() {

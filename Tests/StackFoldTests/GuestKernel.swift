@@ -27,6 +27,9 @@ struct GuestKernel: Sendable, CustomStringConvertible {
   var fentryOK: [String] = []
   /// Whether that bpftrace's kfunc stacks carry BPF frames above the probed function.
   var kfuncBPFFrames = false
+  /// `spte-bypass`: a function under which SPTEs change, and whether those changes bypass
+  /// `(__)handle_changed_spte` on this kernel (from 6.4).
+  var spteBypass: (function: String, bypasses: Bool)?
 
   var description: String { "\(generation) (\(folder.lastPathComponent))" }
 
@@ -87,6 +90,7 @@ struct GuestKernel: Sendable, CustomStringConvertible {
         paths.append(Path(function: values[0], origin: origin, through: values.count > 2 ? values[2] : nil))
       case "fentry-ok": fentryOK += values
       case "kfunc-bpf": kfuncBPFFrames = values.first == "yes"
+      case "spte-bypass" where values.count == 2: spteBypass = (values[0], values[1] == "yes")
       default: break
       }
     }

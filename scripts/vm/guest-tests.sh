@@ -63,6 +63,9 @@ if has probes; then
   # Per attach kind, so every fentry refusal is shown with its reason, not only auto's choice.
   "$TDP" probes --preset tdp-mmu --attach fentry >"$OUT/probes-fentry.txt" 2>&1
   cat "$OUT/probes-fentry.txt"
+  # What `record --attach kprobe` takes: under auto, from 6.4 the spte-change group counts its
+  # tracepoint instead of handle_changed_spte, which kprobe-only requests keep.
+  "$TDP" probes --preset tdp-mmu --attach kprobe >"$OUT/probes-kprobe.txt" 2>&1
 else
   unavailable probes "tdptrace probes --preset"
 fi
@@ -100,10 +103,10 @@ stop_record() {
   fi
 }
 
-# bpftrace probes what tdptrace record attaches: every preset function `probes` found on this
-# kernel (probes.txt, by whichever kind; a function fentry takes, a kprobe takes), so the two
-# captures cover the same functions on 6.1 and 6.12 alike. Without probes.txt, the 6.1 list.
-KPROBES=$(awk '$2 == "ok" && $3 ~ /^(kfunc|kprobe):/ { sub(/^[a-z]+:/, "", $3); print $3 }' "$OUT/probes.txt" 2>/dev/null | sort -u)
+# bpftrace probes what tdptrace record --attach kprobe attaches: every preset function `probes
+# --attach kprobe` found on this kernel, so the two captures cover the same functions on 6.1 and
+# 6.12 alike. Without probes-kprobe.txt, the 6.1 list.
+KPROBES=$(awk '$2 == "ok" && $3 ~ /^kprobe:/ { sub(/^[a-z]+:/, "", $3); print $3 }' "$OUT/probes-kprobe.txt" 2>/dev/null | sort -u)
 [ -n "$KPROBES" ] || KPROBES="kvm_tdp_mmu_map tdp_mmu_init_sp __handle_changed_spte __tdp_mmu_zap_root
   kvm_tdp_mmu_zap_all kvm_tdp_mmu_zap_invalidated_roots kvm_tdp_mmu_invalidate_all_roots
   kvm_tdp_mmu_unmap_gfn_range tdp_mmu_zap_leafs kvm_tdp_mmu_zap_leafs kvm_tdp_mmu_put_root
@@ -317,7 +320,7 @@ if has spte; then
       @spte_bpftrace[args->level, $op, $np, $op && (args->level == 1 || (($o >> 7) & 1)),
         $np && (args->level == 1 || (($n >> 7) & 1))] = count();
     }
-    tracepoint:kvmmmu:kvm_mmu_split_huge_page { @splits = count(); }
+    tracepoint:kvmmmu:kvm_mmu_split_huge_page { @splits[args->level, args->errno] = count(); }
     kprobe:kvm_flush_remote_tlbs { @flushes = count(); }' \
     >"$OUT/spte-bpftrace.txt" 2>"$OUT/spte-bpftrace.err" &
   BPID=$!

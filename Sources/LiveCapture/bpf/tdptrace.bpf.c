@@ -252,6 +252,19 @@ int tdp_spte_tp_btf(__u64 *ctx) { return spte_changed(ctx, ctx); }
 SEC("raw_tp")
 int tdp_spte_raw_tp(struct bpf_raw_tracepoint_args *ctx) { return spte_changed(ctx, ctx->args); }
 
+// TP_PROTO(u64 gfn, u64 spte, int level, int errno): huge page splits by level and outcome.
+static __always_inline int split_huge_page(void *ctx, __u64 *args) {
+  if (!passes_filters())
+    return 0;
+  return count_event(ctx, split_key((__u32)args[2], (__s32)args[3]));
+}
+
+SEC("tp_btf")
+int tdp_split_tp_btf(__u64 *ctx) { return split_huge_page(ctx, ctx); }
+
+SEC("raw_tp")
+int tdp_split_raw_tp(struct bpf_raw_tracepoint_args *ctx) { return split_huge_page(ctx, ctx->args); }
+
 // --- record --latency -----------------------------------------------------------------------
 // Entry pushes (start time, entry stack, probe) on the task's stack of calls in progress; exit
 // pops the innermost call of its probe and adds the duration to that (probe, stack)'s histogram.

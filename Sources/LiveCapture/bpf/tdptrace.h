@@ -182,6 +182,15 @@ static inline __u32 spte_change_key(__u32 level, __u32 old_class, __u32 new_clas
          (pfn_changed ? SPTE_KEY_PFN_CHANGED : 0);
 }
 
+// count_key.spte for one huge page split (kvmmmu:kvm_mmu_split_huge_page, 5.18+): the level of
+// the huge SPTE and the errno's magnitude (0: split; the tracepoint passes 0 or -errno), marked
+// by bit 26 so that it is neither a change nor an ordinary probe's 0.
+#define SPLIT_KEY_MARK (1u << 26)
+static inline __u32 split_key(__u32 level, __s32 err) {
+  __u32 magnitude = err < 0 ? (__u32)-err : (__u32)err;
+  return (level > 255 ? 255 : level) | (magnitude > 255 ? 255 : magnitude) << 8 | SPLIT_KEY_MARK;
+}
+
 // The read-only globals (`const volatile struct config cfg`, the object's .rodata), set by the
 // user side before load.
 struct config {
