@@ -10,7 +10,10 @@ public struct SPTELedgerDiff: Sendable {
   public func render(before: SPTELedger, after: SPTELedger) -> [UInt8] {
     var out =
       "SPTE changes: before \(before.total), after \(after.total) (\(Self.delta(before.total, after.total)))\n"
-    out += "\nall origins\n" + Self.table(before.counts, after.counts)
+    let order = after.eventOrder + before.eventOrder.filter { !after.eventOrder.contains($0) }
+    out +=
+      "\nall origins\n"
+      + Self.table(before.counts, after.counts, events: (before.events, after.events), order: order)
     // Origins are matched by their label: `other` ones by their top frames too.
     var labels: [String] = after.origins.map(\.label)
     for origin in before.origins where !labels.contains(origin.label) { labels.append(origin.label) }
@@ -20,7 +23,8 @@ public struct SPTELedgerDiff: Sendable {
       let bt = b?.total ?? 0
       let at = a?.total ?? 0
       out += "\n\(TDPSummaryText.printable(label)): \(bt) → \(at) (\(Self.delta(bt, at)))\n"
-      out += Self.table(b?.counts ?? [:], a?.counts ?? [:])
+      out += Self.table(
+        b?.counts ?? [:], a?.counts ?? [:], events: (b?.events ?? [:], a?.events ?? [:]), order: order)
     }
     return Array(out.utf8)
   }
@@ -29,14 +33,26 @@ public struct SPTELedgerDiff: Sendable {
     after >= before ? "+\(after - before)" : "-\(before - after)"
   }
 
-  static func table(_ before: [SPTELedger.Cell: UInt64], _ after: [SPTELedger.Cell: UInt64]) -> String {
+  /// The cells either side has, then the splits and flushes (`also NAME`) either side has, in
+  /// `order`, as "131072 flushes → 76" reads.
+  static func table(
+    _ before: [SPTELedger.Cell: UInt64], _ after: [SPTELedger.Cell: UInt64],
+    events: (before: [String: UInt64], after: [String: UInt64]) = ([:], [:]), order: [String] = []
+  ) -> String {
     let cells = Set(before.keys).union(after.keys).filter { (before[$0] ?? 0) + (after[$0] ?? 0) > 0 }
       .sorted()
     let header = ["kind", "level", "before", "after", "change"]
-    let rows = cells.map { cell -> [String] in
+    var rows = cells.map { cell -> [String] in
       let b = before[cell] ?? 0
       let a = after[cell] ?? 0
       return [cell.kind.rawValue, SPTECaptureKey.levelName(cell.level), String(b), String(a), delta(b, a)]
+    }
+    for name in order {
+      let b = events.before[name] ?? 0
+      let a = events.after[name] ?? 0
+      if a + b > 0 {
+        rows.append(["also " + TDPSummaryText.printable(name), "", String(b), String(a), delta(b, a)])
+      }
     }
     let widths = header.indices.map { column in
       max(header[column].count, rows.map { $0[column].count }.max() ?? 0)
