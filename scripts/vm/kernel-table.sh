@@ -15,7 +15,7 @@ awk '
   (kind == "auto" || kind == "fentry") && $2 ~ /^(ok|FAIL|skip)$/ {
     f = $3; sub(/^[a-z]+:/, "", f); sub(/^kvmmmu:/, "", f); sub(/:$/, "", f)
     if (!(f in seen)) { seen[f] = 1; order[++n] = f; group[f] = $1 }
-    r = $2 == "ok" ? ($0 ~ /via fentry/ ? "fentry" : "kprobe") : $2 == "skip" ? "tracepoint (not needed)" : ($0 ~ /its other name/ ? "absent (other name here)" : $0 ~ /not in kallsyms/ ? "not in kallsyms" : $0 ~ /UNION/ ? "refused (union argument)" : $0 ~ /ENOTSUPP/ ? "refused (7 arguments)" : "refused")
+    r = $2 == "ok" ? ($0 ~ /via fentry/ ? "fentry" : $0 ~ /via kprobe/ ? "kprobe" : $0 ~ /instead of/ ? "tracepoint, instead of the function" : "tracepoint") : $2 == "skip" ? ($0 ~ /tracepoint counts instead/ ? "its tracepoint counts instead (6.4+)" : "tracepoint (not needed)") : ($0 ~ /its other name/ ? "absent (other name here)" : $0 ~ /not in kallsyms/ ? "not in kallsyms" : $0 ~ /UNION/ ? "refused (union argument)" : $0 ~ /ENOTSUPP/ ? "refused (7 arguments)" : "refused")
     if (kind == "auto") res[dir[k], f] = r
     else if ($2 == "FAIL" && r ~ /^refused/) fres[dir[k], f] = r
   }
