@@ -108,32 +108,16 @@ public struct SPTELedger: Sendable {
     var skippedWeight: UInt64 = 0
     for sample in profile.samples {
       let id = Int(sample.labels)
-      let read: Result<Cell, SPTELedgerError>?
-      if let known = cellOfLabels[id] {
-        read = known
-      } else {
-        read = Self.cell(profile.labelSets[id])
-        cellOfLabels[id] = read
-      }
-      switch read {
+      let labels = profile.labelSets[id]
+      switch Self.once(id, &cellOfLabels, { Self.cell(labels) }) {
       case nil:
-        let known: String?
-        if let cached = probeOfLabels[id] {
-          known = cached
-        } else {
-          known = profile.labelSets[id].probe.map { ProbeName($0) }.flatMap { probe in
+        let known = Self.once(id, &probeOfLabels) {
+          labels.probe.map { ProbeName($0) }.flatMap { probe in
             ledgerProbes.first { $0 == probe.function || $0 == probe.name }
           }
-          probeOfLabels[id] = known
         }
         guard let event = known else { continue }
-        let split: Result<Split, SPTELedgerError>?
-        if let cached = splitOfLabels[id] {
-          split = cached
-        } else {
-          split = Self.split(profile.labelSets[id])
-          splitOfLabels[id] = split
-        }
+        let split = Self.once(id, &splitOfLabels) { Self.split(labels) }
         if case .failure(let error) = split {
           if !lenient { throw error }
           skippedEntries += 1
@@ -189,6 +173,14 @@ public struct SPTELedger: Sendable {
       group.functions.filter(\.ledger).flatMap(\.names)
         + group.tracepoints.filter { $0.ledger && $0 != SPTECaptureKey.tracepoint }.map(\.event)
     }
+  }
+
+  /// `make()` for label set `id`, computed once per set: a capture has far fewer sets than samples.
+  static func once<T>(_ id: Int, _ cache: inout [Int: T], _ make: () -> T) -> T {
+    if let known = cache[id] { return known }
+    let value = make()
+    cache[id] = value
+    return value
   }
 
   /// The split an `@spte_split` entry's labels spell; nil for a sample of another map.
