@@ -225,11 +225,14 @@ import TraceParse
         ])
       return out.split(separator: "\n").first { $0.contains("latency.median") }.map(String.init) ?? out
     }
-    let stretched = try median([(917_504, 983_040, 5), (3_145_728, 3_407_872, 1), (67_108_864, 75_497_472, 6)])
+    let stretched = try median([
+      (917_504, 983_040, 5), (3_145_728, 3_407_872, 1), (67_108_864, 75_497_472, 6),
+    ])
     #expect(stretched.hasPrefix("PASS latency.median: 1 of 1 functions"), "\(stretched)")
     let shifted = try median([(3_145_728, 3_407_872, 11), (67_108_864, 75_497_472, 1)], fast: 11, slow: 1)
     #expect(
-      shifted == "FAIL latency.median: medians apart: kprobe:kvm_set_memslot:[3145728,3407872)~[524288,1048576)",
+      shifted
+        == "FAIL latency.median: medians apart: kprobe:kvm_set_memslot:[3145728,3407872)~[524288,1048576)",
       "\(shifted)")
   }
 }
