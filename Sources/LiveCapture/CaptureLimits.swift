@@ -55,6 +55,9 @@ public enum DropReason: Sendable, CaseIterable, Comparable, RawRepresentable {
   case missedExit
   /// `--slower-than`: the ring buffer was full, so a slow call was not listed (it is still timed).
   case slowLost
+  /// `--spte`: an operation ended and the operations map was full, so it has no `@spte_op` entry
+  /// (its changes still carry its OP member).
+  case opsFull
   /// Found in user space: the stack id was counted but its stack was gone from the map.
   case stackUnreadable
   /// Found in user space at stop: `--latency` calls entered and not yet returned (still running,
@@ -78,6 +81,7 @@ public enum DropReason: Sendable, CaseIterable, Comparable, RawRepresentable {
     case .histsFull: return DROP_HISTS_FULL.rawValue
     case .missedExit: return DROP_MISSED_EXIT.rawValue
     case .slowLost: return DROP_SLOW_LOST.rawValue
+    case .opsFull: return DROP_OPS_FULL.rawValue
     case .stackUnreadable: return 100
     case .inProgress: return 101
     }
@@ -102,6 +106,7 @@ public enum DropReason: Sendable, CaseIterable, Comparable, RawRepresentable {
     case .histsFull: return "hist_map_full"
     case .missedExit: return "missed"
     case .slowLost: return "slow_dropped"
+    case .opsFull: return "ops_full"
     case .stackUnreadable: return "stack_unreadable"
     case .inProgress: return "in_progress_at_stop"
     }

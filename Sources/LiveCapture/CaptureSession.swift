@@ -74,9 +74,13 @@ public final class CaptureSession {
       ("hist_zero", BPF_MAP_TYPE_PERCPU_ARRAY, u32, UInt32(MemoryLayout<latency_value>.size), 1),
       ("task_zero", BPF_MAP_TYPE_PERCPU_ARRAY, u32, UInt32(MemoryLayout<task_stack>.size), 1),
       ("slow", BPF_MAP_TYPE_RINGBUF, 0, 0, UInt32(SLOW_RING_BYTES)),
+      ("op_tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<op_record>.size), UInt32(TASK_ENTRIES)),
+      ("op_next", BPF_MAP_TYPE_ARRAY, u32, u64, 1),
+      ("ops", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<op_record>.size), UInt32(OP_ENTRIES)),
     ]
+    let wanted = mode.maps.union(self.spte ? Self.operationMaps : [])
     do {
-      for (name, type, key, value, entries) in specs where mode.maps.contains(name) {
+      for (name, type, key, value, entries) in specs where wanted.contains(name) {
         maps[name] = try create(type, "tdp_" + name, key, value, entries)
       }
     } catch {
@@ -149,7 +153,7 @@ public final class CaptureSession {
         outcome.failures.append(.init(method: method, reason: refusal))
         continue
       }
-      switch load(spec, method, symbols: symbols) {
+      switch load(spec, method, group: group, symbols: symbols) {
       case .success(let loaded):
         objects.append((loaded.object, loaded.links))
         outcome.method = method
@@ -292,11 +296,41 @@ public final class CaptureSession {
     }
   }
 
+  /// `record --spte`'s maps of operations (bpf/tdptrace.h, `struct op_record`).
+  static let operationMaps: Set<String> = ["op_tasks", "op_next", "ops"]
+
+  /// What `record --spte` does at a function of `group` in its preset (`ProbeTable.tdpMMUSPTE`):
+  /// nil for a plain count.
+  static func ledgerRole(_ spec: ProbeSpec, group: String?) -> ProbeGroup.LedgerRole? {
+    guard case .function(let name) = spec.target, let group,
+      let entry = ProbeTable.tdpMMUSPTE.group(named: group)?.functions.first(where: {
+        $0.names.contains(name)
+      })
+    else { return nil }
+    return entry.ledgerRole
+  }
+
+  /// The programs of a ledger role for `method`, entry first: an operation root's entry and
+  /// exit, a flush's count; nil where the role needs nothing but the count (or the method
+  /// cannot serve it).
+  static func ledgerPrograms(_ role: ProbeGroup.LedgerRole, _ method: AttachMethod) -> [String]? {
+    switch (role, method) {
+    case (.operation, .fentry): return ["tdp_op_fentry", "tdp_op_fexit"]
+    case (.operation, .kprobe): return ["tdp_op_kprobe", "tdp_op_kretprobe"]
+    case (.operation, _): return []
+    case (.flush, .fentry): return ["tdp_flush_fentry"]
+    case (.flush, .kprobe): return ["tdp_flush_kprobe"]
+    case (.flush, _), (.counted, _): return nil
+    }
+  }
+
   /// The BPF program that reads the `shadow_*_mask` globals once, by test run.
   static let spteMaskProgram = "tdp_spte_masks"
 
   /// Opens, configures, loads and attaches one object for one probe.
-  private func load(_ spec: ProbeSpec, _ method: AttachMethod, symbols: KernelSymbols) -> LoadResult {
+  private func load(_ spec: ProbeSpec, _ method: AttachMethod, group: String?, symbols: KernelSymbols)
+    -> LoadResult
+  {
     _ = LibbpfLog.take()
     let bytes = Self.objectBytes
     var opts = bpf_object_open_opts()
@@ -320,10 +354,16 @@ public final class CaptureSession {
           "--spte reads the tracepoint's arguments through tp_btf or raw_tp, not \(method.rawValue)")
       }
       wanted = [program]
+    } else if spte, let role = Self.ledgerRole(spec, group: group),
+      let programs = Self.ledgerPrograms(role, method)
+    {
+      wanted = programs
     } else {
       wanted = mode.programs(method)
     }
-    guard !wanted.isEmpty else { return .failure("\(method.rawValue) cannot time a call") }
+    guard !wanted.isEmpty else {
+      return .failure("\(method.rawValue) cannot bracket a call (entry and exit)")
+    }
     // Loaded beside the probe's program but never attached: run once, below.
     let helpers = decodesSPTE ? [Self.spteMaskProgram] : []
     var chosen: [String: OpaquePointer] = [:]
@@ -541,6 +581,7 @@ public final class CaptureSession {
       let merged = StackMerge.counts(counts, stacks: stacks)
       capture.entries = merged.entries
       unreadable(merged.unreadable)
+      if spte { capture.operations = readOperations(stacks) }
     } else {
       var hists: [CountKey: LatencyCounts] = [:]
       var value = latency_value()
@@ -581,6 +622,29 @@ public final class CaptureSession {
       }
     }
     return capture
+  }
+
+  /// `record --spte`'s operations: those that ended (`ops`) and those still inside their root
+  /// (`op_tasks`, no duration), by id.
+  private func readOperations(_ stacks: StackIDs) -> [RawCapture.Operation] {
+    var out: [RawCapture.Operation] = []
+    var record = op_record()
+    for map in ["ops", "op_tasks"] {
+      forEachKey(of: fd(map), initial: UInt32(0)) { key in
+        guard bpf_map_lookup_elem(fd(map), &key, &record) == 0, record.op != 0 else { return }
+        let comm = withUnsafeBytes(of: record.comm) { raw in
+          String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        out.append(
+          RawCapture.Operation(
+            op: record.op, probe: record.probe, addresses: stacks.frames(record.stackid) ?? [],
+            pid: record.tgid, tid: record.tid, comm: comm, start: record.start,
+            duration: record.duration == 0 ? nil : record.duration, changes: record.changes,
+            splits: record.splits, flushes: record.flushes, leafZaps: record.leaf_zaps,
+            unflushed: record.unflushed))
+      }
+    }
+    return out.sorted { $0.op < $1.op }
   }
 
   /// The stack ids' stacks: the stack map's, read on demand once per id, and the whole
@@ -656,16 +720,19 @@ struct CountKey: Hashable {
   var probe: UInt32
   var stackid: Int32
   var spte: UInt32
+  var op: UInt32
 
   init(_ key: count_key) {
     probe = key.probe
     stackid = key.stackid
     spte = key.spte
+    op = key.op
   }
 
-  init(probe: UInt32, stackid: Int32, spte: UInt32 = 0) {
+  init(probe: UInt32, stackid: Int32, spte: UInt32 = 0, op: UInt32 = 0) {
     self.probe = probe
     self.stackid = stackid
     self.spte = spte
+    self.op = op
   }
 }

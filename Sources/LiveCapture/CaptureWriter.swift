@@ -32,6 +32,8 @@ public struct CaptureWriter: Sendable {
     public var addresses: [UInt64]
     /// `record --spte`: the change (`RawCapture.Entry.spte`), 0 for other probes.
     public var spte: UInt32 = 0
+    /// `record --spte`: the operation of a change or split (`RawCapture.Entry.op`), 0 for none.
+    public var op: UInt32 = 0
   }
 
   /// Strips the BPF frames, merges equal stacks, and sorts as bpftrace does (ascending count; ties
@@ -42,7 +44,8 @@ public struct CaptureWriter: Sendable {
       let probe =
         Int(entry.probe) < capture.probes.count
         ? capture.probes[Int(entry.probe)].name : "probe\(entry.probe)"
-      let stack = Stack(probe: probe, addresses: Self.traced(entry.addresses, symbols), spte: entry.spte)
+      let stack = Stack(
+        probe: probe, addresses: Self.traced(entry.addresses, symbols), spte: entry.spte, op: entry.op)
       merged[stack, default: 0] += entry.count
     }
     return merged.map { (stack: $0.key, count: $0.value) }.sorted { a, b in
@@ -51,8 +54,26 @@ public struct CaptureWriter: Sendable {
       if a.stack.addresses != b.stack.addresses {
         return a.stack.addresses.lexicographicallyPrecedes(b.stack.addresses)
       }
-      return a.stack.spte < b.stack.spte
+      if a.stack.spte != b.stack.spte { return a.stack.spte < b.stack.spte }
+      return a.stack.op < b.stack.op
     }
+  }
+
+  /// `record --spte`'s operations as `@spte_op` entries (`SPTECaptureKey.opMap`), by id.
+  func operations(_ capture: RawCapture, symbols: KernelSymbols) -> String {
+    var out = ""
+    for op in capture.operations {
+      let members: [String] = [
+        Self.probeName(op.probe, in: capture), SPTECaptureKey.opToken(op.op), String(op.pid), String(op.tid),
+        SPTECaptureKey.commToken(op.comm), String(op.start),
+        op.duration.map { String($0) } ?? SPTECaptureKey.runningToken, String(op.changes), String(op.splits),
+        String(op.flushes), String(op.leafZaps), String(op.unflushed),
+      ]
+      out +=
+        "\(SPTECaptureKey.opMap)[" + members.joined(separator: ", ") + ", \n"
+        + frameLines(Self.traced(op.addresses, symbols), symbols) + "]: 1\n"
+    }
+    return out
   }
 
   /// A stack's frame lines, innermost first, as bpftrace's kstack prints them.
@@ -112,18 +133,21 @@ public struct CaptureWriter: Sendable {
       if let change = SPTEClass.change(key: stack.spte) {
         changes +=
           "\(SPTECaptureKey.map)[\(stack.probe), \(SPTECaptureKey.levelName(change.level)), \(change.old.token), "
-          + "\(change.new.token), \(SPTECaptureKey.pfnToken(change.pfnChanged)), \n"
+          + "\(change.new.token), \(SPTECaptureKey.pfnToken(change.pfnChanged)), \(SPTECaptureKey.opToken(stack.op)), \n"
           + frameLines(stack.addresses, symbols) + "]: \(count)\n"
       } else if let split = SPTECaptureKey.split(key: stack.spte) {
         let result = SPTECaptureKey.resultToken(errno: split.errno) { Errno.names[Int32($0)] }
         splits +=
-          "\(SPTECaptureKey.splitMap)[\(stack.probe), \(SPTECaptureKey.levelName(split.level)), \(result), \n"
+          "\(SPTECaptureKey.splitMap)[\(stack.probe), \(SPTECaptureKey.levelName(split.level)), \(result), "
+          + "\(SPTECaptureKey.opToken(stack.op)), \n"
           + frameLines(stack.addresses, symbols) + "]: \(count)\n"
       } else {
         out += "@[\(stack.probe), \n" + frameLines(stack.addresses, symbols) + "]: \(count)\n"
       }
     }
-    for map in [changes, splits] where !map.isEmpty { out += (out.isEmpty ? "" : "\n") + map }
+    for map in [changes, splits, operations(capture, symbols: symbols)] where !map.isEmpty {
+      out += (out.isEmpty ? "" : "\n") + map
+    }
     let drops = drops(capture)
     if !drops.isEmpty {
       out += "\n"

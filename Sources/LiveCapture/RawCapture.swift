@@ -9,6 +9,28 @@ public struct RawCapture: Sendable {
     /// `record --spte`: the change counted (`spte_change_key`, `SPTEClass.change(key:)`); 0 for
     /// every other probe.
     public var spte: UInt32 = 0
+    /// `record --spte`: the operation the change or split fell in (`op_record.op`); 0: none.
+    public var op: UInt32 = 0
+  }
+
+  /// `record --spte`: one operation, from its root's entry to its exit (`struct op_record`).
+  public struct Operation: Sendable, Equatable {
+    public var op: UInt32
+    /// The root's probe id.
+    public var probe: UInt32
+    /// The stack at the root's entry, innermost frame first; empty when it could not be taken.
+    public var addresses: [UInt64]
+    public var pid: UInt32
+    public var tid: UInt32
+    public var comm: String
+    public var start: UInt64
+    /// Entry to exit, ns; nil when the root had not returned at stop.
+    public var duration: UInt64?
+    public var changes: UInt64
+    public var splits: UInt64
+    public var flushes: UInt64
+    public var leafZaps: UInt64
+    public var unflushed: UInt64
   }
 
   public struct DropKey: Sendable, Hashable {
@@ -36,6 +58,8 @@ public struct RawCapture: Sendable {
   public var drops: [DropKey: UInt64] = [:]
   /// `record --spte`: the masks the SPTE classes were computed under, and their source.
   public var spteMasks: SPTEMaskReading?
+  /// `record --spte`: the operations, by id; those still running at stop have no duration.
+  public var operations: [Operation] = []
 
   public init(probes: [AttachOutcome], entries: [Entry] = [], drops: [DropKey: UInt64] = [:]) {
     self.probes = probes
@@ -63,6 +87,7 @@ extension RawCapture {
       var probe: UInt32
       var addresses: [UInt64]
       var spte: UInt32 = 0
+      var op: UInt32 = 0
     }
     /// Values by key, keys in first-seen order.
     func byKey<V>(_ items: [(Key, V)], _ merge: (V, V) -> V) -> (values: [Key: V], order: [Key]) {
@@ -79,7 +104,7 @@ extension RawCapture {
       return (values, order)
     }
     func counts(_ c: RawCapture) -> [(Key, UInt64)] {
-      c.entries.map { (Key(probe: $0.probe, addresses: $0.addresses, spte: $0.spte), $0.count) }
+      c.entries.map { (Key(probe: $0.probe, addresses: $0.addresses, spte: $0.spte, op: $0.op), $0.count) }
     }
     func histograms(_ c: RawCapture) -> [(Key, LatencyCounts)] {
       c.latency.map { (Key(probe: $0.probe, addresses: $0.addresses), $0.counts) }
@@ -92,7 +117,8 @@ extension RawCapture {
     for key in now.order {
       let delta = now.values[key]!.counted(since: before[key] ?? 0)
       if delta > 0 {
-        out.entries.append(Entry(probe: key.probe, addresses: key.addresses, count: delta, spte: key.spte))
+        out.entries.append(
+          Entry(probe: key.probe, addresses: key.addresses, count: delta, spte: key.spte, op: key.op))
       }
     }
     let timedBefore = byKey(histograms(earlier)) { $0.merged(with: $1) }.values
@@ -103,6 +129,9 @@ extension RawCapture {
         out.latency.append(LatencyEntry(probe: key.probe, addresses: key.addresses, counts: counts))
       }
     }
+    // An operation is in the interval it ended in (or, running, in each until it ends).
+    let ended = Set(earlier.operations.filter { $0.duration != nil }.map(\.op))
+    out.operations = operations.filter { !ended.contains($0.op) }
     for (key, count) in drops {
       let delta = count.counted(since: earlier.drops[key] ?? 0)
       if delta > 0 { out.drops[key] = delta }

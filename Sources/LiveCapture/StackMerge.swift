@@ -33,12 +33,14 @@ enum StackMerge {
     var probe: UInt32
     var addresses: [UInt64]
     var spte: UInt32
+    var op: UInt32
   }
 
   private static func ordered(_ a: Key, _ b: Key) -> Bool {
     if a.probe != b.probe { return a.probe < b.probe }
     if a.addresses != b.addresses { return a.addresses.lexicographicallyPrecedes(b.addresses) }
-    return a.spte < b.spte
+    if a.spte != b.spte { return a.spte < b.spte }
+    return a.op < b.op
   }
 
   /// The values of `values` merged by probe and stack content (`combine` joins two of one
@@ -52,7 +54,7 @@ enum StackMerge {
     var unreadable: [UInt32: UInt64] = [:]
     for (key, value) in values {
       if let frames = stacks.frames(key.stackid) {
-        let k = Key(probe: key.probe, addresses: frames, spte: key.spte)
+        let k = Key(probe: key.probe, addresses: frames, spte: key.spte, op: key.op)
         merged[k] = merged[k].map { combine($0, value) } ?? value
       } else {
         unreadable[key.probe, default: 0] += weight(value)
@@ -67,7 +69,8 @@ enum StackMerge {
   ) {
     let (merged, unreadable) = merge(counts, stacks: stacks, combine: +, weight: { $0 })
     let entries = merged.map {
-      RawCapture.Entry(probe: $0.key.probe, addresses: $0.key.addresses, count: $0.value, spte: $0.key.spte)
+      RawCapture.Entry(
+        probe: $0.key.probe, addresses: $0.key.addresses, count: $0.value, spte: $0.key.spte, op: $0.key.op)
     }
     return (entries, unreadable)
   }

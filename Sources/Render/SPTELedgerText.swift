@@ -30,7 +30,7 @@ public struct SPTELedgerText: Sendable {
       if !origin.counts.isEmpty { out += Self.table(origin.counts, levels: ledger.levels) }
       out += Self.events(origin.events, order: ledger.eventOrder, splits: origin.splits)
     }
-    return out
+    return out + SPTEOperationsText.text(ledger)
   }
 
   /// The split tracepoint's event name, whose row carries the splits by level and result.
@@ -136,6 +136,7 @@ public struct SPTELedgerText: Sendable {
             ])
           })
       ),
+      ("operations", SPTEOperationsText.json(ledger)),
     ])
   }
 }

@@ -80,6 +80,11 @@ public struct SPTELedger: Sendable {
   /// Entries `--lenient` left out because a member was not what `SPTECaptureKey` writes.
   public var skippedEntries: Int
   public var skippedWeight: UInt64
+  /// `record --spte`'s operations (`@spte_op`), by id; empty for captures without them.
+  public var operations: [SPTEOperation] = []
+  /// Changes whose OP member names an operation with no `@spte_op` entry (the kernel's
+  /// operations map was full: `ops_full`), by id.
+  public var changesOfUnlistedOperations: [UInt32: UInt64] = [:]
 
   public var total: UInt64 { counts.values.reduce(0, &+) }
   /// The levels with changes, lowest first (4K, 2M, 1G and 512G always, for stable columns).
@@ -106,9 +111,36 @@ public struct SPTELedger: Sendable {
     var stacks = 0
     var skippedEntries = 0
     var skippedWeight: UInt64 = 0
+    var operations: [UInt32: SPTEOperation] = [:]
+    var cellsByOp: [UInt32: [Cell: UInt64]] = [:]
+    var splitsByOp: [UInt32: [Split: UInt64]] = [:]
+    var opOfLabels: [Int: UInt32?] = [:]
+    func skip(_ error: SPTELedgerError, _ weight: UInt64) throws(SPTELedgerError) {
+      if !lenient { throw error }
+      skippedEntries += 1
+      skippedWeight &+= weight
+    }
     for sample in profile.samples {
       let id = Int(sample.labels)
       let labels = profile.labelSets[id]
+      if let read = SPTEOperation.read(labels) {
+        switch read {
+        case .failure(let error): try skip(error, sample.weight)
+        case .success(var op):
+          let result = classifier.classify(sample, in: profile, probeFunction: op.root, cache: &cache)
+          op.origin = result.origin
+          op.topFrames = result.topFrames
+          if operations[op.id] != nil {
+            try skip(
+              .badEntry(
+                entry: "\(SPTECaptureKey.opMap)[..., op\(op.id), ...]", why: "a second entry of the operation"
+              ), sample.weight)
+          } else {
+            operations[op.id] = op
+          }
+        }
+        continue
+      }
       switch Self.once(id, &cellOfLabels, { Self.cell(labels) }) {
       case nil:
         let known = Self.once(id, &probeOfLabels) {
@@ -119,9 +151,14 @@ public struct SPTELedger: Sendable {
         guard let event = known else { continue }
         let split = Self.once(id, &splitOfLabels) { Self.split(labels) }
         if case .failure(let error) = split {
-          if !lenient { throw error }
-          skippedEntries += 1
-          skippedWeight &+= sample.weight
+          try skip(error, sample.weight)
+          continue
+        }
+        let op = Self.once(id, &opOfLabels) {
+          SPTEOperation.id(of: labels, label: SPTECaptureKey.splitOpLabel)
+        }
+        guard let op else {
+          try skip(Self.badOp(labels), sample.weight)
           continue
         }
         let result = classifier.classify(sample, in: profile, probeFunction: event, cache: &cache)
@@ -129,12 +166,19 @@ public struct SPTELedger: Sendable {
         eventsByOrigin[key, default: [:]][event, default: 0] &+= sample.weight
         if case .success(let split) = split {
           splitsByOrigin[key, default: [:]][split, default: 0] &+= sample.weight
+          if op != 0 { splitsByOp[op, default: [:]][split, default: 0] &+= sample.weight }
         }
       case .failure(let error):
-        if !lenient { throw error }
-        skippedEntries += 1
-        skippedWeight &+= sample.weight
+        try skip(error, sample.weight)
       case .success(let cell):
+        let op = Self.once(id, &opOfLabels) {
+          SPTEOperation.id(of: labels, label: SPTECaptureKey.changeOpLabel)
+        }
+        guard let op else {
+          try skip(Self.badOp(labels), sample.weight)
+          continue
+        }
+        if op != 0 { cellsByOp[op, default: [:]][cell, default: 0] &+= sample.weight }
         stacks += 1
         let probe = profile.labelSets[id].probe.map { ProbeName($0).function }
         let result = classifier.classify(sample, in: profile, probeFunction: probe, cache: &cache)
@@ -164,13 +208,28 @@ public struct SPTELedger: Sendable {
     self.stacks = stacks
     self.skippedEntries = skippedEntries
     self.skippedWeight = skippedWeight
+    for (op, cells) in cellsByOp where operations[op] == nil {
+      changesOfUnlistedOperations[op] = cells.values.reduce(0, &+)
+    }
+    self.operations = operations.values.map { op in
+      var op = op
+      op.counts = cellsByOp[op.id] ?? [:]
+      op.splits = splitsByOp[op.id] ?? [:]
+      return op
+    }.sorted { $0.id < $1.id }
+  }
+
+  /// The error of an `@spte` or `@spte_split` entry whose OP member is neither `op<N>` nor `-`.
+  static func badOp(_ labels: Labels) -> SPTELedgerError {
+    .badEntry(
+      entry: "\(labels.map ?? "?")[\(labels.probe ?? "?"), ...]", why: "the OP member is not op<N> or -")
   }
 
   /// The names of the table's ledger probes other than the SPTE change tracepoint, in table
   /// order: every name of a function entry, the event name of a tracepoint.
   static func ledgerProbes(_ table: ProbeTable) -> [String] {
     table.groups.flatMap { group in
-      group.functions.filter(\.ledger).flatMap(\.names)
+      group.functions.filter { $0.ledger && $0.ledgerRole != .operation }.flatMap(\.names)
         + group.tracepoints.filter { $0.ledger && $0 != SPTECaptureKey.tracepoint }.map(\.event)
     }
   }

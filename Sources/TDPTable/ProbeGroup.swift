@@ -21,17 +21,19 @@ public struct ProbeGroup: Sendable, Hashable {
     /// `why`.
     public var tracepointFrom: Replacement?
     /// Whether `record --spte` attaches it, in the `tdp-mmu-spte` preset.
-    public var ledger: Bool
+    public var ledger: Bool { ledgerRole != nil }
+    /// What `record --spte` does at it; nil: not attached.
+    public var ledgerRole: LedgerRole?
 
     public init(
       _ names: [String], recorded: Bool = true, timed: Bool = false,
-      tracepointFrom: Replacement? = nil, ledger: Bool = false
+      tracepointFrom: Replacement? = nil, ledger: LedgerRole? = nil
     ) {
       self.names = names
       self.recorded = recorded
       self.timed = timed
       self.tracepointFrom = tracepointFrom
-      self.ledger = ledger
+      self.ledgerRole = ledger
     }
 
     /// Why `record` counts the group's tracepoints instead of this function on `kernel`, or nil.
@@ -39,6 +41,18 @@ public struct ProbeGroup: Sendable, Hashable {
       guard let tracepointFrom, let kernel, kernel >= tracepointFrom.release else { return nil }
       return tracepointFrom.why
     }
+  }
+
+  /// What `record --spte` does at a function of the SPTE ledger.
+  public enum LedgerRole: Sendable, Hashable {
+    /// Counted by stack, like any probe.
+    case counted
+    /// A remote TLB flush: counted, and it covers the leaves the task's operation zapped before it.
+    case flush
+    /// The root of a top-level operation (a memslot ioctl, an MMU notifier callback, a dirty-log
+    /// call, a VM destroy): entry to exit brackets the SPTE changes, splits and flushes of one
+    /// operation (`@spte_op`, `SPTECaptureKey.opMap`).
+    case operation
   }
 
   /// The release from which `record` counts a group's tracepoints instead of a function, and why.

@@ -23,6 +23,8 @@ public enum SPTECaptureKey {
   public static func headerLines(masks: SPTEMasks, source: String) -> String {
     let oneLine = String(source.map { $0.isNewline ? " " : $0 })
     return header + "\n" + masksHeader + masks.headerText + "\n" + masksSourceHeader + oneLine + "\n"
+      + opHeader
+      + "\n"
   }
 
   /// `record --spte`'s huge page splits: `@spte_split[PROBE, LEVEL, RESULT, kstack]: COUNT`,
@@ -48,6 +50,43 @@ public enum SPTECaptureKey {
   /// `name` where it knows one, else by number (`-12`).
   public static func resultToken(errno: Int, name: (Int) -> String?) -> String {
     errno == 0 ? "ok" : "-" + (name(errno) ?? String(errno))
+  }
+
+  /// `record --spte`'s operations (`ProbeGroup.LedgerRole.operation`): one entry per operation,
+  /// `@spte_op[ROOT, OP, PID, TID, COMM, START_NS, DURATION_NS, CHANGES, SPLITS, FLUSHES,
+  /// LEAF_ZAPS, UNFLUSHED, kstack]: 1`, the stack at the root's entry. DURATION_NS is `running`
+  /// for one still inside its root at stop; LEAF_ZAPS counts present leaves made not present,
+  /// UNFLUSHED those of them that no remote TLB flush followed before the root returned. The
+  /// `@spte` and `@spte_split` entries of an operation's changes and splits carry its OP member
+  /// (`opToken`) after their other members; `-` outside any operation.
+  public static let opMap = "@spte_op"
+  /// The labels of `opMap`'s members after the root probe, in order.
+  public static let opLabels = (1...11).map { "key\($0)" }
+  /// The label of the OP member of an `@spte` entry (after PFN) and of an `@spte_split` entry
+  /// (after RESULT).
+  public static let changeOpLabel = "key5"
+  public static let splitOpLabel = "key3"
+  /// A `running` duration: the operation had not returned at stop.
+  public static let runningToken = "running"
+  /// The header line that names `opMap`'s members.
+  public static let opHeader =
+    "# spte-op: @spte_op[ROOT, OP, PID, TID, COMM, START_NS, DURATION_NS|running, CHANGES, SPLITS, FLUSHES, LEAF_ZAPS, UNFLUSHED, kstack]: 1; @spte and @spte_split end in OP (- outside any operation)"
+
+  /// The OP member of operation `id` (from 1); 0 is outside any operation, `-`.
+  public static func opToken(_ id: UInt32) -> String { id == 0 ? "-" : "op\(id)" }
+  /// The operation an OP member names: its id, 0 for `-`, nil for anything else.
+  public static func op(token: some StringProtocol) -> UInt32? {
+    if token == "-" { return 0 }
+    guard token.hasPrefix("op"), let id = UInt32(token.dropFirst(2)), id > 0 else { return nil }
+    return id
+  }
+
+  /// A comm as an `@spte_op` member: bytes that would end the member or the line (`,`, control
+  /// characters, non-ASCII) become `?`, so the members stay where the header says.
+  public static func commToken(_ comm: String) -> String {
+    let text = String(
+      comm.unicodeScalars.map { $0 == "," || $0.value < 0x21 || $0.value > 0x7e ? "?" : Character($0) })
+    return text.isEmpty ? "?" : text
   }
 
   /// The header line prefix that records the masks the classes were computed with.

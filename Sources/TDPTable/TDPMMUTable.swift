@@ -70,7 +70,7 @@ extension ProbeTable {
           .init(["kvm_tdp_mmu_zap_possible_nx_huge_page", "kvm_tdp_mmu_zap_sp"]),
           .init(["kvm_tdp_mmu_put_root"]),
           .init(["kvm_arch_flush_shadow_all"], recorded: false),
-          .init(["kvm_mmu_notifier_release"], recorded: false),
+          .init(["kvm_mmu_notifier_release"], recorded: false, ledger: .operation),
         ],
         tracepoints: [
           // The TDP MMU emits it from handle_removed_pt, for each page table a zap unlinks; it is
@@ -95,14 +95,14 @@ extension ProbeTable {
         functions: [
           // Every flush of all vCPUs ends here; the range and memslot flushes call it when the
           // hardware has no ranged flush.
-          .init(["kvm_flush_remote_tlbs"], recorded: false, ledger: true),
+          .init(["kvm_flush_remote_tlbs"], recorded: false, ledger: .flush),
           // kvm_main.c from 6.5; x86's mmu.c before.
           .init(
             ["kvm_flush_remote_tlbs_range", "kvm_flush_remote_tlbs_with_address"], recorded: false,
-            ledger: true),
+            ledger: .flush),
           .init(
             ["kvm_flush_remote_tlbs_memslot", "kvm_arch_flush_remote_tlbs_memslot"], recorded: false,
-            ledger: true),
+            ledger: .flush),
         ]),
       ProbeGroup(
         name: "extra", summary: "huge page split and recovery, aging",
@@ -119,12 +119,24 @@ extension ProbeTable {
           .init("kvm", "kvm_age_hva", recorded: false), .init("kvm", "kvm_test_age_hva", recorded: false),
         ]),
       ProbeGroup(
-        name: "callers", summary: "the callers MMU developers time: fault entry, memslot, notifier, fast zap",
+        name: "callers",
+        summary:
+          "the callers MMU developers time (fault entry, memslot, notifier, fast zap) and the operations record --spte brackets",
         functions: [
           .init(["kvm_mmu_page_fault"], recorded: false, timed: true),
           .init(["kvm_mmu_zap_all_fast"], recorded: false, timed: true),
-          .init(["kvm_set_memslot"], recorded: false, timed: true),
-          .init(["kvm_mmu_notifier_invalidate_range_start"], recorded: false, timed: true),
+          // The operation roots of record --spte (kvm_main.c, in kallsyms of 6.1 and 6.12): each
+          // returns once its operation is done. The NX recovery worker is no root: it loops
+          // until the VM dies, so its changes stay outside any operation.
+          .init(["kvm_set_memslot"], recorded: false, timed: true, ledger: .operation),
+          .init(
+            ["kvm_mmu_notifier_invalidate_range_start"], recorded: false, timed: true, ledger: .operation),
+          .init(["kvm_mmu_notifier_clear_flush_young"], recorded: false, ledger: .operation),
+          .init(["kvm_mmu_notifier_clear_young"], recorded: false, ledger: .operation),
+          .init(["kvm_get_dirty_log_protect"], recorded: false, ledger: .operation),
+          .init(["kvm_clear_dirty_log_protect"], recorded: false, ledger: .operation),
+          .init(["kvm_dirty_ring_reset"], recorded: false, ledger: .operation),
+          .init(["kvm_destroy_vm"], recorded: false, ledger: .operation),
         ]),
     ],
     pathRules: PathRule.tdpMMU)
@@ -135,7 +147,9 @@ extension ProbeTable {
     name: "tdp-mmu-spte",
     summary: "KVM TDP MMU SPTE ledger: SPTE changes by level and kind, huge page splits, remote TLB flushes",
     groups: tdpMMU.groups.compactMap { group in
-      let functions = group.functions.filter(\.ledger).map { ProbeGroup.Function($0.names, ledger: true) }
+      let functions = group.functions.filter(\.ledger).map {
+        ProbeGroup.Function($0.names, ledger: $0.ledgerRole)
+      }
       let tracepoints = group.tracepoints.filter(\.ledger).map {
         ProbeGroup.Tracepoint($0.system, $0.event, ledger: true)
       }

@@ -81,6 +81,9 @@ import Testing
     ["report", "--spte", "fixtures/spte/spte-npt-before.txt"],
     ["report", "--spte", "--json", "fixtures/spte/spte-npt-before.txt"],
     ["report", "--spte", "--lenient", "fixtures/spte/spte-bad-class.txt"],
+    // The per-operation ledger, on the capture SPTECaptureTests writes (two operations).
+    ["report", "--spte", "fixtures/record/capture-spte-ops.golden.txt"],
+    ["report", "--spte", "--json", "fixtures/record/capture-spte-ops.golden.txt"],
     ["diff", "--spte", "fixtures/spte/spte-npt-before.txt", "fixtures/spte/spte-npt-after.txt"],
   ]
 

@@ -93,6 +93,92 @@ import TraceParse
     #expect(ledger.origins.first?.splits == ledger.splits)
   }
 
+  /// `Self.capture()` with two operations: op1, a memslot ioctl that zapped 4K leaves (5 of
+  /// them) and split a 2M page, flushed, then zapped 2 more and returned (2 unflushed); op2, an
+  /// MMU notifier invalidation still running at stop.
+  static func captureWithOperations() -> RawCapture {
+    var capture = capture()
+    let root = UInt32(capture.probes.count)
+    capture.probes.append(
+      AttachOutcome(group: "callers", spec: .function("kvm_set_memslot"), method: .kprobe))
+    let notifier = UInt32(capture.probes.count)
+    capture.probes.append(
+      AttachOutcome(
+        group: "callers", spec: .function("kvm_mmu_notifier_invalidate_range_start"), method: .kprobe))
+    let stack = capture.entries[3].addresses
+    let spteProbe = capture.entries.first { $0.spte != 0 }!.probe
+    let splitProbe = capture.entries.last!.probe
+    capture.entries += [
+      .init(probe: spteProbe, addresses: stack, count: 7, spte: key(leaf, 0, level: 1), op: 1),
+      .init(probe: spteProbe, addresses: stack, count: 1, spte: key(hugeLeaf, 0, level: 2), op: 2),
+      .init(
+        probe: splitProbe, addresses: stack, count: 1, spte: SPTECaptureKey.splitKey(level: 2, errno: 0),
+        op: 1),
+    ]
+    capture.operations = [
+      .init(
+        op: 1, probe: root, addresses: stack, pid: 4242, tid: 4243, comm: "qemu, kvm\n", start: 1_000,
+        duration: 2_500_000, changes: 7, splits: 1, flushes: 1, leafZaps: 7, unflushed: 2),
+      .init(
+        op: 2, probe: notifier, addresses: stack, pid: 4242, tid: 4244, comm: "kworker", start: 9_000,
+        duration: nil, changes: 1, splits: 0, flushes: 0, leafZaps: 1, unflushed: 1),
+    ]
+    return capture
+  }
+
+  /// The operations round trip: written as `@spte_op` entries and OP members, read back as the
+  /// per-operation ledger, the unflushed zap flagged only on the one that returned.
+  @Test func operationsRoundTripIntoThePerOperationLedger() throws {
+    let capture = Self.captureWithOperations()
+    let text = CaptureWriter().render(capture, symbols: try CaptureWriterTests.symbols())
+    try TDPFixture.expectGolden(text, "fixtures/record/capture-spte-ops.golden.txt")
+    #expect(
+      text.contains(
+        "@spte_op[kprobe:kvm_set_memslot, op1, 4242, 4243, qemu??kvm?, 1000, 2500000, 7, 1, 1, 7, 2, \n"))
+    #expect(text.contains(", running, 1, 0, 0, 1, 1, \n"))
+    var reader = LineReader(string: text, name: "spte")
+    var builder = ProfileBuilder()
+    try ProfileLoader.parser(for: .bpftrace).parse(
+      &reader, into: &builder, options: ParseOptions(sourceName: "spte"))
+    let ledger = try SPTELedger(profile: builder.build())
+    // Every change still counted once: the operations' changes are among the origins'.
+    #expect(ledger.total == 4096 + 3 + 7 + 7 + 1)
+    #expect(ledger.operations.map(\.id) == [1, 2])
+    let memslot = try #require(ledger.operations.first)
+    #expect(memslot.root == "kvm_set_memslot" && memslot.pid == 4242 && memslot.tid == 4243)
+    #expect(memslot.duration == 2_500_000 && memslot.changes == 7 && memslot.entryChanges == 7)
+    #expect(memslot.counts == [.init(kind: .zapLeaf, level: 1): 7])
+    #expect(memslot.splits == [.init(level: 2, result: "ok"): 1] && memslot.splitCount == 1)
+    #expect(memslot.flushes == 1 && memslot.leafZaps == 7 && memslot.unflushed == 2 && memslot.unflushedZap)
+    let running = ledger.operations[1]
+    #expect(running.duration == nil && !running.unflushedZap && running.counts.values.reduce(0, +) == 1)
+    #expect(ledger.changesOfUnlistedOperations.isEmpty)
+  }
+
+  /// Changes of an operation the kernel had no room to list, and OP members that are neither
+  /// `op<N>` nor `-`: counted apart, and refused (or with --lenient skipped with their weight).
+  @Test func unlistedOperationsAndBadOPMembers() throws {
+    var capture = Self.captureWithOperations()
+    capture.operations.removeLast()
+    let text = CaptureWriter().render(capture, symbols: try CaptureWriterTests.symbols())
+    func ledger(_ text: String, lenient: Bool = false) throws -> SPTELedger {
+      var reader = LineReader(string: text, name: "spte")
+      var builder = ProfileBuilder()
+      try ProfileLoader.parser(for: .bpftrace).parse(
+        &reader, into: &builder, options: ParseOptions(sourceName: "spte"))
+      return try SPTELedger(profile: builder.build(), lenient: lenient)
+    }
+    #expect(try ledger(text).changesOfUnlistedOperations == [2: 1])
+    let bad = text.replacingOccurrences(of: "pfn-same, op2, ", with: "pfn-same, opx, ")
+    #expect(bad != text)
+    #expect(throws: SPTELedgerError.self) { try ledger(bad) }
+    let skipped = try ledger(bad, lenient: true)
+    #expect(skipped.skippedEntries == 1 && skipped.skippedWeight == 1)
+    let badOp = text.replacingOccurrences(of: ", 7, 1, 1, 7, 2, ", with: ", 7, 1, 1, 7, 9, ")
+    #expect(badOp != text)
+    #expect(throws: SPTELedgerError.self) { try ledger(badOp) }
+  }
+
   @Test func splitKeysRoundTripAndAreNeitherChangesNorOrdinary() {
     let key = SPTECaptureKey.splitKey(level: 3, errno: -ENOMEM)
     #expect(SPTECaptureKey.split(key: key)?.level == 3)

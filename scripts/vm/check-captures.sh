@@ -18,6 +18,7 @@ npass=0 nfail=0 nna=0
 pass() { echo "PASS $1${2:+: $2}"; npass=$((npass + 1)); }
 fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
 na() { echo "N/A  $1: not available in this build ($2)"; nna=$((nna + 1)); }
+note() { echo "NOTE $1: $2"; }
 
 # bpftrace text (@[probe, kstack]: count) -> "probe<TAB>leaf;...;root<TAB>count", one per entry.
 fold_leaf_first() { awk -f "$here/bpftrace-fold.awk" "$1"; }
@@ -345,6 +346,34 @@ elif [ -f "$DIR/spte-tdptrace.txt" ]; then
     else
       fail spte.bypass "$bypassed of $under SPTE changes under $bfn have no handle_changed_spte frame; kernels.txt says $bwant"
     fi
+  fi
+  # Operations (@spte_op): as many memslot ioctls and notifier invalidations as bpftrace counted
+  # calls of their roots, the changes inside memslot ioctls equal to bpftrace's (a per-thread
+  # flag between kvm_set_memslot's kprobe and kretprobe), every OP member listed, each
+  # operation's own CHANGES equal to its @spte entries, none running after the workload.
+  if ! grep -q '^# spte-op: ' "$DIR/spte-tdptrace.txt"; then
+    note spte.ops "not checked: a capture from before record --spte listed operations (no # spte-op: header)"
+  else
+    read -r tmem tnot tchanges missing running listed entries unflushed ulist <<<"$(awk '
+      FNR == NR {
+        if (/^@spte_op\[/) { split($0, f, ", "); r = f[1]; sub(/^@spte_op\[/, "", r); sub(/.*:/, "", r)
+          root[f[2]] = r; n[r]++; listed += f[8]; if (f[7] == "running") running++
+          if (f[7] != "running" && f[12] > 0) { unfl++; ulist = ulist " " f[2] "(" r ":" f[12] "/" f[11] ")" } }
+        next }
+      /^@spte\[/ { split($0, f, ", "); op = f[6]; on = 1; next }
+      /^\]: [0-9]+$/ && on { if (op != "-") { entries += $2; if (!(op in root)) missing += $2; else if (root[op] == "kvm_set_memslot") memslot += $2 }; on = 0 }
+      END { print n["kvm_set_memslot"] + 0, n["kvm_mmu_notifier_invalidate_range_start"] + 0, memslot + 0, missing + 0, running + 0, listed + 0, entries + 0, unfl + 0, (ulist == "" ? "-" : ulist) }' \
+      "$DIR/spte-tdptrace.txt" "$DIR/spte-tdptrace.txt")"
+    bmem=$(count_of "$DIR/spte-bpftrace.txt" "@ops[kprobe:kvm_set_memslot]: ")
+    bnot=$(count_of "$DIR/spte-bpftrace.txt" "@ops[kprobe:kvm_mmu_notifier_invalidate_range_start]: ")
+    bchanges=$(count_of "$DIR/spte-bpftrace.txt" "@memslot_changes: ")
+    if [ "$tmem" -gt 0 ] && [ "$tmem" = "$bmem" ] && [ "$tnot" = "$bnot" ] && [ "$tchanges" = "$bchanges" ] \
+      && [ "$missing" = 0 ] && [ "$running" = 0 ] && [ "$listed" = "$entries" ]; then
+      pass spte.ops "$tmem memslot ioctls and $tnot notifier invalidations, as bpftrace counted; $tchanges SPTE changes inside the memslot ioctls, equal to bpftrace's; $entries changes in operations, each listed"
+    else
+      fail spte.ops "memslot ops $tmem/$bmem, notifier ops $tnot/$bnot, memslot changes $tchanges/$bchanges, unlisted $missing, running $running, CHANGES $listed vs entries $entries"
+    fi
+    [ "$unflushed" = 0 ] || note spte.unflushed "$unflushed operations returned with zapped present leaves no remote TLB flush followed:${ulist}"
   fi
   if [ -n "$TDP" ]; then
     # The kinds spte-driver makes on NPT (Tests/guest/spte-driver.c); clear-accessed needs

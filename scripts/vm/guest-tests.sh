@@ -319,9 +319,13 @@ if has spte; then
       $o = args->old_spte; $n = args->new_spte; $op = ($o >> 11) & 1; $np = ($n >> 11) & 1;
       @spte_bpftrace[args->level, $op, $np, $op && (args->level == 1 || (($o >> 7) & 1)),
         $np && (args->level == 1 || (($n >> 7) & 1))] = count();
+      if (@in_memslot[tid]) { @memslot_changes = count(); }
     }
     tracepoint:kvmmmu:kvm_mmu_split_huge_page { @splits[args->level, args->errno] = count(); }
-    kprobe:kvm_flush_remote_tlbs { @flushes = count(); }' \
+    kprobe:kvm_flush_remote_tlbs { @flushes = count(); }
+    kprobe:kvm_set_memslot { @ops[probe] = count(); @in_memslot[tid] = 1; }
+    kretprobe:kvm_set_memslot { delete(@in_memslot[tid]); }
+    kprobe:kvm_mmu_notifier_invalidate_range_start { @ops[probe] = count(); }' \
     >"$OUT/spte-bpftrace.txt" 2>"$OUT/spte-bpftrace.err" &
   BPID=$!
   if start_record auto spte-tdptrace --spte; then

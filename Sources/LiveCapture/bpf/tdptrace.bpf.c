@@ -77,6 +77,13 @@ const volatile struct config cfg = {};
 #define filter_comm_len cfg.filter_comm_len
 #define filter_comm cfg.filter_comm
 
+static __always_inline void count_drops(__u32 reason, __u64 n) {
+  __u32 index = drop_index(probe_id, reason);
+  __u64 *value = bpf_map_lookup_elem(&drops, &index);
+  if (value)
+    __sync_fetch_and_add(value, n);
+}
+
 static __always_inline void count_drop(__u32 reason) {
   __u32 index = drop_index(probe_id, reason);
   __u64 *value = bpf_map_lookup_elem(&drops, &index);
@@ -164,13 +171,14 @@ static __always_inline __s32 take_stackid(void *ctx) {
   return NO_STACKID;
 }
 
-// Counts one event under (probe, current stack, spte): spte is 0 except for record --spte.
-static __always_inline int count_event(void *ctx, __u32 spte) {
+// Counts one event under (probe, current stack, spte, op): spte and op are 0 except for
+// record --spte.
+static __always_inline int count_event(void *ctx, __u32 spte, __u32 op) {
   __s32 stackid = take_stackid(ctx);
   if (stackid == NO_STACKID)
     return 0;
 
-  struct count_key key = {.probe = probe_id, .stackid = stackid, .spte = spte};
+  struct count_key key = {.probe = probe_id, .stackid = stackid, .spte = spte, .op = op};
   __u64 *value = bpf_map_lookup_elem(&counts, &key);
   if (value) {
     __sync_fetch_and_add(value, 1);
@@ -192,7 +200,7 @@ static __always_inline int count_event(void *ctx, __u32 spte) {
 static __always_inline int record(void *ctx) {
   if (!passes_filters())
     return 0;
-  return count_event(ctx, 0);
+  return count_event(ctx, 0, 0);
 }
 
 SEC("kprobe")
@@ -211,6 +219,117 @@ SEC("tracepoint")
 int tdp_tracepoint(void *ctx) { return record(ctx); }
 
 // --- record --spte -------------------------------------------------------------------------
+// Operations: the one in progress per task (op_tasks), the next id (op_next), the finished ones
+// (ops, read at stop).
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, TASK_ENTRIES);
+  __type(key, __u32);
+  __type(value, struct op_record);
+} op_tasks SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} op_next SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, OP_ENTRIES);
+  __type(key, __u32);
+  __type(value, struct op_record);
+} ops SEC(".maps");
+
+// The calling task's operation in progress, or NULL.
+static __always_inline struct op_record *current_op(void) {
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  return bpf_map_lookup_elem(&op_tasks, &tid);
+}
+
+static __always_inline int op_entry(void *ctx) {
+  if (!passes_filters())
+    return 0;
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  __u32 tid = (__u32)pid_tgid;
+  struct op_record *running = bpf_map_lookup_elem(&op_tasks, &tid);
+  if (running) {
+    running->depth++;
+    return 0;
+  }
+  __u32 zero = 0;
+  __u64 *next = bpf_map_lookup_elem(&op_next, &zero);
+  if (!next)
+    return 0;
+  struct op_record op = {};
+  op.op = (__u32)__sync_fetch_and_add(next, 1) + 1;
+  op.probe = probe_id;
+  op.depth = 1;
+  op.stackid = take_stackid(ctx);
+  op.tgid = pid_tgid >> 32;
+  op.tid = tid;
+  bpf_get_current_comm(op.comm, sizeof(op.comm));
+  op.start = bpf_ktime_get_ns();
+  if (bpf_map_update_elem(&op_tasks, &tid, &op, BPF_ANY) != 0)
+    count_drops(DROP_TASKS_FULL, 1);
+  return 0;
+}
+
+static __always_inline int op_exit(void *ctx) {
+  if (!passes_filters())
+    return 0;
+  __u64 now = bpf_ktime_get_ns();
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  struct op_record *op = bpf_map_lookup_elem(&op_tasks, &tid);
+  if (!op)
+    return 0;
+  if (op->depth > 1) {
+    op->depth--;
+    return 0;
+  }
+  op->depth = 0;
+  op->duration = now - op->start;
+  if (op->duration == 0)
+    op->duration = 1;
+  __u32 id = op->op;
+  if (bpf_map_update_elem(&ops, &id, op, BPF_NOEXIST) != 0)
+    count_drops(DROP_OPS_FULL, 1);
+  bpf_map_delete_elem(&op_tasks, &tid);
+  return 0;
+}
+
+// A remote TLB flush: counted like any probe, and it covers every leaf the task's operation
+// zapped before it.
+static __always_inline int flush_called(void *ctx) {
+  if (!passes_filters())
+    return 0;
+  struct op_record *op = current_op();
+  if (op) {
+    op->flushes++;
+    op->unflushed = 0;
+  }
+  return count_event(ctx, 0, 0);
+}
+
+SEC("fentry")
+int tdp_op_fentry(void *ctx) { return op_entry(ctx); }
+
+SEC("fexit")
+int tdp_op_fexit(void *ctx) { return op_exit(ctx); }
+
+SEC("kprobe")
+int tdp_op_kprobe(void *ctx) { return op_entry(ctx); }
+
+SEC("kretprobe")
+int tdp_op_kretprobe(void *ctx) { return op_exit(ctx); }
+
+SEC("fentry")
+int tdp_flush_fentry(void *ctx) { return flush_called(ctx); }
+
+SEC("kprobe")
+int tdp_flush_kprobe(void *ctx) { return flush_called(ctx); }
+
 // The masks the classes are computed under: the running kernel's, read by tdp_spte_masks (run
 // once by the user side through BPF_PROG_TEST_RUN before the tracepoint is attached), or, where
 // kallsyms does not list a global, what the user side writes here instead.
@@ -243,7 +362,18 @@ static __always_inline int spte_changed(void *ctx, __u64 *args) {
   __u32 old_class = spte_class(old_spte, level, &spte_state.masks);
   __u32 new_class = spte_class(new_spte, level, &spte_state.masks);
   __u32 pfn = spte_pfn_changed(old_spte, new_spte, old_class, new_class);
-  return count_event(ctx, spte_change_key(level, old_class, new_class, pfn));
+  struct op_record *op = current_op();
+  __u32 id = 0;
+  if (op) {
+    id = op->op;
+    op->changes++;
+    if ((old_class & (SPTE_CLASS_PRESENT | SPTE_CLASS_LEAF)) == (SPTE_CLASS_PRESENT | SPTE_CLASS_LEAF) &&
+        !(new_class & SPTE_CLASS_PRESENT)) {
+      op->leaf_zaps++;
+      op->unflushed++;
+    }
+  }
+  return count_event(ctx, spte_change_key(level, old_class, new_class, pfn), id);
 }
 
 SEC("tp_btf")
@@ -256,7 +386,13 @@ int tdp_spte_raw_tp(struct bpf_raw_tracepoint_args *ctx) { return spte_changed(c
 static __always_inline int split_huge_page(void *ctx, __u64 *args) {
   if (!passes_filters())
     return 0;
-  return count_event(ctx, split_key((__u32)args[2], (__s32)args[3]));
+  struct op_record *op = current_op();
+  __u32 id = 0;
+  if (op) {
+    id = op->op;
+    op->splits++;
+  }
+  return count_event(ctx, split_key((__u32)args[2], (__s32)args[3]), id);
 }
 
 SEC("tp_btf")
@@ -303,13 +439,6 @@ struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
   __uint(max_entries, SLOW_RING_BYTES);
 } slow SEC(".maps");
-
-static __always_inline void count_drops(__u32 reason, __u64 n) {
-  __u32 index = drop_index(probe_id, reason);
-  __u64 *value = bpf_map_lookup_elem(&drops, &index);
-  if (value)
-    __sync_fetch_and_add(value, n);
-}
 
 // Raises *slot to v (a few tries against other CPUs; a lost race only loses a tie).
 static __always_inline void raise_to(__u64 *slot, __u64 v) {

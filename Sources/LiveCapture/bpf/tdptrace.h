@@ -50,6 +50,7 @@ enum drop_reason {
   DROP_HISTS_FULL = 7,         // the histograms hash had no room for a new (probe, stack) key
   DROP_MISSED_EXIT = 8,        // an entry whose exit never came (kretprobe maxactive, or lost)
   DROP_SLOW_LOST = 9,          // a call slower than --slower-than found the ring buffer full
+  DROP_OPS_FULL = 10,          // record --spte: an operation ended and the ops map had no room
   DROP_REASONS,                // not a reason: their number, the stride of the drops array
 };
 
@@ -63,6 +64,7 @@ struct count_key {
   __u32 probe;
   __s32 stackid; // a stack id: see below
   __u32 spte;    // record --spte: the change's spte_change_key (below); 0 for every other probe
+  __u32 op;      // record --spte: the operation the change or split fell in (op_record.op); 0: none
 };
 
 // --- stack ids ------------------------------------------------------------------------------
@@ -221,6 +223,29 @@ struct config {
 #define LATENCY_DEPTH 16
 #define TASK_ENTRIES 8192
 #define HIST_ENTRIES 2048
+
+// --- record --spte: operations ------------------------------------------------------------
+// One top-level operation (a memslot ioctl, an MMU notifier invalidation, a dirty-log call, a VM
+// destroy: the table's operation roots) from its root's entry to its exit in one task. The SPTE
+// changes and splits the task makes meanwhile carry its id in count_key.op; the flushes and the
+// present leaves it zapped are counted here. Nested roots belong to the outermost.
+#define OP_ENTRIES 8192
+struct op_record {
+  __u32 op;       // from 1, in the order operations began
+  __u32 probe;    // the root's probe id
+  __u32 depth;    // roots entered and not yet returned in this task (the outermost is this op)
+  __s32 stackid;  // the stack at the root's entry
+  __u32 tgid;
+  __u32 tid;
+  __u64 start;    // bpf_ktime_get_ns at entry
+  __u64 duration; // entry to exit, ns; 0 while running
+  __u64 changes;  // SPTE changes
+  __u64 leaf_zaps;  // present leaves made not present (zap, freeze)
+  __u64 unflushed;  // of those, the ones no remote TLB flush followed before the root returned
+  __u64 flushes;  // remote TLB flush calls
+  __u64 splits;   // huge page splits
+  char comm[COMM_LEN];
+};
 // Bytes of the ring buffer for --slower-than events (a power of two number of pages).
 #define SLOW_RING_BYTES (256 * 1024)
 
