@@ -23,7 +23,7 @@ enum SPTELedgerHTML {
         origin.counts, levels: ledger.levels, events: origin.events, order: ledger.eventOrder,
         splits: origin.splits)
     }
-    return out + "</section>\n"
+    return out + SPTEOperationsText.html(ledger) + "</section>\n"
   }
 
   static func share(_ part: UInt64, of total: UInt64) -> Double {

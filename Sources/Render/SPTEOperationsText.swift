@@ -29,59 +29,99 @@ enum SPTEOperationsText {
     return parts.joined(separator: ", ")
   }
 
-  static func text(_ ledger: SPTELedger) -> String {
+  /// The rows both the text and the HTML show, unescaped: a summary line, the header, one row
+  /// per shown operation, and the lines after the table.
+  struct Table {
+    var summary: String
+    var header: [String]
+    var rows: [[String]]
+    var notes: [String]
+    /// The columns printed right-aligned.
+    static let numeric: Set<Int> = [3, 4, 6, 7, 8, 9, 10, 11]
+  }
+
+  /// nil when the capture lists no operations.
+  static func table(_ ledger: SPTELedger) -> Table? {
     let operations = ledger.operations
-    guard !operations.isEmpty || !ledger.changesOfUnlistedOperations.isEmpty else { return "" }
+    guard !operations.isEmpty || !ledger.changesOfUnlistedOperations.isEmpty else { return nil }
     let flagged = operations.filter(\.unflushedZap)
     var byOrigin: [String: Int] = [:]
     for op in operations { byOrigin[op.originLabel, default: 0] += 1 }
     let origins = byOrigin.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-      .map { "\($0.value) \(TDPSummaryText.printable($0.key))" }.joined(separator: ", ")
+      .map { "\($0.value) \($0.key)" }.joined(separator: ", ")
     let inOps = operations.reduce(UInt64(0)) { $0 &+ $1.entryChanges }
-    var out =
-      "\noperations: \(operations.count) (\(origins)); \(inOps) of \(ledger.total) changes inside them"
-    out += "; \(flagged.count) returned with zapped present leaves no remote TLB flush followed\n"
+    let summary =
+      "operations: \(operations.count) (\(origins)); \(inOps) of \(ledger.total) changes inside them; "
+      + "\(flagged.count) returned with zapped present leaves no remote TLB flush followed"
     let ordered = ordered(operations)
     let shown = ordered.prefix { $0.unflushedZap } + ordered.drop { $0.unflushedZap }.prefix(shownRows)
     let header = [
       "op", "root", "origin", "pid", "tid", "comm", "duration", "changes", "zapped", "unflushed", "splits",
       "flushes", "kinds",
     ]
-    var rows: [[String]] = []
-    for op in shown {
-      rows.append([
-        SPTECaptureKey.opToken(op.id), TDPSummaryText.printable(op.root),
-        TDPSummaryText.printable(op.originLabel),
-        String(op.pid), String(op.tid), TDPSummaryText.printable(op.comm),
+    let rows = shown.map { op in
+      [
+        SPTECaptureKey.opToken(op.id), op.root, op.originLabel, String(op.pid), String(op.tid), op.comm,
         op.duration.map { Durations.text(Double($0)) } ?? SPTECaptureKey.runningToken, String(op.changes),
         String(op.leafZaps), op.unflushedZap ? "\(op.unflushed) !" : String(op.unflushed),
         String(op.splitCount),
         String(op.flushes), kinds(op),
-      ])
+      ]
+    }
+    var notes: [String] = []
+    if operations.count > shown.count {
+      notes.append(
+        "… \(operations.count - shown.count) more operations (report --spte --json lists every one)")
+    }
+    if !ledger.changesOfUnlistedOperations.isEmpty {
+      let changes = ledger.changesOfUnlistedOperations.values.reduce(0, &+)
+      notes.append(
+        "\(ledger.changesOfUnlistedOperations.count) operations have changes (\(changes)) and no @spte_op entry (ops_full)"
+      )
+    }
+    return Table(summary: summary, header: header, rows: rows, notes: notes)
+  }
+
+  static func text(_ ledger: SPTELedger) -> String {
+    guard let table = table(ledger) else { return "" }
+    let rows = table.rows.map { $0.map(TDPSummaryText.printable) }
+    let widths = table.header.indices.map { column in
+      max(table.header[column].count, rows.map { $0[column].count }.max() ?? 0)
     }
     // Text columns left-aligned, numbers right-aligned; the last column is not padded.
-    let numeric: Set<Int> = [3, 4, 6, 7, 8, 9, 10, 11]
-    let widths = header.indices.map { column in
-      max(header[column].count, rows.map { $0[column].count }.max() ?? 0)
-    }
     func line(_ cells: [String]) -> String {
       var parts: [String] = []
       for (column, cell) in cells.enumerated() {
         let pad = String(repeating: " ", count: widths[column] - cell.count)
-        parts.append(column == cells.count - 1 ? cell : numeric.contains(column) ? pad + cell : cell + pad)
+        parts.append(
+          column == cells.count - 1 ? cell : Table.numeric.contains(column) ? pad + cell : cell + pad)
       }
       return "  " + parts.joined(separator: "  ") + "\n"
     }
-    out += line(header)
+    var out = "\n" + TDPSummaryText.printable(table.summary) + "\n" + line(table.header)
     for row in rows { out += line(row) }
-    if operations.count > shown.count {
-      out += "  … \(operations.count - shown.count) more operations (report --spte --json lists every one)\n"
+    for note in table.notes { out += "  " + note + "\n" }
+    return out
+  }
+
+  static func html(_ ledger: SPTELedger) -> String {
+    guard let table = table(ledger) else { return "" }
+    var out =
+      "<h3>Operations: \(ledger.operations.count)</h3>\n<p>\(Escaping.html(table.summary))</p>\n<table class=\"spte\">\n<tr>"
+    for (column, name) in table.header.enumerated() {
+      out += Table.numeric.contains(column) ? "<th class=\"n\">" : "<th>"
+      out += Escaping.html(name) + "</th>"
     }
-    if !ledger.changesOfUnlistedOperations.isEmpty {
-      let changes = ledger.changesOfUnlistedOperations.values.reduce(0, &+)
-      out +=
-        "  \(ledger.changesOfUnlistedOperations.count) operations have changes (\(changes)) and no @spte_op entry (ops_full)\n"
+    out += "</tr>\n"
+    for row in table.rows {
+      out += "<tr>"
+      for (column, cell) in row.enumerated() {
+        out += (Table.numeric.contains(column) ? "<td class=\"n\">" : "<td>") + Escaping.html(cell) + "</td>"
+      }
+      out += "</tr>\n"
     }
+    out += "</table>\n"
+    for note in table.notes { out += "<p>\(Escaping.html(note))</p>\n" }
     return out
   }
 

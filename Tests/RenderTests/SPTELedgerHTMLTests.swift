@@ -79,6 +79,30 @@ import TraceParse
     #expect(html.contains("<td class=\"n\">7</td>"))
   }
 
+  /// The per-operation table: every operation of the capture, the one that returned with
+  /// unflushed zaps first, and a hostile comm (a hand-edited capture) escaped.
+  @Test func theOperationsTableListsEveryOperationEscaped() throws {
+    let text = try String(
+      contentsOf: TDPFixture.url("fixtures/record/capture-spte-ops.golden.txt"), encoding: .utf8
+    ).replacingOccurrences(of: ", kworker, ", with: ", <script>k</script>, ")
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("spte-ops-\(getpid()).txt")
+    try text.write(to: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: path) }
+    let html = try Self.page(try ProfileLoader().load(path: path.path))
+    #expect(!html.contains("<script>k"))
+    let rows = Self.tables(html)["Operations"] ?? []
+    #expect(rows.map(\.first) == ["op1", "op2"])
+    #expect(
+      rows.first
+        == [
+          "op1", "kvm_set_memslot", "vCPU page fault", "4242", "4243", "qemu??kvm?", "2.50 ms", "7", "7",
+          "2 !",
+          "1", "1", "zap-leaf 4K 7",
+        ])
+    #expect(rows.last?[5] == "&lt;script&gt;k&lt;/script&gt;" && rows.last?[6] == "running")
+    #expect(html.contains("operations: 2 (2 vCPU page fault); 8 of 4114 changes inside them; 1 returned"))
+  }
+
   @Test func aPageWithoutSPTEEntriesHasNoSection() throws {
     let outputs = try ReportRequest(report: ReportOptions(inputs: ["x"]), html: "/tmp/unused.html").run(
       on: try TDPFixture.load("fixtures/seed/tdp_mmu-notes.txt"))
