@@ -96,7 +96,9 @@ enum SPTEOperationsText {
         parts.append(
           column == cells.count - 1 ? cell : Table.numeric.contains(column) ? pad + cell : cell + pad)
       }
-      return "  " + parts.joined(separator: "  ") + "\n"
+      var text = "  " + parts.joined(separator: "  ")
+      while text.last == " " { text.removeLast() }
+      return text + "\n"
     }
     var out = "\n" + TDPSummaryText.printable(table.summary) + "\n" + line(table.header)
     for row in rows { out += line(row) }

@@ -59,6 +59,55 @@ import TraceParse
     return (buckets, splits, flushes)
   }
 
+  /// bpftrace's `@ops[kprobe:ROOT]: N` and `@memslot_changes: N` (changes between
+  /// kvm_set_memslot's kprobe and kretprobe, per thread).
+  static func bpftraceOperations(_ text: String) -> (ops: [String: UInt64], memslotChanges: UInt64) {
+    var ops: [String: UInt64] = [:]
+    var memslot: UInt64 = 0
+    for line in text.split(separator: "\n") {
+      if line.hasPrefix("@ops[kprobe:"), let close = line.range(of: "]: ") {
+        ops[String(line[line.index(line.startIndex, offsetBy: 12)..<close.lowerBound])] = UInt64(
+          line[close.upperBound...])
+      } else if line.hasPrefix("@memslot_changes: ") {
+        memslot = UInt64(line.dropFirst(18)) ?? 0
+      }
+    }
+    return (ops, memslot)
+  }
+
+  /// The per-operation ledger read back by tdptrace's own reader: as many memslot ioctls and
+  /// notifier invalidations as bpftrace counted calls of their roots, the changes inside the
+  /// memslot ioctls equal to bpftrace's, each operation's kernel count equal to its @spte
+  /// entries, and on both kernels the memslot deletes (the fast zap of invalidated roots)
+  /// returning with every zapped leaf unflushed, the notifier invalidations flushed.
+  @Test(arguments: kernels)
+  func operationsEqualBpftracesOnTheSameRun(kernel: GuestKernel) throws {
+    let profile = try GuestCaptureTests.profile(
+      try kernel.text("spte-tdptrace.txt"), name: "spte-tdptrace.txt")
+    let ledger = try SPTELedger(profile: profile)
+    let bpftrace = Self.bpftraceOperations(try kernel.text("spte-bpftrace.txt"))
+    func count(_ root: String) -> UInt64 { UInt64(ledger.operations.filter { $0.root == root }.count) }
+    #expect(count("kvm_set_memslot") == bpftrace.ops["kvm_set_memslot"], "\(kernel)")
+    #expect(
+      count("kvm_mmu_notifier_invalidate_range_start")
+        == bpftrace.ops["kvm_mmu_notifier_invalidate_range_start"],
+      "\(kernel)")
+    let memslot = ledger.operations.filter { $0.root == "kvm_set_memslot" }
+    #expect(memslot.reduce(0) { $0 + $1.entryChanges } == bpftrace.memslotChanges, "\(kernel)")
+    #expect(bpftrace.memslotChanges > 0)
+    for op in ledger.operations {
+      #expect(op.changes == op.entryChanges && op.duration != nil, "\(kernel) op\(op.id)")
+    }
+    #expect(ledger.changesOfUnlistedOperations.isEmpty)
+    let flagged = ledger.operations.filter(\.unflushedZap)
+    #expect(
+      !flagged.isEmpty && flagged.allSatisfy { $0.root == "kvm_set_memslot" && $0.flushes == 0 }, "\(kernel)")
+    let notifier = ledger.operations.filter {
+      $0.root == "kvm_mmu_notifier_invalidate_range_start" && $0.leafZaps > 0
+    }
+    #expect(!notifier.isEmpty && notifier.allSatisfy { $0.flushes > 0 && !$0.unflushedZap }, "\(kernel)")
+  }
+
   @Test(arguments: kernels)
   func bucketsSplitsAndFlushesEqualBpftracesOnTheSameRun(kernel: GuestKernel) throws {
     let profile = try GuestCaptureTests.profile(
@@ -94,7 +143,11 @@ import TraceParse
       #expect(splits == bpftrace.splits, "\(kernel)")
     }
     #expect(ledger.events["kvm_flush_remote_tlbs", default: 0] == bpftrace.flushes, "\(kernel)")
-    #expect(ledger.total + ledger.events.values.reduce(0, +) == profile.totalWeight, "\(kernel)")
+    // Every unit of weight is a change, a split, a flush, or one operation.
+    #expect(
+      ledger.total + ledger.events.values.reduce(0, +) + UInt64(ledger.operations.count)
+        == profile.totalWeight,
+      "\(kernel)")
     // The kinds spte-driver makes on NPT (page_idle aging is not in Debian's kernels).
     let kinds = Set(ledger.counts.keys.map(\.kind))
     let made: Set<SPTETransition.Kind> = [
