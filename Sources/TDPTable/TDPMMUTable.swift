@@ -64,7 +64,8 @@ extension ProbeTable {
           .init(["kvm_tdp_mmu_zap_all"], timed: true),
           .init(["kvm_tdp_mmu_invalidate_roots", "kvm_tdp_mmu_invalidate_all_roots"]),
           .init(["kvm_tdp_mmu_zap_invalidated_roots"], timed: true),
-          .init(["tdp_mmu_zap_root_work"]),
+          // One queued root zap per call (5.18 to 6.5): an operation of record --spte.
+          .init(["tdp_mmu_zap_root_work"], ledger: .operation),
           .init(["__tdp_mmu_zap_root"], timed: true),
           .init(["tdp_mmu_zap_root"], timed: true),
           .init(["kvm_tdp_mmu_zap_possible_nx_huge_page", "kvm_tdp_mmu_zap_sp"]),
@@ -126,8 +127,7 @@ extension ProbeTable {
           .init(["kvm_mmu_page_fault"], recorded: false, timed: true),
           .init(["kvm_mmu_zap_all_fast"], recorded: false, timed: true),
           // The operation roots of record --spte (kvm_main.c, in kallsyms of 6.1 and 6.12): each
-          // returns once its operation is done. The NX recovery worker is no root: it loops
-          // until the VM dies, so its changes stay outside any operation.
+          // returns once its operation is done.
           .init(["kvm_set_memslot"], recorded: false, timed: true, ledger: .operation),
           .init(
             ["kvm_mmu_notifier_invalidate_range_start"], recorded: false, timed: true, ledger: .operation),
@@ -137,6 +137,11 @@ extension ProbeTable {
           .init(["kvm_clear_dirty_log_protect"], recorded: false, ledger: .operation),
           .init(["kvm_dirty_ring_reset"], recorded: false, ledger: .operation),
           .init(["kvm_destroy_vm"], recorded: false, ledger: .operation),
+          // One NX huge page recovery run: the vhost task (6.13, and 6.12.y, whose kallsyms has
+          // its _kill beside it) calls it once per period. 6.1's kvm_nx_lpage_recovery_worker is
+          // the kthread's loop and never returns, so it is no root: its zaps stay outside any
+          // operation.
+          .init(["kvm_nx_huge_page_recovery_worker"], recorded: false, ledger: .operation),
         ]),
     ],
     pathRules: PathRule.tdpMMU)
