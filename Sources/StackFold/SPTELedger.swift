@@ -158,7 +158,7 @@ public struct SPTELedger: Sendable {
           SPTEOperation.id(of: labels, label: SPTECaptureKey.splitOpLabel)
         }
         guard let op else {
-          try skip(Self.badOp(labels), sample.weight)
+          try skip(Self.badOp(labels, SPTECaptureKey.splitOpLabel), sample.weight)
           continue
         }
         let result = classifier.classify(sample, in: profile, probeFunction: event, cache: &cache)
@@ -175,7 +175,7 @@ public struct SPTELedger: Sendable {
           SPTEOperation.id(of: labels, label: SPTECaptureKey.changeOpLabel)
         }
         guard let op else {
-          try skip(Self.badOp(labels), sample.weight)
+          try skip(Self.badOp(labels, SPTECaptureKey.changeOpLabel), sample.weight)
           continue
         }
         if op != 0 { cellsByOp[op, default: [:]][cell, default: 0] &+= sample.weight }
@@ -219,10 +219,12 @@ public struct SPTELedger: Sendable {
     }.sorted { $0.id < $1.id }
   }
 
-  /// The error of an `@spte` or `@spte_split` entry whose OP member is neither `op<N>` nor `-`.
-  static func badOp(_ labels: Labels) -> SPTELedgerError {
+  /// The error of an `@spte` or `@spte_split` entry whose OP member (label `label`) is neither
+  /// `op<N>` nor `-`.
+  static func badOp(_ labels: Labels, _ label: String) -> SPTELedgerError {
     .badEntry(
-      entry: "\(labels.map ?? "?")[\(labels.probe ?? "?"), ...]", why: "the OP member is not op<N> or -")
+      entry: "\(labels.map ?? "?")[\(labels.probe ?? "?"), ..., \(labels[label] ?? "?"), ...]",
+      why: "the OP member is not op<N> or -")
   }
 
   /// The names of the table's ledger probes other than the SPTE change tracepoint, in table

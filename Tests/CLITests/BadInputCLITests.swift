@@ -140,6 +140,22 @@ import Testing
         "--lenient skipped 1 bad entries (512 changes)"))
   }
 
+  /// An OP member that is neither `op<N>` nor `-`: exit 1 naming the input and the member;
+  /// `--lenient` skips the entry with its weight, and the operation loses only that change.
+  @Test func badOPMemberFailsNamingInputAndMember() throws {
+    let path = TDPFixture.url("fixtures/spte/spte-bad-op.txt").path
+    let result = try CLIHarness.run(["report", "--spte", path])
+    #expect(!result.crashed && result.status == 1)
+    #expect(
+      result.stderr
+        == "tdptrace: \(path): @spte[tracepoint:kvmmmu:kvm_tdp_mmu_spte_changed, ..., opx, ...]: the OP member is not op<N> or - (--lenient skips such entries)\n"
+    )
+    let lenient = try CLIHarness.run(["report", "--spte", "--lenient", "--json", path])
+    #expect(lenient.status == 0, "\(lenient.stderr)")
+    let json = String(decoding: lenient.stdout, as: UTF8.self)
+    #expect(json.contains("\"skippedEntries\": 1"), "\(json)")
+  }
+
   @Test func aCaptureWithoutSpteEntriesFails() throws {
     let path = TDPFixture.url("fixtures/seed/tdp_mmu-notes.txt").path
     let result = try CLIHarness.run(["report", "--spte", path])
