@@ -84,12 +84,7 @@ static __always_inline void count_drops(__u32 reason, __u64 n) {
     __sync_fetch_and_add(value, n);
 }
 
-static __always_inline void count_drop(__u32 reason) {
-  __u32 index = drop_index(probe_id, reason);
-  __u64 *value = bpf_map_lookup_elem(&drops, &index);
-  if (value)
-    __sync_fetch_and_add(value, 1);
-}
+static __always_inline void count_drop(__u32 reason) { count_drops(reason, 1); }
 
 static __always_inline int comm_matches(void) {
   char comm[COMM_LEN] = {};
