@@ -311,8 +311,7 @@ public final class CaptureSession {
   }
 
   /// The programs of a ledger role for `method`, entry first: an operation root's entry and
-  /// exit, a flush's count; nil where the role needs nothing but the count (or the method
-  /// cannot serve it).
+  /// exit, a flush's count; nil where a flush can only be counted like any probe.
   static func ledgerPrograms(_ role: ProbeGroup.LedgerRole, _ method: AttachMethod) -> [String]? {
     switch (role, method) {
     case (.operation, .fentry): return ["tdp_op_fentry", "tdp_op_fexit"]
@@ -320,7 +319,7 @@ public final class CaptureSession {
     case (.operation, _): return []
     case (.flush, .fentry): return ["tdp_flush_fentry"]
     case (.flush, .kprobe): return ["tdp_flush_kprobe"]
-    case (.flush, _), (.counted, _): return nil
+    case (.flush, _): return nil
     }
   }
 

@@ -45,8 +45,6 @@ public struct ProbeGroup: Sendable, Hashable {
 
   /// What `record --spte` does at a function of the SPTE ledger.
   public enum LedgerRole: Sendable, Hashable {
-    /// Counted by stack, like any probe.
-    case counted
     /// A remote TLB flush: counted, and it covers the leaves the task's operation zapped before it.
     case flush
     /// The root of a top-level operation (a memslot ioctl, an MMU notifier callback, a dirty-log

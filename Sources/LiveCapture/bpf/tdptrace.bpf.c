@@ -246,9 +246,7 @@ static __always_inline struct op_record *current_op(void) {
 static __always_inline int op_entry(void *ctx) {
   if (!passes_filters())
     return 0;
-  __u64 pid_tgid = bpf_get_current_pid_tgid();
-  __u32 tid = (__u32)pid_tgid;
-  struct op_record *running = bpf_map_lookup_elem(&op_tasks, &tid);
+  struct op_record *running = current_op();
   if (running) {
     running->depth++;
     return 0;
@@ -257,6 +255,8 @@ static __always_inline int op_entry(void *ctx) {
   __u64 *next = bpf_map_lookup_elem(&op_next, &zero);
   if (!next)
     return 0;
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  __u32 tid = (__u32)pid_tgid;
   struct op_record op = {};
   op.op = (__u32)__sync_fetch_and_add(next, 1) + 1;
   op.probe = probe_id;
@@ -267,7 +267,7 @@ static __always_inline int op_entry(void *ctx) {
   bpf_get_current_comm(op.comm, sizeof(op.comm));
   op.start = bpf_ktime_get_ns();
   if (bpf_map_update_elem(&op_tasks, &tid, &op, BPF_ANY) != 0)
-    count_drops(DROP_TASKS_FULL, 1);
+    count_drop(DROP_TASKS_FULL);
   return 0;
 }
 
@@ -289,7 +289,7 @@ static __always_inline int op_exit(void *ctx) {
     op->duration = 1;
   __u32 id = op->op;
   if (bpf_map_update_elem(&ops, &id, op, BPF_NOEXIST) != 0)
-    count_drops(DROP_OPS_FULL, 1);
+    count_drop(DROP_OPS_FULL);
   bpf_map_delete_elem(&op_tasks, &tid);
   return 0;
 }
