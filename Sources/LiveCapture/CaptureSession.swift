@@ -18,6 +18,11 @@ public final class CaptureSession {
   public let spte: Bool
   /// The masks the SPTE change probe classifies under, once it is loaded.
   public private(set) var spteMasks: SPTEMaskReading?
+  /// `record --faults`: the fault preset's functions and tracepoint run the fault programs
+  /// (`FaultRole`), configured by `faultLayout`.
+  public let faults: Bool
+  /// What the fault programs read by; set before attaching.
+  public var faultLayout = FaultLayout()
   /// The session's maps by the name the BPF object gives them; only those of `mode`.
   private var maps: [String: Int32] = [:]
   private var objects: [(object: OpaquePointer, links: [OpaquePointer])] = []
@@ -38,12 +43,15 @@ public final class CaptureSession {
     Data(base64Encoded: BPFObjectData.base64, options: .ignoreUnknownCharacters) ?? Data())
 
   /// Creates the maps. Throws when privileges are missing or the kernel has no BPF.
-  public init(limits: CaptureLimits = CaptureLimits(), mode: CaptureMode = .count, spte: Bool = false)
+  public init(
+    limits: CaptureLimits = CaptureLimits(), mode: CaptureMode = .count, spte: Bool = false, faults: Bool = false
+  )
     throws(LiveCaptureError)
   {
     self.limits = limits
     self.mode = mode
     self.spte = spte && mode == .count
+    self.faults = faults && mode == .count
     LibbpfLog.install()
     func create(_ type: bpf_map_type, _ name: String, _ key: UInt32, _ value: UInt32, _ entries: UInt32)
       throws(LiveCaptureError) -> Int32
@@ -77,8 +85,13 @@ public final class CaptureSession {
       ("op_tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<op_record>.size), UInt32(TASK_ENTRIES)),
       ("op_next", BPF_MAP_TYPE_ARRAY, u32, u64, 1),
       ("ops", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<op_record>.size), UInt32(OP_ENTRIES)),
+      ("fault_tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<fault_task>.size), UInt32(TASK_ENTRIES)),
+      (
+        "faults", BPF_MAP_TYPE_HASH, UInt32(MemoryLayout<fault_key>.size), UInt32(MemoryLayout<latency_value>.size),
+        UInt32(FAULT_ENTRIES)
+      ),
     ]
-    let wanted = mode.maps.union(self.spte ? Self.operationMaps : [])
+    let wanted = mode.maps.union(self.spte ? Self.operationMaps : []).union(self.faults ? Self.faultMaps : [])
     do {
       for (name, type, key, value, entries) in specs where wanted.contains(name) {
         maps[name] = try create(type, "tdp_" + name, key, value, entries)
@@ -323,6 +336,39 @@ public final class CaptureSession {
     }
   }
 
+  /// `record --faults`'s maps (bpf/tdptrace.h, `struct fault_task`, `struct fault_key`).
+  static let faultMaps: Set<String> = ["fault_tasks", "faults", "hist_zero"]
+
+  /// The fault role of a function of `group` in `record --faults`'s preset, or nil.
+  static func faultRole(_ spec: ProbeSpec, group: String?) -> ProbeGroup.FaultRole? {
+    guard case .function(let name) = spec.target, let group,
+      let entry = ProbeTable.tdpMMUFaults.group(named: group)?.functions.first(where: {
+        $0.names.contains(name)
+      })
+    else { return nil }
+    return entry.faultRole
+  }
+
+  /// Whether `spec` is the tracepoint `record --faults` reads the fast path's return from.
+  public static func isFastPath(_ spec: ProbeSpec) -> Bool {
+    ProbeTable.tdpMMUFaults.groups.flatMap(\.tracepoints).contains {
+      spec.target == .tracepoint(category: $0.system, name: $0.event)
+    }
+  }
+
+  /// The prefix of the fast path's programs (`spteProgram` spells them by method).
+  static let fastPathPrefix = "tdp_fast"
+
+  /// The programs of a fault role for `method`, entry first.
+  static func faultPrograms(_ role: ProbeGroup.FaultRole, _ method: AttachMethod) -> [String] {
+    let prefix = role == .fault ? "tdp_fault" : "tdp_outcome"
+    switch method {
+    case .fentry: return [prefix + "_fentry", prefix + "_fexit"]
+    case .kprobe: return [prefix + "_kprobe", prefix + "_kretprobe"]
+    default: return []
+    }
+  }
+
   /// The BPF program that reads the `shadow_*_mask` globals once, by test run.
   static let spteMaskProgram = "tdp_spte_masks"
 
@@ -345,12 +391,14 @@ public final class CaptureSession {
     defer { if !ok { bpf_object__close(object) } }
 
     let decodesSPTE = spte && Self.isSPTEChange(spec)
-    let decoder = spte ? Self.sptePrograms(spec) : nil
+    let decoder = spte ? Self.sptePrograms(spec) : faults && Self.isFastPath(spec) ? Self.fastPathPrefix : nil
     let wanted: [String]
-    if let decoder {
+    if faults, let role = Self.faultRole(spec, group: group) {
+      wanted = Self.faultPrograms(role, method)
+    } else if let decoder {
       guard let program = Self.spteProgram(method, prefix: decoder) else {
         return .failure(
-          "--spte reads the tracepoint's arguments through tp_btf or raw_tp, not \(method.rawValue)")
+          "--\(spte ? "spte" : "faults") reads the tracepoint's arguments through tp_btf or raw_tp, not \(method.rawValue)")
       }
       wanted = [program]
     } else if spte, let role = Self.ledgerRole(spec, group: group),
@@ -419,6 +467,7 @@ public final class CaptureSession {
       return .failure("the BPF object has no .rodata")
     }
     var probeConfig = ProbeConfig(probeID: UInt32(probes.count), limits: limits)
+    probeConfig.faultLayout = faultLayout
     if decodesSPTE {
       probeConfig.spteMaskAddresses = SPTEMasks.names.map { symbols.data(named: $0)?.address ?? 0 }
     }
@@ -581,6 +630,7 @@ public final class CaptureSession {
       capture.entries = merged.entries
       unreadable(merged.unreadable)
       if spte { capture.operations = readOperations(stacks) }
+      if faults { readFaults(into: &capture, stacks) }
     } else {
       var hists: [CountKey: LatencyCounts] = [:]
       var value = latency_value()
@@ -644,6 +694,37 @@ public final class CaptureSession {
       }
     }
     return out.sorted { $0.op < $1.op }
+  }
+
+  /// `record --faults`'s faults by key, and each task's longest run of retries; a fault still
+  /// in progress at the read is counted as `in_progress`, under the fault probe.
+  private func readFaults(into capture: inout RawCapture, _ stacks: StackIDs) {
+    capture.faultLayout = faultLayout
+    func known<T: Equatable>(_ value: T, _ none: T) -> T? { value == none ? nil : value }
+    var value = latency_value()
+    forEachKey(of: fd("faults"), initial: fault_key()) { key in
+      guard bpf_map_lookup_elem(fd("faults"), &key, &value) == 0, value.count > 0 else { return }
+      capture.faults.append(
+        RawCapture.FaultEntry(
+          tgid: key.tgid, vcpu: known(key.vcpu, FAULT_NO_VCPU), outcome: known(key.outcome, FAULT_NONE),
+          fastReturn: known(key.fast, FAULT_NONE), reqLevel: known(key.req_level, UInt8(FAULT_NO_LEVEL)),
+          goalLevel: known(key.goal_level, UInt8(FAULT_NO_LEVEL)),
+          addresses: stacks.frames(key.stackid) ?? [], counts: LatencyCounts(value)))
+    }
+    let faultProbe = probes.firstIndex { Self.faultRole($0.spec, group: $0.group) == .fault }
+    var task = fault_task()
+    forEachKey(of: fd("fault_tasks"), initial: UInt32(0)) { tid in
+      guard bpf_map_lookup_elem(fd("fault_tasks"), &tid, &task) == 0 else { return }
+      if task.start != 0, let faultProbe {
+        capture.drops[.init(probe: UInt32(faultProbe), reason: .inProgress), default: 0] += 1
+      }
+      if task.max_run > 0 {
+        capture.retryRuns.append(
+          RawCapture.RetryRun(
+            tgid: task.key.tgid, vcpu: known(task.key.vcpu, FAULT_NO_VCPU), gfn: task.max_run_gfn,
+            run: task.max_run))
+      }
+    }
   }
 
   /// The stack ids' stacks: the stack map's, read on demand once per id, and the whole

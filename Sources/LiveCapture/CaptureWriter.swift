@@ -116,7 +116,8 @@ public struct CaptureWriter: Sendable {
   /// bpftrace's `Attaching N probes...`.
   static func preamble(_ capture: RawCapture) -> String {
     let spte = capture.spteMasks.map { SPTECaptureKey.headerLines(masks: $0.masks, source: $0.source) } ?? ""
-    return spte + attaching(capture.probes.count)
+    let faults = capture.faultLayout.map(FaultWriter.headerLines) ?? ""
+    return spte + faults + attaching(capture.probes.count)
   }
 
   /// bpftrace's first line, `Attaching N probes...`.
@@ -125,6 +126,7 @@ public struct CaptureWriter: Sendable {
   /// The maps: stacks and drops, or the latency maps.
   func body(_ capture: RawCapture, symbols: KernelSymbols) -> String {
     if capture.mode == .latency { return LatencyWriter(writer: self, symbols: symbols).render(capture) }
+    if capture.faultLayout != nil { return FaultWriter(writer: self, symbols: symbols).render(capture) }
     var out = ""
     // bpftrace prints map after map, a blank line between: @ first, then @spte, @spte_split.
     var changes = ""

@@ -81,6 +81,60 @@ public final class KernelFeatures {
     return btfOwner(of: "btf_trace_" + name, kind: kindTypedef)
   }
 
+  /// The BTF objects to search for a kernel type: the module's first when named, then
+  /// vmlinux and every module.
+  private func searchOrder(module: String?) -> [OpaquePointer] {
+    let named = moduleBTFs.filter { $0.name == module }.map(\.btf)
+    let others = moduleBTFs.filter { $0.name != module }.map(\.btf)
+    return named + [vmlinuxBTF].compactMap { $0 } + others
+  }
+
+  /// The byte offset of `member` in `struct name` (module `module`'s BTF first), or nil when no
+  /// BTF has the struct, the member is missing, or it is a bitfield.
+  public func memberOffset(struct name: String, member: String, module: String? = nil) -> Int? {
+    let kindStruct: UInt32 = 4  // BTF_KIND_STRUCT
+    for btf in searchOrder(module: module) {
+      let id = btf__find_by_name_kind(btf, name, kindStruct)
+      guard id > 0, let type = btf__type_by_id(btf, UInt32(id)) else { continue }
+      let members = btf_members(type)
+      for index in 0..<Int(btf_vlen(type)) {
+        guard let members, let cName = btf__name_by_offset(btf, members[index].name_off),
+          String(cString: cName) == member
+        else { continue }
+        let bits = btf_member_bit_offset(type, UInt32(index))
+        let size = btf_member_bitfield_size(type, UInt32(index))
+        guard size == 0, bits % 8 == 0 else { return nil }
+        return Int(bits / 8)
+      }
+      return nil
+    }
+    return nil
+  }
+
+  /// Every enumerator of the enum that has one called `name` (module `module`'s BTF first), by
+  /// value: how a kernel numbers an anonymous enum such as `RET_PF_*`. Empty when no BTF has it.
+  public func enumerators(withMember name: String, module: String? = nil) -> [Int64: String] {
+    let kindEnum: UInt16 = 6  // BTF_KIND_ENUM (32-bit values; ENUM64 is not used for these)
+    for btf in searchOrder(module: module) {
+      let count = btf__type_cnt(btf)
+      guard count > 1 else { continue }
+      for id in 1..<count {
+        guard let type = btf__type_by_id(btf, id), btf_kind(type) == kindEnum, let values = btf_enum(type)
+        else { continue }
+        var names: [Int64: String] = [:]
+        var found = false
+        for index in 0..<Int(btf_vlen(type)) {
+          guard let cName = btf__name_by_offset(btf, values[index].name_off) else { continue }
+          let enumerator = String(cString: cName)
+          found = found || enumerator == name
+          names[Int64(values[index].val)] = enumerator
+        }
+        if found { return names }
+      }
+    }
+    return [:]
+  }
+
   /// Whether tracefs lists the tracepoint; nil when tracefs is not mounted.
   public func tracefsHasTracepoint(category: String, name: String) -> Bool? {
     guard let tracefs else { return nil }

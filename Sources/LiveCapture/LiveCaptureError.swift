@@ -7,6 +7,8 @@ public enum LiveCaptureError: Error, CustomStringConvertible, Equatable {
   case missingPrivileges(missing: [String])
   case noBPF(String)
   case noProbeAttached([String])
+  /// `record --faults` without its fault bracket: nothing would time a fault.
+  case noFaultBracket([String])
   case mapCreate(String, Int32)
   case io(String)
 
@@ -20,6 +22,9 @@ public enum LiveCaptureError: Error, CustomStringConvertible, Equatable {
     case .noBPF(let why): return "this kernel cannot run BPF programs: \(why)"
     case .noProbeAttached(let reasons):
       return "no probe could be attached: " + reasons.joined(separator: "; ")
+    case .noFaultBracket(let reasons):
+      return "--faults: kvm_mmu_page_fault could not be attached, so no fault can be timed: "
+        + reasons.joined(separator: "; ")
     case .mapCreate(let name, let errno): return "cannot create BPF map \(name): \(Errno.describe(errno))"
     case .io(let message): return message
     }

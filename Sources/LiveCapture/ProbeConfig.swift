@@ -12,6 +12,8 @@ struct ProbeConfig {
   /// `record --spte`: the `shadow_*_mask` globals' addresses (`SPTEMasks.names` order), 0 where
   /// kallsyms has none.
   var spteMaskAddresses: [UInt64] = []
+  /// `record --faults`: the offsets and outcome values the fault programs read by.
+  var faultLayout = FaultLayout()
 
   init(probeID: UInt32, limits: CaptureLimits) {
     self.probeID = probeID
@@ -36,6 +38,7 @@ struct ProbeConfig {
         raw.storeBytes(of: address, toByteOffset: i * MemoryLayout<UInt64>.size, as: UInt64.self)
       }
     }
+    faultLayout.apply(to: &cfg)
     // Host byte order and the host's layout are the BPF program's: it runs on this CPU.
     return withUnsafeBytes(of: cfg) { Array($0) }
   }

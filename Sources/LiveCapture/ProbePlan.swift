@@ -22,13 +22,16 @@ public struct ProbePlan: Sendable {
   /// `kvm_mmu_split_huge_page` by level and errno (`CaptureSession.sptePrograms`), through
   /// tp_btf or raw_tp only.
   public var spte: Bool
+  /// `record --faults`: the fault preset's probes run the fault programs.
+  public var faults: Bool
 
   public init(
     presets: [ProbeTable] = [], probes: [ProbeSpec] = [], attach: AttachRequest = .auto,
     withTracepoints: Bool = false, mode: CaptureMode = .count, kernel: KernelVersion? = KernelVersion.running,
-    spte: Bool = false
+    spte: Bool = false, faults: Bool = false
   ) {
     self.spte = spte
+    self.faults = faults
     self.mode = mode
     self.kernel = kernel
     self.presets = presets
@@ -65,6 +68,9 @@ public struct ProbePlan: Sendable {
       var methods = AttachMethod.order(for: spec.target, request: request)
       if spte, let prefix = CaptureSession.sptePrograms(spec) {
         methods.removeAll { CaptureSession.spteProgram($0, prefix: prefix) == nil }
+      }
+      if faults, CaptureSession.isFastPath(spec) {
+        methods.removeAll { CaptureSession.spteProgram($0, prefix: CaptureSession.fastPathPrefix) == nil }
       }
       let outcome = attachOne(spec, methods, group)
       outcomes.append(outcome)

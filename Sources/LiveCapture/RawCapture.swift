@@ -60,6 +60,57 @@ public struct RawCapture: Sendable {
   public var spteMasks: SPTEMaskReading?
   /// `record --spte`: the operations, by id; those still running at stop have no duration.
   public var operations: [Operation] = []
+  /// `record --faults`: the ended faults by key (`struct fault_key`), timed.
+  public var faults: [FaultEntry] = []
+  /// `record --faults`: each task's longest run of retries on one gfn.
+  public var retryRuns: [RetryRun] = []
+  /// From attach to the final read, for rates (`record --faults` writes it).
+  public var elapsedNanoseconds: UInt64?
+  /// `record --faults`: what BTF gave the fault programs.
+  public var faultLayout: FaultLayout?
+
+  /// `record --faults`: the faults of one `struct fault_key`. Nil members are the kernel's
+  /// "unknown" (FAULT_NO_VCPU, FAULT_NONE, FAULT_NO_LEVEL).
+  public struct FaultEntry: Sendable, Equatable {
+    public var tgid: UInt32
+    public var vcpu: UInt32?
+    public var outcome: Int32?
+    public var fastReturn: Int32?
+    public var reqLevel: UInt8?
+    public var goalLevel: UInt8?
+    /// The stack at `kvm_mmu_page_fault`'s entry.
+    public var addresses: [UInt64]
+    public var counts: LatencyCounts
+
+    public init(
+      tgid: UInt32, vcpu: UInt32?, outcome: Int32?, fastReturn: Int32?, reqLevel: UInt8?, goalLevel: UInt8?,
+      addresses: [UInt64], counts: LatencyCounts
+    ) {
+      self.tgid = tgid
+      self.vcpu = vcpu
+      self.outcome = outcome
+      self.fastReturn = fastReturn
+      self.reqLevel = reqLevel
+      self.goalLevel = goalLevel
+      self.addresses = addresses
+      self.counts = counts
+    }
+  }
+
+  /// `record --faults`: a vCPU thread's longest run of consecutive `RET_PF_RETRY` on one gfn.
+  public struct RetryRun: Sendable, Equatable {
+    public var tgid: UInt32
+    public var vcpu: UInt32?
+    public var gfn: UInt64
+    public var run: UInt64
+
+    public init(tgid: UInt32, vcpu: UInt32?, gfn: UInt64, run: UInt64) {
+      self.tgid = tgid
+      self.vcpu = vcpu
+      self.gfn = gfn
+      self.run = run
+    }
+  }
 
   public init(probes: [AttachOutcome], entries: [Entry] = [], drops: [DropKey: UInt64] = [:]) {
     self.probes = probes

@@ -68,12 +68,17 @@ public struct Recorder {
       throw .io("/proc/kallsyms shows no addresses (kernel.kptr_restrict); run as root")
     }
     let features = KernelFeatures()
-    let session = try CaptureSession(limits: limits, mode: plan.mode, spte: plan.spte)
+    let session = try CaptureSession(limits: limits, mode: plan.mode, spte: plan.spte, faults: plan.faults)
+    if plan.faults { session.faultLayout = FaultLayout(features: features) }
     defer { session.detach() }
     let outcomes = plan.attach(to: session, symbols: symbols0, features: features)
     for outcome in outcomes { log(outcome.summary) }
     if session.probes.isEmpty {
       throw .noProbeAttached(outcomes.filter { !$0.attached && $0.skipped == nil }.map { $0.summary })
+    }
+    if plan.faults, !session.probes.contains(where: { CaptureSession.faultRole($0.spec, group: $0.group) == .fault }) {
+      throw .noFaultBracket(
+        outcomes.filter { CaptureSession.faultRole($0.spec, group: $0.group) == .fault }.map { $0.summary })
     }
     let n = session.probes.count
     let until = duration.map { " for \($0) s" } ?? ""
@@ -125,8 +130,9 @@ public struct Recorder {
     // Then unlink, so the counts read are final (nothing counted after the read is lost).
     let (symbols, text) = try KernelSymbols.load()
     session.stop()
-    let capture = session.read()
+    var capture = session.read()
     let end = Date()
+    capture.elapsedNanoseconds = UInt64(max(0, end.timeIntervalSince(start)) * 1e9)
     session.detach()
     return Result(
       capture: capture, symbols: symbols, kallsymsText: text, outcomes: outcomes, signal: signal, end: end)

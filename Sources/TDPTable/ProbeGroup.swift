@@ -24,16 +24,19 @@ public struct ProbeGroup: Sendable, Hashable {
     public var ledger: Bool { ledgerRole != nil }
     /// What `record --spte` does at it; nil: not attached.
     public var ledgerRole: LedgerRole?
+    /// What `record --faults` does at this function (`FaultRole`); nil: not in its preset.
+    public var faultRole: FaultRole?
 
     public init(
       _ names: [String], recorded: Bool = true, timed: Bool = false,
-      tracepointFrom: Replacement? = nil, ledger: LedgerRole? = nil
+      tracepointFrom: Replacement? = nil, ledger: LedgerRole? = nil, fault: FaultRole? = nil
     ) {
       self.names = names
       self.recorded = recorded
       self.timed = timed
       self.tracepointFrom = tracepointFrom
       self.ledgerRole = ledger
+      self.faultRole = fault
     }
 
     /// Why `record` counts the group's tracepoints instead of this function on `kernel`, or nil.
@@ -54,6 +57,14 @@ public struct ProbeGroup: Sendable, Hashable {
   }
 
   /// The release from which `record` counts a group's tracepoints instead of a function, and why.
+  /// `record --faults`'s parts of one fault (docs/faults.md): the bracket whose entry and exit
+  /// time a fault and name its vCPU, and the TDP fault handler inside it whose return value is
+  /// the outcome (`RET_PF_*`) and whose `struct kvm_page_fault` gives the levels and the gfn.
+  public enum FaultRole: String, Sendable, Hashable, CaseIterable {
+    case fault
+    case outcome
+  }
+
   public struct Replacement: Sendable, Hashable {
     public var release: KernelVersion
     public var why: String
@@ -73,12 +84,17 @@ public struct ProbeGroup: Sendable, Hashable {
     public var recorded: Bool
     /// Whether `record --spte` attaches it, in the `tdp-mmu-spte` preset.
     public var ledger: Bool
+    /// `record --faults` marks the fault it fires in as taking the fast path (its return value).
+    public var fault: Bool
 
-    public init(_ system: String, _ event: String, recorded: Bool = true, ledger: Bool = false) {
+    public init(
+      _ system: String, _ event: String, recorded: Bool = true, ledger: Bool = false, fault: Bool = false
+    ) {
       self.system = system
       self.event = event
       self.recorded = recorded
       self.ledger = ledger
+      self.fault = fault
     }
 
     /// `system:event`.

@@ -14,7 +14,7 @@ extension ProbeTable {
         name: "map", summary: "installing SPTEs on a fault",
         functions: [
           .init(["kvm_tdp_mmu_map"], timed: true),
-          .init(["kvm_tdp_page_fault", "tdp_page_fault"], recorded: false, timed: true),
+          .init(["kvm_tdp_page_fault", "tdp_page_fault"], recorded: false, timed: true, fault: .outcome),
           // direct_page_fault is the TDP caller of kvm_tdp_mmu_map only up to 6.2.
           .init(["kvm_tdp_mmu_page_fault", "direct_page_fault"], recorded: false),
           .init(["tdp_mmu_link_sp", "tdp_mmu_link_page"]),
@@ -24,6 +24,8 @@ extension ProbeTable {
         tracepoints: [
           .init("kvmmmu", "kvm_mmu_spte_requested"), .init("kvmmmu", "kvm_mmu_set_spte"),
           .init("kvm", "kvm_page_fault", recorded: false),
+          // 5.16+ (vcpu, fault, sptep, old_spte, ret): fired when the lockless path was tried.
+          .init("kvmmmu", "fast_page_fault", recorded: false, fault: true),
         ]),
       ProbeGroup(
         name: "init-sp", summary: "allocating and initialising shadow pages, roots included",
@@ -124,7 +126,7 @@ extension ProbeTable {
         summary:
           "the callers MMU developers time (fault entry, memslot, notifier, fast zap) and the operations record --spte brackets",
         functions: [
-          .init(["kvm_mmu_page_fault"], recorded: false, timed: true),
+          .init(["kvm_mmu_page_fault"], recorded: false, timed: true, fault: .fault),
           .init(["kvm_mmu_zap_all_fast"], recorded: false, timed: true),
           // The operation roots of record --spte (kvm_main.c, in kallsyms of 6.1 and 6.12): each
           // returns once its operation is done.
@@ -175,5 +177,26 @@ extension ProbeTable {
       }
       return timed.isEmpty ? nil : ProbeGroup(name: group.name, summary: group.summary, functions: timed)
     },
+    pathRules: PathRule.tdpMMU)
+
+  /// `record --faults`'s preset: the entries of `tdpMMU` with a fault role, one group per role
+  /// and one for the fast path's tracepoint, so a group's function never keeps the tracepoint
+  /// out (`ProbePlan`).
+  public static let tdpMMUFaults = ProbeTable(
+    name: "tdp-mmu-faults",
+    summary: "KVM page faults: duration, outcome (RET_PF_*), fast path and levels, per VM and vCPU",
+    groups: ProbeGroup.FaultRole.allCases.map { role in
+      ProbeGroup(
+        name: "fault-" + role.rawValue, summary: role == .fault ? "the fault, entry to exit" : "the TDP fault handler",
+        functions: tdpMMU.groups.flatMap(\.functions).filter { $0.faultRole == role }.map {
+          ProbeGroup.Function($0.names, fault: role)
+        })
+    } + [
+      ProbeGroup(
+        name: "fault-fast-path", summary: "the lockless fast path", functions: [],
+        tracepoints: tdpMMU.groups.flatMap(\.tracepoints).filter(\.fault).map {
+          ProbeGroup.Tracepoint($0.system, $0.event, fault: true)
+        })
+    ],
     pathRules: PathRule.tdpMMU)
 }

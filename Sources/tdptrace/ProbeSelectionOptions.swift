@@ -27,6 +27,13 @@ struct ProbeSelectionOptions: ParsableArguments {
     ))
   var spte = false
 
+  @Flag(
+    name: .long,
+    help: ArgumentHelp(
+      "Time each page fault (kvm_mmu_page_fault, entry to exit) by VM, vCPU, outcome (RET_PF_* of the TDP fault handler, named from BTF), fast path and levels, with each vCPU's longest retry run on one gfn: report --faults reads it. Adds the tdp-mmu-faults preset (alone by default)."
+    ))
+  var faults = false
+
   /// The plan for these flags; `latency` picks the timing preset by default.
   func plan(latency: Bool = false) throws(LiveCaptureError) -> ProbePlan {
     var chosen: [ProbeTable] = []
@@ -34,10 +41,11 @@ struct ProbeSelectionOptions: ParsableArguments {
     var specs: [ProbeSpec] = []
     for text in probe { specs.append(try ProbeSpec.parse(text)) }
     if spte && !chosen.contains(.tdpMMUSPTE) { chosen.append(.tdpMMUSPTE) }
+    if faults && !chosen.contains(.tdpMMUFaults) { chosen.append(.tdpMMUFaults) }
     if chosen.isEmpty && specs.isEmpty { chosen = [latency ? ProbeTable.tdpMMULatency : ProbeTable.tdpMMU] }
     return ProbePlan(
       presets: chosen, probes: specs, attach: attach, withTracepoints: withTracepoints,
-      mode: latency ? .latency : .count, spte: spte)
+      mode: latency ? .latency : .count, spte: spte, faults: faults)
   }
 }
 

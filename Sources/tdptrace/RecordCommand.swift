@@ -95,6 +95,12 @@ struct RecordCommand: ParsableCommand {
     if latency && probes.spte {
       throw ValidationError("--spte counts a tracepoint, which has no exit for --latency to time the call by")
     }
+    if probes.faults && (latency || probes.spte || interval != nil) {
+      throw ValidationError("--faults times faults itself: record it alone, not with --latency, --spte or --interval")
+    }
+    if probes.faults && probes.attach == .tracepoint {
+      throw ValidationError("--faults needs fentry or kprobe: a fault is timed from its entry to its exit")
+    }
   }
 
   func run() throws {
@@ -140,7 +146,9 @@ struct RecordCommand: ParsableCommand {
       }
       let capture = result.capture
       var summary =
-        latency
+        probes.faults
+        ? "timed \(capture.faults.reduce(0) { $0 + $1.counts.count }) faults in \(capture.faults.count) keys from \(capture.probes.count) probes"
+        : latency
         ? "timed \(capture.latency.reduce(0) { $0 + $1.counts.count }) calls in \(capture.latency.count) histograms from \(capture.probes.count) probes"
         : "recorded \(capture.totalCount) events in \(capture.entries.count) stacks from \(capture.probes.count) probes"
       if let signal = result.signal { summary += " (stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM"))" }

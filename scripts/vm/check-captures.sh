@@ -390,5 +390,37 @@ print(" ".join(sorted({c["kind"] for c in json.load(sys.stdin)["cells"]})))')
   fi
 fi
 
+# --- record --faults (issue 15): per-vCPU fault counts against bpftrace on the same run --------
+if [ ! -f "$DIR/faults-tdptrace.txt" ] && [ ! -f "$DIR/faults-tdptrace.unavailable" ]; then
+  note faults.capture "no record --faults capture in this folder (made before issue 15)"
+elif [ -f "$DIR/faults-tdptrace.unavailable" ]; then
+  na faults.vcpus "$(cat "$DIR/faults-tdptrace.unavailable")"
+else
+  rc=$(cat "$DIR/faults-tdptrace.rc" 2>/dev/null || echo '?')
+  # tdptrace: faults per "VM VCPU" from the stats maps, and from the @faults stack entries;
+  # bpftrace: @faults[pid, tid] mapped to vCPUs by fault-driver's "vcpu I tid T" lines.
+  awk '/^@fault_stats_ns\[/ { k = $0; sub(/^[^[]*\[[^,]*, /, "", k); split(k, m, ", "); n = $0; sub(/.*: count /, "", n); sub(/,.*/, "", n); s[m[1] " " m[2]] += n }
+    END { for (v in s) print v, s[v] }' "$DIR/faults-tdptrace.txt" | sort >"$tmp/faults.td"
+  stacks=$(awk '/^@faults\[/ { inside = 1; next } inside && /^\]: / { sub(/^\]: /, ""); t += $0; inside = 0 } END { print t + 0 }' "$DIR/faults-tdptrace.txt")
+  pid=$(sed -n 's/^fault-driver pid //p' "$DIR/faults-workload.log")
+  awk -v pid="$pid" 'NR == FNR { if ($1 == "vcpu" && $3 == "tid") v[$4] = $2; next }
+    /^@faults\[/ { k = $0; sub(/^@faults\[/, "", k); sub(/\].*/, "", k); split(k, m, ", "); n = $0; sub(/.*\]: /, "", n)
+      if (m[1] == pid && (m[2] in v)) print pid, v[m[2]], n }' "$DIR/faults-workload.log" "$DIR/faults-bpftrace.txt" | sort >"$tmp/faults.bt"
+  total=$(awk '{ s += $3 } END { print s + 0 }' "$tmp/faults.td")
+  lost=$(grep '^@tdptrace_drops\[' "$DIR/faults-tdptrace.txt" | tr '\n' ' ')
+  grep "^$pid " "$tmp/faults.td" >"$tmp/faults.td.vm" || true
+  if [ "$rc" = 0 ] && [ -s "$tmp/faults.bt" ] && [ "$(wc -l <"$tmp/faults.bt")" = 2 ] && cmp -s "$tmp/faults.bt" "$tmp/faults.td.vm" && [ "$stacks" = "$total" ]; then
+    pass faults.vcpus "faults per vCPU equal bpftrace's on the same run: $(awk '{ printf "vCPU %s %s; ", $2, $3 }' "$tmp/faults.bt")$total in all, the @faults stacks sum to it${lost:+; drops: $lost}"
+  else
+    fail faults.vcpus "rc $rc; bpftrace $(tr '\n' ' ' <"$tmp/faults.bt"); tdptrace $(tr '\n' ' ' <"$tmp/faults.td"); stacks $stacks; $(tail -n 1 "$DIR/faults-tdptrace.err" 2>/dev/null | cut -c1-200)"
+  fi
+  outcomes=$(awk '/^@fault_stats_ns\[/ { k = $0; sub(/^[^[]*\[[^,]*, [^,]*, [^,]*, /, "", k); split(k, m, ", "); print m[1] }' "$DIR/faults-tdptrace.txt" | sort -u | tr '\n' ' ')
+  if grep -q '^# fault-outcomes: .*RET_PF_FIXED=' "$DIR/faults-tdptrace.txt" && [[ " $outcomes " == *" RET_PF_FIXED "* ]]; then
+    pass faults.outcomes "outcomes named from BTF ($(sed -n 's/^# fault-outcomes: //p' "$DIR/faults-tdptrace.txt" | wc -w) values); seen: ${outcomes% }"
+  else
+    fail faults.outcomes "header: $(grep '^# fault-outcomes' "$DIR/faults-tdptrace.txt" | cut -c1-200); seen: ${outcomes:-none}"
+  fi
+fi
+
 echo "checks: $npass passed, $nfail failed, $nna not available in this build"
 [ $nfail = 0 ]

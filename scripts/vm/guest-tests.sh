@@ -311,6 +311,30 @@ fi
 # raw SPTEs by KVM's definitions (present: bit 11, SPTE_MMU_PRESENT_MASK; leaf: level 1 or bit 7,
 # PT_PAGE_SIZE_MASK), plus the splits and the flushes; tdptrace's classes must give the same
 # buckets (check-captures.sh).
+# Fault anatomy (issue 15): tdptrace record --faults and a bpftrace count of kvm_mmu_page_fault
+# per thread on one run of fault-driver, whose output maps each vCPU to its thread.
+stage "faults: tdptrace record --faults and bpftrace counting kvm_mmu_page_fault, one run of fault-driver"
+if has faults; then
+  rm -f "$OUT/faults-bpftrace.txt"
+  timeout 600 bpftrace -e 'BEGIN { printf("tdptrace-ready\n"); } kprobe:kvm_mmu_page_fault { @faults[pid, tid] = count(); }' \
+    >"$OUT/faults-bpftrace.txt" 2>"$OUT/faults-bpftrace.err" &
+  BPID=$!
+  if start_record auto faults-tdptrace --faults; then
+    n=0
+    while [ $n -lt 480 ] && ! grep -qs tdptrace-ready "$OUT/faults-bpftrace.txt"; do sleep 0.5; n=$((n + 1)); done
+    sleep 1
+    $H/bin/fault-driver ${FAULT_ROUNDS:-30} 32 >"$OUT/faults-workload.log" 2>&1 || echo "fault-driver failed" >>"$OUT/faults-workload.log"
+    sleep 1
+    stop_record faults-tdptrace
+  fi
+  kill -INT $BPID 2>/dev/null
+  wait $BPID
+  cat "$OUT/faults-workload.log" "$OUT/faults-tdptrace.err"
+  t "faults: $(grep -c '^@faults\[' "$OUT/faults-tdptrace.txt" 2>/dev/null) tdptrace entries, $(grep -c '^@faults\[' "$OUT/faults-bpftrace.txt") bpftrace threads"
+else
+  unavailable faults-tdptrace "tdptrace record --faults"
+fi
+
 stage "spte: tdptrace record --spte and bpftrace on kvm_tdp_mmu_spte_changed, one run of spte-driver"
 if has spte; then
   rm -f "$OUT/spte-bpftrace.txt"

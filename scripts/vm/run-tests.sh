@@ -77,10 +77,12 @@ build_guest_programs() {
   gcc -O2 -Wall -static -o "$SHARE/bin/zap-driver" Tests/guest/zap-driver.c
   # The SPTE ledger's own workload, run alone by its stage.
   gcc -O2 -Wall -static -o "$SHARE/bin/spte-driver" Tests/guest/spte-driver.c
+  # record --faults' workload: two vCPU threads beside memslot and MADV_DONTNEED churn.
+  gcc -O2 -Wall -static -pthread -o "$SHARE/bin/fault-driver" Tests/guest/fault-driver.c
   # The VM loop from the live tests (any other C program in Tests/guest/), run as guest-NAME ITER.
   local c
   for c in Tests/guest/*.c; do
-    case "$(basename "$c")" in zap-driver.c | spte-driver.c) continue ;; esac
+    case "$(basename "$c")" in zap-driver.c | spte-driver.c | fault-driver.c) continue ;; esac
     gcc -O2 -Wall -static -o "$SHARE/bin/guest-$(basename "$c" .c)" "$c"
   done
 }
@@ -95,6 +97,7 @@ if has_option record --latency; then echo latency >>"$COMMON/features"; fi
 if has_option record --progress; then echo interval >>"$COMMON/features"; fi
 if has_option top --batch; then echo top >>"$COMMON/features"; fi
 if has_option record --spte; then echo spte >>"$COMMON/features"; fi
+if has_option record --faults; then echo faults >>"$COMMON/features"; fi
 # TDPTRACE_VM_BENCH=1: also the latency overhead benchmark (tdptrace against bpftrace).
 if [ "${TDPTRACE_VM_BENCH:-}" = 1 ]; then touch "$COMMON/bench"; fi
 vm_log "tdptrace features for the guest: $(tr '\n' ' ' <"$COMMON/features")"

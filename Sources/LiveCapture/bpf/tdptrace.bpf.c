@@ -20,6 +20,8 @@
 //   clang -target bpf -O2 -g -D__TARGET_ARCH_x86 -I/usr/include/x86_64-linux-gnu -c tdptrace.bpf.c
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <linux/ptrace.h>
+#include <bpf/bpf_tracing.h>
 
 #include "tdptrace.h"
 
@@ -565,5 +567,169 @@ int tdp_lat_kprobe(void *ctx) { return latency_entry(ctx); }
 
 SEC("kretprobe")
 int tdp_lat_kretprobe(void *ctx) { return latency_exit(ctx); }
+
+// --- record --faults -----------------------------------------------------------------------
+// kvm_mmu_page_fault's entry starts the task's fault (its vCPU id read at the BTF offset user
+// space found); the TDP fault handler inside it gives the outcome and, from its struct
+// kvm_page_fault, the gfn and levels; kvmmmu:fast_page_fault gives the fast path's return; the
+// exit times the fault into `faults` and extends or ends the task's run of retries.
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __type(key, __u32); // tid
+  __type(value, struct fault_task);
+  __uint(max_entries, TASK_ENTRIES);
+} fault_tasks SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __type(key, struct fault_key);
+  __type(value, struct latency_value);
+  __uint(max_entries, FAULT_ENTRIES);
+} faults SEC(".maps");
+
+static __always_inline struct fault_task *current_fault(void) {
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  struct fault_task *t = bpf_map_lookup_elem(&fault_tasks, &tid);
+  return t && t->start != 0 ? t : NULL;
+}
+
+static __always_inline int fault_entry(void *ctx, __u64 vcpu) {
+  if (!passes_filters())
+    return 0;
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  __u32 tid = (__u32)pid_tgid;
+  struct fault_task *t = bpf_map_lookup_elem(&fault_tasks, &tid);
+  if (!t) {
+    struct fault_task zero = {};
+    bpf_map_update_elem(&fault_tasks, &tid, &zero, BPF_NOEXIST);
+    t = bpf_map_lookup_elem(&fault_tasks, &tid);
+    if (!t) {
+      count_drop(DROP_TASKS_FULL);
+      return 0;
+    }
+  }
+  __u32 id = FAULT_NO_VCPU;
+  if (cfg.vcpu_id_offset < 0 ||
+      bpf_probe_read_kernel(&id, sizeof(id), (void *)(vcpu + cfg.vcpu_id_offset)) != 0)
+    id = FAULT_NO_VCPU;
+  t->vcpu_ptr = vcpu;
+  t->fault_ptr = 0;
+  t->gfn = 0;
+  t->key.tgid = pid_tgid >> 32;
+  t->key.vcpu = id;
+  t->key.outcome = FAULT_NONE;
+  t->key.fast = FAULT_NONE;
+  t->key.req_level = FAULT_NO_LEVEL;
+  t->key.goal_level = FAULT_NO_LEVEL;
+  t->key.pad = 0;
+  t->key.stackid = take_stackid(ctx);
+  // Last, so taking the stack is not part of the duration.
+  t->start = bpf_ktime_get_ns();
+  return 0;
+}
+
+static __always_inline int fault_exit(void) {
+  if (!passes_filters())
+    return 0;
+  __u64 now = bpf_ktime_get_ns();
+  struct fault_task *t = current_fault();
+  if (!t) {
+    count_drop(DROP_EXIT_WITHOUT_ENTRY);
+    return 0;
+  }
+  __u64 duration = now - t->start;
+  t->start = 0;
+  if (cfg.ret_pf_retry >= 0 && t->key.outcome == cfg.ret_pf_retry) {
+    t->run = t->run > 0 && t->gfn == t->last_gfn ? t->run + 1 : 1;
+    t->last_gfn = t->gfn;
+    if (t->run > t->max_run) {
+      t->max_run = t->run;
+      t->max_run_gfn = t->gfn;
+    }
+  } else {
+    t->run = 0;
+  }
+  struct fault_key key = t->key;
+  struct latency_value *value = lookup_or_zero(&faults, &key, &hist_zero);
+  if (!value) {
+    count_drop(DROP_HISTS_FULL);
+    return 0;
+  }
+  __sync_fetch_and_add(&value->count, 1);
+  __sync_fetch_and_add(&value->total, duration);
+  __sync_fetch_and_add(&value->buckets[latency_bucket(duration) & (LATENCY_BUCKETS - 1)], 1);
+  raise_to(&value->max, duration);
+  raise_to(&value->min_inverted, ~duration);
+  return 0;
+}
+
+static __always_inline int handler_entry(__u64 fault) {
+  struct fault_task *t = current_fault();
+  if (t)
+    t->fault_ptr = fault;
+  return 0;
+}
+
+static __always_inline __u8 read_level(__u64 fault, __s32 offset) {
+  __u8 level = FAULT_NO_LEVEL;
+  if (offset < 0 || bpf_probe_read_kernel(&level, sizeof(level), (void *)(fault + offset)) != 0)
+    return FAULT_NO_LEVEL;
+  return level;
+}
+
+static __always_inline int handler_exit(__s32 ret) {
+  struct fault_task *t = current_fault();
+  if (!t || t->fault_ptr == 0)
+    return 0;
+  __u64 fault = t->fault_ptr;
+  t->key.outcome = ret;
+  t->key.req_level = read_level(fault, cfg.pf_req_level_offset);
+  t->key.goal_level = read_level(fault, cfg.pf_goal_level_offset);
+  __u64 gfn = 0;
+  if (cfg.pf_gfn_offset >= 0)
+    bpf_probe_read_kernel(&gfn, sizeof(gfn), (void *)(fault + cfg.pf_gfn_offset));
+  t->gfn = gfn;
+  return 0;
+}
+
+static __always_inline int fast_path(__s32 ret) {
+  struct fault_task *t = current_fault();
+  if (t)
+    t->key.fast = ret;
+  return 0;
+}
+
+SEC("fentry")
+int tdp_fault_fentry(__u64 *ctx) { return fault_entry(ctx, ctx[0]); }
+
+SEC("fexit")
+int tdp_fault_fexit(__u64 *ctx) { return fault_exit(); }
+
+SEC("kprobe")
+int tdp_fault_kprobe(struct pt_regs *ctx) { return fault_entry(ctx, PT_REGS_PARM1(ctx)); }
+
+SEC("kretprobe")
+int tdp_fault_kretprobe(struct pt_regs *ctx) { return fault_exit(); }
+
+// The TDP fault handler, (vcpu, fault) -> RET_PF_*: at fexit ctx[2] is the return value.
+SEC("fentry")
+int tdp_outcome_fentry(__u64 *ctx) { return handler_entry(ctx[1]); }
+
+SEC("fexit")
+int tdp_outcome_fexit(__u64 *ctx) { return handler_exit((__s32)ctx[2]); }
+
+SEC("kprobe")
+int tdp_outcome_kprobe(struct pt_regs *ctx) { return handler_entry(PT_REGS_PARM2(ctx)); }
+
+SEC("kretprobe")
+int tdp_outcome_kretprobe(struct pt_regs *ctx) { return handler_exit((__s32)PT_REGS_RC(ctx)); }
+
+// kvmmmu:fast_page_fault (vcpu, fault, sptep, old_spte, ret), 5.16 and later.
+SEC("tp_btf")
+int tdp_fast_tp_btf(__u64 *ctx) { return fast_path((__s32)ctx[4]); }
+
+SEC("raw_tp")
+int tdp_fast_raw_tp(struct bpf_raw_tracepoint_args *ctx) { return fast_path((__s32)ctx->args[4]); }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -206,6 +206,15 @@ struct config {
   // record --spte: the kernel addresses of the shadow_*_mask globals (struct spte_masks order),
   // from kallsyms; 0 where kallsyms does not list one. tdp_spte_masks reads them once.
   __u64 spte_mask_addrs[SPTE_MASKS];
+  // record --faults: byte offsets read from the kernel's BTF (struct kvm_vcpu's vcpu_id, struct
+  // kvm_page_fault's gfn, req_level and goal_level), -1 where BTF has none; and the value of
+  // RET_PF_RETRY, -1 when unknown (no runs are tracked then).
+  __s32 vcpu_id_offset;
+  __s32 pf_gfn_offset;
+  __s32 pf_req_level_offset;
+  __s32 pf_goal_level_offset;
+  __s32 ret_pf_retry;
+  __u32 pad2;
 };
 
 // --- record --latency ---------------------------------------------------------------------
@@ -310,6 +319,41 @@ struct slow_event {
   __u32 probe;
   __s32 stackid;
   char comm[COMM_LEN];
+};
+
+// --- record --faults -----------------------------------------------------------------------
+// A fault runs from kvm_mmu_page_fault's entry to its exit in one task (the vCPU thread), with the
+// TDP fault handler (kvm_tdp_page_fault) and kvmmmu:fast_page_fault inside it. Each task's fault
+// in progress, and its run of retries, is a fault_task; each ended fault is counted and timed
+// under its fault_key in `faults` (a latency_value, as record --latency's histograms).
+
+#define FAULT_ENTRIES 4096     // distinct fault keys
+#define FAULT_NONE (-100000)   // outcome / fast: no handler returned, the fast path was not tried
+#define FAULT_NO_VCPU 0xffffffffu
+#define FAULT_NO_LEVEL 0xffu
+
+struct fault_key {
+  __u32 tgid;       // the VMM process
+  __u32 vcpu;       // vcpu->vcpu_id; FAULT_NO_VCPU when BTF gave no offset or the read failed
+  __s32 outcome;    // the TDP fault handler's return (RET_PF_*); FAULT_NONE
+  __s32 fast;       // kvmmmu:fast_page_fault's ret; FAULT_NONE when it did not fire
+  __s32 stackid;    // the stack at kvm_mmu_page_fault's entry
+  __u8 req_level;   // fault->req_level at the handler's return; FAULT_NO_LEVEL
+  __u8 goal_level;  // fault->goal_level, the level installed
+  __u16 pad;
+};
+
+struct fault_task {
+  __u64 start;       // bpf_ktime_get_ns at kvm_mmu_page_fault's entry; 0 between faults
+  __u64 vcpu_ptr;    // its struct kvm_vcpu *
+  __u64 fault_ptr;   // the handler's struct kvm_page_fault *; 0 until it is entered
+  __u64 gfn;         // fault->gfn at the handler's return
+  struct fault_key key;
+  __u32 pad;
+  __u64 last_gfn;    // the gfn of the run of RET_PF_RETRY going on
+  __u64 run;         // its length; 0 after any other outcome
+  __u64 max_run;     // the longest run seen in this task
+  __u64 max_run_gfn; // its gfn
 };
 
 #endif // TDPTRACE_H
