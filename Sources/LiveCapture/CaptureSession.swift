@@ -44,7 +44,8 @@ public final class CaptureSession {
 
   /// Creates the maps. Throws when privileges are missing or the kernel has no BPF.
   public init(
-    limits: CaptureLimits = CaptureLimits(), mode: CaptureMode = .count, spte: Bool = false, faults: Bool = false
+    limits: CaptureLimits = CaptureLimits(), mode: CaptureMode = .count, spte: Bool = false,
+    faults: Bool = false
   )
     throws(LiveCaptureError)
   {
@@ -87,7 +88,8 @@ public final class CaptureSession {
       ("ops", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<op_record>.size), UInt32(OP_ENTRIES)),
       ("fault_tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<fault_task>.size), UInt32(TASK_ENTRIES)),
       (
-        "faults", BPF_MAP_TYPE_HASH, UInt32(MemoryLayout<fault_key>.size), UInt32(MemoryLayout<latency_value>.size),
+        "faults", BPF_MAP_TYPE_HASH, UInt32(MemoryLayout<fault_key>.size),
+        UInt32(MemoryLayout<latency_value>.size),
         UInt32(FAULT_ENTRIES)
       ),
     ]
@@ -398,7 +400,8 @@ public final class CaptureSession {
     } else if let decoder {
       guard let program = Self.spteProgram(method, prefix: decoder) else {
         return .failure(
-          "--\(spte ? "spte" : "faults") reads the tracepoint's arguments through tp_btf or raw_tp, not \(method.rawValue)")
+          "--\(spte ? "spte" : "faults") reads the tracepoint's arguments through tp_btf or raw_tp, not \(method.rawValue)"
+        )
       }
       wanted = [program]
     } else if spte, let role = Self.ledgerRole(spec, group: group),

@@ -10,7 +10,9 @@ struct FaultWriter {
   /// The header lines before `Attaching N probes...`.
   static func headerLines(_ layout: FaultLayout) -> String {
     var out = FaultCaptureKey.header + "\n" + FaultCaptureKey.outcomesLine(layout.outcomes) + "\n"
-    if !layout.missing.isEmpty { out += "# fault-btf-missing: " + layout.missing.joined(separator: "; ") + "\n" }
+    if !layout.missing.isEmpty {
+      out += "# fault-btf-missing: " + layout.missing.joined(separator: "; ") + "\n"
+    }
     return out
   }
 
@@ -25,7 +27,8 @@ struct FaultWriter {
       [
         probe, String(entry.tgid), entry.vcpu.map { String($0) } ?? FaultCaptureKey.unknown,
         FaultCaptureKey.outcomeToken(entry.outcome.map { Int64($0) }, names: layout.outcomes),
-        FaultCaptureKey.pathToken(fastReturn: entry.fastReturn.map { Int64($0) }, attached: fastAttached, fixed: fixed),
+        FaultCaptureKey.pathToken(
+          fastReturn: entry.fastReturn.map { Int64($0) }, attached: fastAttached, fixed: fixed),
         FaultCaptureKey.levelToken(entry.reqLevel.map { Int($0) }),
         FaultCaptureKey.levelToken(entry.goalLevel.map { Int($0) }),
       ]
@@ -39,7 +42,8 @@ struct FaultWriter {
     var byKey: [[String]: LatencyCounts] = [:]
     for entry in capture.faults {
       let key = members(entry)
-      byStack[StackKey(members: key, addresses: CaptureWriter.traced(entry.addresses, symbols)), default: 0] +=
+      byStack[
+        StackKey(members: key, addresses: CaptureWriter.traced(entry.addresses, symbols)), default: 0] +=
         entry.counts.count
       byKey[key] = byKey[key].map { $0.merged(with: entry.counts) } ?? entry.counts
     }
@@ -56,16 +60,23 @@ struct FaultWriter {
         "\(FaultCaptureKey.countMap)[" + key.members.joined(separator: ", ") + ", \n"
         + writer.frameLines(key.addresses, symbols) + "]: \(count)\n"
     }
+    // Each map whole, as bpftrace prints it: a map printed again reads as another print.
     let keys = byKey.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     for (key, counts) in keys {
-      let member = key.joined(separator: ", ")
-      out += "\n\(FaultCaptureKey.latencyMap)[\(member)]: \n" + LatencyWriter.histogram(counts)
-      let average = counts.count == 0 ? 0 : counts.total / counts.count
       out +=
-        "\n\(FaultCaptureKey.statsMap)[\(member)]: count \(counts.count), average \(average), total \(counts.total)\n"
+        "\n\(FaultCaptureKey.latencyMap)[\(key.joined(separator: ", "))]: \n"
+        + LatencyWriter.histogram(counts)
     }
     if !keys.isEmpty { out += "\n" }
-    for (key, counts) in keys { out += "\(FaultCaptureKey.maxMap)[\(key.joined(separator: ", "))]: \(counts.max)\n" }
+    for (key, counts) in keys {
+      let average = counts.count == 0 ? 0 : counts.total / counts.count
+      out +=
+        "\(FaultCaptureKey.statsMap)[\(key.joined(separator: ", "))]: count \(counts.count), average \(average), total \(counts.total)\n"
+    }
+    if !keys.isEmpty { out += "\n" }
+    for (key, counts) in keys {
+      out += "\(FaultCaptureKey.maxMap)[\(key.joined(separator: ", "))]: \(counts.max)\n"
+    }
     let runs = capture.retryRuns.sorted { a, b in
       (a.tgid, a.vcpu ?? .max, a.gfn, a.run) < (b.tgid, b.vcpu ?? .max, b.gfn, b.run)
     }

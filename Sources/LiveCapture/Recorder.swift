@@ -76,7 +76,9 @@ public struct Recorder {
     if session.probes.isEmpty {
       throw .noProbeAttached(outcomes.filter { !$0.attached && $0.skipped == nil }.map { $0.summary })
     }
-    if plan.faults, !session.probes.contains(where: { CaptureSession.faultRole($0.spec, group: $0.group) == .fault }) {
+    if plan.faults,
+      !session.probes.contains(where: { CaptureSession.faultRole($0.spec, group: $0.group) == .fault })
+    {
       throw .noFaultBracket(
         outcomes.filter { CaptureSession.faultRole($0.spec, group: $0.group) == .fault }.map { $0.summary })
     }

@@ -18,6 +18,8 @@ public struct ReportRequest: Sendable {
     case latency
     /// SPTE changes by origin path, kind and level (`--spte`).
     case spteLedger
+    /// Faults per vCPU or VM, by outcome (`--faults`).
+    case faultAnatomy
     /// The flame graph SVG (`--svg -`).
     case svg
     /// The HTML page (`--html -`).
@@ -31,6 +33,7 @@ public struct ReportRequest: Sendable {
     case title = "--title", subtitle = "--subtitle", width = "--width", minwidth = "--minwidth"
     case inverted = "--inverted"
     case latency = "--latency", slowest = "--slowest", weightTime = "--weight time", spte = "--spte"
+    case faults = "--faults", by = "--by", stuckRetries = "--stuck-retries"
     // flamegraph.pl's options (docs/flamegraph-compat.md).
     case colors = "--colors", hash = "--hash", cp = "--cp", reverse = "--reverse", flamechart = "--flamechart"
     case negate = "--negate", factor = "--factor", countname = "--countname", nametype = "--nametype"
@@ -44,6 +47,8 @@ public struct ReportRequest: Sendable {
       case .top, .treeMinPercent, .treeMaxDepth: return primary == .report || html
       case .json:
         return primary == .report || primary == .tdpSummary || primary == .latency || primary == .spteLedger
+          || primary == .faultAnatomy
+      case .faults, .by, .stuckRetries: return primary == .faultAnatomy
       case .tdp: return primary == .tdpSummary
       case .spte: return primary == .spteLedger
       case .preset: return primary == .tdpSummary || primary == .latency || primary == .spteLedger || html
@@ -70,6 +75,11 @@ public struct ReportRequest: Sendable {
   public var latency: Bool
   /// The SPTE ledger (`SPTELedger`) in place of the report on stdout.
   public var spte = false
+  /// The fault anatomy (`FaultAnatomy`) in place of the report on stdout, by vCPU or VM, with
+  /// its stuck-vCPU threshold.
+  public var faults = false
+  public var faultGrouping = FaultAnatomy.Grouping.vcpu
+  public var stuckRetries: UInt64 = 1000
   /// `--lenient`: the SPTE ledger skips entries it cannot read, and counts them, as the parsers do.
   public var lenient = false
   /// Slowest calls the latency report lists.
@@ -121,6 +131,7 @@ public struct ReportRequest: Sendable {
     if html == "-" { return .html }
     if latency { return .latency }
     if spte { return .spteLedger }
+    if faults { return .faultAnatomy }
     return tdp ? .tdpSummary : .report
   }
 
@@ -132,7 +143,8 @@ public struct ReportRequest: Sendable {
     if tdp { stdout.append("--tdp") }
     if latency { stdout.append("--latency") }
     if spte { stdout.append("--spte") }
-    if json && !tdp && !latency && !spte { stdout.append("--json") }
+    if faults { stdout.append("--faults") }
+    if json && !tdp && !latency && !spte && !faults { stdout.append("--json") }
     if stdout.count > 1 {
       throw ReportRequestError(
         "\(stdout.joined(separator: " and ")) all write to stdout; give a file name to all but one")
@@ -164,6 +176,8 @@ public struct ReportRequest: Sendable {
       return "with --latency, which prints the latency report instead of the report; run the two separately"
     case (.spteLedger, _):
       return "with --spte, which prints the SPTE ledger instead of the report; run the two separately"
+    case (.faultAnatomy, _):
+      return "with --faults, which prints the fault anatomy instead of the report; run the two separately"
     case (.svg, _), (.html, _):
       return
         "when \(primary == .svg ? "--svg -" : "--html -") writes the page to stdout instead of the report"
@@ -258,6 +272,13 @@ public struct ReportRequest: Sendable {
         throw ReportRequestError("\(inputNames): \(error)")
       }
       outputs.append(RenderedOutput(.stdout, SPTELedgerText(format: json ? .json : .text).render(ledger)))
+    case .faultAnatomy:
+      let anatomy: FaultAnatomy
+      do { anatomy = try FaultAnatomy(profile: profile, by: faultGrouping, stuckRetries: stuckRetries) } catch
+      {
+        throw ReportRequestError("\(inputNames): \(error)")
+      }
+      outputs.append(RenderedOutput(.stdout, FaultAnatomyText(format: json ? .json : .text).render(anatomy)))
     case .report:
       let model = try ReportModel(profile: profile, options: report)
       outputs.append(

@@ -187,7 +187,8 @@ extension ProbeTable {
     summary: "KVM page faults: duration, outcome (RET_PF_*), fast path and levels, per VM and vCPU",
     groups: ProbeGroup.FaultRole.allCases.map { role in
       ProbeGroup(
-        name: "fault-" + role.rawValue, summary: role == .fault ? "the fault, entry to exit" : "the TDP fault handler",
+        name: "fault-" + role.rawValue,
+        summary: role == .fault ? "the fault, entry to exit" : "the TDP fault handler",
         functions: tdpMMU.groups.flatMap(\.functions).filter { $0.faultRole == role }.map {
           ProbeGroup.Function($0.names, fault: role)
         })

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Render
+import StackFold
 import TDPTable
+
+extension FaultAnatomy.Grouping: ExpressibleByArgument {}
 
 /// `report` options for the TDP MMU summary and the pprof and speedscope exports.
 struct ExportOptions: ParsableArguments {
@@ -15,6 +18,21 @@ struct ExportOptions: ParsableArguments {
       "Show the SPTE ledger of a `record --spte` capture instead of the report: SPTE changes by transition kind (install leaf, zap leaf, split, write-protect, clear Dirty, ...) and level, for all origins and for each origin path. With --json, as JSON."
     ))
   var spte = false
+
+  @Flag(
+    help: ArgumentHelp(
+      "Show the fault anatomy of a `record --faults` capture instead of the report: per vCPU (or --by vm), faults, faults per second, fast path, retries, installed levels and latency percentiles by outcome (RET_PF_*), and the vCPUs that retried one gfn --stuck-retries times in a row. With --json, as JSON."
+    ))
+  var faults = false
+
+  @Option(help: ArgumentHelp("With --faults: a row per vcpu (default) or per vm.", valueName: "vcpu|vm"))
+  var by: FaultAnatomy.Grouping?
+
+  @Option(
+    help: ArgumentHelp(
+      "With --faults: a vCPU with at least this many RET_PF_RETRY faults in a row on one gfn is reported stuck (default 1000: replacing a memslot alone makes runs of about a hundred under emulation).",
+      valueName: "n"))
+  var stuckRetries: UInt64?
 
   @Option(
     help: ArgumentHelp(
@@ -35,6 +53,7 @@ struct ExportOptions: ParsableArguments {
   var speedscope: String?
 
   func validate() throws {
+    if stuckRetries == 0 { throw ValidationError("--stuck-retries must be at least 1") }
     if let preset, ProbeTable.named(preset) == nil {
       throw ValidationError(
         "--preset must be one of \(ProbeTable.all.map(\.name).joined(separator: ", ")), not '\(preset)'")
@@ -45,6 +64,16 @@ struct ExportOptions: ParsableArguments {
   func apply(to request: inout ReportRequest) {
     request.tdp = tdp
     request.spte = spte
+    request.faults = faults
+    if let by {
+      request.faultGrouping = by
+      request.given.insert(.by)
+    }
+    if let stuckRetries {
+      request.stuckRetries = stuckRetries
+      request.given.insert(.stuckRetries)
+    }
+    if faults { request.given.insert(.faults) }
     request.table = preset.flatMap(ProbeTable.named) ?? .tdpMMU
     request.pprof = pprof
     request.speedscope = speedscope

@@ -25,6 +25,7 @@ struct RecordCommand: ParsableCommand {
         sudo tdptrace record --preset shadow-mmu --comm qemu-system-x86 --report
         sudo tdptrace record --probe kprobe:kvm_tdp_mmu_map --probe tracepoint:kvmmmu:kvm_mmu_get_page
         sudo tdptrace record --latency --slower-than 1ms --duration 10 --output latency.txt
+        sudo tdptrace record --faults --duration 10 --output faults.txt
       """)
 
   @OptionGroup var probes: ProbeSelectionOptions
@@ -96,7 +97,8 @@ struct RecordCommand: ParsableCommand {
       throw ValidationError("--spte counts a tracepoint, which has no exit for --latency to time the call by")
     }
     if probes.faults && (latency || probes.spte || interval != nil) {
-      throw ValidationError("--faults times faults itself: record it alone, not with --latency, --spte or --interval")
+      throw ValidationError(
+        "--faults times faults itself: record it alone, not with --latency, --spte or --interval")
     }
     if probes.faults && probes.attach == .tracepoint {
       throw ValidationError("--faults needs fentry or kprobe: a fault is timed from its entry to its exit")
@@ -149,8 +151,8 @@ struct RecordCommand: ParsableCommand {
         probes.faults
         ? "timed \(capture.faults.reduce(0) { $0 + $1.counts.count }) faults in \(capture.faults.count) keys from \(capture.probes.count) probes"
         : latency
-        ? "timed \(capture.latency.reduce(0) { $0 + $1.counts.count }) calls in \(capture.latency.count) histograms from \(capture.probes.count) probes"
-        : "recorded \(capture.totalCount) events in \(capture.entries.count) stacks from \(capture.probes.count) probes"
+          ? "timed \(capture.latency.reduce(0) { $0 + $1.counts.count }) calls in \(capture.latency.count) histograms from \(capture.probes.count) probes"
+          : "recorded \(capture.totalCount) events in \(capture.entries.count) stacks from \(capture.probes.count) probes"
       if let signal = result.signal { summary += " (stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM"))" }
       log(summary)
       if capture.totalDrops > 0 {

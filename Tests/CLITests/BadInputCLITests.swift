@@ -156,6 +156,17 @@ import Testing
     #expect(json.contains("\"skippedEntries\": 1"), "\(json)")
   }
 
+  @Test func aCaptureWithoutFaultHistogramsFailsAndAZeroThresholdIsRefused() throws {
+    let path = TDPFixture.url("fixtures/seed/tdp_mmu-notes.txt").path
+    let result = try CLIHarness.run(["report", "--faults", path])
+    #expect(!result.crashed && result.status == 1)
+    #expect(result.stderr == "tdptrace: \(path): no @fault_ns histograms: not a record --faults capture\n")
+    let zero = try CLIHarness.run(["report", "--faults", "--stuck-retries", "0", path])
+    #expect(zero.status != 0 && zero.stderr.contains("--stuck-retries must be at least 1"), "\(zero.stderr)")
+    let unread = try CLIHarness.run(["report", "--by", "vm", path])
+    #expect(unread.status != 0 && unread.stderr.contains("--by"), "\(unread.stderr)")
+  }
+
   @Test func aCaptureWithoutSpteEntriesFails() throws {
     let path = TDPFixture.url("fixtures/seed/tdp_mmu-notes.txt").path
     let result = try CLIHarness.run(["report", "--spte", path])

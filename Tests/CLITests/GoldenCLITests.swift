@@ -57,7 +57,21 @@ import Testing
       ["fold", "fixtures/qemu-tdp/bpftrace-kfunc.txt"], ["report", "fixtures/qemu-tdp/bpftrace-kfunc.txt"],
       ["report", "--latency", "fixtures/qemu-tdp/latency-tdptrace.txt"],
       ["report", "--latency", "fixtures/qemu-tdp/latency-bpftrace.txt"],
-    ] + latencyCases + spteCases + intervalCases
+    ] + latencyCases + spteCases + intervalCases + faultCases
+
+  /// `report --faults` on the capture `FaultCaptureTests` writes (two vCPUs, a stuck one).
+  static let faultCases: [[String]] = [
+    ["report", "--faults", "fixtures/record/capture-faults.golden.txt"],
+    ["report", "--faults", "--json", "fixtures/record/capture-faults.golden.txt"],
+    [
+      "report", "--faults", "--by", "vm", "--stuck-retries", "100",
+      "fixtures/record/capture-faults.golden.txt",
+    ],
+    ["fold", "fixtures/record/capture-faults.golden.txt"],
+    // The guest's real captures of both kernels (docs/faults.md).
+    ["report", "--faults", "fixtures/qemu-tdp/faults-tdptrace.txt"],
+    ["report", "--faults", "--json", "fixtures/qemu-tdp-6.12/faults-tdptrace.txt"],
+  ]
 
   /// Interval captures (docs/intervals.md): real cleared and cumulative bpftrace outputs read
   /// as blocks, their sparkline rows and JSON series, and ranges of blocks.

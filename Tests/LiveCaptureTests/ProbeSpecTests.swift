@@ -83,8 +83,17 @@ import Testing
     config.spteMaskAddresses = (1...9).map { 0xffff_0000_0000_0000 | UInt64($0) }
     let bytes = config.bytes
     // sizeof(struct config) in bpf/tdptrace.h: three u32, comm[16], the u64 at offset 32, then
-    // fallback_entries and its padding, then the nine SPTE mask addresses.
-    #expect(bytes.count == 48 + 9 * 8)
+    // fallback_entries and its padding, then the nine SPTE mask addresses, then record
+    // --faults' four offsets, RET_PF_RETRY and padding (-1: unknown, without a layout).
+    #expect(bytes.count == 48 + 9 * 8 + 6 * 4)
+    #expect(Array(bytes[120..<140]) == Array(repeating: 0xff, count: 20))
+    config.faultLayout = FaultLayout(
+      vcpuIDOffset: 0x90, gfnOffset: 0x20, reqLevelOffset: 0x2a, goalLevelOffset: 0x2b,
+      outcomes: [1: "RET_PF_RETRY"])
+    #expect(
+      Array(config.bytes[120..<140]) == [
+        0x90, 0, 0, 0, 0x20, 0, 0, 0, 0x2a, 0, 0, 0, 0x2b, 0, 0, 0, 1, 0, 0, 0,
+      ])
     for i in 0..<9 {
       let start = 48 + i * 8
       #expect(Array(bytes[start..<start + 8]) == [UInt8(i + 1), 0, 0, 0, 0, 0, 0xff, 0xff])

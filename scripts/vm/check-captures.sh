@@ -396,7 +396,8 @@ if [ ! -f "$DIR/faults-tdptrace.txt" ] && [ ! -f "$DIR/faults-tdptrace.unavailab
 elif [ -f "$DIR/faults-tdptrace.unavailable" ]; then
   na faults.vcpus "$(cat "$DIR/faults-tdptrace.unavailable")"
 else
-  rc=$(cat "$DIR/faults-tdptrace.rc" 2>/dev/null || echo '?')
+  # A guest run writes the exit status; the committed fixtures keep the capture only.
+  rc=$(cat "$DIR/faults-tdptrace.rc" 2>/dev/null || { [ -f "$DIR/CAPTURED" ] && echo 0; } || echo '?')
   # tdptrace: faults per "VM VCPU" from the stats maps, and from the @faults stack entries;
   # bpftrace: @faults[pid, tid] mapped to vCPUs by fault-driver's "vcpu I tid T" lines.
   awk '/^@fault_stats_ns\[/ { k = $0; sub(/^[^[]*\[[^,]*, /, "", k); split(k, m, ", "); n = $0; sub(/.*: count /, "", n); sub(/,.*/, "", n); s[m[1] " " m[2]] += n }
