@@ -305,7 +305,8 @@ struct RecordTests {
     #expect(preset.status == 1)
     #expect(
       preset.stderr
-        == "tdptrace: unknown preset 'nope' (known: tdp-mmu, shadow-mmu, tdp-mmu-latency, tdp-mmu-spte, tdp-mmu-faults)\n")
+        == "tdptrace: unknown preset 'nope' (known: tdp-mmu, shadow-mmu, tdp-mmu-latency, tdp-mmu-spte, tdp-mmu-faults)\n"
+    )
   }
 
   /// Two guests run at once: `kvmloop` (5 iterations) and a copy named `kvmloop2` (15). `--pid`
