@@ -21,6 +21,8 @@ public final class CaptureSession {
   /// `record --faults`: the fault preset's functions and tracepoint run the fault programs
   /// (`FaultRole`), configured by `faultLayout`.
   public let faults: Bool
+  /// `record --mmu-lock`: the lock preset's probes run the lock programs (`LockRole`).
+  public let mmuLock: Bool
   /// What the fault programs read by; set before attaching.
   public var faultLayout = FaultLayout()
   /// The session's maps by the name the BPF object gives them; only those of `mode`.
@@ -45,7 +47,7 @@ public final class CaptureSession {
   /// Creates the maps. Throws when privileges are missing or the kernel has no BPF.
   public init(
     limits: CaptureLimits = CaptureLimits(), mode: CaptureMode = .count, spte: Bool = false,
-    faults: Bool = false
+    faults: Bool = false, mmuLock: Bool = false
   )
     throws(LiveCaptureError)
   {
@@ -53,6 +55,7 @@ public final class CaptureSession {
     self.mode = mode
     self.spte = spte && mode == .count
     self.faults = faults && mode == .count
+    self.mmuLock = mmuLock && mode == .count
     LibbpfLog.install()
     func create(_ type: bpf_map_type, _ name: String, _ key: UInt32, _ value: UInt32, _ entries: UInt32)
       throws(LiveCaptureError) -> Int32
@@ -92,8 +95,16 @@ public final class CaptureSession {
         UInt32(MemoryLayout<latency_value>.size),
         UInt32(FAULT_ENTRIES)
       ),
+      ("mmu_locks", BPF_MAP_TYPE_HASH, u64, u32, UInt32(LOCK_ENTRIES)),
+      ("lock_tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<lock_wait>.size), UInt32(TASK_ENTRIES)),
+      ("holders", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<lock_holders>.size), UInt32(LOCK_ENTRIES)),
+      (
+        "lock_waits", BPF_MAP_TYPE_HASH, UInt32(MemoryLayout<lock_key>.size),
+        UInt32(MemoryLayout<latency_value>.size), UInt32(LOCK_WAIT_ENTRIES)
+      ),
     ]
     let wanted = mode.maps.union(self.spte ? Self.operationMaps : []).union(self.faults ? Self.faultMaps : [])
+      .union(self.mmuLock ? Self.lockMaps : [])
     do {
       for (name, type, key, value, entries) in specs where wanted.contains(name) {
         maps[name] = try create(type, "tdp_" + name, key, value, entries)
@@ -358,6 +369,37 @@ public final class CaptureSession {
     }
   }
 
+  /// `record --mmu-lock`'s maps (bpf/tdptrace.h, `struct lock_key`, `struct lock_holders`).
+  static let lockMaps: Set<String> = ["mmu_locks", "lock_tasks", "holders", "lock_waits", "hist_zero"]
+
+  /// The lock role of a function of `group` in `record --mmu-lock`'s preset, or nil.
+  static func lockRole(_ spec: ProbeSpec, group: String?) -> ProbeGroup.LockRole? {
+    guard case .function(let name) = spec.target, let group,
+      let entry = ProbeTable.tdpMMULock.group(named: group)?.functions.first(where: { $0.names.contains(name) })
+    else { return nil }
+    return entry.lockRole
+  }
+
+  /// The prefix of the programs of a `lock:contention_*` tracepoint, or nil.
+  public static func lockWaitPrefix(_ spec: ProbeSpec) -> String? {
+    switch spec.target {
+    case .tracepoint("lock", "contention_begin"): return "tdp_lockbegin"
+    case .tracepoint("lock", "contention_end"): return "tdp_lockend"
+    default: return nil
+    }
+  }
+
+  /// The programs of a lock role for `method`, entry first.
+  static func lockPrograms(_ role: ProbeGroup.LockRole, _ method: AttachMethod) -> [String] {
+    switch (role, method) {
+    case (.vcpu, .fentry): return ["tdp_lockvcpu_fentry"]
+    case (.vcpu, .kprobe): return ["tdp_lockvcpu_kprobe"]
+    case (.holder, .fentry): return ["tdp_holder_fentry", "tdp_holder_fexit"]
+    case (.holder, .kprobe): return ["tdp_holder_kprobe", "tdp_holder_kretprobe"]
+    default: return []
+    }
+  }
+
   /// The prefix of the fast path's programs (`spteProgram` spells them by method).
   static let fastPathPrefix = "tdp_fast"
 
@@ -393,14 +435,19 @@ public final class CaptureSession {
     defer { if !ok { bpf_object__close(object) } }
 
     let decodesSPTE = spte && Self.isSPTEChange(spec)
-    let decoder = spte ? Self.sptePrograms(spec) : faults && Self.isFastPath(spec) ? Self.fastPathPrefix : nil
+    let decoder =
+      spte
+      ? Self.sptePrograms(spec)
+      : faults && Self.isFastPath(spec) ? Self.fastPathPrefix : mmuLock ? Self.lockWaitPrefix(spec) : nil
     let wanted: [String]
     if faults, let role = Self.faultRole(spec, group: group) {
       wanted = Self.faultPrograms(role, method)
+    } else if mmuLock, let role = Self.lockRole(spec, group: group) {
+      wanted = Self.lockPrograms(role, method)
     } else if let decoder {
       guard let program = Self.spteProgram(method, prefix: decoder) else {
         return .failure(
-          "--\(spte ? "spte" : "faults") reads the tracepoint's arguments through tp_btf or raw_tp, not \(method.rawValue)"
+          "--\(spte ? "spte" : faults ? "faults" : "mmu-lock") reads the tracepoint's arguments through tp_btf or raw_tp, not \(method.rawValue)"
         )
       }
       wanted = [program]
@@ -634,6 +681,7 @@ public final class CaptureSession {
       unreadable(merged.unreadable)
       if spte { capture.operations = readOperations(stacks) }
       if faults { readFaults(into: &capture, stacks) }
+      if mmuLock { readLockWaits(into: &capture, stacks) }
     } else {
       var hists: [CountKey: LatencyCounts] = [:]
       var value = latency_value()
@@ -727,6 +775,24 @@ public final class CaptureSession {
             tgid: task.key.tgid, vcpu: known(task.key.vcpu, FAULT_NO_VCPU), gfn: task.max_run_gfn,
             run: task.max_run))
       }
+    }
+  }
+
+  /// `record --mmu-lock`'s waits by key, and each VM's holder overlaps.
+  private func readLockWaits(into capture: inout RawCapture, _ stacks: StackIDs) {
+    capture.lockLayout = faultLayout
+    var value = latency_value()
+    forEachKey(of: fd("lock_waits"), initial: lock_key()) { key in
+      guard bpf_map_lookup_elem(fd("lock_waits"), &key, &value) == 0, value.count > 0 else { return }
+      capture.lockWaits.append(
+        RawCapture.LockWaitEntry(
+          tgid: key.tgid, flags: key.flags, holder: key.holder == NO_HOLDER ? nil : UInt32(bitPattern: key.holder),
+          addresses: stacks.frames(key.stackid) ?? [], counts: LatencyCounts(value)))
+    }
+    var state = lock_holders()
+    forEachKey(of: fd("holders"), initial: UInt32(0)) { tgid in
+      guard bpf_map_lookup_elem(fd("holders"), &tgid, &state) == 0, state.overlaps > 0 else { return }
+      capture.holderOverlaps[tgid] = state.overlaps
     }
   }
 

@@ -117,7 +117,8 @@ public struct CaptureWriter: Sendable {
   static func preamble(_ capture: RawCapture) -> String {
     let spte = capture.spteMasks.map { SPTECaptureKey.headerLines(masks: $0.masks, source: $0.source) } ?? ""
     let faults = capture.faultLayout.map(FaultWriter.headerLines) ?? ""
-    return spte + faults + attaching(capture.probes.count)
+    let lock = capture.lockLayout.map(LockWriter.headerLines) ?? ""
+    return spte + faults + lock + attaching(capture.probes.count)
   }
 
   /// bpftrace's first line, `Attaching N probes...`.
@@ -127,6 +128,7 @@ public struct CaptureWriter: Sendable {
   func body(_ capture: RawCapture, symbols: KernelSymbols) -> String {
     if capture.mode == .latency { return LatencyWriter(writer: self, symbols: symbols).render(capture) }
     if capture.faultLayout != nil { return FaultWriter(writer: self, symbols: symbols).render(capture) }
+    if capture.lockLayout != nil { return LockWriter(writer: self, symbols: symbols).render(capture) }
     var out = ""
     // bpftrace prints map after map, a blank line between: @ first, then @spte, @spte_split.
     var changes = ""

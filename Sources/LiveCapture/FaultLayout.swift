@@ -1,7 +1,7 @@
 import CTDPTraceBPF
 import TDPTable
 
-/// What `record --faults` reads from the kernel's BTF before attaching: where the vCPU id and
+/// What `record --faults` (and `record --mmu-lock`) reads from the kernel's BTF before attaching: where the vCPU id and
 /// the fault's gfn and levels are, and how this kernel numbers `RET_PF_*`, so neither a moved
 /// field nor a renumbered outcome (6.12 added `RET_PF_WRITE_PROTECTED`) can mislabel a fault.
 public struct FaultLayout: Sendable, Hashable {
@@ -9,13 +9,18 @@ public struct FaultLayout: Sendable, Hashable {
   public var gfnOffset: Int?
   public var reqLevelOffset: Int?
   public var goalLevelOffset: Int?
+  /// `record --mmu-lock`: `kvm_vcpu.kvm` and `kvm.mmu_lock`.
+  public var vcpuKVMOffset: Int?
+  public var mmuLockOffset: Int?
   /// `RET_PF_*` by value, from BTF; empty when BTF has no such enum.
   public var outcomes: [Int64: String]
 
   public init(
     vcpuIDOffset: Int? = nil, gfnOffset: Int? = nil, reqLevelOffset: Int? = nil, goalLevelOffset: Int? = nil,
-    outcomes: [Int64: String] = [:]
+    outcomes: [Int64: String] = [:], vcpuKVMOffset: Int? = nil, mmuLockOffset: Int? = nil
   ) {
+    self.vcpuKVMOffset = vcpuKVMOffset
+    self.mmuLockOffset = mmuLockOffset
     self.vcpuIDOffset = vcpuIDOffset
     self.gfnOffset = gfnOffset
     self.reqLevelOffset = reqLevelOffset
@@ -32,7 +37,8 @@ public struct FaultLayout: Sendable, Hashable {
       vcpuIDOffset: offset("kvm_vcpu", "vcpu_id"), gfnOffset: offset("kvm_page_fault", "gfn"),
       reqLevelOffset: offset("kvm_page_fault", "req_level"),
       goalLevelOffset: offset("kvm_page_fault", "goal_level"),
-      outcomes: features.enumerators(withMember: FaultCaptureKey.retry, module: "kvm"))
+      outcomes: features.enumerators(withMember: FaultCaptureKey.retry, module: "kvm"),
+      vcpuKVMOffset: offset("kvm_vcpu", "kvm"), mmuLockOffset: offset("kvm", "mmu_lock"))
   }
 
   /// The value of the outcome called `name`.
@@ -53,6 +59,11 @@ public struct FaultLayout: Sendable, Hashable {
     return out
   }
 
+  /// What BTF did not give the lock programs (no lock is watched without them).
+  public var lockMissing: [String] {
+    (vcpuKVMOffset == nil ? ["kvm_vcpu.kvm"] : []) + (mmuLockOffset == nil ? ["kvm.mmu_lock"] : [])
+  }
+
   /// `struct config`'s fields for the fault programs.
   func apply(to cfg: inout config) {
     cfg.vcpu_id_offset = Int32(vcpuIDOffset ?? -1)
@@ -60,5 +71,7 @@ public struct FaultLayout: Sendable, Hashable {
     cfg.pf_req_level_offset = Int32(reqLevelOffset ?? -1)
     cfg.pf_goal_level_offset = Int32(goalLevelOffset ?? -1)
     cfg.ret_pf_retry = Int32(clamping: value(of: FaultCaptureKey.retry) ?? -1)
+    cfg.vcpu_kvm_offset = Int32(vcpuKVMOffset ?? -1)
+    cfg.kvm_mmu_lock_offset = Int32(mmuLockOffset ?? -1)
   }
 }

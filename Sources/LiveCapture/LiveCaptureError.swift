@@ -9,6 +9,8 @@ public enum LiveCaptureError: Error, CustomStringConvertible, Equatable {
   case noProbeAttached([String])
   /// `record --faults` without its fault bracket: nothing would time a fault.
   case noFaultBracket([String])
+  /// `record --mmu-lock` without both contention tracepoints or the vCPU entry naming the lock.
+  case noLockWatch([String])
   case mapCreate(String, Int32)
   case io(String)
 
@@ -24,6 +26,10 @@ public enum LiveCaptureError: Error, CustomStringConvertible, Equatable {
       return "no probe could be attached: " + reasons.joined(separator: "; ")
     case .noFaultBracket(let reasons):
       return "--faults: kvm_mmu_page_fault could not be attached, so no fault can be timed: "
+        + reasons.joined(separator: "; ")
+    case .noLockWatch(let reasons):
+      return
+        "--mmu-lock needs lock:contention_begin and contention_end (5.19+) and kvm_mmu_page_fault to find each VM's mmu_lock: "
         + reasons.joined(separator: "; ")
     case .mapCreate(let name, let errno): return "cannot create BPF map \(name): \(Errno.describe(errno))"
     case .io(let message): return message

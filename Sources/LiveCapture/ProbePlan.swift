@@ -24,12 +24,15 @@ public struct ProbePlan: Sendable {
   public var spte: Bool
   /// `record --faults`: the fault preset's probes run the fault programs.
   public var faults: Bool
+  /// `record --mmu-lock`: the lock preset's probes run the lock programs.
+  public var mmuLock: Bool
 
   public init(
     presets: [ProbeTable] = [], probes: [ProbeSpec] = [], attach: AttachRequest = .auto,
     withTracepoints: Bool = false, mode: CaptureMode = .count, kernel: KernelVersion? = KernelVersion.running,
-    spte: Bool = false, faults: Bool = false
+    spte: Bool = false, faults: Bool = false, mmuLock: Bool = false
   ) {
+    self.mmuLock = mmuLock
     self.spte = spte
     self.faults = faults
     self.mode = mode
@@ -67,6 +70,9 @@ public struct ProbePlan: Sendable {
       guard seen.insert(key).inserted else { return nil }
       var methods = AttachMethod.order(for: spec.target, request: request)
       if spte, let prefix = CaptureSession.sptePrograms(spec) {
+        methods.removeAll { CaptureSession.spteProgram($0, prefix: prefix) == nil }
+      }
+      if mmuLock, let prefix = CaptureSession.lockWaitPrefix(spec) {
         methods.removeAll { CaptureSession.spteProgram($0, prefix: prefix) == nil }
       }
       if faults, CaptureSession.isFastPath(spec) {

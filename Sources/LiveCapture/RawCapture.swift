@@ -64,6 +64,32 @@ public struct RawCapture: Sendable {
   public var faults: [FaultEntry] = []
   /// `record --faults`: each task's longest run of retries on one gfn.
   public var retryRuns: [RetryRun] = []
+  /// `record --mmu-lock`: the waits by key (`struct lock_key`), timed.
+  public var lockWaits: [LockWaitEntry] = []
+  /// `record --mmu-lock`: holder entries by a second task of a VM while a first was inside, by VM.
+  public var holderOverlaps: [UInt32: UInt64] = [:]
+  /// `record --mmu-lock`: what BTF gave the lock programs; set even when no wait came.
+  public var lockLayout: FaultLayout?
+
+  /// `record --mmu-lock`: the waits of one `struct lock_key`.
+  public struct LockWaitEntry: Sendable, Equatable {
+    public var tgid: UInt32
+    public var flags: UInt32
+    /// The probe id of the write holder inside at the wait's end; nil for none.
+    public var holder: UInt32?
+    /// The waiter's stack at `contention_begin`.
+    public var addresses: [UInt64]
+    public var counts: LatencyCounts
+
+    public init(tgid: UInt32, flags: UInt32, holder: UInt32?, addresses: [UInt64], counts: LatencyCounts) {
+      self.tgid = tgid
+      self.flags = flags
+      self.holder = holder
+      self.addresses = addresses
+      self.counts = counts
+    }
+  }
+
   /// From attach to the final read, for rates (`record --faults` writes it).
   public var elapsedNanoseconds: UInt64?
   /// `record --faults`: what BTF gave the fault programs.

@@ -68,8 +68,9 @@ public struct Recorder {
       throw .io("/proc/kallsyms shows no addresses (kernel.kptr_restrict); run as root")
     }
     let features = KernelFeatures()
-    let session = try CaptureSession(limits: limits, mode: plan.mode, spte: plan.spte, faults: plan.faults)
-    if plan.faults { session.faultLayout = FaultLayout(features: features) }
+    let session = try CaptureSession(
+      limits: limits, mode: plan.mode, spte: plan.spte, faults: plan.faults, mmuLock: plan.mmuLock)
+    if plan.faults || plan.mmuLock { session.faultLayout = FaultLayout(features: features) }
     defer { session.detach() }
     let outcomes = plan.attach(to: session, symbols: symbols0, features: features)
     for outcome in outcomes { log(outcome.summary) }
@@ -81,6 +82,16 @@ public struct Recorder {
     {
       throw .noFaultBracket(
         outcomes.filter { CaptureSession.faultRole($0.spec, group: $0.group) == .fault }.map { $0.summary })
+    }
+    if plan.mmuLock {
+      let waits = session.probes.filter { CaptureSession.lockWaitPrefix($0.spec) != nil }.count
+      let vcpu = session.probes.contains { CaptureSession.lockRole($0.spec, group: $0.group) == .vcpu }
+      if waits < 2 || !vcpu {
+        throw .noLockWatch(
+          outcomes.filter {
+            CaptureSession.lockWaitPrefix($0.spec) != nil || CaptureSession.lockRole($0.spec, group: $0.group) == .vcpu
+          }.map { $0.summary })
+      }
     }
     let n = session.probes.count
     let until = duration.map { " for \($0) s" } ?? ""

@@ -20,6 +20,8 @@ public struct ReportRequest: Sendable {
     case spteLedger
     /// Faults per vCPU or VM, by outcome (`--faults`).
     case faultAnatomy
+    /// `mmu_lock` waits per VM by holder, waiter and mode (`--mmu-lock`).
+    case mmuLock
     /// The flame graph SVG (`--svg -`).
     case svg
     /// The HTML page (`--html -`).
@@ -33,7 +35,7 @@ public struct ReportRequest: Sendable {
     case title = "--title", subtitle = "--subtitle", width = "--width", minwidth = "--minwidth"
     case inverted = "--inverted"
     case latency = "--latency", slowest = "--slowest", weightTime = "--weight time", spte = "--spte"
-    case faults = "--faults", by = "--by", stuckRetries = "--stuck-retries"
+    case faults = "--faults", by = "--by", stuckRetries = "--stuck-retries", mmuLock = "--mmu-lock"
     // flamegraph.pl's options (docs/flamegraph-compat.md).
     case colors = "--colors", hash = "--hash", cp = "--cp", reverse = "--reverse", flamechart = "--flamechart"
     case negate = "--negate", factor = "--factor", countname = "--countname", nametype = "--nametype"
@@ -47,7 +49,8 @@ public struct ReportRequest: Sendable {
       case .top, .treeMinPercent, .treeMaxDepth: return primary == .report || html
       case .json:
         return primary == .report || primary == .tdpSummary || primary == .latency || primary == .spteLedger
-          || primary == .faultAnatomy
+          || primary == .faultAnatomy || primary == .mmuLock
+      case .mmuLock: return primary == .mmuLock
       case .faults, .by, .stuckRetries: return primary == .faultAnatomy
       case .tdp: return primary == .tdpSummary
       case .spte: return primary == .spteLedger
@@ -80,6 +83,8 @@ public struct ReportRequest: Sendable {
   public var faults = false
   public var faultGrouping = FaultAnatomy.Grouping.vcpu
   public var stuckRetries: UInt64 = 1000
+  /// The `mmu_lock` waits (`MMULockWaits`) in place of the report on stdout.
+  public var mmuLock = false
   /// `--lenient`: the SPTE ledger skips entries it cannot read, and counts them, as the parsers do.
   public var lenient = false
   /// Slowest calls the latency report lists.
@@ -132,6 +137,7 @@ public struct ReportRequest: Sendable {
     if latency { return .latency }
     if spte { return .spteLedger }
     if faults { return .faultAnatomy }
+    if mmuLock { return .mmuLock }
     return tdp ? .tdpSummary : .report
   }
 
@@ -144,7 +150,8 @@ public struct ReportRequest: Sendable {
     if latency { stdout.append("--latency") }
     if spte { stdout.append("--spte") }
     if faults { stdout.append("--faults") }
-    if json && !tdp && !latency && !spte && !faults { stdout.append("--json") }
+    if mmuLock { stdout.append("--mmu-lock") }
+    if json && !tdp && !latency && !spte && !faults && !mmuLock { stdout.append("--json") }
     if stdout.count > 1 {
       throw ReportRequestError(
         "\(stdout.joined(separator: " and ")) all write to stdout; give a file name to all but one")
@@ -176,6 +183,8 @@ public struct ReportRequest: Sendable {
       return "with --latency, which prints the latency report instead of the report; run the two separately"
     case (.spteLedger, _):
       return "with --spte, which prints the SPTE ledger instead of the report; run the two separately"
+    case (.mmuLock, _):
+      return "with --mmu-lock, which prints the mmu_lock waits instead of the report; run the two separately"
     case (.faultAnatomy, _):
       return "with --faults, which prints the fault anatomy instead of the report; run the two separately"
     case (.svg, _), (.html, _):
@@ -279,6 +288,12 @@ public struct ReportRequest: Sendable {
         throw ReportRequestError("\(inputNames): \(error)")
       }
       outputs.append(RenderedOutput(.stdout, FaultAnatomyText(format: json ? .json : .text).render(anatomy)))
+    case .mmuLock:
+      let waits: MMULockWaits
+      do { waits = try MMULockWaits(profile: profile, table: table) } catch {
+        throw ReportRequestError("\(inputNames): \(error)")
+      }
+      outputs.append(RenderedOutput(.stdout, MMULockText(format: json ? .json : .text).render(waits)))
     case .report:
       let model = try ReportModel(profile: profile, options: report)
       outputs.append(

@@ -26,10 +26,13 @@ public struct ProbeGroup: Sendable, Hashable {
     public var ledgerRole: LedgerRole?
     /// What `record --faults` does at this function (`FaultRole`); nil: not in its preset.
     public var faultRole: FaultRole?
+    /// What `record --mmu-lock` does at this function (`LockRole`); nil: not in its preset.
+    public var lockRole: LockRole?
 
     public init(
       _ names: [String], recorded: Bool = true, timed: Bool = false,
-      tracepointFrom: Replacement? = nil, ledger: LedgerRole? = nil, fault: FaultRole? = nil
+      tracepointFrom: Replacement? = nil, ledger: LedgerRole? = nil, fault: FaultRole? = nil,
+      lock: LockRole? = nil
     ) {
       self.names = names
       self.recorded = recorded
@@ -37,6 +40,7 @@ public struct ProbeGroup: Sendable, Hashable {
       self.tracepointFrom = tracepointFrom
       self.ledgerRole = ledger
       self.faultRole = fault
+      self.lockRole = lock
     }
 
     /// Why `record` counts the group's tracepoints instead of this function on `kernel`, or nil.
@@ -65,6 +69,14 @@ public struct ProbeGroup: Sendable, Hashable {
     case outcome
   }
 
+  /// `record --mmu-lock`'s parts (docs/faults.md): the vCPU entry point whose `vcpu->kvm` names
+  /// the `mmu_lock` to watch, and the paths that take `mmu_lock` for write, whose bracket names
+  /// the holder a wait is blamed on.
+  public enum LockRole: String, Sendable, Hashable, CaseIterable {
+    case vcpu
+    case holder
+  }
+
   public struct Replacement: Sendable, Hashable {
     public var release: KernelVersion
     public var why: String
@@ -86,15 +98,19 @@ public struct ProbeGroup: Sendable, Hashable {
     public var ledger: Bool
     /// `record --faults` marks the fault it fires in as taking the fast path (its return value).
     public var fault: Bool
+    /// `record --mmu-lock` times `mmu_lock` waits between this and its pair (`lock:contention_*`).
+    public var lockWait: Bool
 
     public init(
-      _ system: String, _ event: String, recorded: Bool = true, ledger: Bool = false, fault: Bool = false
+      _ system: String, _ event: String, recorded: Bool = true, ledger: Bool = false, fault: Bool = false,
+      lockWait: Bool = false
     ) {
       self.system = system
       self.event = event
       self.recorded = recorded
       self.ledger = ledger
       self.fault = fault
+      self.lockWait = lockWait
     }
 
     /// `system:event`.

@@ -73,7 +73,7 @@ extension ProbeTable {
           .init(["kvm_tdp_mmu_zap_possible_nx_huge_page", "kvm_tdp_mmu_zap_sp"]),
           .init(["kvm_tdp_mmu_put_root"]),
           .init(["kvm_arch_flush_shadow_all"], recorded: false),
-          .init(["kvm_mmu_notifier_release"], recorded: false, ledger: .operation),
+          .init(["kvm_mmu_notifier_release"], recorded: false, ledger: .operation, lock: .holder),
         ],
         tracepoints: [
           // The TDP MMU emits it from handle_removed_pt, for each page table a zap unlinks; it is
@@ -126,24 +126,29 @@ extension ProbeTable {
         summary:
           "the callers MMU developers time (fault entry, memslot, notifier, fast zap) and the operations record --spte brackets",
         functions: [
-          .init(["kvm_mmu_page_fault"], recorded: false, timed: true, fault: .fault),
-          .init(["kvm_mmu_zap_all_fast"], recorded: false, timed: true),
+          .init(["kvm_mmu_page_fault"], recorded: false, timed: true, fault: .fault, lock: .vcpu),
+          .init(["kvm_mmu_zap_all_fast"], recorded: false, timed: true, lock: .holder),
+          // VM destroy's whole zap under write_lock (6.1; inlined or gone on later kernels).
+          .init(["kvm_mmu_zap_all"], recorded: false, lock: .holder),
           // The operation roots of record --spte (kvm_main.c, in kallsyms of 6.1 and 6.12): each
           // returns once its operation is done.
-          .init(["kvm_set_memslot"], recorded: false, timed: true, ledger: .operation),
+          // A holder bracket wider than its write_lock (6.12 zaps the slot's leaves inside it,
+          // 6.1 calls kvm_mmu_zap_all_fast, the innermost, which wins).
+          .init(["kvm_set_memslot"], recorded: false, timed: true, ledger: .operation, lock: .holder),
           .init(
-            ["kvm_mmu_notifier_invalidate_range_start"], recorded: false, timed: true, ledger: .operation),
+            ["kvm_mmu_notifier_invalidate_range_start"], recorded: false, timed: true, ledger: .operation,
+            lock: .holder),
           .init(["kvm_mmu_notifier_clear_flush_young"], recorded: false, ledger: .operation),
           .init(["kvm_mmu_notifier_clear_young"], recorded: false, ledger: .operation),
-          .init(["kvm_get_dirty_log_protect"], recorded: false, ledger: .operation),
-          .init(["kvm_clear_dirty_log_protect"], recorded: false, ledger: .operation),
+          .init(["kvm_get_dirty_log_protect"], recorded: false, ledger: .operation, lock: .holder),
+          .init(["kvm_clear_dirty_log_protect"], recorded: false, ledger: .operation, lock: .holder),
           .init(["kvm_dirty_ring_reset"], recorded: false, ledger: .operation),
           .init(["kvm_destroy_vm"], recorded: false, ledger: .operation),
           // One NX huge page recovery run: the vhost task (6.13, and 6.12.y, whose kallsyms has
           // its _kill beside it) calls it once per period. 6.1's kvm_nx_lpage_recovery_worker is
           // the kthread's loop and never returns, so it is no root: its zaps stay outside any
           // operation.
-          .init(["kvm_nx_huge_page_recovery_worker"], recorded: false, ledger: .operation),
+          .init(["kvm_nx_huge_page_recovery_worker"], recorded: false, ledger: .operation, lock: .holder),
         ]),
     ],
     pathRules: PathRule.tdpMMU)
@@ -198,6 +203,30 @@ extension ProbeTable {
         tracepoints: tdpMMU.groups.flatMap(\.tracepoints).filter(\.fault).map {
           ProbeGroup.Tracepoint($0.system, $0.event, fault: true)
         })
+    ],
+    pathRules: PathRule.tdpMMU)
+
+  /// `record --mmu-lock`'s preset: the vCPU entry that names each VM's `mmu_lock`, the
+  /// contention tracepoints, and the write holders, one group each.
+  public static let tdpMMULock = ProbeTable(
+    name: "tdp-mmu-lock",
+    summary: "KVM mmu_lock waits: by waiter path and mode, blamed on the write holder inside when each ended",
+    groups: [
+      ProbeGroup(
+        name: "lock-vcpu", summary: "the vCPU entry naming each VM's mmu_lock",
+        functions: tdpMMU.groups.flatMap(\.functions).filter { $0.lockRole == .vcpu }.map {
+          ProbeGroup.Function($0.names, lock: .vcpu)
+        }),
+      ProbeGroup(
+        name: "lock-wait", summary: "waiting for a contended lock", functions: [],
+        tracepoints: ["contention_begin", "contention_end"].map {
+          ProbeGroup.Tracepoint("lock", $0, lockWait: true)
+        }),
+      ProbeGroup(
+        name: "lock-holder", summary: "the paths that take mmu_lock for write",
+        functions: tdpMMU.groups.flatMap(\.functions).filter { $0.lockRole == .holder }.map {
+          ProbeGroup.Function($0.names, lock: .holder)
+        }),
     ],
     pathRules: PathRule.tdpMMU)
 }

@@ -25,6 +25,13 @@ struct ExportOptions: ParsableArguments {
     ))
   var faults = false
 
+  @Flag(
+    name: .customLong("mmu-lock"),
+    help: ArgumentHelp(
+      "Show the mmu_lock waits of a `record --mmu-lock` capture instead of the report: per VM, wait time by the write holder inside when each wait ended (and the share no holder explains), by the waiter's path and by mode. With --json, as JSON."
+    ))
+  var mmuLock = false
+
   @Option(help: ArgumentHelp("With --faults: a row per vcpu (default) or per vm.", valueName: "vcpu|vm"))
   var by: FaultAnatomy.Grouping?
 
@@ -65,6 +72,8 @@ struct ExportOptions: ParsableArguments {
     request.tdp = tdp
     request.spte = spte
     request.faults = faults
+    request.mmuLock = mmuLock
+    if mmuLock { request.given.insert(.mmuLock) }
     if let by {
       request.faultGrouping = by
       request.given.insert(.by)

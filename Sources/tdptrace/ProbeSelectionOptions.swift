@@ -34,6 +34,13 @@ struct ProbeSelectionOptions: ParsableArguments {
     ))
   var faults = false
 
+  @Flag(
+    name: .customLong("mmu-lock"),
+    help: ArgumentHelp(
+      "Time each wait for a VM's mmu_lock (lock:contention_begin to contention_end, the lock found from kvm_mmu_page_fault's vcpu->kvm through BTF) by mode and waiter stack, blamed on the write path (zap, memslot, notifier, dirty log, NX recovery) inside when it ended: report --mmu-lock reads it. Adds the tdp-mmu-lock preset (alone by default)."
+    ))
+  var mmuLock = false
+
   /// The plan for these flags; `latency` picks the timing preset by default.
   func plan(latency: Bool = false) throws(LiveCaptureError) -> ProbePlan {
     var chosen: [ProbeTable] = []
@@ -42,10 +49,11 @@ struct ProbeSelectionOptions: ParsableArguments {
     for text in probe { specs.append(try ProbeSpec.parse(text)) }
     if spte && !chosen.contains(.tdpMMUSPTE) { chosen.append(.tdpMMUSPTE) }
     if faults && !chosen.contains(.tdpMMUFaults) { chosen.append(.tdpMMUFaults) }
+    if mmuLock && !chosen.contains(.tdpMMULock) { chosen.append(.tdpMMULock) }
     if chosen.isEmpty && specs.isEmpty { chosen = [latency ? ProbeTable.tdpMMULatency : ProbeTable.tdpMMU] }
     return ProbePlan(
       presets: chosen, probes: specs, attach: attach, withTracepoints: withTracepoints,
-      mode: latency ? .latency : .count, spte: spte, faults: faults)
+      mode: latency ? .latency : .count, spte: spte, faults: faults, mmuLock: mmuLock)
   }
 }
 

@@ -100,6 +100,11 @@ struct RecordCommand: ParsableCommand {
       throw ValidationError(
         "--faults times faults itself: record it alone, not with --latency, --spte or --interval")
     }
+    if probes.mmuLock && (latency || probes.spte || probes.faults || interval != nil) {
+      throw ValidationError(
+        "--mmu-lock times waits itself: record it alone (a second record --faults may run beside it), not with --latency, --spte, --faults or --interval"
+      )
+    }
     if probes.faults && probes.attach == .tracepoint {
       throw ValidationError("--faults needs fentry or kprobe: a fault is timed from its entry to its exit")
     }
@@ -148,7 +153,9 @@ struct RecordCommand: ParsableCommand {
       }
       let capture = result.capture
       var summary =
-        probes.faults
+        probes.mmuLock
+        ? "timed \(capture.lockWaits.reduce(0) { $0 + $1.counts.count }) mmu_lock waits in \(capture.lockWaits.count) keys from \(capture.probes.count) probes"
+        : probes.faults
         ? "timed \(capture.faults.reduce(0) { $0 + $1.counts.count }) faults in \(capture.faults.count) keys from \(capture.probes.count) probes"
         : latency
           ? "timed \(capture.latency.reduce(0) { $0 + $1.counts.count }) calls in \(capture.latency.count) histograms from \(capture.probes.count) probes"

@@ -319,6 +319,17 @@ if has faults; then
   timeout 600 bpftrace -e 'BEGIN { printf("tdptrace-ready\n"); } kprobe:kvm_mmu_page_fault { @faults[pid, tid] = count(); }' \
     >"$OUT/faults-bpftrace.txt" 2>"$OUT/faults-bpftrace.err" &
   BPID=$!
+  # record --mmu-lock beside it on the same run (lock-tdptrace.txt).
+  LPID=
+  if has mmulock; then
+    "$TDP" record --mmu-lock --output "$OUT/lock-tdptrace.txt" 2>"$OUT/lock-tdptrace.err" &
+    LPID=$!
+    n=0
+    while [ $n -lt 240 ] && ! grep -qs 'recording' "$OUT/lock-tdptrace.err"; do
+      kill -0 $LPID 2>/dev/null || break
+      sleep 0.5; n=$((n + 1))
+    done
+  fi
   if start_record auto faults-tdptrace --faults; then
     n=0
     while [ $n -lt 480 ] && ! grep -qs tdptrace-ready "$OUT/faults-bpftrace.txt"; do sleep 0.5; n=$((n + 1)); done
@@ -326,6 +337,12 @@ if has faults; then
     $H/bin/fault-driver ${FAULT_ROUNDS:-30} 32 >"$OUT/faults-workload.log" 2>&1 || echo "fault-driver failed" >>"$OUT/faults-workload.log"
     sleep 1
     stop_record faults-tdptrace
+  fi
+  if [ -n "$LPID" ]; then
+    kill -INT $LPID 2>/dev/null
+    wait $LPID
+    echo $? >"$OUT/lock-tdptrace.rc"
+    cat "$OUT/lock-tdptrace.err"
   fi
   kill -INT $BPID 2>/dev/null
   wait $BPID

@@ -98,6 +98,7 @@ if has_option record --progress; then echo interval >>"$COMMON/features"; fi
 if has_option top --batch; then echo top >>"$COMMON/features"; fi
 if has_option record --spte; then echo spte >>"$COMMON/features"; fi
 if has_option record --faults; then echo faults >>"$COMMON/features"; fi
+if has_option record --mmu-lock; then echo mmulock >>"$COMMON/features"; fi
 # TDPTRACE_VM_BENCH=1: also the latency overhead benchmark (tdptrace against bpftrace).
 if [ "${TDPTRACE_VM_BENCH:-}" = 1 ]; then touch "$COMMON/bench"; fi
 vm_log "tdptrace features for the guest: $(tr '\n' ' ' <"$COMMON/features")"

@@ -732,4 +732,158 @@ int tdp_fast_tp_btf(__u64 *ctx) { return fast_path((__s32)ctx[4]); }
 SEC("raw_tp")
 int tdp_fast_raw_tp(struct bpf_raw_tracepoint_args *ctx) { return fast_path((__s32)ctx->args[4]); }
 
+// --- record --mmu-lock ---------------------------------------------------------------------
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __type(key, __u64); // &kvm->mmu_lock
+  __type(value, __u32); // the VMM's tgid
+  __uint(max_entries, LOCK_ENTRIES);
+} mmu_locks SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __type(key, __u32); // tid
+  __type(value, struct lock_wait);
+  __uint(max_entries, TASK_ENTRIES);
+} lock_tasks SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __type(key, __u32); // the VMM's tgid
+  __type(value, struct lock_holders);
+  __uint(max_entries, LOCK_ENTRIES);
+} holders SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __type(key, struct lock_key);
+  __type(value, struct latency_value);
+  __uint(max_entries, LOCK_WAIT_ENTRIES);
+} lock_waits SEC(".maps");
+
+static __always_inline int lock_vcpu(__u64 vcpu) {
+  if (cfg.vcpu_kvm_offset < 0 || cfg.kvm_mmu_lock_offset < 0)
+    return 0;
+  __u64 kvm = 0;
+  if (bpf_probe_read_kernel(&kvm, sizeof(kvm), (void *)(vcpu + cfg.vcpu_kvm_offset)) != 0 || kvm == 0)
+    return 0;
+  __u64 lock = kvm + cfg.kvm_mmu_lock_offset;
+  if (bpf_map_lookup_elem(&mmu_locks, &lock))
+    return 0;
+  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+  if (bpf_map_update_elem(&mmu_locks, &lock, &tgid, BPF_ANY) != 0)
+    count_drop(DROP_TASKS_FULL);
+  return 0;
+}
+
+static __always_inline int lock_begin(void *ctx, __u64 lock, __u32 flags) {
+  if (!bpf_map_lookup_elem(&mmu_locks, &lock))
+    return 0;
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  struct lock_wait wait = {.lock = lock, .flags = flags};
+  wait.stackid = take_stackid(ctx);
+  wait.start = bpf_ktime_get_ns();
+  if (bpf_map_update_elem(&lock_tasks, &tid, &wait, BPF_ANY) != 0)
+    count_drop(DROP_TASKS_FULL);
+  return 0;
+}
+
+static __always_inline int lock_end(__u64 lock) {
+  __u64 now = bpf_ktime_get_ns();
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  struct lock_wait *wait = bpf_map_lookup_elem(&lock_tasks, &tid);
+  if (!wait || wait->start == 0 || wait->lock != lock)
+    return 0; // not a wait on a watched lock, or one whose begin was not seen
+  __u64 duration = now - wait->start;
+  wait->start = 0;
+  __u32 *vm = bpf_map_lookup_elem(&mmu_locks, &lock);
+  if (!vm)
+    return 0;
+  struct lock_key key = {.tgid = *vm, .flags = wait->flags, .holder = NO_HOLDER, .stackid = wait->stackid};
+  struct lock_holders *h = bpf_map_lookup_elem(&holders, vm);
+  if (h && h->depth > 0 && h->depth <= HOLDER_DEPTH)
+    key.holder = h->probes[(h->depth - 1) & (HOLDER_DEPTH - 1)];
+  struct latency_value *value = lookup_or_zero(&lock_waits, &key, &hist_zero);
+  if (!value) {
+    count_drop(DROP_HISTS_FULL);
+    return 0;
+  }
+  __sync_fetch_and_add(&value->count, 1);
+  __sync_fetch_and_add(&value->total, duration);
+  __sync_fetch_and_add(&value->buckets[latency_bucket(duration) & (LATENCY_BUCKETS - 1)], 1);
+  raise_to(&value->max, duration);
+  raise_to(&value->min_inverted, ~duration);
+  return 0;
+}
+
+static __always_inline int holder_entry(void) {
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  __u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+  struct lock_holders *h = bpf_map_lookup_elem(&holders, &tgid);
+  if (!h) {
+    struct lock_holders zero = {};
+    bpf_map_update_elem(&holders, &tgid, &zero, BPF_NOEXIST);
+    h = bpf_map_lookup_elem(&holders, &tgid);
+    if (!h)
+      return 0;
+  }
+  if (h->depth > 0 && h->tid != tid) {
+    __sync_fetch_and_add(&h->overlaps, 1);
+    return 0;
+  }
+  __u32 depth = h->depth;
+  if (depth >= HOLDER_DEPTH) {
+    h->depth = depth + 1; // counted, so the exits balance; the innermost stays the 4th
+    return 0;
+  }
+  h->tid = tid;
+  h->probes[depth & (HOLDER_DEPTH - 1)] = probe_id;
+  h->depth = depth + 1;
+  return 0;
+}
+
+static __always_inline int holder_exit(void) {
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  __u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+  struct lock_holders *h = bpf_map_lookup_elem(&holders, &tgid);
+  if (!h || h->depth == 0 || h->tid != tid)
+    return 0;
+  h->depth--;
+  return 0;
+}
+
+SEC("fentry")
+int tdp_lockvcpu_fentry(__u64 *ctx) { return lock_vcpu(ctx[0]); }
+
+SEC("kprobe")
+int tdp_lockvcpu_kprobe(struct pt_regs *ctx) { return lock_vcpu(PT_REGS_PARM1(ctx)); }
+
+// lock:contention_begin (void *lock, unsigned int flags), lock:contention_end (void *lock, int ret).
+SEC("tp_btf")
+int tdp_lockbegin_tp_btf(__u64 *ctx) { return lock_begin(ctx, ctx[0], (__u32)ctx[1]); }
+
+SEC("raw_tp")
+int tdp_lockbegin_raw_tp(struct bpf_raw_tracepoint_args *ctx) {
+  return lock_begin(ctx, ctx->args[0], (__u32)ctx->args[1]);
+}
+
+SEC("tp_btf")
+int tdp_lockend_tp_btf(__u64 *ctx) { return lock_end(ctx[0]); }
+
+SEC("raw_tp")
+int tdp_lockend_raw_tp(struct bpf_raw_tracepoint_args *ctx) { return lock_end(ctx->args[0]); }
+
+SEC("fentry")
+int tdp_holder_fentry(void *ctx) { return holder_entry(); }
+
+SEC("fexit")
+int tdp_holder_fexit(void *ctx) { return holder_exit(); }
+
+SEC("kprobe")
+int tdp_holder_kprobe(void *ctx) { return holder_entry(); }
+
+SEC("kretprobe")
+int tdp_holder_kretprobe(void *ctx) { return holder_exit(); }
+
 char LICENSE[] SEC("license") = "GPL";

@@ -214,7 +214,10 @@ struct config {
   __s32 pf_req_level_offset;
   __s32 pf_goal_level_offset;
   __s32 ret_pf_retry;
-  __u32 pad2;
+  // record --mmu-lock: struct kvm_vcpu's kvm and struct kvm's mmu_lock, -1 where BTF has none.
+  __s32 vcpu_kvm_offset;
+  __s32 kvm_mmu_lock_offset;
+  __u32 pad3;
 };
 
 // --- record --latency ---------------------------------------------------------------------
@@ -354,6 +357,41 @@ struct fault_task {
   __u64 run;         // its length; 0 after any other outcome
   __u64 max_run;     // the longest run seen in this task
   __u64 max_run_gfn; // its gfn
+};
+
+// --- record --mmu-lock ---------------------------------------------------------------------
+// A vCPU's entry (kvm_mmu_page_fault) registers its VM's &kvm->mmu_lock in mmu_locks, with the
+// VMM's tgid. lock:contention_begin/end on a registered lock time one wait of the task; each
+// wait is counted and timed under its lock_key in lock_waits, blamed on the innermost write
+// holder (the functions of the preset's lock-holder group) of the same VM inside at its end.
+
+#define LOCK_ENTRIES 64          // watched mmu_locks (VMs)
+#define LOCK_WAIT_ENTRIES 4096   // distinct lock keys
+#define HOLDER_DEPTH 4
+#define NO_HOLDER (-1)
+
+struct lock_key {
+  __u32 tgid;     // the VM (VMM pid) whose mmu_lock it is
+  __u32 flags;    // contention_begin's flags (LCB_F_READ 2, LCB_F_WRITE 4, ...)
+  __s32 holder;   // the probe id of the innermost write holder inside at the wait's end; NO_HOLDER
+  __s32 stackid;  // the waiter's stack at contention_begin
+};
+
+struct lock_wait {
+  __u64 start;    // bpf_ktime_get_ns at contention_begin; 0: not waiting on a watched lock
+  __u64 lock;
+  __u32 flags;
+  __s32 stackid;
+};
+
+// The write holders of one VM inside their bracket, entered by one task (outermost first): a
+// second task entering a holder of the same VM while the first is inside is not the holder
+// (only one can hold mmu_lock for write), and is counted in `overlaps`.
+struct lock_holders {
+  __u32 tid;
+  __u32 depth;
+  __s32 probes[HOLDER_DEPTH];
+  __u64 overlaps;
 };
 
 #endif // TDPTRACE_H
