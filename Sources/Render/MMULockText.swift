@@ -45,7 +45,9 @@ public struct MMULockText: Sendable {
   }
 
   static func table(_ title: String, _ shares: [MMULockWaits.Share], of whole: Double) -> String {
-    var lines: [[String]] = [["  " + title, "waits", "time", "%", "p50", "p99", "max"]]
+    // A capture has a maximum only where it recorded one; the column goes with it.
+    let maxKnown = shares.contains { $0.histogram.max != nil }
+    var lines: [[String]] = [["  " + title, "waits", "time", "%", "p50", "p99"] + (maxKnown ? ["max"] : [])]
     for s in shares {
       let name = s.name == LockCaptureKey.noHolder && title.hasPrefix("held") ? "(no known holder)" : s.name
       lines.append(
@@ -53,7 +55,7 @@ public struct MMULockText: Sendable {
           "  " + TDPSummaryText.printable(name), String(s.waits), Durations.text(s.nanoseconds),
           share(s.nanoseconds, of: whole),
         ] + [0.5, 0.99].map { p in s.histogram.percentile(p).map { Durations.text($0.estimate) } ?? "-" }
-          + [s.histogram.max.map { Durations.text($0) } ?? "-"])
+          + (maxKnown ? [s.histogram.max.map { Durations.text($0) } ?? "-"] : []))
     }
     let widths = (0..<lines[0].count).map { column in lines.map { $0[column].count }.max() ?? 0 }
     return lines.map { line in
@@ -72,6 +74,8 @@ public struct MMULockText: Sendable {
           .object([
             ("name", .string(s.name)), ("waits", .int(s.waits)),
             ("total_ns", .raw(String(format: "%.0f", s.nanoseconds))),
+            ("p50_ns", s.histogram.percentile(0.5).map { .raw(String(format: "%.0f", $0.estimate)) } ?? .raw("null")),
+            ("p99_ns", s.histogram.percentile(0.99).map { .raw(String(format: "%.0f", $0.estimate)) } ?? .raw("null")),
           ])
         })
     }

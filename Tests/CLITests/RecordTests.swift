@@ -305,7 +305,7 @@ struct RecordTests {
     #expect(preset.status == 1)
     #expect(
       preset.stderr
-        == "tdptrace: unknown preset 'nope' (known: tdp-mmu, shadow-mmu, tdp-mmu-latency, tdp-mmu-spte, tdp-mmu-faults)\n"
+        == "tdptrace: unknown preset 'nope' (known: tdp-mmu, shadow-mmu, tdp-mmu-latency, tdp-mmu-spte, tdp-mmu-faults, tdp-mmu-lock)\n"
     )
   }
 

@@ -84,15 +84,17 @@ import Testing
     let bytes = config.bytes
     // sizeof(struct config) in bpf/tdptrace.h: three u32, comm[16], the u64 at offset 32, then
     // fallback_entries and its padding, then the nine SPTE mask addresses, then record
-    // --faults' four offsets, RET_PF_RETRY and padding (-1: unknown, without a layout).
-    #expect(bytes.count == 48 + 9 * 8 + 6 * 4)
-    #expect(Array(bytes[120..<140]) == Array(repeating: 0xff, count: 20))
+    // --faults' four offsets and RET_PF_RETRY, record --mmu-lock's two offsets, and padding
+    // (-1: unknown, without a layout).
+    #expect(bytes.count == 48 + 9 * 8 + 8 * 4)
+    #expect(Array(bytes[120..<148]) == Array(repeating: 0xff, count: 28))
     config.faultLayout = FaultLayout(
       vcpuIDOffset: 0x90, gfnOffset: 0x20, reqLevelOffset: 0x2a, goalLevelOffset: 0x2b,
-      outcomes: [1: "RET_PF_RETRY"])
+      outcomes: [1: "RET_PF_RETRY"], vcpuKVMOffset: 0x08, mmuLockOffset: 0x1234)
     #expect(
-      Array(config.bytes[120..<140]) == [
+      Array(config.bytes[120..<148]) == [
         0x90, 0, 0, 0, 0x20, 0, 0, 0, 0x2a, 0, 0, 0, 0x2b, 0, 0, 0, 1, 0, 0, 0,
+        0x08, 0, 0, 0, 0x34, 0x12, 0, 0,
       ])
     for i in 0..<9 {
       let start = 48 + i * 8

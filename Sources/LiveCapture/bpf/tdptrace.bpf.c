@@ -802,8 +802,8 @@ static __always_inline int lock_end(__u64 lock) {
     return 0;
   struct lock_key key = {.tgid = *vm, .flags = wait->flags, .holder = NO_HOLDER, .stackid = wait->stackid};
   struct lock_holders *h = bpf_map_lookup_elem(&holders, vm);
-  if (h && h->depth > 0 && h->depth <= HOLDER_DEPTH)
-    key.holder = h->probes[(h->depth - 1) & (HOLDER_DEPTH - 1)];
+  if (h)
+    key.holder = holders_innermost(h);
   struct latency_value *value = lookup_or_zero(&lock_waits, &key, &hist_zero);
   if (!value) {
     count_drop(DROP_HISTS_FULL);
@@ -828,18 +828,7 @@ static __always_inline int holder_entry(void) {
     if (!h)
       return 0;
   }
-  if (h->depth > 0 && h->tid != tid) {
-    __sync_fetch_and_add(&h->overlaps, 1);
-    return 0;
-  }
-  __u32 depth = h->depth;
-  if (depth >= HOLDER_DEPTH) {
-    h->depth = depth + 1; // counted, so the exits balance; the innermost stays the 4th
-    return 0;
-  }
-  h->tid = tid;
-  h->probes[depth & (HOLDER_DEPTH - 1)] = probe_id;
-  h->depth = depth + 1;
+  holders_enter(h, tid, probe_id);
   return 0;
 }
 
@@ -847,9 +836,8 @@ static __always_inline int holder_exit(void) {
   __u64 pid_tgid = bpf_get_current_pid_tgid();
   __u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
   struct lock_holders *h = bpf_map_lookup_elem(&holders, &tgid);
-  if (!h || h->depth == 0 || h->tid != tid)
-    return 0;
-  h->depth--;
+  if (h)
+    holders_exit(h, tid);
   return 0;
 }
 

@@ -394,4 +394,31 @@ struct lock_holders {
   __u64 overlaps;
 };
 
+// The attribution rules, here so the user side's tests run the same code the BPF program does
+// (LockAttributionTests): task `tid` enters holder `probe` of the VM; leaves the innermost
+// holder it entered; the holder a wait ending now is blamed on (NO_HOLDER: none inside).
+static inline void holders_enter(struct lock_holders *h, __u32 tid, __s32 probe) {
+  if (h->depth > 0 && h->tid != tid) {
+    h->overlaps++;
+    return;
+  }
+  __u32 depth = h->depth;
+  h->tid = tid;
+  if (depth < HOLDER_DEPTH)
+    h->probes[depth & (HOLDER_DEPTH - 1)] = probe;
+  h->depth = depth + 1; // deeper than HOLDER_DEPTH: counted so the exits balance
+}
+
+static inline void holders_exit(struct lock_holders *h, __u32 tid) {
+  if (h->depth > 0 && h->tid == tid)
+    h->depth--;
+}
+
+static inline __s32 holders_innermost(const struct lock_holders *h) {
+  if (h->depth == 0)
+    return NO_HOLDER;
+  __u32 depth = h->depth > HOLDER_DEPTH ? HOLDER_DEPTH : h->depth;
+  return h->probes[(depth - 1) & (HOLDER_DEPTH - 1)];
+}
+
 #endif // TDPTRACE_H
