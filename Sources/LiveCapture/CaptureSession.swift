@@ -375,7 +375,9 @@ public final class CaptureSession {
   /// The lock role of a function of `group` in `record --mmu-lock`'s preset, or nil.
   static func lockRole(_ spec: ProbeSpec, group: String?) -> ProbeGroup.LockRole? {
     guard case .function(let name) = spec.target, let group,
-      let entry = ProbeTable.tdpMMULock.group(named: group)?.functions.first(where: { $0.names.contains(name) })
+      let entry = ProbeTable.tdpMMULock.group(named: group)?.functions.first(where: {
+        $0.names.contains(name)
+      })
     else { return nil }
     return entry.lockRole
   }
@@ -786,7 +788,8 @@ public final class CaptureSession {
       guard bpf_map_lookup_elem(fd("lock_waits"), &key, &value) == 0, value.count > 0 else { return }
       capture.lockWaits.append(
         RawCapture.LockWaitEntry(
-          tgid: key.tgid, flags: key.flags, holder: key.holder == NO_HOLDER ? nil : UInt32(bitPattern: key.holder),
+          tgid: key.tgid, vcpu: key.vcpu == NO_VCPU ? nil : key.vcpu, flags: key.flags,
+          holder: key.holder == NO_HOLDER ? nil : UInt32(bitPattern: key.holder),
           addresses: stacks.frames(key.stackid) ?? [], counts: LatencyCounts(value)))
     }
     var state = lock_holders()

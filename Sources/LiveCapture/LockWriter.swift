@@ -1,7 +1,7 @@
 import TDPTable
 
 /// `record --mmu-lock` as bpftrace's text format (`LockCaptureKey`): one `@mmu_lock_wait_ns`
-/// histogram per VM, mode, holder and waiter stack, its `stats` map, the holder overlaps, the
+/// histogram per VM, vCPU, mode, holder and waiter stack, its `stats` map, the holder overlaps, the
 /// capture's length, then drops.
 struct LockWriter {
   var writer: CaptureWriter
@@ -10,7 +10,8 @@ struct LockWriter {
   static func headerLines(_ layout: FaultLayout) -> String {
     var out = LockCaptureKey.header + "\n"
     if !layout.lockMissing.isEmpty {
-      out += "# mmu-lock-btf-missing: " + layout.lockMissing.joined(separator: "; ") + " (no lock is watched)\n"
+      out +=
+        "# mmu-lock-btf-missing: " + layout.lockMissing.joined(separator: "; ") + " (no lock is watched)\n"
     }
     return out
   }
@@ -35,7 +36,8 @@ struct LockWriter {
     for wait in capture.lockWaits {
       let key = Key(
         members: [
-          LockCaptureKey.probe, String(wait.tgid), LockCaptureKey.modeToken(flags: wait.flags),
+          LockCaptureKey.probe, String(wait.tgid), wait.vcpu.map { String($0) } ?? LockCaptureKey.noVCPU,
+          LockCaptureKey.modeToken(flags: wait.flags),
           Self.holderName(wait.holder, in: capture),
         ],
         addresses: CaptureWriter.traced(wait.addresses, symbols))

@@ -74,6 +74,8 @@ public struct RawCapture: Sendable {
   /// `record --mmu-lock`: the waits of one `struct lock_key`.
   public struct LockWaitEntry: Sendable, Equatable {
     public var tgid: UInt32
+    /// The waiter's `vcpu_id` when it is a vCPU thread; nil for any other task.
+    public var vcpu: Int32?
     public var flags: UInt32
     /// The probe id of the write holder inside at the wait's end; nil for none.
     public var holder: UInt32?
@@ -81,8 +83,12 @@ public struct RawCapture: Sendable {
     public var addresses: [UInt64]
     public var counts: LatencyCounts
 
-    public init(tgid: UInt32, flags: UInt32, holder: UInt32?, addresses: [UInt64], counts: LatencyCounts) {
+    public init(
+      tgid: UInt32, vcpu: Int32? = nil, flags: UInt32, holder: UInt32?, addresses: [UInt64],
+      counts: LatencyCounts
+    ) {
       self.tgid = tgid
+      self.vcpu = vcpu
       self.flags = flags
       self.holder = holder
       self.addresses = addresses

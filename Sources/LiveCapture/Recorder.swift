@@ -89,7 +89,8 @@ public struct Recorder {
       if waits < 2 || !vcpu {
         throw .noLockWatch(
           outcomes.filter {
-            CaptureSession.lockWaitPrefix($0.spec) != nil || CaptureSession.lockRole($0.spec, group: $0.group) == .vcpu
+            CaptureSession.lockWaitPrefix($0.spec) != nil
+              || CaptureSession.lockRole($0.spec, group: $0.group) == .vcpu
           }.map { $0.summary })
       }
     }

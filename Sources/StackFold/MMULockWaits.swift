@@ -12,6 +12,23 @@ public struct MMULockWaits: Sendable {
     public var histogram: LatencyHistogram
     public var waits: UInt64 { histogram.count }
     public var nanoseconds: Double { histogram.total.value }
+
+    public init(name: String, histogram: LatencyHistogram) {
+      self.name = name
+      self.histogram = histogram
+    }
+  }
+
+  /// The waits of one vCPU (`vcpu_id`; `LockCaptureKey.noVCPU` for every other task of the VM),
+  /// with its own split by holder.
+  public struct Waiter: Sendable, Hashable {
+    public var name: String
+    public var histogram: LatencyHistogram
+    public var holders: [Share]
+    public var waits: UInt64 { histogram.count }
+    public var nanoseconds: Double { histogram.total.value }
+    /// The named holder this waiter waited longest behind, if any.
+    public var topHolder: Share? { holders.first { $0.name != LockCaptureKey.noHolder } }
   }
 
   public struct VM: Sendable, Hashable {
@@ -21,6 +38,8 @@ public struct MMULockWaits: Sendable {
     public var holders: [Share]
     public var waiters: [Share]
     public var modes: [Share]
+    /// Heaviest first (`-`, the tasks that are not vCPUs, last among equals by name).
+    public var vcpus: [Waiter]
     /// Holder entries by a second task while a first was inside (not blamed).
     public var overlaps: UInt64
     public var waits: UInt64 { all.count }
@@ -61,18 +80,20 @@ public struct MMULockWaits: Sendable {
       var holders: [String: LatencyHistogram] = [:]
       var waiters: [String: LatencyHistogram] = [:]
       var modes: [String: LatencyHistogram] = [:]
+      var vcpus: [String: [String: LatencyHistogram]] = [:]
     }
     var rows: [String: Row] = [:]
     var malformed = 0
-    for value in profile.values where value.map == LockCaptureKey.waitMap && (value.kind == .hist || value.kind == .lhist) {
+    for value in profile.values
+    where value.map == LockCaptureKey.waitMap && (value.kind == .hist || value.kind == .lhist) {
       sawCapture = true
       let key = LatencyKey(value)
-      guard key.fields.count == 3, var histogram = LatencyHistogram(value.buckets) else {
+      guard key.fields.count == 4, var histogram = LatencyHistogram(value.buckets) else {
         malformed += 1
         continue
       }
       if let total = stats[value.key] { histogram.sum = Double(total) }
-      let (vm, mode, holder) = (key.fields[0], key.fields[1], key.fields[2])
+      let (vm, vcpu, mode, holder) = (key.fields[0], key.fields[1], key.fields[2], key.fields[3])
       let waiter =
         key.stack.isEmpty
         ? "(no stack)" : classifier.classify(key.stack.map(\.symbol), probeFunction: nil).origin.label
@@ -81,23 +102,38 @@ public struct MMULockWaits: Sendable {
       row.holders[holder] = row.holders[holder].map { $0.merged(with: histogram) } ?? histogram
       row.waiters[waiter] = row.waiters[waiter].map { $0.merged(with: histogram) } ?? histogram
       row.modes[mode] = row.modes[mode].map { $0.merged(with: histogram) } ?? histogram
+      row.vcpus[vcpu, default: [:]][holder] =
+        row.vcpus[vcpu]?[holder].map { $0.merged(with: histogram) } ?? histogram
       rows[vm] = row
     }
     guard sawCapture else {
       throw FaultAnatomyError("no \(LockCaptureKey.waitMap) histograms: not a record --mmu-lock capture")
     }
     if malformed > 0 {
-      notes.append("\(malformed) \(LockCaptureKey.waitMap) entries have no VM, mode and holder and are left out")
+      notes.append(
+        "\(malformed) \(LockCaptureKey.waitMap) entries have no VM, vCPU, mode and holder and are left out")
     }
     func shares(_ byName: [String: LatencyHistogram]) -> [Share] {
       byName.map { Share(name: $0.key, histogram: $0.value) }.sorted {
         $0.nanoseconds != $1.nanoseconds ? $0.nanoseconds > $1.nanoseconds : $0.name < $1.name
       }
     }
+    func waiters(_ byVCPU: [String: [String: LatencyHistogram]]) -> [Waiter] {
+      byVCPU.map { vcpu, holders in
+        Waiter(
+          name: vcpu, histogram: holders.values.reduce(LatencyHistogram()) { $0.merged(with: $1) },
+          holders: shares(holders))
+      }.sorted {
+        $0.nanoseconds != $1.nanoseconds
+          ? $0.nanoseconds > $1.nanoseconds
+          : (Int($0.name) ?? .max, $0.name) < (Int($1.name) ?? .max, $1.name)
+      }
+    }
     vms = rows.map { vm, row in
       VM(
-        vm: vm, all: row.all, holders: shares(row.holders), waiters: shares(row.waiters), modes: shares(row.modes),
-        overlaps: overlaps[vm] ?? 0)
+        vm: vm, all: row.all, holders: shares(row.holders), waiters: shares(row.waiters),
+        modes: shares(row.modes),
+        vcpus: waiters(row.vcpus), overlaps: overlaps[vm] ?? 0)
     }.sorted { (Int($0.vm) ?? .max, $0.vm) < (Int($1.vm) ?? .max, $1.vm) }
     self.drops = drops.sorted { ($0.probe, $0.reason) < ($1.probe, $1.reason) }
   }

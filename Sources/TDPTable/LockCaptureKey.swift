@@ -2,14 +2,15 @@
 /// `MMULockWaits` (`report --mmu-lock`):
 ///
 /// ```
-/// @mmu_lock_wait_ns[tracepoint:lock:contention_begin, VM, MODE, HOLDER, kstack]: hist
+/// @mmu_lock_wait_ns[tracepoint:lock:contention_begin, VM, VCPU, MODE, HOLDER, kstack]: hist
 /// @mmu_lock_wait_stats_ns[<same key>]: count N, average A, total T
 /// @mmu_lock_holder_overlaps[VM]: N
 /// @mmu_lock_elapsed_ns: NS
 /// ```
 ///
 /// One histogram per waiter stack, so `report --latency` files the waits by the path that
-/// waited too. VM is the VMM's pid whose `mmu_lock` it is; MODE `read` or `write` (the
+/// waited too. VM is the VMM's pid whose `mmu_lock` it is; VCPU the waiter's `vcpu_id` when it is
+/// a vCPU thread (one seen in `kvm_mmu_page_fault`), `-` for any other task; MODE `read` or `write` (the
 /// waiter's, from `contention_begin`'s flags); HOLDER the innermost write path of the same VM
 /// inside its bracket when the wait ended (`kvm_mmu_zap_all_fast`, ...), `-` when none was.
 /// `@mmu_lock_holder_overlaps` counts holder entries by a second task of the VM while a first
@@ -23,10 +24,12 @@ public enum LockCaptureKey {
   public static let probe = "tracepoint:lock:contention_begin"
   /// A wait no write holder was inside for.
   public static let noHolder = "-"
+  /// A waiter that is not a vCPU thread.
+  public static let noVCPU = "-"
 
   /// The first header line of a `record --mmu-lock` capture.
   public static let header =
-    "# tdptrace record --mmu-lock: each wait for a VM's mmu_lock (lock:contention_begin to contention_end), by VM (VMM pid), mode, the write holder inside when it ended (- none) and the waiter's stack"
+    "# tdptrace record --mmu-lock: each wait for a VM's mmu_lock (lock:contention_begin to contention_end), by VM (VMM pid), vCPU (vcpu_id; - another task), mode, the write holder inside when it ended (- none) and the waiter's stack"
 
   /// `contention_begin`'s flags as the mode member (`LCB_F_READ` 2, `LCB_F_WRITE` 4 in
   /// include/trace/events/lock.h).

@@ -18,7 +18,9 @@ public struct ProbeTable: Sendable, Hashable {
   }
 
   /// Every table, `tdp-mmu` first.
-  public static let all: [ProbeTable] = [tdpMMU, shadowMMU, tdpMMULatency, tdpMMUSPTE, tdpMMUFaults, tdpMMULock]
+  public static let all: [ProbeTable] = [
+    tdpMMU, shadowMMU, tdpMMULatency, tdpMMUSPTE, tdpMMUFaults, tdpMMULock,
+  ]
 
   /// The table called `name`, or nil.
   public static func named(_ name: String) -> ProbeTable? { all.first { $0.name == name } }

@@ -156,10 +156,10 @@ struct RecordCommand: ParsableCommand {
         probes.mmuLock
         ? "timed \(capture.lockWaits.reduce(0) { $0 + $1.counts.count }) mmu_lock waits in \(capture.lockWaits.count) keys from \(capture.probes.count) probes"
         : probes.faults
-        ? "timed \(capture.faults.reduce(0) { $0 + $1.counts.count }) faults in \(capture.faults.count) keys from \(capture.probes.count) probes"
-        : latency
-          ? "timed \(capture.latency.reduce(0) { $0 + $1.counts.count }) calls in \(capture.latency.count) histograms from \(capture.probes.count) probes"
-          : "recorded \(capture.totalCount) events in \(capture.entries.count) stacks from \(capture.probes.count) probes"
+          ? "timed \(capture.faults.reduce(0) { $0 + $1.counts.count }) faults in \(capture.faults.count) keys from \(capture.probes.count) probes"
+          : latency
+            ? "timed \(capture.latency.reduce(0) { $0 + $1.counts.count }) calls in \(capture.latency.count) histograms from \(capture.probes.count) probes"
+            : "recorded \(capture.totalCount) events in \(capture.entries.count) stacks from \(capture.probes.count) probes"
       if let signal = result.signal { summary += " (stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM"))" }
       log(summary)
       if capture.totalDrops > 0 {

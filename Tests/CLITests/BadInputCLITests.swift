@@ -167,6 +167,42 @@ import Testing
     #expect(unread.status != 0 && unread.stderr.contains("--by"), "\(unread.stderr)")
   }
 
+  @Test func aCaptureWithoutLockWaitsFailsAndAMalformedWaitIsCounted() throws {
+    let path = TDPFixture.url("fixtures/seed/tdp_mmu-notes.txt").path
+    let result = try CLIHarness.run(["report", "--mmu-lock", path])
+    #expect(!result.crashed && result.status == 1)
+    #expect(
+      result.stderr == "tdptrace: \(path): no @mmu_lock_wait_ns histograms: not a record --mmu-lock capture\n"
+    )
+    let both = try CLIHarness.run(["report", "--mmu-lock", "--faults", path])
+    #expect(both.status != 0, "\(both.stderr)")
+    // A wait whose key lacks the vCPU member (the layout before it) is left out and said so.
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tdptrace-lock-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let old = dir.appendingPathComponent("old.txt")
+    try Data(
+      """
+      @mmu_lock_wait_ns[tracepoint:lock:contention_begin, 42, read, -, 
+          direct_page_fault+848
+      ]:
+      [1K, 2K)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|
+
+      @mmu_lock_wait_ns[tracepoint:lock:contention_begin, 42, 0, read, -, 
+          direct_page_fault+848
+      ]:
+      [2K, 4K)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|
+
+      """.utf8
+    ).write(to: old)
+    let counted = try CLIHarness.run(["report", "--mmu-lock", old.path])
+    #expect(counted.status == 0, "\(counted.stderr)")
+    let text = String(decoding: counted.stdout, as: UTF8.self)
+    #expect(text.contains("VM 42: 1 wait, "), "\(text)")
+    #expect(
+      text.contains("note: 1 @mmu_lock_wait_ns entries have no VM, vCPU, mode and holder and are left out"),
+      "\(text)")
+  }
+
   @Test func aCaptureWithoutSpteEntriesFails() throws {
     let path = TDPFixture.url("fixtures/seed/tdp_mmu-notes.txt").path
     let result = try CLIHarness.run(["report", "--spte", path])

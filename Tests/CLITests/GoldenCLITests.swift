@@ -57,7 +57,15 @@ import Testing
       ["fold", "fixtures/qemu-tdp/bpftrace-kfunc.txt"], ["report", "fixtures/qemu-tdp/bpftrace-kfunc.txt"],
       ["report", "--latency", "fixtures/qemu-tdp/latency-tdptrace.txt"],
       ["report", "--latency", "fixtures/qemu-tdp/latency-bpftrace.txt"],
-    ] + latencyCases + spteCases + intervalCases + faultCases
+    ] + latencyCases + spteCases + intervalCases + faultCases + lockCases
+
+  /// `report --mmu-lock` on the capture `LockCaptureTests` writes (two vCPUs and a VM teardown
+  /// waiting behind two holders and none), and its waits by origin path in `report --latency`.
+  static let lockCases: [[String]] = [
+    ["report", "--mmu-lock", "fixtures/record/capture-mmu-lock.golden.txt"],
+    ["report", "--mmu-lock", "--json", "fixtures/record/capture-mmu-lock.golden.txt"],
+    ["report", "--latency", "fixtures/record/capture-mmu-lock.golden.txt"],
+  ]
 
   /// `report --faults` on the capture `FaultCaptureTests` writes (two vCPUs, a stuck one).
   static let faultCases: [[String]] = [

@@ -53,7 +53,8 @@ import TraceParse
   /// and the MMU notifier held the lock; one wait had no holder inside.
   static func capture() -> RawCapture {
     let vcpu = AttachOutcome(group: "lock-vcpu", spec: .function("kvm_mmu_page_fault"), method: .kprobe)
-    let begin = AttachOutcome(group: "lock-wait", spec: .tracepoint("lock", "contention_begin"), method: .tpBTF)
+    let begin = AttachOutcome(
+      group: "lock-wait", spec: .tracepoint("lock", "contention_begin"), method: .tpBTF)
     let end = AttachOutcome(group: "lock-wait", spec: .tracepoint("lock", "contention_end"), method: .tpBTF)
     let zap = AttachOutcome(group: "lock-holder", spec: .function("kvm_mmu_zap_all_fast"), method: .kprobe)
     let notifier = AttachOutcome(
@@ -70,10 +71,14 @@ import TraceParse
     }
     var capture = RawCapture(probes: [vcpu, begin, end, zap, notifier])
     capture.lockLayout = FaultLayout(vcpuKVMOffset: 0x68, mmuLockOffset: 0x1000)
+    // VM teardown (close -> kvm_destroy_vm) waiting for write: no vCPU thread.
+    let destroy: [UInt64] = [base + 0xb000 + 40, base + 0xa000 + 10, base + 0x100 + 118]
     capture.lockWaits = [
-      .init(tgid: 4242, flags: 3, holder: 3, addresses: fault, counts: counts([30_000, 50_000, 70_000])),
-      .init(tgid: 4242, flags: 3, holder: 4, addresses: fault, counts: counts([10_000])),
-      .init(tgid: 4242, flags: 3, holder: nil, addresses: fault, counts: counts([2_000])),
+      .init(
+        tgid: 4242, vcpu: 0, flags: 3, holder: 3, addresses: fault, counts: counts([30_000, 50_000, 70_000])),
+      .init(tgid: 4242, vcpu: 1, flags: 3, holder: 4, addresses: fault, counts: counts([10_000])),
+      .init(tgid: 4242, vcpu: 1, flags: 3, holder: nil, addresses: fault, counts: counts([2_000])),
+      .init(tgid: 4242, flags: 5, holder: nil, addresses: destroy, counts: counts([4_000])),
     ]
     capture.holderOverlaps = [4242: 2]
     capture.elapsedNanoseconds = 1_000_000_000
@@ -89,17 +94,24 @@ import TraceParse
     let text = CaptureWriter().render(Self.capture(), symbols: try CaptureWriterTests.symbols())
     var reader = LineReader(string: text, name: "lock")
     var builder = ProfileBuilder()
-    try ProfileLoader.parser(for: .bpftrace).parse(&reader, into: &builder, options: ParseOptions(sourceName: "lock"))
+    try ProfileLoader.parser(for: .bpftrace).parse(
+      &reader, into: &builder, options: ParseOptions(sourceName: "lock"))
     let profile = builder.build()
     #expect(profile.notes.isEmpty)
     let waits = try MMULockWaits(profile: profile)
     #expect(waits.vms.count == 1)
     let vm = waits.vms[0]
-    #expect(vm.vm == "4242" && vm.waits == 5 && vm.nanoseconds == 162_000 && vm.overlaps == 2)
-    #expect(vm.holders.map(\.name) == ["kvm_mmu_zap_all_fast", "kvm_mmu_notifier_invalidate_range_start", "-"])
-    #expect(vm.holders.map(\.waits) == [3, 1, 1] && vm.unexplained == 2_000)
-    #expect(vm.modes.map(\.name) == ["read"])
-    #expect(vm.waiters.map(\.name) == [PathOrigin.vcpuFault.label])
+    #expect(vm.vm == "4242" && vm.waits == 6 && vm.nanoseconds == 166_000 && vm.overlaps == 2)
+    #expect(
+      vm.holders.map(\.name) == ["kvm_mmu_zap_all_fast", "kvm_mmu_notifier_invalidate_range_start", "-"])
+    #expect(vm.holders.map(\.waits) == [3, 1, 2] && vm.unexplained == 6_000)
+    #expect(vm.modes.map(\.name) == ["read", "write"])
+    #expect(vm.waiters.map(\.name) == [PathOrigin.vcpuFault.label, PathOrigin.vmDestroy.label])
+    // Per vCPU, heaviest first; the teardown's wait is no vCPU's.
+    #expect(vm.vcpus.map(\.name) == ["0", "1", "-"])
+    #expect(vm.vcpus.map(\.waits) == [3, 2, 1])
+    #expect(vm.vcpus[0].holders.map(\.name) == ["kvm_mmu_zap_all_fast"])
+    #expect(vm.vcpus[1].holders.map(\.name) == ["kvm_mmu_notifier_invalidate_range_start", "-"])
     #expect(waits.elapsedNanoseconds == 1_000_000_000)
   }
 }

@@ -426,20 +426,25 @@ fi
 # --- record --mmu-lock (issue 15): waits seen, each blamed on a write path the workload takes ----
 if [ -f "$DIR/lock-tdptrace.txt" ]; then
   rc=$(cat "$DIR/lock-tdptrace.rc" 2>/dev/null || { [ -f "$DIR/CAPTURED" ] && echo 0; } || echo '?')
-  # The holder member of each wait histogram's key and its waits, from its stats entry (the
-  # key's first line, then the stack, then `]: count N, ...`).
-  awk '/^@mmu_lock_wait_stats_ns\[/ { k = $0; sub(/^[^[]*\[/, "", k); split(k, m, ", "); h = m[4]; inside = 1; next }
-    inside && /^\]: count / { n = $0; sub(/^\]: count /, "", n); sub(/,.*/, "", n); w[h] += n; inside = 0 }
-    END { for (h in w) print h, w[h] }' "$DIR/lock-tdptrace.txt" | sort >"$tmp/lock.holders"
+  # The vCPU and holder members of each wait histogram's key (probe, VM, VCPU, MODE, HOLDER)
+  # and its waits, from its stats entry (the key's first line, the stack, `]: count N, ...`).
+  awk '/^@mmu_lock_wait_stats_ns\[/ { k = $0; sub(/^[^[]*\[/, "", k); split(k, m, ", "); v = m[3]; h = m[5]; inside = 1; next }
+    inside && /^\]: count / { n = $0; sub(/^\]: count /, "", n); sub(/,.*/, "", n); print v, h, n; inside = 0 }' \
+    "$DIR/lock-tdptrace.txt" >"$tmp/lock.waits"
+  awk '{ w[$2] += $3 } END { for (h in w) print h, w[h] }' "$tmp/lock.waits" | sort >"$tmp/lock.holders"
+  awk '{ w[$1] += $3 } END { for (v in w) print "vCPU" v, w[v] }' "$tmp/lock.waits" | sort >"$tmp/lock.vcpus"
   waits=$(awk '{ s += $2 } END { print s + 0 }' "$tmp/lock.holders")
   # What fault-driver takes mmu_lock for write through: the MMU notifier (MADV_DONTNEED), the
   # memslot ioctl and its fast zap, and the VM's release at exit.
   allowed=" kvm_mmu_notifier_invalidate_range_start kvm_set_memslot kvm_mmu_zap_all_fast kvm_mmu_notifier_release kvm_mmu_zap_all - "
   bad=$(awk '{ print $1 }' "$tmp/lock.holders" | while read -r h; do case "$allowed" in *" $h "*) ;; *) printf '%s ' "$h" ;; esac; done)
+  # fault-driver runs vCPUs 0 and 1; any other waiter of its VM is a task that is not a vCPU.
+  badv=$(awk '$1 != "-" && $1 != "0" && $1 != "1" { printf "%s ", $1 }' "$tmp/lock.waits")
+  bad="$bad${badv:+vCPU ids $badv}"
   if [ "$rc" = 0 ] && [ "$waits" -gt 0 ] && [ -z "$bad" ]; then
-    pass lock.holders "$waits mmu_lock waits; by holder: $(tr '\n' ' ' <"$tmp/lock.holders" | sed 's/ $//')"
+    pass lock.holders "$waits mmu_lock waits; by holder: $(tr '\n' ' ' <"$tmp/lock.holders" | sed 's/ $//'); by waiter: $(tr '\n' ' ' <"$tmp/lock.vcpus" | sed 's/ $//')"
   else
-    fail lock.holders "rc $rc, $waits waits, holders outside the workload's write paths: ${bad:-none}; $(tail -n 1 "$DIR/lock-tdptrace.err" 2>/dev/null | cut -c1-200)"
+    fail lock.holders "rc $rc, $waits waits, holders outside the workload's write paths or unknown vCPUs: ${bad:-none}; $(tail -n 1 "$DIR/lock-tdptrace.err" 2>/dev/null | cut -c1-200)"
   fi
 elif [ -f "$DIR/faults-tdptrace.txt" ] && [ ! -f "$DIR/CAPTURED" ]; then
   na lock.holders "no lock-tdptrace.txt (tdptrace record --mmu-lock)"

@@ -750,6 +750,13 @@ struct {
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
+  __type(key, __u32); // tid of a vCPU thread
+  __type(value, __s32); // its vcpu->vcpu_id
+  __uint(max_entries, TASK_ENTRIES);
+} lock_vcpus SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
   __type(key, __u32); // the VMM's tgid
   __type(value, struct lock_holders);
   __uint(max_entries, LOCK_ENTRIES);
@@ -768,10 +775,20 @@ static __always_inline int lock_vcpu(__u64 vcpu) {
   __u64 kvm = 0;
   if (bpf_probe_read_kernel(&kvm, sizeof(kvm), (void *)(vcpu + cfg.vcpu_kvm_offset)) != 0 || kvm == 0)
     return 0;
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  __u32 tid = (__u32)pid_tgid;
+  // A thread runs one vCPU (KVM_RUN on another vCPU's fd from it is possible but not done by
+  // VMMs); its id is read once.
+  if (cfg.vcpu_id_offset >= 0 && !bpf_map_lookup_elem(&lock_vcpus, &tid)) {
+    __s32 id = NO_VCPU;
+    bpf_probe_read_kernel(&id, sizeof(id), (void *)(vcpu + cfg.vcpu_id_offset));
+    if (bpf_map_update_elem(&lock_vcpus, &tid, &id, BPF_ANY) != 0)
+      count_drop(DROP_TASKS_FULL);
+  }
   __u64 lock = kvm + cfg.kvm_mmu_lock_offset;
   if (bpf_map_lookup_elem(&mmu_locks, &lock))
     return 0;
-  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+  __u32 tgid = pid_tgid >> 32;
   if (bpf_map_update_elem(&mmu_locks, &lock, &tgid, BPF_ANY) != 0)
     count_drop(DROP_TASKS_FULL);
   return 0;
@@ -781,7 +798,10 @@ static __always_inline int lock_begin(void *ctx, __u64 lock, __u32 flags) {
   if (!bpf_map_lookup_elem(&mmu_locks, &lock))
     return 0;
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
-  struct lock_wait wait = {.lock = lock, .flags = flags};
+  struct lock_wait wait = {.lock = lock, .flags = flags, .vcpu = NO_VCPU};
+  __s32 *vcpu = bpf_map_lookup_elem(&lock_vcpus, &tid);
+  if (vcpu)
+    wait.vcpu = *vcpu;
   wait.stackid = take_stackid(ctx);
   wait.start = bpf_ktime_get_ns();
   if (bpf_map_update_elem(&lock_tasks, &tid, &wait, BPF_ANY) != 0)
@@ -800,7 +820,8 @@ static __always_inline int lock_end(__u64 lock) {
   __u32 *vm = bpf_map_lookup_elem(&mmu_locks, &lock);
   if (!vm)
     return 0;
-  struct lock_key key = {.tgid = *vm, .flags = wait->flags, .holder = NO_HOLDER, .stackid = wait->stackid};
+  struct lock_key key = {
+      .tgid = *vm, .vcpu = wait->vcpu, .flags = wait->flags, .holder = NO_HOLDER, .stackid = wait->stackid};
   struct lock_holders *h = bpf_map_lookup_elem(&holders, vm);
   if (h)
     key.holder = holders_innermost(h);

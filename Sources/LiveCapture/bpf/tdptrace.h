@@ -361,7 +361,7 @@ struct fault_task {
 
 // --- record --mmu-lock ---------------------------------------------------------------------
 // A vCPU's entry (kvm_mmu_page_fault) registers its VM's &kvm->mmu_lock in mmu_locks, with the
-// VMM's tgid. lock:contention_begin/end on a registered lock time one wait of the task; each
+// VMM's tgid, and its thread's vcpu_id in lock_vcpus. lock:contention_begin/end on a registered lock time one wait of the task; each
 // wait is counted and timed under its lock_key in lock_waits, blamed on the innermost write
 // holder (the functions of the preset's lock-holder group) of the same VM inside at its end.
 
@@ -370,11 +370,15 @@ struct fault_task {
 #define HOLDER_DEPTH 4
 #define NO_HOLDER (-1)
 
+#define NO_VCPU (-1)
+
 struct lock_key {
   __u32 tgid;     // the VM (VMM pid) whose mmu_lock it is
+  __s32 vcpu;     // the waiter's vcpu_id when it is a vCPU thread (one that faulted); NO_VCPU
   __u32 flags;    // contention_begin's flags (LCB_F_READ 2, LCB_F_WRITE 4, ...)
   __s32 holder;   // the probe id of the innermost write holder inside at the wait's end; NO_HOLDER
   __s32 stackid;  // the waiter's stack at contention_begin
+  __u32 pad;
 };
 
 struct lock_wait {
@@ -382,6 +386,8 @@ struct lock_wait {
   __u64 lock;
   __u32 flags;
   __s32 stackid;
+  __s32 vcpu;
+  __u32 pad;
 };
 
 // The write holders of one VM inside their bracket, entered by one task (outermost first): a
