@@ -65,6 +65,10 @@ public struct HTMLReport: Renderer {
   public var latency: LatencySummary?
   /// The SPTE ledger of a `record --spte` capture; nil leaves it out.
   public var spteLedger: SPTELedger?
+  /// A `record --faults` capture's fault anatomy per vCPU, for the per-vCPU section.
+  public var faults: FaultAnatomy?
+  /// A `record --mmu-lock` capture's waits, for the per-vCPU section.
+  public var mmuLock: MMULockWaits?
 
   public init(
     report: ReportOptions = ReportOptions(), graph: FlameGraphOptions = FlameGraphOptions(),
@@ -119,6 +123,7 @@ public struct HTMLReport: Renderer {
     out +=
       "<a href=\"#summary\">Summary</a> · <a href=\"#tdp\">TDP MMU</a> · <a href=\"#flamegraph\">Flame graph</a> · "
     if spteLedger != nil { out += "<a href=\"#spte\">SPTE changes</a> · " }
+    if faults != nil || mmuLock != nil { out += "<a href=\"#vcpus\">Per vCPU</a> · " }
     out += "<a href=\"#top\">Top functions</a> · <a href=\"#functions\">Callers and callees</a>"
     if !model.values.isEmpty { out += " · <a href=\"#values\">Other maps</a>" }
     out += "</nav>\n"
@@ -244,6 +249,7 @@ public struct HTMLReport: Renderer {
     out += "</section>\n"
     if let latency { out += latencySection(latency) }
     if let spteLedger { out += SPTELedgerHTML.section(spteLedger) }
+    if faults != nil || mmuLock != nil { out += VCPUStallHTML.section(faults: faults, waits: mmuLock) }
 
     // Flame graph.
     var graphOptions = graph

@@ -55,7 +55,7 @@ public struct MMULockText: Sendable {
 
   /// The vCPU that waited longest and the holder it waited behind most, as the user
   /// would say it: "vCPU 7 waited 30 ms for mmu_lock; 92% of it while X held it for write".
-  static func finding(_ vm: MMULockWaits.VM) -> String? {
+  package static func finding(_ vm: MMULockWaits.VM) -> String? {
     guard let worst = vm.vcpus.first(where: { $0.name != LockCaptureKey.noVCPU }) else { return nil }
     var out =
       "vCPU \(TDPSummaryText.printable(worst.name)) waited longest: \(Durations.text(worst.nanoseconds))"

@@ -245,6 +245,9 @@ public struct ReportRequest: Sendable {
       do { page.spteLedger = try SPTELedger(profile: profile, table: table, lenient: lenient) } catch {
         if error != .noEntries { throw ReportRequestError("\(inputNames): \(error)") }
       }
+      // So do fault and mmu_lock captures (or both, given together) their per-vCPU section.
+      page.faults = try? FaultAnatomy(profile: profile, by: .vcpu, stuckRetries: stuckRetries)
+      page.mmuLock = try? MMULockWaits(profile: profile, table: table)
       outputs.append(RenderedOutput(OutputDestination(html), Array(try page.document(profile).utf8)))
     }
     if let pprof {
