@@ -46,12 +46,16 @@ struct LatencyWriter {
     }
     var out = ""
     var byProbe: [String: (min: UInt64, max: UInt64)] = [:]
+    func member(_ key: Key) -> String { "\(key.probe), \n" + writer.frameLines(key.addresses, symbols) + "]" }
+    // Each map whole, as bpftrace prints it: a map printed again reads as another print.
+    for (key, counts) in ordered { out += "@latency_ns[\(member(key)):\n" + Self.histogram(counts) + "\n" }
     for (key, counts) in ordered {
-      let member = "\(key.probe), \n" + writer.frameLines(key.addresses, symbols) + "]"
-      out += "@latency_ns[\(member):\n" + Self.histogram(counts) + "\n"
       let average = counts.count == 0 ? 0 : counts.total / counts.count
       out +=
-        "@latency_stats_ns[\(member): count \(counts.count), average \(average), total \(counts.total)\n\n"
+        "@latency_stats_ns[\(member(key)): count \(counts.count), average \(average), total \(counts.total)\n"
+    }
+    if !ordered.isEmpty { out += "\n" }
+    for (key, counts) in ordered {
       let known = byProbe[key.probe]
       byProbe[key.probe] = (Swift.min(known?.min ?? .max, counts.min), Swift.max(known?.max ?? 0, counts.max))
     }

@@ -137,6 +137,23 @@ import TraceParse
     #expect(profile.samples.map { profile.labels(of: $0).map } == ["@tdptrace_slow"])
   }
 
+  /// Two entry stacks: each map is printed whole (hists, then stats), so the parser does not
+  /// read the capture as maps printed twice.
+  @Test func twoStacksReadBackWithoutANote() throws {
+    var (raw, symbols) = Self.capture()
+    var other = raw.latency[0]
+    other.addresses = Array(other.addresses.prefix(1))
+    raw.latency.append(other)
+    var reader = LineReader(string: CaptureWriter().render(raw, symbols: symbols))
+    var builder = ProfileBuilder()
+    try ProfileLoader.parser(for: .bpftrace).parse(
+      &reader, into: &builder, options: ParseOptions(sourceName: "t"))
+    let profile = builder.build()
+    #expect(profile.values.filter { $0.map == "@latency_ns" }.count == 2)
+    #expect(profile.values.filter { $0.map == "@latency_stats_ns" }.count == 2)
+    #expect(profile.notes.isEmpty, "\(profile.notes)")
+  }
+
   /// The shell oracle of the guest run (`scripts/vm/latency-check.awk`) on a tdptrace capture and
   /// a bpftrace one that agree, then on one that does not.
   @Test func awkCrossCheckPassesAndFails() throws {

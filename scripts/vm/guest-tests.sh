@@ -352,6 +352,63 @@ else
   unavailable faults-tdptrace "tdptrace record --faults"
 fi
 
+# record --mmu-lock's overhead (issue 15): fault-driver's wall time alone, under tdptrace record
+# --mmu-lock, and under the equivalent bpftrace script (the same attach points: the vCPU entry,
+# both contention tracepoints with the waiter's stack, and entry and return of the write
+# holders fault-driver takes; waits timed into a histogram keyed by VM, holder and stack).
+# Each line of lock-overhead.txt is one run: its kind and its wall time in ns.
+stage "lock-overhead: fault-driver alone, under tdptrace record --mmu-lock, under bpftrace"
+if has mmulock; then
+  : >"$OUT/lock-overhead.txt"
+  holders=$(for f in kvm_mmu_notifier_invalidate_range_start kvm_set_memslot kvm_mmu_zap_all_fast; do
+    grep -qw "$f" /proc/kallsyms && echo "$f"; done)
+  probes_of() { echo "$holders" | sed "s/^/$1:/" | paste -sd, -; }
+  cat >"$OUT/lock-overhead.bt" <<BT
+BEGIN { printf("tdptrace-ready\n"); }
+kprobe:kvm_mmu_page_fault { @vm[pid] = 1; }
+tracepoint:lock:contention_begin /@vm[pid]/ { @start[tid] = nsecs; @stack[tid] = kstack; }
+tracepoint:lock:contention_end /@start[tid]/ {
+  @wait_ns[pid, @holder[pid], @stack[tid]] = hist(nsecs - @start[tid]);
+  delete(@start[tid]); delete(@stack[tid]);
+}
+$(probes_of kprobe) { @holder[pid] = func; }
+$(probes_of kretprobe) { delete(@holder[pid]); }
+BT
+  run_driver() {
+    local t0 t1
+    t0=$(date +%s%N)
+    $H/bin/fault-driver ${FAULT_ROUNDS:-30} 32 >>"$OUT/lock-overhead.log" 2>&1 || echo "fault-driver failed" >>"$OUT/lock-overhead.log"
+    t1=$(date +%s%N)
+    echo "$1 $((t1 - t0))" >>"$OUT/lock-overhead.txt"
+  }
+  with_tdptrace() {
+    "$TDP" record --mmu-lock --output "$OUT/lock-overhead-tdptrace.txt" 2>"$OUT/lock-overhead-tdptrace.err" &
+    local pid=$! n=0
+    while [ $n -lt 240 ] && ! grep -qs 'recording' "$OUT/lock-overhead-tdptrace.err"; do
+      kill -0 $pid 2>/dev/null || break
+      sleep 0.5; n=$((n + 1))
+    done
+    run_driver tdptrace
+    kill -INT $pid 2>/dev/null; wait $pid
+  }
+  with_bpftrace() {
+    timeout 600 bpftrace "$OUT/lock-overhead.bt" >"$OUT/lock-overhead-bpftrace.txt" 2>"$OUT/lock-overhead-bpftrace.err" &
+    local pid=$! n=0
+    while [ $n -lt 480 ] && ! grep -qs tdptrace-ready "$OUT/lock-overhead-bpftrace.txt"; do
+      kill -0 $pid 2>/dev/null || break
+      sleep 0.5; n=$((n + 1))
+    done
+    run_driver bpftrace
+    kill -INT $pid 2>/dev/null; wait $pid
+  }
+  # Bare before and after: their difference is the run-to-run noise under TCG.
+  run_driver bare; with_tdptrace; with_bpftrace; run_driver bare
+  cat "$OUT/lock-overhead.txt"
+  tail -n 2 "$OUT/lock-overhead-tdptrace.err" "$OUT/lock-overhead-bpftrace.err"
+else
+  unavailable lock-overhead "tdptrace record --mmu-lock"
+fi
+
 stage "spte: tdptrace record --spte and bpftrace on kvm_tdp_mmu_spte_changed, one run of spte-driver"
 if has spte; then
   rm -f "$OUT/spte-bpftrace.txt"
