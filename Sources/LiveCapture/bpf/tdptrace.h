@@ -421,10 +421,16 @@ static inline void holders_exit(struct lock_holders *h, __u32 tid) {
 }
 
 static inline __s32 holders_innermost(const struct lock_holders *h) {
-  if (h->depth == 0)
+  __u32 depth = h->depth;
+  if (depth == 0)
     return NO_HOLDER;
-  __u32 depth = h->depth > HOLDER_DEPTH ? HOLDER_DEPTH : h->depth;
-  return h->probes[(depth - 1) & (HOLDER_DEPTH - 1)];
+  // The index is bounded by a compare on itself: 6.1's verifier does not learn depth >= 1
+  // from the test above, so min(depth, HOLDER_DEPTH) - 1 (whose mask clang drops) reads to
+  // it as possibly -1 and the program is refused.
+  __u32 i = depth - 1;
+  if (i >= HOLDER_DEPTH)
+    i = HOLDER_DEPTH - 1;
+  return h->probes[i];
 }
 
 #endif // TDPTRACE_H
