@@ -49,12 +49,16 @@ public enum LibbpfLog {
     let keywords = [
       "unsupported", "not supported", "invalid", "too many", "only", "not allowed", "R1 ", "unknown func",
     ]
-    if let line = all.first(where: { line in
+    // 6.1's verifier logs this for a tracing program's own ctx argument and goes on (the
+    // main program's argument check is advisory there); it is never why a load failed.
+    let advisory = "reg type unsupported for arg#0 function"
+    let telling = all.filter { !$0.contains(advisory) }
+    if let line = telling.first(where: { line in
       keywords.contains { line.contains($0) } && !line.hasPrefix("libbpf:")
     }) {
       return line
     }
     let generic = ["ulimit", "failed to load object", "-- BEGIN", "-- END", "processed "]
-    return all.last { line in !line.isEmpty && !generic.contains { line.contains($0) } }
+    return telling.last { line in !line.isEmpty && !generic.contains { line.contains($0) } }
   }
 }

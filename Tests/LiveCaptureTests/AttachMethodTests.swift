@@ -62,4 +62,18 @@ struct AttachMethodTests {
     #expect(!missing.attached)
     #expect(missing.failures.first?.reason.hasPrefix("not in kallsyms") == true)
   }
+
+  /// The verifier log 6.1 gave for lock:contention_end (docs/faults.md): its first line is an
+  /// advisory one the kernel goes past; the reason is the access it refused.
+  @Test func aLoadFailureNamesTheRefusedAccessNotTheAdvisoryLine() {
+    let log = [
+      "libbpf: prog 'tdp_lockend_tp_btf': BPF program load failed: Permission denied\n",
+      "libbpf: prog 'tdp_lockend_tp_btf': -- BEGIN PROG LOAD LOG --\n",
+      "reg type unsupported for arg#0 function tdp_lockend_tp_btf#189\n0: R1=ctx(off=0,imm=0) R10=fp0\n",
+      "52: (61) r7 = *(u32 *)(r0 +8)\nR0 unbounded memory access, make sure to bounds check any such access\n",
+      "processed 60 insns (limit 1000000)\n-- END PROG LOAD LOG --\n",
+    ]
+    #expect(
+      LibbpfLog.summary(log) == "R0 unbounded memory access, make sure to bounds check any such access")
+  }
 }
