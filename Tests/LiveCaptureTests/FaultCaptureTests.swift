@@ -76,13 +76,7 @@ import TraceParse
     let base: UInt64 = 0xffff_ffff_8100_0000
     let stack: [UInt64] = [0xffff_ffff_c010_1000 + 848, base + 0x5000 + 3000, base + 0x100 + 118]
     let bpf: [UInt64] = [0xffff_ffff_c020_0000 + 64]
-    func counts(_ values: [UInt64]) -> LatencyCounts {
-      var byBucket: [UInt32: UInt64] = [:]
-      for v in values { byBucket[LatencyCounts.bucket(of: v), default: 0] += 1 }
-      return LatencyCounts(
-        count: UInt64(values.count), total: values.reduce(0, +), min: values.min()!, max: values.max()!,
-        buckets: byBucket.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-    }
+    let counts = LatencyCounts.of
     var capture = RawCapture(probes: [fault, outcome, fast])
     capture.faultLayout = FaultLayout(outcomes: outcomes612)
     capture.faults = [

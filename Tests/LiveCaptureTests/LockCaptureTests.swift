@@ -62,13 +62,7 @@ import TraceParse
     let base: UInt64 = 0xffff_ffff_8100_0000
     // A vCPU fault (kvm_arch_vcpu_ioctl_run -> ... -> direct_page_fault) waiting for read.
     let fault: [UInt64] = [0xffff_ffff_c010_1000 + 848, base + 0x5000 + 3000, base + 0x100 + 118]
-    func counts(_ values: [UInt64]) -> LatencyCounts {
-      var byBucket: [UInt32: UInt64] = [:]
-      for v in values { byBucket[LatencyCounts.bucket(of: v), default: 0] += 1 }
-      return LatencyCounts(
-        count: UInt64(values.count), total: values.reduce(0, +), min: values.min()!, max: values.max()!,
-        buckets: byBucket.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-    }
+    let counts = LatencyCounts.of
     var capture = RawCapture(probes: [vcpu, begin, end, zap, notifier])
     capture.lockLayout = FaultLayout(vcpuKVMOffset: 0x68, mmuLockOffset: 0x1000)
     // VM teardown (close -> kvm_destroy_vm) waiting for write: no vCPU thread.
