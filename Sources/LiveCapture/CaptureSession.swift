@@ -70,39 +70,7 @@ public final class CaptureSession {
       }
       return fd
     }
-    // Key and value sizes as tdptrace.bpf.c declares its maps, from the structs of tdptrace.h.
-    let u32 = UInt32(MemoryLayout<UInt32>.size)
-    let u64 = UInt32(MemoryLayout<UInt64>.size)
-    let countKey = UInt32(MemoryLayout<count_key>.size)
-    let specs: [(String, bpf_map_type, UInt32, UInt32, UInt32)] = [
-      ("stacks", BPF_MAP_TYPE_STACK_TRACE, u32, UInt32(Self.maxStackDepth) * u64, limits.stackEntries),
-      ("fb_stacks", BPF_MAP_TYPE_HASH, UInt32(MemoryLayout<stack_key>.size), u32, limits.fallbackEntries),
-      ("fb_scratch", BPF_MAP_TYPE_PERCPU_ARRAY, u32, UInt32(MemoryLayout<stack_key>.size), 1),
-      ("fb_next", BPF_MAP_TYPE_ARRAY, u32, u64, 1),
-      ("counts", BPF_MAP_TYPE_HASH, countKey, u64, limits.countEntries),
-      ("drops", BPF_MAP_TYPE_ARRAY, u32, u64, limits.maxProbes * DropReason.kernelReasons),
-      ("tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<task_stack>.size), UInt32(TASK_ENTRIES)),
-      ("hists", BPF_MAP_TYPE_HASH, countKey, UInt32(MemoryLayout<latency_value>.size), limits.latencyEntries),
-      ("hist_zero", BPF_MAP_TYPE_PERCPU_ARRAY, u32, UInt32(MemoryLayout<latency_value>.size), 1),
-      ("task_zero", BPF_MAP_TYPE_PERCPU_ARRAY, u32, UInt32(MemoryLayout<task_stack>.size), 1),
-      ("slow", BPF_MAP_TYPE_RINGBUF, 0, 0, UInt32(SLOW_RING_BYTES)),
-      ("op_tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<op_record>.size), UInt32(TASK_ENTRIES)),
-      ("op_next", BPF_MAP_TYPE_ARRAY, u32, u64, 1),
-      ("ops", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<op_record>.size), UInt32(OP_ENTRIES)),
-      ("fault_tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<fault_task>.size), UInt32(TASK_ENTRIES)),
-      (
-        "faults", BPF_MAP_TYPE_HASH, UInt32(MemoryLayout<fault_key>.size),
-        UInt32(MemoryLayout<latency_value>.size),
-        UInt32(FAULT_ENTRIES)
-      ),
-      ("mmu_locks", BPF_MAP_TYPE_HASH, u64, u32, UInt32(LOCK_ENTRIES)),
-      ("lock_tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<lock_wait>.size), UInt32(TASK_ENTRIES)),
-      ("holders", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<lock_holders>.size), UInt32(LOCK_ENTRIES)),
-      (
-        "lock_waits", BPF_MAP_TYPE_HASH, UInt32(MemoryLayout<lock_key>.size),
-        UInt32(MemoryLayout<latency_value>.size), UInt32(LOCK_WAIT_ENTRIES)
-      ),
-    ]
+    let specs = Self.mapSpecs(limits)
     let wanted = mode.maps.union(self.spte ? Self.operationMaps : []).union(self.faults ? Self.faultMaps : [])
       .union(self.mmuLock ? Self.lockMaps : [])
     do {
@@ -369,8 +337,50 @@ public final class CaptureSession {
     }
   }
 
+  /// Every map of tdptrace.bpf.c the session creates (name, type, key and value sizes, entries),
+  /// from the structs of tdptrace.h. A program's map missing here is not created and the
+  /// program fails to load ("invalid BPF map reference"); BPFObjectTests compares the list with
+  /// the object's maps.
+  static func mapSpecs(_ limits: CaptureLimits) -> [(String, bpf_map_type, UInt32, UInt32, UInt32)] {
+    let u32 = UInt32(MemoryLayout<UInt32>.size)
+    let u64 = UInt32(MemoryLayout<UInt64>.size)
+    let countKey = UInt32(MemoryLayout<count_key>.size)
+    return [
+      ("stacks", BPF_MAP_TYPE_STACK_TRACE, u32, UInt32(Self.maxStackDepth) * u64, limits.stackEntries),
+      ("fb_stacks", BPF_MAP_TYPE_HASH, UInt32(MemoryLayout<stack_key>.size), u32, limits.fallbackEntries),
+      ("fb_scratch", BPF_MAP_TYPE_PERCPU_ARRAY, u32, UInt32(MemoryLayout<stack_key>.size), 1),
+      ("fb_next", BPF_MAP_TYPE_ARRAY, u32, u64, 1),
+      ("counts", BPF_MAP_TYPE_HASH, countKey, u64, limits.countEntries),
+      ("drops", BPF_MAP_TYPE_ARRAY, u32, u64, limits.maxProbes * DropReason.kernelReasons),
+      ("tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<task_stack>.size), UInt32(TASK_ENTRIES)),
+      ("hists", BPF_MAP_TYPE_HASH, countKey, UInt32(MemoryLayout<latency_value>.size), limits.latencyEntries),
+      ("hist_zero", BPF_MAP_TYPE_PERCPU_ARRAY, u32, UInt32(MemoryLayout<latency_value>.size), 1),
+      ("task_zero", BPF_MAP_TYPE_PERCPU_ARRAY, u32, UInt32(MemoryLayout<task_stack>.size), 1),
+      ("slow", BPF_MAP_TYPE_RINGBUF, 0, 0, UInt32(SLOW_RING_BYTES)),
+      ("op_tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<op_record>.size), UInt32(TASK_ENTRIES)),
+      ("op_next", BPF_MAP_TYPE_ARRAY, u32, u64, 1),
+      ("ops", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<op_record>.size), UInt32(OP_ENTRIES)),
+      ("fault_tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<fault_task>.size), UInt32(TASK_ENTRIES)),
+      (
+        "faults", BPF_MAP_TYPE_HASH, UInt32(MemoryLayout<fault_key>.size),
+        UInt32(MemoryLayout<latency_value>.size),
+        UInt32(FAULT_ENTRIES)
+      ),
+      ("mmu_locks", BPF_MAP_TYPE_HASH, u64, u32, UInt32(LOCK_ENTRIES)),
+      ("lock_tasks", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<lock_wait>.size), UInt32(TASK_ENTRIES)),
+      ("lock_vcpus", BPF_MAP_TYPE_HASH, u32, u32, UInt32(TASK_ENTRIES)),
+      ("holders", BPF_MAP_TYPE_HASH, u32, UInt32(MemoryLayout<lock_holders>.size), UInt32(LOCK_ENTRIES)),
+      (
+        "lock_waits", BPF_MAP_TYPE_HASH, UInt32(MemoryLayout<lock_key>.size),
+        UInt32(MemoryLayout<latency_value>.size), UInt32(LOCK_WAIT_ENTRIES)
+      ),
+    ]
+  }
+
   /// `record --mmu-lock`'s maps (bpf/tdptrace.h, `struct lock_key`, `struct lock_holders`).
-  static let lockMaps: Set<String> = ["mmu_locks", "lock_tasks", "holders", "lock_waits", "hist_zero"]
+  static let lockMaps: Set<String> = [
+    "mmu_locks", "lock_tasks", "lock_vcpus", "holders", "lock_waits", "hist_zero",
+  ]
 
   /// The lock role of a function of `group` in `record --mmu-lock`'s preset, or nil.
   static func lockRole(_ spec: ProbeSpec, group: String?) -> ProbeGroup.LockRole? {

@@ -49,6 +49,36 @@ import Testing
     #expect(MemoryLayout<config>.size == ProbeConfig(probeID: 0, limits: CaptureLimits()).bytes.count)
   }
 
+  /// Every map the object declares is one the session creates, with the object's type, key and
+  /// value sizes (a map left out made 6.1 refuse every program using it: "invalid BPF map
+  /// reference"), and the session creates no map the object lacks.
+  @Test func theSessionCreatesEveryMapOfTheObject() throws {
+    let bytes = CaptureSession.objectBytes
+    let object = try #require(bytes.withUnsafeBytes { bpf_object__open_mem($0.baseAddress, $0.count, nil) })
+    defer { bpf_object__close(object) }
+    let specs = Dictionary(
+      uniqueKeysWithValues: CaptureSession.mapSpecs(CaptureLimits()).map { ($0.0, ($0.1, $0.2, $0.3)) })
+    var declared: Set<String> = []
+    var map = bpf_object__next_map(object, nil)
+    while let current = map {
+      defer { map = bpf_object__next_map(object, current) }
+      let name = String(cString: bpf_map__name(current))
+      // OBJ.rodata, OBJ.bss: the object's own sections, which libbpf creates.
+      if name.contains(".") { continue }
+      declared.insert(name)
+      guard let (type, key, value) = specs[name] else {
+        Issue.record("map \(name) of tdptrace.bpf.c is not in CaptureSession.mapSpecs")
+        continue
+      }
+      #expect(bpf_map__type(current) == type, "\(name)")
+      if type != BPF_MAP_TYPE_RINGBUF {
+        #expect(bpf_map__key_size(current) == key, "\(name)")
+        #expect(bpf_map__value_size(current) == value, "\(name)")
+      }
+    }
+    #expect(declared == Set(specs.keys))
+  }
+
   /// Every reason the BPF program counts (0 ..< DROP_REASONS in bpf/tdptrace.h) has a Swift
   /// case, with a name for the output, and the user-space reason is none of them.
   @Test func everyKernelDropReasonHasACase() {
