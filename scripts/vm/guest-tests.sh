@@ -356,28 +356,31 @@ fi
 # --mmu-lock, and under the equivalent bpftrace script (the same attach points: the vCPU entry,
 # both contention tracepoints with the waiter's stack, and entry and return of the write
 # holders fault-driver takes; waits timed into a histogram keyed by VM, holder and stack).
-# Each line of lock-overhead.txt is one run: its kind and its wall time in ns.
+# Each line of lock-overhead.txt is one run: its kind and its wall time in ns. 400 rounds (the
+# faults stage's 30 take 0.2 s) make each run a few seconds, longer than the tracers' noise.
 stage "lock-overhead: fault-driver alone, under tdptrace record --mmu-lock, under bpftrace"
 if has mmulock; then
   : >"$OUT/lock-overhead.txt"
   holders=$(for f in kvm_mmu_notifier_invalidate_range_start kvm_set_memslot kvm_mmu_zap_all_fast; do
     grep -qw "$f" /proc/kallsyms && echo "$f"; done)
   probes_of() { echo "$holders" | sed "s/^/$1:/" | paste -sd, -; }
+  # The holder probes come before their reader (bpftrace 0.23 types a map at its first use);
+  # the stack at contention_end is the waiter's, as tdptrace's at contention_begin.
   cat >"$OUT/lock-overhead.bt" <<BT
 BEGIN { printf("tdptrace-ready\n"); }
 kprobe:kvm_mmu_page_fault { @vm[pid] = 1; }
-tracepoint:lock:contention_begin /@vm[pid]/ { @start[tid] = nsecs; @stack[tid] = kstack; }
-tracepoint:lock:contention_end /@start[tid]/ {
-  @wait_ns[pid, @holder[pid], @stack[tid]] = hist(nsecs - @start[tid]);
-  delete(@start[tid]); delete(@stack[tid]);
-}
 $(probes_of kprobe) { @holder[pid] = func; }
 $(probes_of kretprobe) { delete(@holder[pid]); }
+tracepoint:lock:contention_begin /@vm[pid]/ { @start[tid] = nsecs; }
+tracepoint:lock:contention_end /@start[tid]/ {
+  @wait_ns[pid, @holder[pid], kstack] = hist(nsecs - @start[tid]);
+  delete(@start[tid]);
+}
 BT
   run_driver() {
     local t0 t1
     t0=$(date +%s%N)
-    $H/bin/fault-driver ${FAULT_ROUNDS:-30} 32 >>"$OUT/lock-overhead.log" 2>&1 || echo "fault-driver failed" >>"$OUT/lock-overhead.log"
+    $H/bin/fault-driver ${LOCK_OVERHEAD_ROUNDS:-400} 32 >>"$OUT/lock-overhead.log" 2>&1 || echo "fault-driver failed" >>"$OUT/lock-overhead.log"
     t1=$(date +%s%N)
     echo "$1 $((t1 - t0))" >>"$OUT/lock-overhead.txt"
   }
