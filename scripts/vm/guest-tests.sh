@@ -319,17 +319,6 @@ if has faults; then
   timeout 600 bpftrace -e 'BEGIN { printf("tdptrace-ready\n"); } kprobe:kvm_mmu_page_fault { @faults[pid, tid] = count(); }' \
     >"$OUT/faults-bpftrace.txt" 2>"$OUT/faults-bpftrace.err" &
   BPID=$!
-  # record --mmu-lock beside it on the same run (lock-tdptrace.txt).
-  LPID=
-  if has mmulock; then
-    "$TDP" record --mmu-lock --output "$OUT/lock-tdptrace.txt" 2>"$OUT/lock-tdptrace.err" &
-    LPID=$!
-    n=0
-    while [ $n -lt 240 ] && ! grep -qs 'recording' "$OUT/lock-tdptrace.err"; do
-      kill -0 $LPID 2>/dev/null || break
-      sleep 0.5; n=$((n + 1))
-    done
-  fi
   if start_record auto faults-tdptrace --faults; then
     n=0
     while [ $n -lt 480 ] && ! grep -qs tdptrace-ready "$OUT/faults-bpftrace.txt"; do sleep 0.5; n=$((n + 1)); done
@@ -337,12 +326,6 @@ if has faults; then
     $H/bin/fault-driver ${FAULT_ROUNDS:-30} 32 >"$OUT/faults-workload.log" 2>&1 || echo "fault-driver failed" >>"$OUT/faults-workload.log"
     sleep 1
     stop_record faults-tdptrace
-  fi
-  if [ -n "$LPID" ]; then
-    kill -INT $LPID 2>/dev/null
-    wait $LPID
-    echo $? >"$OUT/lock-tdptrace.rc"
-    cat "$OUT/lock-tdptrace.err"
   fi
   kill -INT $BPID 2>/dev/null
   wait $BPID
@@ -352,13 +335,14 @@ else
   unavailable faults-tdptrace "tdptrace record --faults"
 fi
 
-# record --mmu-lock's overhead (issue 15): fault-driver's wall time alone, under tdptrace record
-# --mmu-lock, and under the equivalent bpftrace script (the same attach points: the vCPU entry,
-# both contention tracepoints with the waiter's stack, and entry and return of the write
-# holders fault-driver takes; waits timed into a histogram keyed by VM, holder and stack).
-# Each line of lock-overhead.txt is one run: its kind and its wall time in ns. 400 rounds (the
-# faults stage's 30 take 0.2 s) make each run a few seconds, longer than the tracers' noise.
-stage "lock-overhead: fault-driver alone, under tdptrace record --mmu-lock, under bpftrace"
+# mmu_lock waits (issue 15): fault-driver, long enough for its vCPUs to wait behind its memslot
+# and notifier paths under TCG (30 rounds saw none or one), run alone, under tdptrace record
+# --mmu-lock (lock-tdptrace.txt, checked by lock.holders), under the equivalent bpftrace script
+# (the same attach points: the vCPU entry, both contention tracepoints with the waiter's stack,
+# entry and return of the write holders fault-driver takes; waits timed into a histogram keyed
+# by VM, holder and stack), and alone again: the wall times are record --mmu-lock's overhead.
+# Each line of lock-overhead.txt is one run: its kind and its wall time in ns.
+stage "mmu-lock: fault-driver alone, under tdptrace record --mmu-lock, under bpftrace, alone"
 if has mmulock; then
   : >"$OUT/lock-overhead.txt"
   holders=$(for f in kvm_mmu_notifier_invalidate_range_start kvm_set_memslot kvm_mmu_zap_all_fast; do
@@ -380,19 +364,20 @@ BT
   run_driver() {
     local t0 t1
     t0=$(date +%s%N)
-    $H/bin/fault-driver ${LOCK_OVERHEAD_ROUNDS:-400} 32 >>"$OUT/lock-overhead.log" 2>&1 || echo "fault-driver failed" >>"$OUT/lock-overhead.log"
+    $H/bin/fault-driver ${LOCK_ROUNDS:-6000} 32 >>"$OUT/lock-overhead.log" 2>&1 || echo "fault-driver failed" >>"$OUT/lock-overhead.log"
     t1=$(date +%s%N)
     echo "$1 $((t1 - t0))" >>"$OUT/lock-overhead.txt"
   }
   with_tdptrace() {
-    "$TDP" record --mmu-lock --output "$OUT/lock-overhead-tdptrace.txt" 2>"$OUT/lock-overhead-tdptrace.err" &
+    "$TDP" record --mmu-lock --output "$OUT/lock-tdptrace.txt" 2>"$OUT/lock-tdptrace.err" &
     local pid=$! n=0
-    while [ $n -lt 240 ] && ! grep -qs 'recording' "$OUT/lock-overhead-tdptrace.err"; do
+    while [ $n -lt 240 ] && ! grep -qs 'recording' "$OUT/lock-tdptrace.err"; do
       kill -0 $pid 2>/dev/null || break
       sleep 0.5; n=$((n + 1))
     done
     run_driver tdptrace
     kill -INT $pid 2>/dev/null; wait $pid
+    echo $? >"$OUT/lock-tdptrace.rc"
   }
   with_bpftrace() {
     timeout 600 bpftrace "$OUT/lock-overhead.bt" >"$OUT/lock-overhead-bpftrace.txt" 2>"$OUT/lock-overhead-bpftrace.err" &
@@ -407,7 +392,7 @@ BT
   # Bare before and after: their difference is the run-to-run noise under TCG.
   run_driver bare; with_tdptrace; with_bpftrace; run_driver bare
   cat "$OUT/lock-overhead.txt"
-  tail -n 2 "$OUT/lock-overhead-tdptrace.err" "$OUT/lock-overhead-bpftrace.err"
+  tail -n 2 "$OUT/lock-tdptrace.err" "$OUT/lock-overhead-bpftrace.err"
 else
   unavailable lock-overhead "tdptrace record --mmu-lock"
 fi
