@@ -454,11 +454,13 @@ fi
 # and under the equivalent bpftrace script (guest-tests.sh). Measured, not a pass mark: TCG's
 # timing is too noisy for a threshold; the figures go into docs/mmu-lock.md.
 if [ -f "$DIR/lock-overhead.txt" ]; then
-  line=$(awk '{ n[$1]++; s[$1] += $2 } END {
+  line=$(awk '{ n[$1]++; s[$1] += $2; r[$1] = r[$1] (r[$1] == "" ? "" : ", ") sprintf("%.2f", $2 / 1e9) }
+    END {
       if (n["bare"] < 1 || n["tdptrace"] < 1 || n["bpftrace"] < 1) exit 1
       b = s["bare"] / n["bare"]
-      printf "bare %.2f s (runs %s), tdptrace %+.1f%%, bpftrace %+.1f%%", b / 1e9, runs, (s["tdptrace"] / n["tdptrace"] / b - 1) * 100, (s["bpftrace"] / n["bpftrace"] / b - 1) * 100
-    } $1 == "bare" { runs = runs (runs == "" ? "" : ", ") sprintf("%.2f", $2 / 1e9) }' "$DIR/lock-overhead.txt") || line=
+      printf "bare %.2f s (runs %s); tdptrace %+.1f%% (%s); bpftrace %+.1f%% (%s)", b / 1e9, r["bare"],
+        (s["tdptrace"] / n["tdptrace"] / b - 1) * 100, r["tdptrace"], (s["bpftrace"] / n["bpftrace"] / b - 1) * 100, r["bpftrace"]
+    }' "$DIR/lock-overhead.txt") || line=
   waits=$(grep -c "^@mmu_lock_wait_stats_ns\\[" "$DIR/lock-tdptrace.txt" 2>/dev/null || true)
   waits=${waits:-0}
   if [ -n "$line" ] && grep -qs tdptrace-ready "$DIR/lock-overhead-bpftrace.txt" &&

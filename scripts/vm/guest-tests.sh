@@ -185,7 +185,10 @@ if has interval; then
     done
     sleep 1
     sh "$H/workload.sh"
-    sleep 1
+    # The VM's teardown (kvm_tdp_mmu_put_root of its roots) can run after the workload's
+    # process exits; under TCG 1 s was once too little and tdptrace stopped before the last
+    # 30 events the bpftrace runs, still attached, counted.
+    sleep 3
     stop_record intervals-tdptrace
   fi
   for p in $P1 $P2 $P3; do kill -INT $p 2>/dev/null; done
@@ -389,8 +392,9 @@ BT
     run_driver bpftrace
     kill -INT $pid 2>/dev/null; wait $pid
   }
-  # Bare before and after: their difference is the run-to-run noise under TCG.
-  run_driver bare; with_tdptrace; with_bpftrace; run_driver bare
+  # Each kind twice, in both orders, and bare between: the spread of the bare runs is the
+  # run-to-run noise under TCG.
+  run_driver bare; with_tdptrace; with_bpftrace; run_driver bare; with_bpftrace; with_tdptrace; run_driver bare
   cat "$OUT/lock-overhead.txt"
   tail -n 2 "$OUT/lock-tdptrace.err" "$OUT/lock-overhead-bpftrace.err"
 else
