@@ -65,6 +65,9 @@ import Testing
     ["report", "--mmu-lock", "fixtures/record/capture-mmu-lock.golden.txt"],
     ["report", "--mmu-lock", "--json", "fixtures/record/capture-mmu-lock.golden.txt"],
     ["report", "--latency", "fixtures/record/capture-mmu-lock.golden.txt"],
+    // The guest's real captures of both kernels (docs/mmu-lock.md).
+    ["report", "--mmu-lock", "fixtures/qemu-tdp/lock-tdptrace.txt"],
+    ["report", "--mmu-lock", "--json", "fixtures/qemu-tdp-6.12/lock-tdptrace.txt"],
   ]
 
   /// `report --faults` on the capture `FaultCaptureTests` writes (two vCPUs, a stuck one).

@@ -15,7 +15,7 @@ for f in setup.txt kallsyms-kvm.txt workload.log probes.txt probes-fentry.txt bp
   latency-fentry.txt latency-bpftrace.dropped intervals-cleared.txt intervals-cumulative.txt intervals-cleared.json \
   intervals-tdptrace.txt top-latency.csv top-latency-bpftrace.txt spte-tdptrace.txt spte-bpftrace.txt \
   spte-workload.log faults-tdptrace.txt faults-bpftrace.txt faults-workload.log lock-tdptrace.txt \
-  lock-overhead.txt; do
+  lock-overhead.txt lock-overhead.bt lock-overhead-bpftrace.txt; do
   if [ -s "$OUT/$f" ]; then cp "$OUT/$f" "$DEST/$f"; vm_log "fixture: ${DEST#"$VM_ROOT"/}/$f"; fi
 done
 if [ -s "$OUT/addr2line.txt" ]; then cp "$OUT/addr2line.txt" "$DEST/addr2line.txt"; fi
