@@ -45,7 +45,9 @@ public struct LatencyReport: Sendable {
     }
     for probe in summary.probes {
       let scale = probe.nanosecondsPerUnit
-      out += "\n\(printable(probe.probe)) (\(printable(probe.map))): \(Self.totals(probe.total, scale))\n"
+      let group = probe.group.map { " " + printable($0) } ?? ""
+      out +=
+        "\n\(printable(probe.probe)) (\(printable(probe.map)))\(group): \(Self.totals(probe.total, scale))\n"
       out += "  " + Self.percentileLine(probe.total, scale) + "\n"
       for origin in probe.origins {
         let share = TDPSummaryText.percent(origin.histogram.count, of: probe.total.count)
@@ -232,6 +234,7 @@ public struct LatencyReport: Sendable {
       return .object(
         [
           ("probe", .string(probe.probe)), ("map", .string(probe.map)),
+        ] + (probe.group.map { [("group", JSONValue.string($0))] } ?? []) + [
           ("nanosecondsPerUnit", Self.number(scale)), ("unitFromName", .raw("\(probe.unitNamed)")),
         ] + Self.histogramJSON(probe.total, scale) + [("origins", .array(origins))])
     }

@@ -6,13 +6,18 @@ import TDPTable
 /// share no holder explains, then by waiter path and by mode) or JSON (the same, nanoseconds).
 public struct MMULockText: Sendable {
   public var format: TDPSummaryText.Format
+  /// The per-vCPU table and JSON array (`--by vcpu`, the default); `--by vm` leaves them out.
+  public var perVCPU: Bool
 
-  public init(format: TDPSummaryText.Format = .text) { self.format = format }
+  public init(format: TDPSummaryText.Format = .text, perVCPU: Bool = true) {
+    self.format = format
+    self.perVCPU = perVCPU
+  }
 
   public func render(_ waits: MMULockWaits) -> [UInt8] {
     switch format {
     case .text: return Array(text(waits).utf8)
-    case .json: return Self.json(waits).document
+    case .json: return Self.json(waits, perVCPU: perVCPU).document
     }
   }
 
@@ -36,11 +41,14 @@ public struct MMULockText: Sendable {
       for (title, shares) in [("held for write by", vm.holders), ("waiter", vm.waiters), ("mode", vm.modes)] {
         out += Self.table(title, shares.map { ($0, nil) }, of: vm.nanoseconds)
       }
-      out += Self.table(
-        "vCPU",
-        vm.vcpus.map { waiter in (MMULockWaits.Share(name: waiter.name, histogram: waiter.histogram), waiter)
-        },
-        of: vm.nanoseconds)
+      if perVCPU {
+        out += Self.table(
+          "vCPU",
+          vm.vcpus.map { waiter in
+            (MMULockWaits.Share(name: waiter.name, histogram: waiter.histogram), waiter)
+          },
+          of: vm.nanoseconds)
+      }
     }
     if !waits.drops.isEmpty {
       out += "\nnot counted (the capture's @tdptrace_drops):\n"
@@ -108,7 +116,7 @@ public struct MMULockText: Sendable {
     }.joined(separator: "\n") + "\n"
   }
 
-  static func json(_ waits: MMULockWaits) -> JSONValue {
+  static func json(_ waits: MMULockWaits, perVCPU: Bool = true) -> JSONValue {
     func fields(_ name: String, _ histogram: LatencyHistogram) -> [(String, JSONValue)] {
       [
         ("name", .string(name)), ("waits", .int(histogram.count)),
@@ -126,6 +134,9 @@ public struct MMULockText: Sendable {
     func shares(_ list: [MMULockWaits.Share]) -> JSONValue {
       .array(list.map { .object(fields($0.name, $0.histogram)) })
     }
+    func vcpus(_ vm: MMULockWaits.VM) -> JSONValue {
+      .array(vm.vcpus.map { .object(fields($0.name, $0.histogram) + [("holders", shares($0.holders))]) })
+    }
     var top: [(String, JSONValue)] = []
     if let elapsed = waits.elapsedNanoseconds { top.append(("elapsed_ns", .int(elapsed))) }
     top.append(
@@ -133,18 +144,14 @@ public struct MMULockText: Sendable {
         "vms",
         .array(
           waits.vms.map { vm in
-            .object([
-              ("vm", .string(vm.vm)), ("waits", .int(vm.waits)),
-              ("total_ns", .raw(String(format: "%.0f", vm.nanoseconds))),
-              ("no_holder_ns", .raw(String(format: "%.0f", vm.unexplained))),
-              ("holder_overlaps", .int(vm.overlaps)),
-              ("holders", shares(vm.holders)), ("waiters", shares(vm.waiters)), ("modes", shares(vm.modes)),
-              (
-                "vcpus",
-                .array(
-                  vm.vcpus.map { .object(fields($0.name, $0.histogram) + [("holders", shares($0.holders))]) })
-              ),
-            ])
+            .object(
+              [
+                ("vm", .string(vm.vm)), ("waits", .int(vm.waits)),
+                ("total_ns", .raw(String(format: "%.0f", vm.nanoseconds))),
+                ("no_holder_ns", .raw(String(format: "%.0f", vm.unexplained))),
+                ("holder_overlaps", .int(vm.overlaps)),
+                ("holders", shares(vm.holders)), ("waiters", shares(vm.waiters)), ("modes", shares(vm.modes)),
+              ] + (perVCPU ? [("vcpus", vcpus(vm))] : []))
           })
       ))
     top.append(

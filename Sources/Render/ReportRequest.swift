@@ -51,7 +51,8 @@ public struct ReportRequest: Sendable {
         return primary == .report || primary == .tdpSummary || primary == .latency || primary == .spteLedger
           || primary == .faultAnatomy || primary == .mmuLock
       case .mmuLock: return primary == .mmuLock
-      case .faults, .by, .stuckRetries: return primary == .faultAnatomy
+      case .by: return primary == .faultAnatomy || primary == .latency || primary == .mmuLock
+      case .faults, .stuckRetries: return primary == .faultAnatomy
       case .tdp: return primary == .tdpSummary
       case .spte: return primary == .spteLedger
       case .preset: return primary == .tdpSummary || primary == .latency || primary == .spteLedger || html
@@ -190,6 +191,8 @@ public struct ReportRequest: Sendable {
     case (.svg, _), (.html, _):
       return
         "when \(primary == .svg ? "--svg -" : "--html -") writes the page to stdout instead of the report"
+    case (_, .by):
+      return "without --faults, --latency or --mmu-lock, the reports it splits by VM or vCPU"
     default:
       return "without --svg or --html"
     }
@@ -210,7 +213,11 @@ public struct ReportRequest: Sendable {
     var notes: [String] = []
     let needsSummary = primary == .tdpSummary || html != nil
     let summary = needsSummary ? TDPSummary(profile: profile, table: table) : nil
-    let latencySummary = latency ? LatencySummary(profile: profile, table: table) : nil
+    // --by splits report --latency's rows only when asked: a plain page or graph keeps probes whole.
+    let split =
+      given.contains(.by) && primary == .latency
+      ? LatencySummary.Split(rawValue: faultGrouping.rawValue) : nil
+    let latencySummary = latency ? LatencySummary(profile: profile, table: table, split: split) : nil
     if let svg {
       var graphed = profile
       var options = graph
@@ -296,7 +303,9 @@ public struct ReportRequest: Sendable {
       do { waits = try MMULockWaits(profile: profile, table: table) } catch {
         throw ReportRequestError("\(inputNames): \(error)")
       }
-      outputs.append(RenderedOutput(.stdout, MMULockText(format: json ? .json : .text).render(waits)))
+      outputs.append(
+        RenderedOutput(
+          .stdout, MMULockText(format: json ? .json : .text, perVCPU: faultGrouping == .vcpu).render(waits)))
     case .report:
       let model = try ReportModel(profile: profile, options: report)
       outputs.append(

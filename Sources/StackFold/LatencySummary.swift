@@ -36,6 +36,8 @@ public struct LatencySummary: Sendable {
   public struct ProbeRow: Sendable, Hashable {
     public var probe: String
     public var map: String
+    /// With `split`: the VM (and vCPU) of this row's entries (`VMKeyedMaps`); nil unsplit.
+    public var group: String? = nil
     /// Nanoseconds per unit of the map's values (`LatencyMapName.unit`).
     public var nanosecondsPerUnit: Double
     /// Whether the unit came from the map's name (false: assumed nanoseconds).
@@ -88,8 +90,14 @@ public struct LatencySummary: Sendable {
   /// What the reader should know: assumed units, totals from midpoints, mismatched stats.
   public var notes: [String]
 
-  /// Summarises the latency maps of `profile`, classifying stacks by `table`'s path rules.
-  public init(profile: Profile, table: ProbeTable = .tdpMMU) {
+  /// How `report --latency --by` splits a probe's rows.
+  public enum Split: String, Sendable, Hashable, CaseIterable {
+    case vm, vcpu
+  }
+
+  /// Summarises the latency maps of `profile`, classifying stacks by `table`'s path rules;
+  /// `split` gives each VM (or vCPU) of the maps that name them (`VMKeyedMaps`) its own rows.
+  public init(profile: Profile, table: ProbeTable = .tdpMMU, split: Split? = nil) {
     let classifier = PathClassifier(rules: table.pathRules)
     var notes: [String] = []
     let histogramMaps = Set(profile.values.filter { $0.kind == .hist || $0.kind == .lhist }.map(\.map))
@@ -145,6 +153,7 @@ public struct LatencySummary: Sendable {
     struct ProbeKey: Hashable {
       var map: String
       var probe: String
+      var group: String?
     }
     struct OriginKey: Hashable {
       var origin: PathOrigin?
@@ -188,7 +197,8 @@ public struct LatencySummary: Sendable {
         StackTime(
           map: value.map, probe: probe, stack: key.stack,
           nanoseconds: total.value * LatencyMapName.unit(of: value.map).nanoseconds, exact: total.exact))
-      let probeKey = ProbeKey(map: value.map, probe: probe)
+      let group = split.flatMap { VMKeyedMaps.label(map: value.map, members: key.fields, vcpu: $0 == .vcpu) }
+      let probeKey = ProbeKey(map: value.map, probe: probe, group: group)
       if rows[probeKey] == nil { probeOrder.append(probeKey) }
       if var row = rows[probeKey]?[origin] {
         row.histogram = row.histogram.merged(with: histogram)
@@ -226,8 +236,25 @@ public struct LatencySummary: Sendable {
       if let m = minimum[probeOnly] { total.min = m }
       if let m = maximum[probeOnly] { total.max = m }
       return ProbeRow(
-        probe: key.probe, map: key.map, nanosecondsPerUnit: unit.nanoseconds, unitNamed: unit.named,
-        total: total, origins: origins)
+        probe: key.probe, map: key.map, group: key.group, nanosecondsPerUnit: unit.nanoseconds,
+        unitNamed: unit.named, total: total, origins: origins)
+    }
+    if split != nil {
+      let unsplit = Set(probes.filter { $0.group == nil }.map(\.map))
+      for map in unsplit.sorted() {
+        notes.append("\(map): its keys name no VM or vCPU; --by leaves its rows whole")
+      }
+      // VMs and vCPUs in number order within a probe, the probes in input order.
+      let first = Dictionary(
+        probeOrder.enumerated().map { ("\($1.map) \($1.probe)", $0) }, uniquingKeysWith: min)
+      func number(_ label: String?) -> [Int] {
+        (label ?? "").split(separator: " ").map { Int($0) ?? Int.max }
+      }
+      probes.sort { a, b in
+        let (fa, fb) = (first["\(a.map) \(a.probe)"]!, first["\(b.map) \(b.probe)"]!)
+        if fa != fb { return fa < fb }
+        return number(a.group).lexicographicallyPrecedes(number(b.group))
+      }
     }
     for map in Set(probes.filter { !$0.unitNamed }.map(\.map)).sorted() {
       notes.append("\(map): the name gives no unit (_ns, _us, _ms); values are taken as nanoseconds")

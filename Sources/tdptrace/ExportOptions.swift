@@ -32,7 +32,10 @@ struct ExportOptions: ParsableArguments {
     ))
   var mmuLock = false
 
-  @Option(help: ArgumentHelp("With --faults: a row per vcpu (default) or per vm.", valueName: "vcpu|vm"))
+  @Option(
+    help: ArgumentHelp(
+      "With --faults: a row per vcpu (default) or per vm. With --latency: the fault and mmu_lock wait histograms split per vm or vcpu. With --mmu-lock: vm leaves out the per-vCPU table.",
+      valueName: "vcpu|vm"))
   var by: FaultAnatomy.Grouping?
 
   @Option(

@@ -68,6 +68,12 @@ import Testing
     // The guest's real captures of both kernels (docs/mmu-lock.md).
     ["report", "--mmu-lock", "fixtures/qemu-tdp/lock-tdptrace.txt"],
     ["report", "--mmu-lock", "--json", "fixtures/qemu-tdp-6.12/lock-tdptrace.txt"],
+    // --by: the fault and wait histograms per VM or vCPU; a capture without them stays whole.
+    ["report", "--mmu-lock", "--by", "vm", "fixtures/record/capture-mmu-lock.golden.txt"],
+    ["report", "--latency", "--by", "vcpu", "--json", "fixtures/record/capture-mmu-lock.golden.txt"],
+    ["report", "--latency", "--by", "vm", "fixtures/qemu-tdp/faults-tdptrace.txt"],
+    ["report", "--latency", "--by", "vcpu", "fixtures/qemu-tdp-6.12/lock-tdptrace.txt"],
+    ["report", "--latency", "--by", "vm", "fixtures/qemu-tdp/latency-tdptrace.txt"],
   ]
 
   /// `report --faults` on the capture `FaultCaptureTests` writes (two vCPUs, a stuck one).

@@ -57,4 +57,22 @@ import TraceParse
     #expect(vm.vcpus.contains { $0.name != LockCaptureKey.noVCPU }, "\(kernel)")
     #expect(waits.drops.isEmpty, "\(kernel): \(waits.drops)")
   }
+
+  /// `report --latency --by vcpu` splits the waits into the same vCPUs `report --mmu-lock` has,
+  /// and `--by vm` into the one VM: nothing is lost or counted twice.
+  @Test(arguments: kernels)
+  func latencyByVCPUHasTheSameWaits(kernel: GuestKernel) throws {
+    let profile = try GuestCaptureTests.profile(
+      try kernel.text("lock-tdptrace.txt"), name: "lock-tdptrace.txt")
+    let vm = try #require(try MMULockWaits(profile: profile).vms.first)
+    let byVCPU = LatencySummary(profile: profile, split: .vcpu).probes
+    let expected = Dictionary(
+      uniqueKeysWithValues: vm.vcpus.map {
+        ("VM \(vm.vm) " + ($0.name == LockCaptureKey.noVCPU ? "no vCPU" : "vCPU \($0.name)"), $0.waits)
+      })
+    #expect(Dictionary(uniqueKeysWithValues: byVCPU.map { ($0.group ?? "?", $0.total.count) }) == expected)
+    let byVM = LatencySummary(profile: profile, split: .vm).probes
+    #expect(byVM.map(\.group) == ["VM \(vm.vm)"] && byVM.map(\.total.count) == [vm.waits])
+    #expect(LatencySummary(profile: profile).probes.map(\.total.count) == [vm.waits])
+  }
 }
