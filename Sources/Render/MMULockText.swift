@@ -38,7 +38,10 @@ public struct MMULockText: Sendable {
       if vm.overlaps > 0 { out += " (\(vm.overlaps) holder entries overlapped another's)" }
       out += "\n"
       if let finding = Self.finding(vm) { out += "  " + finding + "\n" }
-      for (title, shares) in [("held for write by", vm.holders), ("waiter", vm.waiters), ("mode", vm.modes)] {
+      out += Self.table(
+        "held for write by", vm.holders.map { ($0, nil) }, of: vm.nanoseconds,
+        display: { $0 == LockCaptureKey.noHolder ? "(no known holder)" : $0 })
+      for (title, shares) in [("waiter", vm.waiters), ("mode", vm.modes)] {
         out += Self.table(title, shares.map { ($0, nil) }, of: vm.nanoseconds)
       }
       if perVCPU {
@@ -47,7 +50,7 @@ public struct MMULockText: Sendable {
           vm.vcpus.map { waiter in
             (MMULockWaits.Share(name: waiter.name, histogram: waiter.histogram), waiter)
           },
-          of: vm.nanoseconds)
+          of: vm.nanoseconds, display: { $0 == LockCaptureKey.noVCPU ? "(not a vCPU)" : $0 })
       }
     }
     if !waits.drops.isEmpty {
@@ -76,8 +79,11 @@ public struct MMULockText: Sendable {
     return out
   }
 
+  /// One table of `shares` with their share of `whole`; `display` names a row (the `-` of
+  /// holders and of vCPUs reads differently); a waiter gives its row the holder it waited behind.
   static func table(
-    _ title: String, _ shares: [(MMULockWaits.Share, MMULockWaits.Waiter?)], of whole: Double
+    _ title: String, _ shares: [(MMULockWaits.Share, MMULockWaits.Waiter?)], of whole: Double,
+    display: (String) -> String = { $0 }
   ) -> String {
     // A capture has a maximum only where it recorded one; the column goes with it.
     let maxKnown = shares.contains { $0.0.histogram.max != nil }
@@ -87,10 +93,9 @@ public struct MMULockText: Sendable {
         + (perWaiter ? ["behind most (share of its wait)"] : [])
     ]
     for (s, waiter) in shares {
-      let name =
-        s.name == LockCaptureKey.noHolder && title.hasPrefix("held")
-        ? "(no known holder)" : waiter != nil && s.name == LockCaptureKey.noVCPU ? "(not a vCPU)" : s.name
-      var line = ["  " + TDPSummaryText.printable(name), String(s.waits), Durations.text(s.nanoseconds)]
+      var line = [
+        "  " + TDPSummaryText.printable(display(s.name)), String(s.waits), Durations.text(s.nanoseconds),
+      ]
       line.append(share(s.nanoseconds, of: whole))
       for p in [0.5, 0.99] {
         line.append(s.histogram.percentile(p).map { Durations.text($0.estimate) } ?? "-")

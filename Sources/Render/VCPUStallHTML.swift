@@ -52,10 +52,7 @@ enum VCPUStallHTML {
     return out + "</section>\n"
   }
 
-  /// vcpu_id (or VMM pid) order, with names that are not numbers (`-`) after the numbers.
-  static func order(_ a: String, _ b: String) -> Bool {
-    (Int(a) ?? .max, a) < (Int(b) ?? .max, b)
-  }
+  static func order(_ a: String, _ b: String) -> Bool { VMKeyedMaps.precedes([a], [b]) }
 
   static func holderColors(_ vm: MMULockWaits.VM?) -> [String: String] {
     var colors: [String: String] = [:]

@@ -156,8 +156,7 @@ public struct FaultAnatomy: Sendable {
         vm: key.vm, vcpu: key.vcpu, outcomes: outcomes, all: all, fast: row.fast, levels: row.levels,
         longestRetryRun: longest[key])
     }.sorted { a, b in
-      (Int(a.vm) ?? .max, a.vm, Int(a.vcpu ?? "") ?? .max, a.vcpu ?? "")
-        < (Int(b.vm) ?? .max, b.vm, Int(b.vcpu ?? "") ?? .max, b.vcpu ?? "")
+      VMKeyedMaps.precedes([a.vm, a.vcpu ?? ""], [b.vm, b.vcpu ?? ""])
     }
     stuck = runs.filter { $0.run >= stuckRetries }.sorted {
       $0.run != $1.run ? $0.run > $1.run : $0.vcpu < $1.vcpu

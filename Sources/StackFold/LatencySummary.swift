@@ -153,7 +153,8 @@ public struct LatencySummary: Sendable {
     struct ProbeKey: Hashable {
       var map: String
       var probe: String
-      var group: String?
+      /// With `split`: the VM (and vCPU) members (`VMKeyedMaps`).
+      var group: [String]?
     }
     struct OriginKey: Hashable {
       var origin: PathOrigin?
@@ -197,7 +198,7 @@ public struct LatencySummary: Sendable {
         StackTime(
           map: value.map, probe: probe, stack: key.stack,
           nanoseconds: total.value * LatencyMapName.unit(of: value.map).nanoseconds, exact: total.exact))
-      let group = split.flatMap { VMKeyedMaps.label(map: value.map, members: key.fields, vcpu: $0 == .vcpu) }
+      let group = split.flatMap { VMKeyedMaps.members(map: value.map, fields: key.fields, vcpu: $0 == .vcpu) }
       let probeKey = ProbeKey(map: value.map, probe: probe, group: group)
       if rows[probeKey] == nil { probeOrder.append(probeKey) }
       if var row = rows[probeKey]?[origin] {
@@ -218,6 +219,21 @@ public struct LatencySummary: Sendable {
       )
     }
 
+    if split != nil {
+      // A split probe's VMs and vCPUs in number order, where the probe first came in the input.
+      struct Probe: Hashable {
+        var map: String
+        var probe: String
+      }
+      var rank: [Probe: Int] = [:]
+      for key in probeOrder where rank[Probe(map: key.map, probe: key.probe)] == nil {
+        rank[Probe(map: key.map, probe: key.probe)] = rank.count
+      }
+      probeOrder.sort { a, b in
+        let (ra, rb) = (rank[Probe(map: a.map, probe: a.probe)]!, rank[Probe(map: b.map, probe: b.probe)]!)
+        return ra != rb ? ra < rb : VMKeyedMaps.precedes(a.group ?? [], b.group ?? [])
+      }
+    }
     let originOrder = Dictionary(uniqueKeysWithValues: PathOrigin.allCases.enumerated().map { ($1, $0) })
     probes = probeOrder.map { key in
       let origins = rows[key]!.values.sorted { a, b in
@@ -236,24 +252,14 @@ public struct LatencySummary: Sendable {
       if let m = minimum[probeOnly] { total.min = m }
       if let m = maximum[probeOnly] { total.max = m }
       return ProbeRow(
-        probe: key.probe, map: key.map, group: key.group, nanosecondsPerUnit: unit.nanoseconds,
+        probe: key.probe, map: key.map, group: key.group.map(VMKeyedMaps.label),
+        nanosecondsPerUnit: unit.nanoseconds,
         unitNamed: unit.named, total: total, origins: origins)
     }
     if split != nil {
       let unsplit = Set(probes.filter { $0.group == nil }.map(\.map))
       for map in unsplit.sorted() {
         notes.append("\(map): its keys name no VM or vCPU; --by leaves its rows whole")
-      }
-      // VMs and vCPUs in number order within a probe, the probes in input order.
-      let first = Dictionary(
-        probeOrder.enumerated().map { ("\($1.map) \($1.probe)", $0) }, uniquingKeysWith: min)
-      func number(_ label: String?) -> [Int] {
-        (label ?? "").split(separator: " ").map { Int($0) ?? Int.max }
-      }
-      probes.sort { a, b in
-        let (fa, fb) = (first["\(a.map) \(a.probe)"]!, first["\(b.map) \(b.probe)"]!)
-        if fa != fb { return fa < fb }
-        return number(a.group).lexicographicallyPrecedes(number(b.group))
       }
     }
     for map in Set(probes.filter { !$0.unitNamed }.map(\.map)).sorted() {

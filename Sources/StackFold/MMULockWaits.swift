@@ -126,7 +126,7 @@ public struct MMULockWaits: Sendable {
       }.sorted {
         $0.nanoseconds != $1.nanoseconds
           ? $0.nanoseconds > $1.nanoseconds
-          : (Int($0.name) ?? .max, $0.name) < (Int($1.name) ?? .max, $1.name)
+          : VMKeyedMaps.precedes([$0.name], [$1.name])
       }
     }
     vms = rows.map { vm, row in
@@ -134,7 +134,7 @@ public struct MMULockWaits: Sendable {
         vm: vm, all: row.all, holders: shares(row.holders), waiters: shares(row.waiters),
         modes: shares(row.modes),
         vcpus: waiters(row.vcpus), overlaps: overlaps[vm] ?? 0)
-    }.sorted { (Int($0.vm) ?? .max, $0.vm) < (Int($1.vm) ?? .max, $1.vm) }
+    }.sorted { VMKeyedMaps.precedes([$0.vm], [$1.vm]) }
     self.drops = drops.sorted { ($0.probe, $0.reason) < ($1.probe, $1.reason) }
   }
 }

@@ -361,9 +361,10 @@ struct fault_task {
 
 // --- record --mmu-lock ---------------------------------------------------------------------
 // A vCPU's entry (kvm_mmu_page_fault) registers its VM's &kvm->mmu_lock in mmu_locks, with the
-// VMM's tgid, and its thread's vcpu_id in lock_vcpus. lock:contention_begin/end on a registered lock time one wait of the task; each
-// wait is counted and timed under its lock_key in lock_waits, blamed on the innermost write
-// holder (the functions of the preset's lock-holder group) of the same VM inside at its end.
+// VMM's tgid, and its thread's vcpu_id in lock_vcpus. lock:contention_begin/end on a registered
+// lock time one wait of the task; each wait is counted and timed under its lock_key in
+// lock_waits, blamed on the innermost write holder (the functions of the preset's lock-holder
+// group) of the same VM inside at its end.
 
 #define LOCK_ENTRIES 64          // watched mmu_locks (VMs)
 #define LOCK_WAIT_ENTRIES 4096   // distinct lock keys
@@ -401,7 +402,7 @@ struct lock_holders {
 };
 
 // The attribution rules, here so the user side's tests run the same code the BPF program does
-// (LockAttributionTests): task `tid` enters holder `probe` of the VM; leaves the innermost
+// (LockCaptureTests): task `tid` enters holder `probe` of the VM; leaves the innermost
 // holder it entered; the holder a wait ending now is blamed on (NO_HOLDER: none inside).
 static inline void holders_enter(struct lock_holders *h, __u32 tid, __s32 probe) {
   if (h->depth > 0 && h->tid != tid) {
