@@ -372,15 +372,13 @@ BT
     echo "$1 $((t1 - t0))" >>"$OUT/lock-overhead.txt"
   }
   with_tdptrace() {
-    "$TDP" record --mmu-lock --output "$OUT/lock-tdptrace.txt" 2>"$OUT/lock-tdptrace.err" &
-    local pid=$! n=0
-    while [ $n -lt 240 ] && ! grep -qs 'recording' "$OUT/lock-tdptrace.err"; do
-      kill -0 $pid 2>/dev/null || break
-      sleep 0.5; n=$((n + 1))
-    done
-    run_driver tdptrace
-    kill -INT $pid 2>/dev/null; wait $pid
-    echo $? >"$OUT/lock-tdptrace.rc"
+    if start_record auto lock-tdptrace --mmu-lock; then
+      run_driver tdptrace
+      stop_record lock-tdptrace
+    else
+      wait $RPID
+      echo $? >"$OUT/lock-tdptrace.rc"
+    fi
   }
   with_bpftrace() {
     timeout 600 bpftrace "$OUT/lock-overhead.bt" >"$OUT/lock-overhead-bpftrace.txt" 2>"$OUT/lock-overhead-bpftrace.err" &
