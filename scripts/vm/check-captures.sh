@@ -463,11 +463,25 @@ if [ -f "$DIR/lock-overhead.txt" ]; then
     }' "$DIR/lock-overhead.txt") || line=
   waits=$(grep -c "^@mmu_lock_wait_stats_ns\\[" "$DIR/lock-tdptrace.txt" 2>/dev/null || true)
   waits=${waits:-0}
-  if [ -n "$line" ] && grep -qs tdptrace-ready "$DIR/lock-overhead-bpftrace.txt" &&
-    ! grep -qs 'fault-driver failed' "$DIR/lock-overhead.log"; then
-    pass lock.overhead "$line; tdptrace saw $waits wait keys, bpftrace $(grep -c '^@wait_ns\[' "$DIR/lock-overhead-bpftrace.txt")"
+  # Each reason the measurement is not whole, named: too few runs, a run of fault-driver that
+  # failed, a bpftrace run that died before its BEGIN line (the guest runs it once more).
+  why=
+  [ -n "$line" ] || why="$why; not one run of each kind in lock-overhead.txt: $(tr '\n' ' ' <"$DIR/lock-overhead.txt")"
+  if grep -qs 'fault-driver failed' "$DIR/lock-overhead.log"; then
+    why="$why; $(grep -c 'fault-driver failed' "$DIR/lock-overhead.log") fault-driver runs failed: $(grep '^fault-driver: ' "$DIR/lock-overhead.log" | sort -u | head -n 3 | tr '\n' ' ')"
+  fi
+  lost=$(grep -c ' not-ready ' "$DIR/lock-overhead-bpftrace.runs" 2>/dev/null || true)
+  retried=
+  if [ "${lost:-0}" -gt 0 ]; then
+    retried=" ($lost bpftrace runs died before their BEGIN and were run again: $(tr '\n' ' ' <"$DIR/lock-overhead-bpftrace.failed" 2>/dev/null | cut -c1-200))"
+    [ "$(grep -c ' ready ' "$DIR/lock-overhead-bpftrace.runs")" -ge 2 ] || why="$why; fewer than two bpftrace runs got ready$retried"
+  fi
+  grep -qs tdptrace-ready "$DIR/lock-overhead-bpftrace.txt" ||
+    why="$why; the last bpftrace run printed no tdptrace-ready: $(tail -n 1 "$DIR/lock-overhead-bpftrace.err" 2>/dev/null | cut -c1-160)"
+  if [ -z "$why" ]; then
+    pass lock.overhead "$line; tdptrace saw $waits wait keys, bpftrace $(grep -c '^@wait_ns\[' "$DIR/lock-overhead-bpftrace.txt")$retried"
   else
-    fail lock.overhead "$(tr '\n' ' ' <"$DIR/lock-overhead.txt"); $waits tdptrace wait keys; $(tail -n 1 "$DIR/lock-overhead-bpftrace.err" 2>/dev/null | cut -c1-160)"
+    fail lock.overhead "${why#; }; tdptrace saw $waits wait keys"
   fi
 fi
 

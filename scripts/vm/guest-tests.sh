@@ -380,21 +380,40 @@ BT
       echo $? >"$OUT/lock-tdptrace.rc"
     fi
   }
+  # One bpftrace run: its output, errors and exit status in lock-overhead-bpftrace.{txt,err}
+  # and one line of lock-overhead-bpftrace.runs ("N ready|not-ready rc R"). A run whose
+  # bpftrace died before it printed its BEGIN line timed nothing: it is tried once more, and
+  # the check names every such run (lock.overhead), with the guest's last OOM message if any.
   with_bpftrace() {
-    timeout 600 bpftrace "$OUT/lock-overhead.bt" >"$OUT/lock-overhead-bpftrace.txt" 2>"$OUT/lock-overhead-bpftrace.err" &
-    local pid=$! n=0
-    while [ $n -lt 480 ] && ! grep -qs tdptrace-ready "$OUT/lock-overhead-bpftrace.txt"; do
-      kill -0 $pid 2>/dev/null || break
-      sleep 0.5; n=$((n + 1))
+    local try
+    for try in 1 2; do
+      timeout 600 bpftrace "$OUT/lock-overhead.bt" >"$OUT/lock-overhead-bpftrace.txt" 2>"$OUT/lock-overhead-bpftrace.err" &
+      local pid=$! n=0 rc ready=not-ready
+      while [ $n -lt 480 ] && ! grep -qs tdptrace-ready "$OUT/lock-overhead-bpftrace.txt"; do
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.5; n=$((n + 1))
+      done
+      grep -qs tdptrace-ready "$OUT/lock-overhead-bpftrace.txt" && ready=ready
+      [ $ready = ready ] && run_driver bpftrace
+      kill -INT $pid 2>/dev/null; wait $pid
+      rc=$?
+      bpftrace_runs=$((bpftrace_runs + 1))
+      echo "$bpftrace_runs $ready rc $rc" >>"$OUT/lock-overhead-bpftrace.runs"
+      if [ $ready = not-ready ]; then
+        cat "$OUT/lock-overhead-bpftrace.err" >>"$OUT/lock-overhead-bpftrace.failed"
+        dmesg | grep -i "out of memory\|oom-kill" | tail -n 2 >>"$OUT/lock-overhead-bpftrace.failed"
+        continue
+      fi
+      return 0
     done
-    run_driver bpftrace
-    kill -INT $pid 2>/dev/null; wait $pid
   }
+  bpftrace_runs=0
+  : >"$OUT/lock-overhead-bpftrace.runs"
   # Each kind twice, in both orders, and bare between: the spread of the bare runs is the
   # run-to-run noise under TCG.
   run_driver bare; with_tdptrace; with_bpftrace; run_driver bare; with_bpftrace; with_tdptrace; run_driver bare
   cat "$OUT/lock-overhead.txt"
-  tail -n 2 "$OUT/lock-tdptrace.err" "$OUT/lock-overhead-bpftrace.err"
+  tail -n 2 "$OUT/lock-tdptrace.err" "$OUT/lock-overhead-bpftrace.err" "$OUT/lock-overhead-bpftrace.runs"
 else
   unavailable lock-overhead "tdptrace record --mmu-lock"
 fi
