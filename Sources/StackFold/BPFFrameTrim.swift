@@ -174,42 +174,7 @@ public struct BPFFrameTrim: Sendable {
     .sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.name.utf8Precedes($1.name) }
     guard summary.stacks > 0 else { return Result(profile: profile, summary: summary) }
 
-    var builder = ProfileBuilder(like: profile)
-    var frameMap = [FrameID?](repeating: nil, count: profile.frames.count)
-    var labelMap = [LabelSetID?](repeating: nil, count: profile.labelSets.count)
-    // Samples that share a stack's storage (the same stack under other labels) and lose as
-    // many frames share the trimmed stack: remap and hash it once.
-    struct StackKey: Hashable {
-      var storage: UnsafeRawPointer?
-      var cut: Int
-    }
-    var stackIDs: [StackKey: UInt32] = [:]
-    for (i, sample) in profile.samples.enumerated() {
-      let key = StackKey(
-        storage: sample.stack.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }, cut: cuts[i])
-      let stackID: UInt32
-      if key.storage != nil, let known = stackIDs[key] {
-        stackID = known
-      } else {
-        var stack: [FrameID] = []
-        stack.reserveCapacity(sample.stack.count - cuts[i])
-        for id in sample.stack.dropLast(cuts[i]) {
-          if let mapped = frameMap[Int(id)] {
-            stack.append(mapped)
-          } else {
-            let mapped = builder.intern(profile.frames[Int(id)])
-            frameMap[Int(id)] = mapped
-            stack.append(mapped)
-          }
-        }
-        stackID = builder.stackID(stack)
-        if key.storage != nil { stackIDs[key] = stackID }
-      }
-      let labels = labelMap[Int(sample.labels)] ?? builder.intern(profile.labelSets[Int(sample.labels)])
-      labelMap[Int(sample.labels)] = labels
-      try builder.add(stackID: stackID, labels: labels, weight: sample.weight)
-    }
-    let out = builder.build()
+    let out = ProfileBuilder.droppingLeafFrames(of: profile, counts: cuts)
     summary.merged = profile.samples.count - out.samples.count
     return Result(profile: out, summary: summary)
   }

@@ -25,24 +25,31 @@ struct StackGroups {
     let baselines = profile.baselineWeights
     first.reserveCapacity(profile.samples.count / 4)
     weight.reserveCapacity(profile.samples.count / 4)
+    // Samples that share a stored stack and a class are one group: the stack's frames are
+    // copied and hashed once per such pair, not once per sample.
+    var known = StackStorageMemo()
     for (index, sample) in profile.samples.enumerated() {
-      key.removeAll(keepingCapacity: true)
-      if let labelClass { key.append(labelClass[Int(sample.labels)]) }
-      key.append(contentsOf: sample.stack)
-      key.withUnsafeBytes { raw in
-        let bytes = raw.bindMemory(to: UInt8.self)
-        let base = bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!
-        let hash = hashBytes(base, bytes.count)
-        if let group = table.find(base, bytes.count, hash: hash) {
-          weight[Int(group)] &+= sample.weight
-          if let baselines { baseline[Int(group)] &+= baselines[index] }
-        } else {
+      let labels = labelClass.map { Int($0[Int(sample.labels)]) } ?? 0
+      let group = known.value(for: sample.stack, tag: labels) {
+        key.removeAll(keepingCapacity: true)
+        if labelClass != nil { key.append(UInt32(labels)) }
+        key.append(contentsOf: sample.stack)
+        let found = key.withUnsafeBytes { raw -> UInt32? in
+          let bytes = raw.bindMemory(to: UInt8.self)
+          let base = bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!
+          let hash = hashBytes(base, bytes.count)
+          if let group = table.find(base, bytes.count, hash: hash) { return group }
           table.insert(base, bytes.count, hash: hash, value: UInt32(first.count))
-          first.append(index)
-          weight.append(sample.weight)
-          if let baselines { baseline.append(baselines[index]) }
+          return nil
         }
+        if let found { return found }
+        first.append(index)
+        weight.append(0)
+        if baselines != nil { baseline.append(0) }
+        return UInt32(first.count - 1)
       }
+      weight[Int(group)] &+= sample.weight
+      if let baselines { baseline[Int(group)] &+= baselines[index] }
     }
   }
 }

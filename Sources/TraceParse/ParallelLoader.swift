@@ -33,6 +33,17 @@ package enum ParallelLoader {
     path: String, size: Int64, format: InputFormat, options: ParseOptions, parts requested: Int? = nil,
     progress: ProgressReporter? = nil
   ) throws(LoadError) -> Profile? {
+    try loadBuilder(
+      path: path, size: size, format: format, options: options, parts: requested, progress: progress
+    )?.build()
+  }
+
+  /// `load`, returning the builder the parts were merged into, for a caller that goes on adding
+  /// to it (the first input of a load: nothing is merged twice).
+  package static func loadBuilder(
+    path: String, size: Int64, format: InputFormat, options: ParseOptions, parts requested: Int? = nil,
+    progress: ProgressReporter? = nil
+  ) throws(LoadError) -> ProfileBuilder? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 { throw .input(InputError(path: path, errno: errno)) }
     defer { close(fd) }
@@ -93,7 +104,7 @@ package enum ParallelLoader {
         fatalError("a parallel part did not finish")
       }
     }
-    return merged?.build()
+    return merged
   }
 
   /// The first record start at or after `from`, as `parser` finds it in windows of the file.

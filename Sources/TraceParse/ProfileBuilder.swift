@@ -15,7 +15,7 @@ public struct ProfileBuilder: Sendable {
   private var sampleIndex = HashIndex()
   /// Distinct stacks, each stored once at its exact size; samples that differ only by labels
   /// (the same stack under another comm or pid) share the array's storage.
-  private var stacks: [[FrameID]] = []
+  private(set) var stacks: [[FrameID]] = []
   private var stackIndex = HashIndex()
   /// The `stacks` index of each sample's stack.
   private var sampleStacks: [UInt32] = []
@@ -60,16 +60,9 @@ public struct ProfileBuilder: Sendable {
   ) -> [UInt32] {
     var ids: [UInt32] = []
     ids.reserveCapacity(samples.count)
-    var known: [UnsafeRawPointer: UInt32] = [:]
+    var known = StackStorageMemo()
     for sample in samples {
-      let key = sample.stack.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-      if let key, let seen = known[key] {
-        ids.append(seen)
-        continue
-      }
-      let id = internStack(transform(sample.stack), adopt: adopt)
-      if let key { known[key] = id }
-      ids.append(id)
+      ids.append(known.value(for: sample.stack) { internStack(transform(sample.stack), adopt: adopt) })
     }
     return ids
   }
@@ -103,6 +96,9 @@ public struct ProfileBuilder: Sendable {
     }
     return UInt32(stacks.count - 1)
   }
+
+  /// Nothing added yet: no sample, frame or map value.
+  package var isEmpty: Bool { profile.samples.isEmpty && profile.frames.isEmpty && profile.values.isEmpty }
 
   public var unit: WeightUnit {
     get { profile.unit }
