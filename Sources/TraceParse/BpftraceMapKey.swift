@@ -19,7 +19,9 @@
 ///   frames then the kernel frames, as perf shows them.
 struct BpftraceMapKey {
   enum Member {
-    case scalar(String)
+    /// Range into `labelKey` of the member's text: its String is made only for a label set
+    /// or a map value seen for the first time, not for every entry.
+    case scalar(Range<Int>)
     /// Range into `frames`, leaf first as printed.
     case stack(Range<Int>)
   }
@@ -62,11 +64,24 @@ struct BpftraceMapKey {
   }
 
   private mutating func appendScalar(_ text: String) {
-    members.append(.scalar(text))
     labelKey.append(2)
+    let start = labelKey.count
     labelKey.append(contentsOf: text.utf8)
+    members.append(.scalar(start..<labelKey.count))
     labelKey.append(0)
   }
+
+  /// `appendScalar` for bytes known to be ASCII, without a String.
+  private mutating func appendScalar(ascii line: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) {
+    labelKey.append(2)
+    let start = labelKey.count
+    labelKey.append(contentsOf: UnsafeBufferPointer(rebasing: line[lo..<hi]))
+    members.append(.scalar(start..<labelKey.count))
+    labelKey.append(0)
+  }
+
+  /// The text of a scalar member.
+  func text(_ range: Range<Int>) -> String { String(decoding: labelKey[range], as: UTF8.self) }
 
   /// Adds the comma-separated members in `text`; an empty member is an empty stack.
   mutating func addMembers(_ text: Substring, separator: String) {
@@ -100,7 +115,7 @@ struct BpftraceMapKey {
     if lo == hi {
       appendStack(frames.count..<frames.count)
     } else {
-      appendScalar(BpftraceStackLine.string(line, lo, hi))
+      appendScalar(ascii: line, lo, hi)
     }
   }
 
@@ -112,7 +127,8 @@ struct BpftraceMapKey {
     var entries = [Labels.Entry(Labels.Name.map, map)]
     var sawProbe = false
     for (position, member) in members.enumerated() {
-      guard case .scalar(let text) = member else { continue }
+      guard case .scalar(let range) = member else { continue }
+      let text = self.text(range)
       if !sawProbe && Self.isProbe(text) {
         sawProbe = true
         entries.append(Labels.Entry(Labels.Name.probe, text))
@@ -169,7 +185,7 @@ struct BpftraceMapKey {
   func keyStrings(_ cache: borrowing BpftraceFrameCache) -> [String] {
     members.map { member in
       switch member {
-      case .scalar(let text): return text
+      case .scalar(let range): return text(range)
       case .stack(let range):
         return range.reversed().map { cache.templates[Int(frames[$0])].name(keepOffset: true) }.joined(
           separator: ";")

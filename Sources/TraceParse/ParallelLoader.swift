@@ -95,7 +95,7 @@ package enum ParallelLoader {
           merged = part.builder  // the first part: its builder goes on, nothing is copied
         } else {
           // Totals past UInt64 are refused here without a line: parts know only their own sums.
-          do { try merged!.merge(part.builder.build()) } catch {
+          do { try merged!.absorb(part.builder) } catch {
             throw .aggregation(error, file: options.sourceName)
           }
         }

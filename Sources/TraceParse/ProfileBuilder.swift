@@ -242,6 +242,7 @@ public struct ProfileBuilder: Sendable {
   private mutating func addReturningIndex(stackID: UInt32, labels: LabelSetID, weight: UInt64)
     throws(AggregationError) -> Int
   {
+    indexRemainingSamples()
     let (total, overflow) = totalWeight.addingReportingOverflow(weight)
     if overflow { throw .weightOverflow(existing: totalWeight, adding: weight) }
     let hash = Self.hash(stackID: stackID, labels)
@@ -385,6 +386,11 @@ public struct ProfileBuilder: Sendable {
         _ = try addReturningIndex(stackID: stackID, labels: labels, weight: after)
       }
     }
+    mergeRest(of: other, wasEmpty: wasEmpty)
+  }
+
+  /// What `merge` adds besides samples: the unit, map values, interval blocks, skips, notes.
+  private mutating func mergeRest(of other: Profile, wasEmpty: Bool) {
     if wasEmpty {
       profile.unit = other.unit
     } else if profile.unit != other.unit && !other.samples.isEmpty {
@@ -397,9 +403,54 @@ public struct ProfileBuilder: Sendable {
       profile.intervals += other.intervals[profile.intervals.count...]
     }
     var skipped = other.skipped
-    skipped.weight = other.weightScale.rescale(skipped.weight, to: scale) ?? UInt64.max
+    skipped.weight = other.weightScale.rescale(skipped.weight, to: profile.weightScale) ?? UInt64.max
     profile.skipped.merge(skipped)
     profile.notes += other.notes
+  }
+
+  /// `merge(other.build())`, the same result, for the parts of one file parsed on several
+  /// cores: `other` is a builder's, so its frames, label sets and (stack, labels) pairs are
+  /// unique and stay so when remapped. A sample whose label set is new here cannot meet a
+  /// sample of this builder, and none of `other`'s meet each other, so only samples of label
+  /// sets both have are looked up, and none is indexed until a later add needs the index
+  /// (`indexRemainingSamples`): after the last part, none does. Profiles of different scales,
+  /// differential ones and totals past UInt64 take `merge`.
+  package mutating func absorb(_ other: ProfileBuilder) throws(AggregationError) {
+    let o = other.profile
+    guard o.baselineWeights == nil, profile.baselineWeights == nil, o.weightScale == profile.weightScale,
+      !totalWeight.addingReportingOverflow(other.totalWeight).overflow
+    else { return try merge(o) }
+    indexRemainingSamples()
+    let wasEmpty = profile.samples.isEmpty
+    let labelsBefore = profile.labelSets.count
+    let frameMap = o.frames.map { intern($0) }
+    let labelMap = o.labelSets.map { intern($0) }
+    let stackMap = other.stacks.map { internStack($0.map { frameMap[Int($0)] }) }
+    for (i, sample) in o.samples.enumerated() {
+      let stackID = stackMap[Int(other.sampleStacks[i])]
+      let labels = labelMap[Int(sample.labels)]
+      if labels < labelsBefore,
+        let index = sampleIndex.find(
+          Self.hash(stackID: stackID, labels),
+          matches: { sampleStacks[$0] == stackID && profile.samples[$0].labels == labels })
+      {
+        profile.samples[index].weight += sample.weight  // within the total checked above
+        continue
+      }
+      sampleStacks.append(stackID)
+      profile.samples.append(Sample(stack: stacks[Int(stackID)], labels: labels, weight: sample.weight))
+    }
+    totalWeight += other.totalWeight
+    mergeRest(of: o, wasEmpty: wasEmpty)
+  }
+
+  /// Indexes the samples `absorb` appended without indexing them, before anything looks one up.
+  @inline(__always)
+  private mutating func indexRemainingSamples() {
+    while sampleIndex.count < profile.samples.count {
+      let i = sampleIndex.count
+      sampleIndex.append(Self.hash(stackID: sampleStacks[i], profile.samples[i].labels))
+    }
   }
 
   public func build() -> Profile { profile }

@@ -176,12 +176,13 @@ import TraceParse
 
       """
     }
-    func run(_ calls: Int) throws -> String {
+    func run(_ calls: Int, fewCalls: Int = 1) throws -> String {
       try bpftrace(calls: calls).write(toFile: dir + "/b.txt", atomically: true, encoding: .utf8)
       let (_, out) = try TDPFixture.run(
         "/usr/bin/awk",
         [
-          "-v", "slow_ns=1000", "-f", TDPFixture.url("scripts/vm/latency-check.awk").path, dir + "/t.txt",
+          "-v", "slow_ns=1000", "-v", "few_calls=\(fewCalls)", "-f",
+          TDPFixture.url("scripts/vm/latency-check.awk").path, dir + "/t.txt",
           dir + "/b.txt",
         ])
       return out
@@ -192,6 +193,13 @@ import TraceParse
     #expect(good.contains("PASS latency.outliers: 1 calls"), "\(good)")
     #expect(good.contains("PASS latency.outliers-vs-bpftrace: 1 calls"), "\(good)")
     #expect(good.contains("FAIL latency.recursion"), "\(good)")  // no __handle_changed_spte here
+    // With the guest's default, 4 calls are too few for a median: listed, and nothing compared.
+    let few = try run(4, fewCalls: 5)
+    #expect(
+      few.contains(
+        "NOTE latency.median-few: fewer than 5 calls, medians not compared (tdptrace~bpftrace median buckets, ns): kprobe:kvm_tdp_mmu_map(4 calls):[960,1024)~[512,1024)"
+      ), "\(few)")
+    #expect(few.contains("FAIL latency.median: no function timed by both with 5 calls or more"), "\(few)")
     let bad = try run(5)
     #expect(
       bad.contains("FAIL latency.counts: tdptrace/bpftrace calls differ: kprobe:kvm_tdp_mmu_map=4/5"),

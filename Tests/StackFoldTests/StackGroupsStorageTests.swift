@@ -42,9 +42,11 @@ import Testing
       for _ in 0..<Int.random(in: 0...40, using: &rng) {
         var stack = shared.randomElement(using: &rng)!
         // Half the time a copy of its own: equal frames, separate storage.
-        if Bool.random(using: &rng) { stack = Array(unsafeUninitializedCapacity: stack.count + 1) { b, n in
-          n = b.initialize(fromContentsOf: stack)
-        } }
+        if Bool.random(using: &rng) {
+          stack = Array(unsafeUninitializedCapacity: stack.count + 1) { b, n in
+            n = b.initialize(fromContentsOf: stack)
+          }
+        }
         profile.samples.append(
           Sample(
             stack: stack, labels: LabelSetID.random(in: 0..<4, using: &rng),

@@ -65,3 +65,59 @@ import Testing
     #expect(out.values == profile.values)
   }
 }
+
+/// `ProfileBuilder.absorb` (the parallel parse's merge of its parts) gives what
+/// `merge(other.build())` gives, and a builder that absorbed goes on adding exactly: the
+/// samples it appended without indexing are found by the next add.
+@Suite struct ProfileAbsorbTests {
+  static func randomBuilder(_ rng: inout SplitMix64, comms: Int) throws -> ProfileBuilder {
+    var builder = ProfileBuilder()
+    let pool = (0..<Int.random(in: 1...8, using: &rng)).map { _ in
+      (0..<Int.random(in: 0...5, using: &rng)).map { _ in
+        Frame(symbol: "f\(Int.random(in: 0..<8, using: &rng))")
+      }
+    }
+    for _ in 0..<Int.random(in: 0...40, using: &rng) {
+      try builder.add(
+        frames: pool.randomElement(using: &rng)!,
+        labels: Labels([.init("comm", "c\(Int.random(in: 0..<comms, using: &rng))")]),
+        weight: UInt64.random(in: 1...1000, using: &rng))
+    }
+    return builder
+  }
+
+  static func same(_ a: Profile, _ b: Profile) -> Bool {
+    a.frames == b.frames && a.labelSets == b.labelSets && a.samples == b.samples && a.unit == b.unit
+      && a.values == b.values && a.notes == b.notes && a.skipped == b.skipped
+  }
+
+  @Test func equalsMergeAndKeepsAdding() throws {
+    var rng = SplitMix64(seed: 0xAB_50B)
+    for round in 0..<400 {
+      var a = try Self.randomBuilder(&rng, comms: 6)
+      let b = try Self.randomBuilder(&rng, comms: 6)
+      var reference = a
+      try reference.merge(b.build())
+      try a.absorb(b)
+      #expect(Self.same(a.build(), reference.build()), "round \(round)")
+      #expect(a.totalWeight == reference.totalWeight, "round \(round)")
+      // Then more of the same samples: each must land on the sample already there.
+      let c = try Self.randomBuilder(&rng, comms: 6).build()
+      try a.merge(c)
+      try reference.merge(c)
+      #expect(Self.same(a.build(), reference.build()), "round \(round) after more adds")
+    }
+  }
+
+  @Test func overflowAndScalesFallBackToMerge() throws {
+    var a = ProfileBuilder()
+    try a.add(frames: [Frame(symbol: "x")], labels: Labels(), weight: UInt64.max - 1)
+    var b = ProfileBuilder()
+    try b.add(frames: [Frame(symbol: "x")], labels: Labels(), weight: 2)
+    var reference = a
+    #expect(throws: AggregationError.weightOverflow(existing: UInt64.max - 1, adding: 2)) {
+      try reference.merge(b.build())
+    }
+    #expect(throws: AggregationError.weightOverflow(existing: UInt64.max - 1, adding: 2)) { try a.absorb(b) }
+  }
+}

@@ -79,9 +79,19 @@ END {
   # of kvm_set_memslot split between ~1 ms (create) and ~70 ms (delete) put the median on the
   # edge of the two modes, where the other tracer's handlers in one call move it across (seen on
   # 6.12: tdptrace [3145728, 3407872) against bpftrace's [512K, 1M), 60th percentile 64M).
-  bad = ""; checked = 0; short = ""
+  # A function called fewer than few_calls times has no median to speak of: its middle call
+  # decides alone, and one of the other tracer's handlers inside it moves it across a bucket
+  # (seen on 6.12: kvm_tdp_mmu_unmap_gfn_range, 3 calls, 1 run in 14). Such functions are
+  # listed with both medians, not failed; their call counts are still checked exactly above.
+  if (few_calls == "") few_calls = 5
+  bad = ""; checked = 0; short = ""; few = ""
   for (p in bcount) {
     if (nlo[1 SUBSEP p] == 0 || nlo[2 SUBSEP p] == 0) continue
+    if (bcount[p] + 0 < few_calls) {
+      split(quantile(1, p, 0.5), m1, " "); split(quantile(2, p, 0.5), m2, " ")
+      few = few " " p "(" bcount[p] " calls):[" m1[1] "," m1[2] ")~[" m2[1] "," m2[2] ")"
+      continue
+    }
     split(quantile(1, p, 0.5), m1, " "); split(quantile(2, p, 0.5), m2, " ")
     split(quantile(2, p, 0.4), q4, " "); split(quantile(2, p, 0.6), q6, " ")
     checked++
@@ -89,9 +99,10 @@ END {
     if (m2[1] < short_ns) short = short " " p ":[" m1[1] "," m1[2] ")~[" m2[1] "," m2[2] ")"
     else bad = bad " " p ":[" m1[1] "," m1[2] ")~[" m2[1] "," m2[2] ")"
   }
-  if (checked == 0) print "FAIL latency.median: no function timed by both"
+  if (checked == 0) print "FAIL latency.median: no function timed by both" (few == "" ? "" : " with " few_calls " calls or more")
   else if (bad == "") print "PASS latency.median: " agree " of " checked " functions with tdptrace's median within one log2 bucket of bpftrace's 40th-60th percentiles (all over " short_ns " ns are)"
   else print "FAIL latency.median: medians apart:" bad
+  if (few != "") print "NOTE latency.median-few: fewer than " few_calls " calls, medians not compared (tdptrace~bpftrace median buckets, ns):" few
   if (short != "") print "NOTE latency.median-short: apart, under " short_ns " ns where the other tracer's handlers weigh (tdptrace~bpftrace median buckets, ns):" short
   if (outer + inner == 0) print "FAIL latency.recursion: no " recursive " calls timed"
   else {
