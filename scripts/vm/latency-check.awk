@@ -87,12 +87,11 @@ END {
   bad = ""; checked = 0; short = ""; few = ""
   for (p in bcount) {
     if (nlo[1 SUBSEP p] == 0 || nlo[2 SUBSEP p] == 0) continue
+    split(quantile(1, p, 0.5), m1, " "); split(quantile(2, p, 0.5), m2, " ")
     if (bcount[p] + 0 < few_calls) {
-      split(quantile(1, p, 0.5), m1, " "); split(quantile(2, p, 0.5), m2, " ")
       few = few " " p "(" bcount[p] " calls):[" m1[1] "," m1[2] ")~[" m2[1] "," m2[2] ")"
       continue
     }
-    split(quantile(1, p, 0.5), m1, " "); split(quantile(2, p, 0.5), m2, " ")
     split(quantile(2, p, 0.4), q4, " "); split(quantile(2, p, 0.6), q6, " ")
     checked++
     if (m1[1] >= q4[1] / 2 && m1[1] < q6[2] * 2) { agree++; continue }
